@@ -1,0 +1,1 @@
+//! An embedded Symphony for rehearsals and tests.
