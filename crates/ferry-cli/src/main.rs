@@ -1,1 +1,42 @@
-fn main() {}
+//! `ferry`: check an import batch, explain a rule, serve the web app, run the sandbox, import.
+//!
+//! Exit codes: 0 success, 1 the input has errors, 2 the run itself failed (unreadable file, bad arguments).
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ferry", version, about = "Validate and import chat history into Symphony")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check batch files against every rule of the import API.
+    Check(commands::check::Args),
+    /// Print the documentation of a rule.
+    Explain(commands::explain::Args),
+    /// Serve the web app on 127.0.0.1.
+    Serve(commands::serve::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

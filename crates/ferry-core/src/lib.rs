@@ -8,6 +8,7 @@
 //! - Findings are [`Diagnostic`]s collected in a [`Report`]; checks do not stop at the first one.
 
 pub mod diagnostic;
+pub mod messageml;
 pub mod registry;
 pub mod rules;
 

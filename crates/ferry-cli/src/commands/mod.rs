@@ -1,0 +1,5 @@
+//! One module per subcommand; each has `Args` (clap) and `run(Args) -> anyhow::Result<ExitCode>`.
+
+pub mod check;
+pub mod explain;
+pub mod serve;
