@@ -1,0 +1,227 @@
+//! `cargo xtask test` (every tier, one summary line) and `cargo xtask serve`.
+//!
+//! Tiers: native (`cargo test` over the workspace with rustup's stable toolchain, never the Debian one), wasm in
+//! Node and in headless Chromium (`wasm-bindgen-test` through Debian's rustc with build-std), and the browser end
+//! to end (playwright-core driving `/usr/bin/chromium` against `ferry serve`). Each tier prints its wall time;
+//! the last line is `N passed, M failed` over all tiers, and the command fails when any tier fails.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::setup::{self, Tools};
+use crate::shell::{self, workspace_root};
+
+/// Crates whose `wasm-bindgen-test` tests run in Node and in Chromium.
+const WASM_TEST_ARGS: &[&str] = &["test", "-p", "ferry-core", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--lib", "--tests"];
+/// The end-to-end test scripts, run with node from `tests/e2e`.
+const E2E_SCRIPT: &str = "tests/e2e/run.mjs";
+/// How long `ferry serve` may take to print its address.
+const SERVE_START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Counts of one tier.
+struct TierOutcome {
+    name: &'static str,
+    passed: u64,
+    failed: u64,
+    wall: Duration,
+}
+
+/// Runs every tier; fails when any test failed or any tier could not run.
+///
+/// # Errors
+/// When setup fails, or when any tier has a failure.
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(unknown) = args.first() {
+        bail!("`cargo xtask test` takes no arguments (got `{unknown}`)");
+    }
+    let tools = setup::run()?;
+    let root = workspace_root();
+    let mut outcomes = Vec::new();
+
+    outcomes.push(tier("native", || {
+        let mut command = Command::new("cargo");
+        command.args(["test", "--workspace", "--no-fail-fast"]).current_dir(&root);
+        counted(&mut command)
+    }));
+    outcomes.push(tier("wasm (node)", || {
+        let mut command = wasm_command(&tools);
+        command.args(WASM_TEST_ARGS).current_dir(&root);
+        counted(&mut command)
+    }));
+    outcomes.push(tier("wasm (chromium)", || {
+        let mut command = wasm_command(&tools);
+        command.args(WASM_TEST_ARGS).env("WASM_BINDGEN_USE_BROWSER", "1").current_dir(&root);
+        counted(&mut command)
+    }));
+    outcomes.push(tier("browser end to end", || end_to_end(&tools)));
+
+    println!();
+    for outcome in &outcomes {
+        println!(
+            "tier {:<20} {:>5} passed, {:>3} failed  ({:.1} s)",
+            outcome.name,
+            outcome.passed,
+            outcome.failed,
+            outcome.wall.as_secs_f64()
+        );
+    }
+    let passed: u64 = outcomes.iter().map(|outcome| outcome.passed).sum();
+    let failed: u64 = outcomes.iter().map(|outcome| outcome.failed).sum();
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        bail!("{failed} test(s) failed");
+    }
+    Ok(())
+}
+
+/// Runs one tier, timing it; a tier that could not run at all counts as one failure.
+fn tier(name: &'static str, body: impl FnOnce() -> Result<Counts>) -> TierOutcome {
+    println!("\n==> tier: {name}");
+    let started = Instant::now();
+    let (passed, failed) = match body() {
+        Ok(counts) if counts.command_succeeded || counts.failed > 0 => (counts.passed, counts.failed),
+        Ok(counts) => {
+            eprintln!("tier {name}: the command failed without reporting a failed test; counted as one failure");
+            (counts.passed, counts.failed + 1)
+        }
+        Err(error) => {
+            eprintln!("tier {name} could not run: {error:#}");
+            (0, 1)
+        }
+    };
+    let wall = started.elapsed();
+    println!("==> tier {name}: {passed} passed, {failed} failed in {:.1} s", wall.as_secs_f64());
+    TierOutcome { name, passed, failed, wall }
+}
+
+/// Test counts parsed from a command's output.
+#[derive(Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    command_succeeded: bool,
+}
+
+impl Counts {
+    /// Adds the counts of one summary line: libtest's `test result: ok. 3 passed; 0 failed; ...` or the
+    /// end-to-end script's `e2e result: 3 passed, 0 failed`.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ").or_else(|| line.strip_prefix("e2e result: ")) else {
+            return;
+        };
+        let words: Vec<&str> = rest.split(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '.').filter(|w| !w.is_empty()).collect();
+        for pair in words.windows(2) {
+            let Ok(number) = pair[0].parse::<u64>() else { continue };
+            match pair[1] {
+                "passed" => self.passed += number,
+                "failed" => self.failed += number,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs a command, echoing its stdout and counting the summary lines in it.
+fn counted(command: &mut Command) -> Result<Counts> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{}`", shell::describe(command)))?;
+    let mut counts = Counts::default();
+    let stdout = child.stdout.take().context("child has no stdout")?;
+    let mut echo = std::io::stdout();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        counts.add_line(&line);
+        writeln!(echo, "{line}")?;
+    }
+    counts.command_succeeded = child.wait()?.success();
+    Ok(counts)
+}
+
+/// A cargo command for wasm32, through Debian's toolchain.
+fn wasm_command(tools: &Tools) -> Command {
+    let mut command = Command::new("/usr/bin/cargo");
+    command.envs(tools.wasm_env());
+    command
+}
+
+/// Builds the web app in release mode into `dist/`.
+///
+/// # Errors
+/// When trunk fails.
+pub fn build_web(tools: &Tools) -> Result<()> {
+    let mut command = Command::new(tools.trunk_bin.join("trunk"));
+    command.args(["build", "--release"]).envs(tools.wasm_env()).current_dir(workspace_root());
+    shell::run(&mut command)
+}
+
+fn end_to_end(tools: &Tools) -> Result<Counts> {
+    build_web(tools)?;
+    let root = workspace_root();
+    shell::run(Command::new("cargo").args(["build", "-p", "ferry-cli"]).current_dir(&root))?;
+    let ferry = root.join("target/debug/ferry");
+    let server = Server::start(&ferry, &["serve", "--port", "0"])?;
+    let mut command = Command::new("node");
+    command.arg(E2E_SCRIPT).env("FERRY_URL", &server.url).current_dir(&root);
+    counted(&mut command)
+}
+
+/// A `ferry` process serving on a free port, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(program: &PathBuf, args: &[&str]) -> Result<Server> {
+        let mut child = Command::new(program)
+            .args(args)
+            .current_dir(workspace_root())
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("could not start {}", program.display()))?;
+        let stdout = child.stdout.take().context("server has no stdout")?;
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                println!("{line}");
+                if let Some(start) = line.find("http://127.0.0.1:") {
+                    let url: String = line[start..].split_whitespace().next().unwrap_or_default().to_owned();
+                    let _ = sender.send(url);
+                }
+            }
+        });
+        match receiver.recv_timeout(SERVE_START_TIMEOUT) {
+            Ok(url) => Ok(Server { child, url }),
+            Err(_) => {
+                let _ = child.kill();
+                bail!("`ferry serve` printed no http://127.0.0.1 address within {SERVE_START_TIMEOUT:?}")
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `cargo xtask serve [ARGS...]`: setup, release builds, then `ferry serve` in the foreground.
+///
+/// # Errors
+/// When setup or a build fails, or `ferry serve` exits with an error.
+pub fn serve(args: &[String]) -> Result<()> {
+    let tools = setup::run()?;
+    build_web(&tools)?;
+    let root = workspace_root();
+    shell::run(Command::new("cargo").args(["build", "--release", "-p", "ferry-cli"]).current_dir(&root))?;
+    shell::run(Command::new(root.join("target/release/ferry")).arg("serve").args(args).current_dir(&root))
+}
