@@ -1,0 +1,1428 @@
+//! The element rules of MessageML and PresentationML, walked in the reference parser's order.
+//!
+//! The reference (finos/messageml-utils) builds its tree top-down: for each element it picks the element class
+//! from the tag (and, for `div`/`span`/`input`, from `class`/`type`), runs the constructor's checks, builds the
+//! attributes in name order, builds the children, then validates the element (post-order) and records its id.
+//! This module walks the parsed [`Document`] in that same order so that the first finding is the error the
+//! Agent reports; later findings are what the Agent would report once the first is fixed (they may also be
+//! consequences of it).
+//!
+//! Invariants: recursion depth is bounded by [`super::xml::MAX_DEPTH`]; every finding's span lies inside the
+//! message text.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::ops::Range;
+
+use serde_json::{Map, Value};
+
+use super::entity_json::find_values;
+use super::forms;
+use super::style::check_style;
+use super::xml::{is_blank, Document, NodeId, NodeKind, NO_NODE};
+use super::MessageMlOptions;
+use crate::registry::Rule;
+
+/// One problem found, before it becomes a [`crate::Diagnostic`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: Rule,
+    /// The reference's wording.
+    pub message: String,
+    /// Byte span in the message text.
+    pub span: Range<usize>,
+}
+
+/// What the reference builds for an element: one variant per element class of messageml-utils.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Not an element, or not built (a comment, or an element refused at creation).
+    None,
+    /// A `div data-generated` (children attach to its parent) or a folded label/tooltip (children ignored).
+    Transparent,
+    /// Skipped entirely: PresentationML `label` and tooltip `span`, folded into their target.
+    Folded,
+    MessageMl,
+    PresentationMl,
+    Paragraph,
+    Div,
+    Span,
+    Bold,
+    Italic,
+    Header,
+    Preformatted,
+    Code,
+    Subscript,
+    Superscript,
+    LineBreak,
+    HorizontalRule,
+    Link,
+    Image,
+    BulletList,
+    OrderedList,
+    ListItem,
+    Table,
+    TableHeader,
+    TableBody,
+    TableFooter,
+    TableRow,
+    TableCell,
+    TableHeaderCell,
+    Card,
+    CardHeader,
+    CardBody,
+    ExpandableCard,
+    ExpandableCardHeader,
+    ExpandableCardBody,
+    Chime,
+    HashTag,
+    CashTag,
+    Mention,
+    Emoji,
+    FinancialTag,
+    DateTime,
+    Form,
+    Button,
+    Select,
+    Option,
+    TextField,
+    TextArea,
+    RichTextArea,
+    Checkbox,
+    Radio,
+    PersonSelector,
+    RoomSelector,
+    DateSelector,
+    DatePicker,
+    TimePicker,
+    TimezonePicker,
+    UiAction,
+    Dialog,
+    DialogTitle,
+    DialogBody,
+    DialogFooter,
+}
+
+impl Kind {
+    /// The reference's class name, lowercased, as its messages print it.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Kind::None | Kind::Transparent | Kind::Folded => "",
+            Kind::MessageMl | Kind::PresentationMl => "messageml",
+            Kind::Paragraph => "paragraph",
+            Kind::Div => "div",
+            Kind::Span => "span",
+            Kind::Bold => "bold",
+            Kind::Italic => "italic",
+            Kind::Header => "header",
+            Kind::Preformatted => "preformatted",
+            Kind::Code => "code",
+            Kind::Subscript => "subscript",
+            Kind::Superscript => "superscript",
+            Kind::LineBreak => "linebreak",
+            Kind::HorizontalRule => "horizontalrule",
+            Kind::Link => "link",
+            Kind::Image => "image",
+            Kind::BulletList => "bulletlist",
+            Kind::OrderedList => "orderedlist",
+            Kind::ListItem => "listitem",
+            Kind::Table => "table",
+            Kind::TableHeader => "tableheader",
+            Kind::TableBody => "tablebody",
+            Kind::TableFooter => "tablefooter",
+            Kind::TableRow => "tablerow",
+            Kind::TableCell => "tablecell",
+            Kind::TableHeaderCell => "tableheadercell",
+            Kind::Card => "card",
+            Kind::CardHeader => "cardheader",
+            Kind::CardBody => "cardbody",
+            Kind::ExpandableCard => "expandablecard",
+            Kind::ExpandableCardHeader => "expandablecardheader",
+            Kind::ExpandableCardBody => "expandablecardbody",
+            Kind::Chime => "chime",
+            Kind::HashTag => "hashtag",
+            Kind::CashTag => "cashtag",
+            Kind::Mention => "mention",
+            Kind::Emoji => "emoji",
+            Kind::FinancialTag => "tag",
+            Kind::DateTime => "datetime",
+            Kind::Form => "form",
+            Kind::Button => "button",
+            Kind::Select => "select",
+            Kind::Option => "option",
+            Kind::TextField => "textfield",
+            Kind::TextArea => "textarea",
+            Kind::RichTextArea => "richtextarea",
+            Kind::Checkbox => "checkbox",
+            Kind::Radio => "radio",
+            Kind::PersonSelector => "personselector",
+            Kind::RoomSelector => "roomselector",
+            Kind::DateSelector => "dateselector",
+            Kind::DatePicker => "datepicker",
+            Kind::TimePicker => "timepicker",
+            Kind::TimezonePicker => "timezonepicker",
+            Kind::UiAction => "uiaction",
+            Kind::Dialog => "dialog",
+            Kind::DialogTitle => "title",
+            Kind::DialogBody => "body",
+            Kind::DialogFooter => "footer",
+        }
+    }
+
+    /// The MessageML tag the reference names the element by, when it differs from the written tag.
+    fn messageml_tag(self) -> Option<&'static str> {
+        Some(match self {
+            Kind::Card => "card",
+            Kind::CardHeader | Kind::ExpandableCardHeader => "header",
+            Kind::CardBody | Kind::ExpandableCardBody | Kind::DialogBody => "body",
+            Kind::ExpandableCard => "expandable-card",
+            Kind::Chime => "chime",
+            Kind::Checkbox => "checkbox",
+            Kind::Radio => "radio",
+            Kind::PersonSelector => "person-selector",
+            Kind::RoomSelector => "room-selector",
+            Kind::DateSelector => "date-selector",
+            Kind::DatePicker => "date-picker",
+            Kind::TimePicker => "time-picker",
+            Kind::TimezonePicker => "timezone-picker",
+            Kind::TextField => "text-field",
+            Kind::UiAction => "ui-action",
+            _ => return None,
+        })
+    }
+
+    /// Form elements: they must sit inside a `form`.
+    pub fn is_form_element(self) -> bool {
+        matches!(
+            self,
+            Kind::Button
+                | Kind::Select
+                | Kind::Option
+                | Kind::TextField
+                | Kind::TextArea
+                | Kind::RichTextArea
+                | Kind::Checkbox
+                | Kind::Radio
+                | Kind::PersonSelector
+                | Kind::RoomSelector
+                | Kind::DateSelector
+                | Kind::DatePicker
+                | Kind::TimePicker
+                | Kind::TimezonePicker
+        )
+    }
+
+    fn is_phrasing(self) -> bool {
+        matches!(
+            self,
+            Kind::Link
+                | Kind::Chime
+                | Kind::Bold
+                | Kind::Italic
+                | Kind::Image
+                | Kind::LineBreak
+                | Kind::Span
+                | Kind::Emoji
+                | Kind::HashTag
+                | Kind::CashTag
+                | Kind::Mention
+                | Kind::Subscript
+                | Kind::Superscript
+        )
+    }
+}
+
+/// The message format, fixed by the root element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `<messageML>` root.
+    MessageMl,
+    /// `<div data-format="PresentationML">` root.
+    PresentationMl,
+}
+
+/// Walks a parsed message.
+pub struct Checker<'d, 't> {
+    /// The parsed message.
+    pub document: &'d Document<'t>,
+    /// The record's EntityJSON (empty when absent).
+    pub entity_json: &'d Map<String, Value>,
+    /// Pod-dependent settings.
+    pub options: &'d MessageMlOptions,
+    /// The message format.
+    pub format: Format,
+    /// Built kind of each node.
+    pub kinds: Vec<Kind>,
+    /// Element parent in the built tree (transparent `div`s skipped).
+    pub parents: Vec<NodeId>,
+    /// Class attribute after the reference removed the token that picked the element class.
+    class_overrides: Vec<(NodeId, Option<String>)>,
+    /// Findings so far, in the reference's order.
+    pub findings: Vec<Finding>,
+    /// Ids of forms and dialogs seen.
+    ids: HashSet<String>,
+    /// Label and tooltip target ids (PresentationML), to accept `id` on their targets.
+    tooltip_targets: HashSet<String>,
+    /// Whether an error was found in the current element's attributes.
+    attribute_failed: bool,
+}
+
+/// The lowercase set of boolean values, as the reference prints it.
+pub const BOOLEAN_VALUES: &[&str] = &["true", "false"];
+
+const CODE_LANGUAGES: &[&str] = &[
+    "plaintext", "c", "cpp", "csharp", "css", "html", "java", "js", "jsx", "php", "python", "r", "typescript", "tsx",
+    "markdown", "json", "scala", "shell", "yaml",
+];
+
+const CHIME_SOURCE: &str = "https://asset.symphony.com/symphony/audio/chime.mp3";
+
+/// Whether `class` has `token` among its whitespace-separated tokens (case-sensitive, like the reference).
+pub fn has_class_token(class: &str, token: &str) -> bool {
+    class.split(|character: char| character.is_ascii_whitespace()).any(|part| part == token)
+}
+
+impl<'d, 't> Checker<'d, 't> {
+    /// A checker for one document.
+    pub fn new(
+        document: &'d Document<'t>,
+        entity_json: &'d Map<String, Value>,
+        options: &'d MessageMlOptions,
+        format: Format,
+    ) -> Self {
+        Checker {
+            document,
+            entity_json,
+            options,
+            format,
+            kinds: vec![Kind::None; document.nodes.len()],
+            parents: vec![NO_NODE; document.nodes.len()],
+            class_overrides: Vec::new(),
+            findings: Vec::new(),
+            ids: HashSet::new(),
+            tooltip_targets: HashSet::new(),
+            attribute_failed: false,
+        }
+    }
+
+    /// Records a finding.
+    pub fn report(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
+        self.findings.push(Finding { rule, message: message.into(), span });
+    }
+
+    /// The tag the reference uses in messages about `node`.
+    pub fn tag(&self, node: NodeId) -> &'t str {
+        match self.kinds[node].messageml_tag() {
+            Some(tag) if self.document.name(node) == "div" || self.document.name(node) == "input" => tag,
+            Some(tag) if matches!(self.kinds[node], Kind::Chime) => tag,
+            _ => self.document.name(node),
+        }
+    }
+
+    /// The span of an element's start tag.
+    pub fn start_tag(&self, node: NodeId) -> Range<usize> {
+        self.document.nodes[node].start_tag.clone()
+    }
+
+    /// The decoded value of an attribute, honouring the class token removed at creation.
+    pub fn attribute(&self, node: NodeId, name: &str) -> Option<Cow<'t, str>> {
+        if name == "class" {
+            if let Some((_, class)) = self.class_overrides.iter().find(|(id, _)| *id == node) {
+                return class.clone().map(Cow::Owned);
+            }
+        }
+        self.document.attribute(node, name)
+    }
+
+    /// The span of an attribute, or of the start tag when it is absent.
+    pub fn attribute_span(&self, node: NodeId, name: &str) -> Range<usize> {
+        self.document.find_attribute(node, name).map_or_else(|| self.start_tag(node), |attribute| attribute.span.clone())
+    }
+
+    /// Builds the whole message from its root.
+    pub fn check_root(&mut self) {
+        let root = self.document.root;
+        let kind = match self.format {
+            Format::MessageMl => Kind::MessageMl,
+            Format::PresentationMl => Kind::PresentationMl,
+        };
+        self.kinds[root] = kind;
+        self.attribute_failed = false;
+        self.build_attributes(root, kind);
+        self.build_children(root, root);
+        self.validate_root(root);
+    }
+
+    /// The built children of `node` (transparent `div`s flattened, folded elements left out).
+    pub fn children(&self, node: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        self.collect_children(node, &mut out);
+        out
+    }
+
+    fn collect_children(&self, node: NodeId, out: &mut Vec<NodeId>) {
+        for child in self.document.children(node) {
+            match (self.document.nodes[child].kind, self.kinds[child]) {
+                (NodeKind::Text | NodeKind::CData, _) => out.push(child),
+                (NodeKind::Element, Kind::Transparent) => self.collect_children(child, out),
+                (NodeKind::Element, Kind::None | Kind::Folded) => {}
+                (NodeKind::Element, _) => out.push(child),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether a built child is a text node.
+    pub fn is_text(&self, node: NodeId) -> bool {
+        matches!(self.document.nodes[node].kind, NodeKind::Text | NodeKind::CData)
+    }
+
+    /// Whether a built child is non-blank text.
+    pub fn is_nonblank_text(&self, node: NodeId) -> bool {
+        match self.document.nodes[node].kind {
+            NodeKind::Text => !self.document.nodes[node].blank,
+            NodeKind::CData => !is_blank(&self.document.text_value(node)),
+            _ => false,
+        }
+    }
+
+    fn build_children(&mut self, parent: NodeId, dom: NodeId) {
+        let mut child = self.document.nodes[dom].first_child;
+        while child != NO_NODE {
+            let node = &self.document.nodes[child];
+            match node.kind {
+                NodeKind::Text => {}
+                NodeKind::Element => self.build_element(parent, child),
+                NodeKind::Comment => self.report(Rule::UnknownElement, "Invalid element \"#comment\"", node.span.clone()),
+                NodeKind::CData => {
+                    self.report(Rule::UnknownElement, "Invalid element \"#cdata-section\"", node.span.clone())
+                }
+                NodeKind::ProcessingInstruction => self.report(
+                    Rule::UnknownElement,
+                    format!("Invalid element \"{}\"", self.document.name(child)),
+                    node.span.clone(),
+                ),
+            }
+            child = self.document.nodes[child].next_sibling;
+        }
+    }
+
+    fn build_element(&mut self, parent: NodeId, node: NodeId) {
+        self.parents[node] = parent;
+        let kind = self.create(parent, node);
+        self.kinds[node] = kind;
+        match kind {
+            Kind::None | Kind::Folded => return,
+            Kind::Transparent => {
+                self.build_children(parent, node);
+                return;
+            }
+            _ => {}
+        }
+        self.constructor_checks(node, kind);
+        self.attribute_failed = false;
+        self.build_attributes(node, kind);
+        let attributes_ok = !self.attribute_failed;
+        self.build_children(node, node);
+        if attributes_ok {
+            self.validate(node, kind);
+        }
+        if matches!(kind, Kind::Form | Kind::Dialog) {
+            if let Some(id) = self.attribute(node, "id") {
+                if !self.ids.insert(id.clone().into_owned()) {
+                    let span = self.attribute_span(node, "id");
+                    self.report(
+                        Rule::DuplicateId,
+                        format!("Elements must have unique ids. The following value is not unique: [{id}]."),
+                        span,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Picks the element class, as `MessageMLParser.createElement` does.
+    fn create(&mut self, parent: NodeId, node: NodeId) -> Kind {
+        let tag = self.document.name(node);
+        let span = self.start_tag(node);
+        let presentation = self.format == Format::PresentationMl;
+        let shorthand = |checker: &mut Self, kind: Kind| {
+            if presentation {
+                checker.report(
+                    Rule::UnknownElement,
+                    format!("Shorthand tag \"{tag}\" is not allowed in PresentationML"),
+                    span.clone(),
+                );
+                Kind::None
+            } else {
+                kind
+            }
+        };
+        if tag.len() == 2 && tag.starts_with('h') && matches!(tag.as_bytes()[1], b'1'..=b'6') {
+            return Kind::Header;
+        }
+        let class = self.document.attribute(node, "class").unwrap_or_default();
+        match tag {
+            "chime" => shorthand(self, Kind::Chime),
+            "audio" => Kind::Chime,
+            "p" => Kind::Paragraph,
+            "br" => Kind::LineBreak,
+            "hr" => Kind::HorizontalRule,
+            "span" => {
+                if has_class_token(&class, "info-hint") && self.document.find_attribute(node, "data-target-id").is_some()
+                    || self.document.find_attribute(node, "data-target-id").is_some()
+                        && self.document.find_attribute(node, "data-title").is_some()
+                {
+                    self.fold_tooltip(node)
+                } else if has_class_token(&class, "entity") {
+                    self.create_entity(node)
+                } else {
+                    Kind::Span
+                }
+            }
+            "div" => self.create_from_div(node, &class),
+            "input" => self.create_from_input(node),
+            "b" => Kind::Bold,
+            "i" => Kind::Italic,
+            "pre" => Kind::Preformatted,
+            "hash" => shorthand(self, Kind::HashTag),
+            "cash" => shorthand(self, Kind::CashTag),
+            "mention" => shorthand(self, Kind::Mention),
+            "a" => Kind::Link,
+            "img" => Kind::Image,
+            "ul" => Kind::BulletList,
+            "ol" => Kind::OrderedList,
+            "li" => Kind::ListItem,
+            "table" => Kind::Table,
+            "thead" => Kind::TableHeader,
+            "tbody" => Kind::TableBody,
+            "tfoot" => Kind::TableFooter,
+            "tr" => Kind::TableRow,
+            "th" => Kind::TableHeaderCell,
+            "td" => Kind::TableCell,
+            "card" => shorthand(self, Kind::Card),
+            "expandable-card" => shorthand(self, Kind::ExpandableCard),
+            "code" => Kind::Code,
+            "header" => {
+                let kind =
+                    if self.kinds[parent] == Kind::ExpandableCard { Kind::ExpandableCardHeader } else { Kind::CardHeader };
+                shorthand(self, kind)
+            }
+            "body" => {
+                let grandparent = self.parents[parent];
+                let kind = if self.kinds[parent] == Kind::Dialog
+                    || (grandparent != NO_NODE && self.kinds[grandparent] == Kind::Dialog)
+                {
+                    Kind::DialogBody
+                } else if self.kinds[parent] == Kind::ExpandableCard {
+                    Kind::ExpandableCardBody
+                } else {
+                    Kind::CardBody
+                };
+                shorthand(self, kind)
+            }
+            "emoji" => Kind::Emoji,
+            "form" => Kind::Form,
+            "select" => Kind::Select,
+            "option" => Kind::Option,
+            "button" => Kind::Button,
+            "text-field" => Kind::TextField,
+            "checkbox" => Kind::Checkbox,
+            "radio" => Kind::Radio,
+            "person-selector" => Kind::PersonSelector,
+            "room-selector" => Kind::RoomSelector,
+            "date-selector" => Kind::DateSelector,
+            "date-picker" => Kind::DatePicker,
+            "time-picker" => Kind::TimePicker,
+            "timezone-picker" => Kind::TimezonePicker,
+            "textarea" => Kind::TextArea,
+            "ui-action" => Kind::UiAction,
+            "dialog" => Kind::Dialog,
+            "title" => Kind::DialogTitle,
+            "footer" => Kind::DialogFooter,
+            "label" => self.fold_label(node),
+            "sub" => Kind::Subscript,
+            "sup" => Kind::Superscript,
+            "tag" => Kind::FinancialTag,
+            "richtextarea" => Kind::RichTextArea,
+            "dateTime" => Kind::DateTime,
+            _ => {
+                self.report(Rule::UnknownElement, format!("Invalid MessageML content at element \"{tag}\""), span);
+                Kind::None
+            }
+        }
+    }
+
+    fn fold_tooltip(&mut self, node: NodeId) -> Kind {
+        match self.document.attribute(node, "data-target-id") {
+            Some(id) if !id.is_empty() => {
+                self.tooltip_targets.insert(id.into_owned());
+                Kind::Folded
+            }
+            _ => {
+                let span = self.start_tag(node);
+                self.report(
+                    Rule::MissingAttribute,
+                    "Invalid MessageML content at element \"data-target-id\": 'data-target-id' attribute missing or empty",
+                    span,
+                );
+                Kind::None
+            }
+        }
+    }
+
+    fn fold_label(&mut self, node: NodeId) -> Kind {
+        match self.document.attribute(node, "for") {
+            Some(id) if !id.is_empty() => {
+                self.tooltip_targets.insert(id.into_owned());
+                Kind::Folded
+            }
+            _ => {
+                let span = self.start_tag(node);
+                self.report(
+                    Rule::MissingAttribute,
+                    "Invalid MessageML content at element \"for\": 'data-target-id' attribute missing or empty",
+                    span,
+                );
+                Kind::None
+            }
+        }
+    }
+
+    fn remove_class_token(&mut self, node: NodeId, class: &str, token: &str) {
+        let remaining: Vec<&str> = class
+            .split(|character: char| character.is_ascii_whitespace())
+            .filter(|part| !part.is_empty() && !part.eq_ignore_ascii_case(token))
+            .collect();
+        let value = if remaining.is_empty() { None } else { Some(remaining.join(" ")) };
+        self.class_overrides.push((node, value));
+    }
+
+    fn create_from_div(&mut self, node: NodeId, class: &str) -> Kind {
+        if self.document.find_attribute(node, "data-generated").is_some() {
+            return Kind::Transparent;
+        }
+        if has_class_token(class, "entity") {
+            return self.create_entity(node);
+        }
+        const DIV_CLASSES: &[(&str, Kind)] = &[
+            ("card", Kind::Card),
+            ("cardBody", Kind::CardBody),
+            ("cardHeader", Kind::CardHeader),
+            ("expandable-card", Kind::ExpandableCard),
+            ("expandableCardBody", Kind::ExpandableCardBody),
+            ("expandableCardHeader", Kind::ExpandableCardHeader),
+            ("person-selector", Kind::PersonSelector),
+            ("room-selector", Kind::RoomSelector),
+            ("date-selector", Kind::DateSelector),
+            ("checkbox-group", Kind::Checkbox),
+            ("radio-group", Kind::Radio),
+            ("ui-action", Kind::UiAction),
+            ("timezone-picker", Kind::TimezonePicker),
+        ];
+        for (token, kind) in DIV_CLASSES {
+            if has_class_token(class, token) {
+                self.remove_class_token(node, class, token);
+                return *kind;
+            }
+        }
+        Kind::Div
+    }
+
+    fn create_from_input(&mut self, node: NodeId) -> Kind {
+        let input_type = self.document.attribute(node, "type").unwrap_or_default();
+        for (token, kind) in [
+            ("text", Kind::TextField),
+            ("checkbox", Kind::Checkbox),
+            ("radio", Kind::Radio),
+            ("date", Kind::DatePicker),
+            ("time", Kind::TimePicker),
+        ] {
+            if input_type.split(|character: char| character.is_ascii_whitespace()).any(|part| part == token) {
+                return kind;
+            }
+        }
+        let span = self.start_tag(node);
+        self.report(
+            Rule::UnknownElement,
+            format!("The input type \"{input_type}\" is not allowed on PresentationML"),
+            span,
+        );
+        Kind::None
+    }
+
+    fn create_entity(&mut self, node: NodeId) -> Kind {
+        let tag = self.document.name(node);
+        let span = self.start_tag(node);
+        let id = self.document.attribute(node, "data-entity-id").unwrap_or_default();
+        let values = find_values(self.entity_json, &id);
+        if values.is_empty() {
+            self.report(Rule::EntityDataMissing, "The attribute \"data-entity-id\" is required", span);
+            return Kind::None;
+        }
+        if values.len() > 1 {
+            self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
+            return Kind::None;
+        }
+        let entity = values[0];
+        if !self.entity_json.contains_key(id.as_ref()) {
+            // Observed: the reference crashes (ClassCastException) when the id only exists nested.
+            self.report(
+                Rule::ReferenceParserCrash,
+                format!("The entity \"{id}\" is only found nested inside the EntityJSON; the Agent's parser fails on such a reference"),
+                span,
+            );
+            return Kind::None;
+        }
+        let entity_type = entity.get("type");
+        let value = entity.get("id").and_then(|ids| ids.get(0)).and_then(|first| first.get("value"));
+        if let (Some(entity_type), Some(value)) = (entity_type, value) {
+            match entity_type.as_str() {
+                Some("org.symphonyoss.fin.security") => return Kind::CashTag,
+                Some("org.symphonyoss.taxonomy") => {
+                    let text = match value {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    if let Some(message) = forms::hashtag_pattern_error(&text) {
+                        self.report(Rule::InvalidAttributeValue, message, span);
+                        return Kind::None;
+                    }
+                    return Kind::HashTag;
+                }
+                Some("com.symphony.user.mention") => return Kind::Mention,
+                _ => {}
+            }
+        }
+        if tag == "div" {
+            Kind::Div
+        } else {
+            Kind::Span
+        }
+    }
+
+    fn constructor_checks(&mut self, node: NodeId, kind: Kind) {
+        if kind == Kind::Chime {
+            let parent = self.parents[node];
+            if !matches!(self.kinds[parent], Kind::MessageMl | Kind::PresentationMl) {
+                let span = self.start_tag(node);
+                self.report(Rule::ElementNotAllowedHere, "Element \"chime\" has to be the only element in the message.", span);
+            }
+        }
+    }
+
+    /// Reports an attribute the element does not accept.
+    pub fn attribute_not_allowed(&mut self, node: NodeId, name: &str, span: Range<usize>) {
+        let tag = self.tag(node);
+        self.report(Rule::AttributeNotAllowed, format!("Attribute \"{name}\" is not allowed in \"{tag}\""), span);
+        self.attribute_failed = true;
+    }
+
+    /// Reports a value the attribute does not accept, failing the element's attribute phase.
+    pub fn attribute_invalid(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
+        self.report(rule, message, span);
+        self.attribute_failed = true;
+    }
+
+    fn build_attributes(&mut self, node: NodeId, kind: Kind) {
+        let document = self.document;
+        for attribute in document.attributes_of(node) {
+            let name = document.attribute_name(attribute);
+            let value = document.attribute_value(attribute);
+            let span = attribute.span.clone();
+            if name == "class" {
+                if let Some((_, None)) = self.class_overrides.iter().find(|(id, _)| *id == node) {
+                    continue;
+                }
+            }
+            if self.format == Format::PresentationMl && name == "id" && self.tooltip_targets.contains(value.as_ref()) {
+                continue;
+            }
+            self.build_attribute(node, kind, name, &value, span);
+        }
+    }
+
+    fn check_long(&mut self, name: &str, value: &str, span: Range<usize>) {
+        if parse_java_long(value).is_none() {
+            self.attribute_invalid(
+                Rule::InvalidAttributeValue,
+                format!("Invalid input: {name} must be a int64 value not \"{value}\""),
+                span,
+            );
+        }
+    }
+
+    fn check_style_attribute(&mut self, value: &str, span: Range<usize>) {
+        if let Some(message) = check_style(value) {
+            self.attribute_invalid(Rule::InvalidStyle, message, span);
+        }
+    }
+
+    /// Default attribute rule: `class` and `style` only.
+    pub fn default_attribute(&mut self, node: NodeId, name: &str, value: &str, span: Range<usize>) {
+        match name {
+            "class" => {}
+            "style" => self.check_style_attribute(value, span),
+            _ => self.attribute_not_allowed(node, name, span),
+        }
+    }
+
+    fn build_attribute(&mut self, node: NodeId, kind: Kind, name: &str, value: &str, span: Range<usize>) {
+        let presentation = self.format == Format::PresentationMl;
+        match kind {
+            Kind::MessageMl => match name {
+                "xmlns" => {}
+                "class" | "style" => self.attribute_invalid(
+                    Rule::AttributeNotAllowed,
+                    "Element \"messageML\" may not have attributes",
+                    span,
+                ),
+                _ => self.attribute_invalid(
+                    Rule::AttributeNotAllowed,
+                    format!("Attribute \"{name}\" is not allowed in \"messageML\""),
+                    span,
+                ),
+            },
+            Kind::PresentationMl => match name {
+                "data-format" | "data-version" | "class" => {}
+                "style" => self.check_style_attribute(value, span),
+                _ => self.attribute_invalid(
+                    Rule::AttributeNotAllowed,
+                    format!("Attribute \"{name}\" is not allowed in \"messageML\""),
+                    span,
+                ),
+            },
+            Kind::LineBreak | Kind::HorizontalRule => self.attribute_not_allowed(node, name, span),
+            Kind::Div => match name {
+                "data-entity-id" | "data-icon-src" | "data-accent-color" | "data-state" | "data-variant" => {}
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::Span => match name {
+                "data-entity-id" | "data-title" | "data-target-id" => {}
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::Code => match name {
+                "language" | "data-language" => {}
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::Link => match name {
+                "href" => {
+                    if !is_java_uri(value) {
+                        self.attribute_invalid(
+                            Rule::HrefNotAbsoluteUri,
+                            format!("Invalid input: null must be a URI value not \"{value}\""),
+                            span,
+                        );
+                    }
+                }
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::Image => match name {
+                "src" => {}
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::TableCell => match name {
+                "rowspan" | "colspan" => self.check_long(name, value, span),
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::Card => match name {
+                "iconSrc" | "accent" if !presentation => {}
+                "data-icon-src" | "data-accent-color" if presentation => {}
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::CardHeader | Kind::CardBody | Kind::ExpandableCardHeader => {
+                if presentation {
+                    self.default_attribute(node, name, value, span);
+                } else {
+                    self.attribute_not_allowed(node, name, span);
+                }
+            }
+            Kind::ExpandableCard => match name {
+                "state" if !presentation => {}
+                "data-state" if presentation => {}
+                _ => self.default_attribute(node, name, value, span),
+            },
+            Kind::ExpandableCardBody => match name {
+                "variant" if !presentation => {}
+                "data-variant" if presentation => {}
+                "class" | "style" if presentation => self.default_attribute(node, name, value, span),
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::Chime => match name {
+                "src" | "autoplay" => {}
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::HashTag | Kind::CashTag if self.document.name(node) != "hash" && self.document.name(node) != "cash" => {
+                self.entity_element_attribute(node, name, value, span);
+            }
+            Kind::HashTag | Kind::CashTag => match name {
+                "tag" | "data-entity-id" => {}
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::Mention if self.document.name(node) != "mention" => {
+                self.entity_element_attribute(node, name, value, span);
+            }
+            Kind::Mention => match name {
+                "uid" => self.check_long(name, value, span),
+                "email" | "strict" | "data-entity-id" => {}
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::Emoji => match name {
+                "shortcode" | "annotation" | "family" | "size" => {}
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::DateTime => match name {
+                "value" | "format" => {}
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::FinancialTag => match name {
+                "fullbbgcompticker" | "unique-id" | "figi" | "bbgcompticker" | "figi-ticker" | "us-code" | "isin"
+                | "local-code" | "instrument-class" | "bbgmarket-sector" | "return-main-listing" | "country-code"
+                | "operational-mic" | "fallback-ticker" | "data-entity-id" => {}
+                _ => self.attribute_not_allowed(node, name, span),
+            },
+            Kind::DialogTitle | Kind::DialogBody | Kind::DialogFooter => self.attribute_not_allowed(node, name, span),
+            kind if forms::is_form_kind(kind) => forms::build_attribute(self, node, kind, name, value, span),
+            _ => self.default_attribute(node, name, value, span),
+        }
+    }
+
+    /// Attributes of a `span`/`div class="entity"` resolved to a hashtag, cashtag or mention.
+    fn entity_element_attribute(&mut self, node: NodeId, name: &str, value: &str, span: Range<usize>) {
+        match name {
+            "data-entity-id" | "class" => {}
+            _ => self.default_attribute(node, name, value, span),
+        }
+    }
+
+    /// `assertNoText`.
+    pub fn assert_no_text(&mut self, node: NodeId) -> bool {
+        if let Some(text) = self.children(node).into_iter().find(|child| self.is_nonblank_text(*child)) {
+            let tag = self.tag(node);
+            let span = self.document.nodes[text].span.clone();
+            self.report(Rule::ElementNotAllowedHere, format!("Element \"{tag}\" may not have text content"), span);
+            return false;
+        }
+        true
+    }
+
+    /// `assertNoContent`: no children at all, whitespace included.
+    pub fn assert_no_content(&mut self, node: NodeId) -> bool {
+        if let Some(child) = self.children(node).first() {
+            let tag = self.tag(node);
+            let span = self.document.nodes[*child].span.clone();
+            self.report(
+                Rule::ElementNotAllowedHere,
+                format!("Element \"{tag}\" may not have child elements or text content"),
+                span,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `assertContentModel`: every element child is one of `allowed` (blank text ignored; other text allowed
+    /// only when `text_allowed`).
+    pub fn assert_content_model(&mut self, node: NodeId, allowed: &[Kind], text_allowed: bool) -> bool {
+        for child in self.children(node) {
+            let bad = if self.is_text(child) {
+                text_allowed.then_some(false).unwrap_or(self.is_nonblank_text(child))
+            } else {
+                !allowed.contains(&self.kinds[child])
+            };
+            if bad {
+                let tag = self.tag(node);
+                let child_tag = if self.is_text(child) { "#text" } else { self.tag(child) };
+                let span = self.document.nodes[child].span.clone();
+                self.report(
+                    Rule::ElementNotAllowedHere,
+                    format!("Element \"{child_tag}\" is not allowed in \"{tag}\""),
+                    span,
+                );
+                return false;
+            }
+        }
+        true
+    }
+
+    fn assert_phrasing(&mut self, node: NodeId, allow_preformatted: bool) -> bool {
+        for child in self.children(node) {
+            if self.is_text(child) {
+                continue;
+            }
+            let kind = self.kinds[child];
+            if !(kind.is_phrasing() || allow_preformatted && kind == Kind::Preformatted) {
+                let tag = self.tag(node);
+                let child_tag = self.tag(child);
+                let span = self.document.nodes[child].span.clone();
+                self.report(
+                    Rule::ElementNotAllowedHere,
+                    format!("Element \"{child_tag}\" is not allowed in \"{tag}\""),
+                    span,
+                );
+                return false;
+            }
+        }
+        true
+    }
+
+    /// `assertParent`: the built parent is one of `allowed`.
+    pub fn assert_parent(&mut self, node: NodeId, allowed: &[Kind]) -> bool {
+        let parent = self.parents[node];
+        if parent == NO_NODE || !allowed.contains(&self.kinds[parent]) {
+            let names: Vec<&str> = allowed.iter().map(|kind| kind.class_name()).collect();
+            let tag = self.tag(node);
+            let span = self.start_tag(node);
+            self.report(
+                Rule::ElementNotAllowedHere,
+                format!("Element \"{tag}\" can only be a child of the following elements: [{}]", names.join(", ")),
+                span,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Whether some ancestor of `node` is one of `kinds`.
+    pub fn has_ancestor(&self, node: NodeId, kinds: &[Kind]) -> bool {
+        let mut current = self.parents[node];
+        while current != NO_NODE {
+            if kinds.contains(&self.kinds[current]) {
+                return true;
+            }
+            current = self.parents[current];
+        }
+        false
+    }
+
+    /// `assertParentAtAnyLevel`.
+    pub fn assert_ancestor(&mut self, node: NodeId, kinds: &[Kind]) -> bool {
+        if !self.has_ancestor(node, kinds) {
+            let names: Vec<&str> = kinds.iter().map(|kind| kind.class_name()).collect();
+            let tag = self.tag(node);
+            let span = self.start_tag(node);
+            self.report(
+                Rule::ElementNotAllowedHere,
+                format!("Element \"{tag}\" can only be a inner child of the following elements: [{}]", names.join(", ")),
+                span,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `assertContainsChildOfType`.
+    pub fn assert_contains_child(&mut self, node: NodeId, kinds: &[Kind], names: &str) -> bool {
+        let found = self.children(node).into_iter().any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child]));
+        if !found {
+            let tag = self.tag(node);
+            let span = self.start_tag(node);
+            self.report(
+                Rule::ElementNotAllowedHere,
+                format!("The \"{tag}\" element must have at least one child that is any of the following elements: [{names}]."),
+                span,
+            );
+        }
+        found
+    }
+
+    /// `assertAttributeValue`: the lowercased value is one of `allowed`.
+    pub fn assert_attribute_value(&mut self, node: NodeId, name: &str, allowed: &[&str]) -> bool {
+        let Some(value) = self.attribute(node, name) else { return true };
+        if allowed.contains(&value.to_lowercase().as_str()) {
+            return true;
+        }
+        let tag = self.tag(node);
+        let span = self.attribute_span(node, name);
+        self.report(
+            Rule::InvalidAttributeValue,
+            format!("Attribute \"{name}\" of element \"{tag}\" can only be one of the following values: [{}].", allowed.join(", ")),
+            span,
+        );
+        false
+    }
+
+    /// `assertAttributeNotBlank`.
+    pub fn assert_attribute_not_blank(&mut self, node: NodeId, name: &str) -> bool {
+        match self.attribute(node, name) {
+            Some(value) if !is_blank(&value) => true,
+            _ => {
+                let span = self.attribute_span(node, name);
+                self.report(Rule::MissingAttribute, format!("The attribute \"{name}\" is required"), span);
+                false
+            }
+        }
+    }
+
+    fn validate(&mut self, node: NodeId, kind: Kind) {
+        let presentation = self.format == Format::PresentationMl;
+        match kind {
+            Kind::Bold | Kind::Italic | Kind::Header | Kind::Preformatted => {
+                self.assert_phrasing(node, false);
+            }
+            Kind::Code => {
+                if let Some(language) = self.attribute(node, "language").or_else(|| self.attribute(node, "data-language")) {
+                    let name = if self.attribute(node, "language").is_some() { "language" } else { "data-language" };
+                    if !CODE_LANGUAGES.contains(&language.as_ref()) && !language.is_empty() {
+                        let span = self.attribute_span(node, name);
+                        self.report(
+                            Rule::InvalidAttributeValue,
+                            format!(
+                                "Attribute \"language\" of element \"code\" can only be one of the following values: [{}].",
+                                CODE_LANGUAGES.join(", ")
+                            ),
+                            span,
+                        );
+                        return;
+                    }
+                }
+                self.assert_phrasing(node, true);
+            }
+            Kind::LineBreak | Kind::HorizontalRule => {
+                self.assert_no_content(node);
+            }
+            Kind::Link => self.validate_link(node),
+            Kind::Image => {
+                if self.attribute(node, "src").is_none() {
+                    let span = self.start_tag(node);
+                    self.report(Rule::MissingAttribute, "The attribute \"src\" is required", span);
+                    return;
+                }
+                self.assert_no_content(node);
+            }
+            Kind::BulletList | Kind::OrderedList => {
+                let _ = self.assert_no_text(node)
+                    && self.assert_content_model(node, &[Kind::ListItem], false)
+                    && self.assert_contains_child(node, &[Kind::ListItem], "listitem");
+            }
+            Kind::ListItem => {
+                self.assert_parent(node, &[Kind::OrderedList, Kind::BulletList]);
+            }
+            Kind::Table => {
+                let _ = self.assert_no_text(node)
+                    && self.assert_content_model(
+                        node,
+                        &[Kind::TableHeader, Kind::TableBody, Kind::TableFooter, Kind::TableRow],
+                        false,
+                    );
+            }
+            Kind::TableHeader | Kind::TableBody | Kind::TableFooter => {
+                let _ = self.assert_no_text(node) && self.assert_content_model(node, &[Kind::TableRow], false);
+            }
+            Kind::TableRow => {
+                let _ = self.assert_no_text(node)
+                    && self.assert_content_model(node, &[Kind::TableHeaderCell, Kind::TableCell], false);
+            }
+            Kind::CardHeader | Kind::CardBody => {
+                self.assert_parent(node, &[Kind::Card]);
+            }
+            Kind::ExpandableCard => {
+                let name = if presentation { "data-state" } else { "state" };
+                if self.assert_attribute_not_blank(node, name) {
+                    self.assert_attribute_value(node, name, &["collapsed", "cropped", "expanded"]);
+                }
+            }
+            Kind::ExpandableCardHeader => {
+                self.assert_parent(node, &[Kind::ExpandableCard]);
+            }
+            Kind::ExpandableCardBody => {
+                if self.assert_parent(node, &[Kind::ExpandableCard]) {
+                    let name = if presentation { "data-variant" } else { "variant" };
+                    self.assert_attribute_value(node, name, &["default", "error"]);
+                }
+            }
+            Kind::Chime => {
+                if let Some(source) = self.attribute(node, "src") {
+                    if !source.eq_ignore_ascii_case(CHIME_SOURCE) {
+                        let span = self.attribute_span(node, "src");
+                        self.report(
+                            Rule::InvalidAttributeValue,
+                            format!("Attribute \"src\" value needs to be \"{CHIME_SOURCE}\""),
+                            span,
+                        );
+                        return;
+                    }
+                }
+                self.assert_no_content(node);
+            }
+            Kind::HashTag | Kind::CashTag if matches!(self.document.name(node), "hash" | "cash") => {
+                self.validate_keyword(node, kind);
+            }
+            Kind::Mention if self.document.name(node) == "mention" => self.validate_mention(node),
+            Kind::Mention => self.validate_entity_mention(node),
+            Kind::Emoji => self.validate_emoji(node),
+            Kind::DateTime => self.validate_date_time(node),
+            Kind::FinancialTag => self.validate_financial_tag(node),
+            Kind::Div | Kind::Span => self.validate_div_or_span(node, kind),
+            kind if forms::is_form_kind(kind) => forms::validate(self, node, kind),
+            _ => {}
+        }
+    }
+
+    fn validate_link(&mut self, node: NodeId) {
+        let span = self.attribute_span(node, "href");
+        let Some(href) = self.attribute(node, "href") else {
+            self.report(Rule::MissingAttribute, "The attribute \"href\" is required", span);
+            return;
+        };
+        if href.is_empty() {
+            self.report(Rule::MissingAttribute, "The attribute \"href\" cannot be empty", span);
+            return;
+        }
+        let Some(scheme) = uri_scheme(&href) else {
+            self.report(Rule::HrefNotAbsoluteUri, "The attribute \"href\" must contain an absolute URI", span);
+            return;
+        };
+        let lower = scheme.to_ascii_lowercase();
+        if !self.options.allowed_uri_schemes.iter().any(|allowed| allowed.eq_ignore_ascii_case(&lower)) {
+            self.report(Rule::UriSchemeNotAllowed, format!("URI scheme \"{scheme}\" is not supported by the pod."), span);
+        }
+    }
+
+    fn validate_keyword(&mut self, node: NodeId, kind: Kind) {
+        let span = self.start_tag(node);
+        let Some(tag) = self.attribute(node, "tag") else {
+            if kind == Kind::HashTag {
+                self.report(
+                    Rule::ReferenceParserCrash,
+                    "The attribute \"tag\" is required (the Agent's parser fails on a hashtag without one)",
+                    span,
+                );
+            } else {
+                self.report(Rule::MissingAttribute, "The attribute \"tag\" is required", span);
+            }
+            return;
+        };
+        if kind == Kind::HashTag {
+            if let Some(message) = forms::hashtag_pattern_error(&tag) {
+                let span = self.attribute_span(node, "tag");
+                self.report(Rule::InvalidAttributeValue, message, span);
+                return;
+            }
+        }
+        self.assert_no_content(node);
+    }
+
+    fn validate_mention(&mut self, node: NodeId) {
+        let uid = self.attribute(node, "uid");
+        let email = self.attribute(node, "email");
+        let span = self.start_tag(node);
+        if uid.is_none() && email.is_none() {
+            self.report(Rule::MissingAttribute, "Error processing user mention. No id or email provided", span);
+            return;
+        }
+        let strict = self.attribute(node, "strict").is_some_and(|value| value.eq_ignore_ascii_case("true"));
+        let lenient = self.attribute(node, "strict").is_some() && !strict;
+        if !lenient {
+            let who = uid.or(email).unwrap_or_default();
+            self.report(
+                Rule::UnknownMentionUser,
+                format!("The user \"{who}\" is looked up in the pod's directory on import; whether it exists cannot be known offline"),
+                span,
+            );
+        }
+    }
+
+    fn validate_entity_mention(&mut self, node: NodeId) {
+        let span = self.start_tag(node);
+        self.report(
+            Rule::UnknownMentionUser,
+            "The mentioned user is looked up in the pod's directory on import; whether it exists cannot be known offline",
+            span,
+        );
+    }
+
+    fn validate_emoji(&mut self, node: NodeId) {
+        let shortcode = self.attribute(node, "shortcode").or_else(|| self.attribute(node, "annotation"));
+        let span = self.start_tag(node);
+        let Some(shortcode) = shortcode else {
+            self.report(Rule::MissingAttribute, "Either the attribute \"shortcode\" or \"annotation\" are required", span);
+            return;
+        };
+        if !shortcode.chars().all(|character| character.is_ascii_alphanumeric() || matches!(character, '_' | '+' | '-')) {
+            self.report(
+                Rule::InvalidAttributeValue,
+                "Shortcode or Annotation parameter may only contain alphanumeric characters, underscore, plus sign and dash",
+                span,
+            );
+            return;
+        }
+        self.assert_phrasing(node, false);
+    }
+
+    fn validate_date_time(&mut self, node: NodeId) {
+        let span = self.start_tag(node);
+        let Some(value) = self.attribute(node, "value") else {
+            self.report(Rule::MissingAttribute, "The attribute \"value\" is required", span);
+            return;
+        };
+        if !forms::is_iso_offset_date_time(&value) {
+            let span = self.attribute_span(node, "value");
+            self.report(Rule::InvalidAttributeValue, "Attribute \"value\" has invalid date format", span);
+            return;
+        }
+        if self.attribute(node, "format").is_some() {
+            self.assert_attribute_value(node, "format", &["date_time", "date", "time", "time_secs"]);
+        }
+    }
+
+    fn validate_financial_tag(&mut self, node: NodeId) {
+        if let Some(class) = self.attribute(node, "instrument-class") {
+            if !["equity", "index", "fxcross"].contains(&class.as_ref()) {
+                let span = self.attribute_span(node, "instrument-class");
+                self.report(
+                    Rule::InvalidAttributeValue,
+                    "the attribute \"instrument-class\" must be one of those values [equity, index, fxcross]",
+                    span,
+                );
+                return;
+            }
+        }
+        if let Some(sector) = self.attribute(node, "bbgmarket-sector") {
+            const SECTORS: &[&str] = &["Equity", "Comdty", "Corp", "Curncy", "Govt", "Index", "Mmkt", "Mtge", "Muni", "Pfd"];
+            if !SECTORS.contains(&sector.as_ref()) {
+                let span = self.attribute_span(node, "bbgmarket-sector");
+                self.report(
+                    Rule::InvalidAttributeValue,
+                    format!("the attribute \"bbgmarket-sector\" must be one of those values [{}]", SECTORS.join(", ")),
+                    span,
+                );
+            }
+        }
+    }
+
+    fn validate_div_or_span(&mut self, node: NodeId, kind: Kind) {
+        let class = self.attribute(node, "class").unwrap_or_default();
+        let entity_id = self.attribute(node, "data-entity-id");
+        let span = self.start_tag(node);
+        if entity_id.is_some() && class != "entity" {
+            let span = self.attribute_span(node, "data-entity-id");
+            self.report(
+                Rule::AttributeNotAllowed,
+                "The attribute \"data-entity-id\" is only allowed if the element class is \"entity\".",
+                span,
+            );
+            return;
+        }
+        if entity_id.is_none() && class == "entity" {
+            self.report(
+                Rule::MissingAttribute,
+                "The attribute \"data-entity-id\" is required if the element class is \"entity\".",
+                span,
+            );
+            return;
+        }
+        if kind == Kind::Div {
+            let first_class = class.split_whitespace().next().unwrap_or("");
+            for (attribute, required) in [
+                ("data-icon-src", "card"),
+                ("data-accent-color", "card"),
+                ("data-state", "expandable-card"),
+                ("data-variant", "expandableCardBody"),
+            ] {
+                if self.attribute(node, attribute).is_some() && first_class != required {
+                    let span = self.attribute_span(node, attribute);
+                    self.report(
+                        Rule::AttributeNotAllowed,
+                        format!("The attribute \"{attribute}\" is only allowed if the element class is \"{required}\"."),
+                        span,
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn validate_root(&mut self, root: NodeId) {
+        if self.format == Format::PresentationMl {
+            let format_ok = self.attribute(root, "data-format").is_some_and(|value| value.eq_ignore_ascii_case("PresentationML"));
+            if !format_ok || self.attribute(root, "data-version").is_none() {
+                let span = self.start_tag(root);
+                self.report(
+                    Rule::InvalidRoot,
+                    "Malformed PresentationML. The attributes \"data-format\" and \"data-version\" are required.",
+                    span,
+                );
+                return;
+            }
+        }
+        let children = self.children(root);
+        let has_chime = children.iter().any(|child| self.kinds[*child] == Kind::Chime);
+        if has_chime && children.len() != 1 {
+            let span = self.start_tag(root);
+            self.report(Rule::ElementNotAllowedHere, "Chime messages may not have any other content", span);
+            return;
+        }
+        forms::validate_ui_action_targets(self, root);
+    }
+}
+
+/// Java's `Long.parseLong`: optional sign, ASCII digits, within `i64`.
+pub fn parse_java_long(value: &str) -> Option<i64> {
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    value.parse::<i64>().ok()
+}
+
+/// The scheme of an absolute URI, as `java.net.URI#getScheme` sees it.
+fn uri_scheme(uri: &str) -> Option<&str> {
+    let colon = uri.find(':')?;
+    let scheme = &uri[..colon];
+    let mut characters = scheme.chars();
+    let first = characters.next()?;
+    (first.is_ascii_alphabetic() && characters.all(|character| character.is_ascii_alphanumeric() || matches!(character, '+' | '-' | '.')))
+        .then_some(scheme)
+}
+
+/// Whether `java.net.URI` (RFC 2396) accepts the text.
+fn is_java_uri(uri: &str) -> bool {
+    let mut bytes = uri.bytes().peekable();
+    let mut index = 0;
+    let raw = uri.as_bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'%' => {
+                let valid = raw.get(index + 1).is_some_and(u8::is_ascii_hexdigit) && raw.get(index + 2).is_some_and(u8::is_ascii_hexdigit);
+                if !valid {
+                    return false;
+                }
+            }
+            b' ' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | 0..=0x1F | 0x7F => return false,
+            b'[' | b']' => {
+                // Brackets are only allowed around an IPv6 host.
+                let authority_start = uri.find("//").map(|position| position + 2);
+                let in_host = authority_start.is_some_and(|start| {
+                    let host = &uri[start..];
+                    host.starts_with('[') && index >= start && host.find(']').is_some_and(|end| index <= start + end)
+                });
+                if !in_host {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    if uri.is_empty() {
+        return true;
+    }
+    // A scheme must be followed by something, and the scheme itself must be well-formed when present.
+    if let Some(colon) = uri.find(':') {
+        let before = &uri[..colon];
+        if !before.contains(['/', '?', '#']) {
+            if before.is_empty() {
+                return false;
+            }
+            if uri_scheme(uri).is_none() {
+                return false;
+            }
+            if colon + 1 == uri.len() {
+                return false;
+            }
+        }
+    }
+    true
+}

@@ -1,0 +1,17 @@
+use crate::declare_rule;
+
+declare_rule! {
+    /// A required attribute is missing or blank.
+    ///
+    /// ## What it does
+    /// Reports `The attribute "x" is required` and its variants (for example a button's `name`, an image's `src`).
+    ///
+    /// ## Why is this bad?
+    /// The Agent rejects elements without their required attributes.
+    ///
+    /// ## Example
+    /// ```text
+    /// "<messageML><img/></messageML>"
+    /// ```
+    pub struct MissingAttribute;
+}

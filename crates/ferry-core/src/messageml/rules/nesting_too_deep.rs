@@ -1,0 +1,17 @@
+use crate::declare_rule;
+
+declare_rule! {
+    /// The message exceeds Ferry's nesting or size bounds.
+    ///
+    /// ## What it does
+    /// Reports elements nested deeper than 256 levels or attribute values over 1 MiB; Ferry refuses to walk them.
+    ///
+    /// ## Why is this bad?
+    /// Such messages are almost always hostile or broken, and bounding them keeps validation fast and safe.
+    ///
+    /// ## Example
+    /// ```text
+    /// "<messageML><b><b><b>… (300 levels)</b></b></b></messageML>"
+    /// ```
+    pub struct NestingTooDeep;
+}

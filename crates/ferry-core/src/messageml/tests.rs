@@ -1,0 +1,69 @@
+//! Table-driven tests of [`check_message`]: the first finding, its rule and its wording.
+
+use super::*;
+
+fn first(message: &str, data: Option<&str>) -> Option<(Rule, String)> {
+    check_message(message, data, &MessageMlOptions::default())
+        .into_iter()
+        .find(|diagnostic| diagnostic.severity == Severity::Error)
+        .map(|diagnostic| (diagnostic.rule, diagnostic.message))
+}
+
+#[test]
+fn first_error_and_wording() {
+    let table: &[(&str, Option<&str>, Option<(Rule, &str)>)] = &[
+        ("<messageML>Hello <b>world</b></messageML>", None, None),
+        ("   ", None, Some((Rule::EmptyMessage, "Error parsing message: the message cannot be null or empty"))),
+        ("Hello", None, Some((Rule::PlainTextMessage, "Invalid messageML: Content is not allowed in prolog."))),
+        ("<messageML>\u{7}</messageML>", None, Some((Rule::ControlCharacters, "Invalid control characters in message"))),
+        ("<message>x</message>", None, Some((Rule::InvalidRoot, "Root tag must be <messageML> or <div>"))),
+        ("<messageML><h7>x</h7></messageML>", None, Some((Rule::UnknownElement, "Invalid MessageML content at element \"h7\""))),
+        ("<messageML><p zz=\"1\" aa=\"2\">x</p></messageML>", None, Some((Rule::AttributeNotAllowed, "Attribute \"aa\" is not allowed in \"p\""))),
+        ("<messageML><ul>text</ul></messageML>", None, Some((Rule::ElementNotAllowedHere, "Element \"ul\" may not have text content"))),
+        ("<messageML><a href=\"example.com\">x</a></messageML>", None, Some((Rule::HrefNotAbsoluteUri, "The attribute \"href\" must contain an absolute URI"))),
+        ("<messageML><a href=\"ftp://x.org\">x</a></messageML>", None, Some((Rule::UriSchemeNotAllowed, "URI scheme \"ftp\" is not supported by the pod."))),
+        ("<messageML><p style=\"COLOR:red\">x</p></messageML>", None, Some((Rule::InvalidStyle, "Invalid property(s): [COLOR] in the \"style\" attribute"))),
+        ("<messageML><div class=\"entity\" data-entity-id=\"o\">x</div></messageML>", Some("{}"), Some((Rule::EntityDataMissing, "Error processing EntityJSON: no entity data provided for \"data-entity-id\"=\"o\""))),
+        ("<messageML>x</messageML>", Some("[1]"), Some((Rule::MalformedEntityJson, "Error parsing EntityJSON: provided content is not a JSON object"))),
+        ("<messageML><form id=\"f\"><text-field name=\"t\"/></form></messageML>", None, Some((Rule::InvalidFormStructure, "The form with id 'f' should have at least one action button"))),
+        ("<messageML>${}</messageML>", None, Some((Rule::FreemarkerTemplateError, "Error parsing EntityJSON: Syntax error in template \"messageML\" in line 1, column 14:"))),
+        ("<messageML><hash/></messageML>", None, Some((Rule::ReferenceParserCrash, "The attribute \"tag\" is required (the Agent's parser fails on a hashtag without one)"))),
+    ];
+    for (message, data, expected) in table {
+        let expected = expected.map(|(rule, text)| (rule, text.to_owned()));
+        assert_eq!(first(message, *data), expected, "message: {message}");
+    }
+}
+
+#[test]
+fn plain_text_fix_wraps_and_escapes() {
+    let diagnostics = check_message("a < b & c", None, &MessageMlOptions::default());
+    let fix = diagnostics[0].fix.as_ref().expect("a fix");
+    assert_eq!(fix.edits[0].value, json!("<messageML>a &lt; b &amp; c</messageML>"));
+    let fixed = fix.edits[0].value.as_str().unwrap_or_default();
+    assert!(first(fixed, None).is_none());
+}
+
+#[test]
+fn templates_are_never_called_valid_silently() {
+    let diagnostics = check_message("<messageML>${data['o'].v}</messageML>", Some("{\"o\":{\"v\":1}}"), &MessageMlOptions::default());
+    assert!(diagnostics.iter().any(|diagnostic| diagnostic.rule == Rule::FreemarkerNotExpanded));
+    assert!(diagnostics.iter().all(|diagnostic| diagnostic.severity != Severity::Error));
+}
+
+#[test]
+fn unknown_mentions_are_info() {
+    let diagnostics = check_message("<messageML><mention uid=\"1\"/></messageML>", None, &MessageMlOptions::default());
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!((diagnostics[0].rule, diagnostics[0].severity), (Rule::UnknownMentionUser, Severity::Info));
+}
+
+#[test]
+fn hostile_input_is_bounded() {
+    let deep = format!("<messageML>{}</messageML>", "<b>".repeat(100_000));
+    assert_eq!(first(&deep, None).map(|(rule, _)| rule), Some(Rule::NestingTooDeep));
+    let huge = format!("<messageML><p class=\"{}\">x</p></messageML>", "a".repeat(MAX_ATTRIBUTE_BYTES + 1));
+    assert_eq!(first(&huge, None).map(|(rule, _)| rule), Some(Rule::NestingTooDeep));
+    let doctype = "<!DOCTYPE m [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><messageML>&e;</messageML>";
+    assert_eq!(first(doctype, None).map(|(rule, _)| rule), Some(Rule::DoctypeRefused));
+}
