@@ -4,10 +4,17 @@
 //! - `serve`: setup, release build of the web app and the CLI, then `ferry serve`.
 //! - `test`: setup, then every test tier (native, wasm in Node, wasm in Chromium, browser end to end), ending
 //!   with one line `N passed, M failed`.
+//! - `docs`: generates `docs/rules.md` from the rule table (see `docs.rs`).
+//! - `tidy`: fails when a rule lacks a doc section, a fixture or a snapshot, or `docs/rules.md` is stale.
+//! - `bench`: builds in release mode and prints throughput and memory figures (see `bench.rs`).
 
+mod bench;
+mod docs;
+mod gen;
 mod setup;
 mod shell;
 mod test;
+mod tidy;
 
 use anyhow::{bail, Result};
 
@@ -22,6 +29,11 @@ fn main() -> Result<()> {
             let tools = setup::run()?;
             test::build_web(&tools)
         }
-        _ => bail!("usage: cargo xtask <setup|serve|test|build-web>"),
+        Some("docs") => docs::run(),
+        Some("tidy") => tidy::run(),
+        Some("bench") => bench::run(rest),
+        Some("bench-run") => bench::run_measurements(rest),
+        Some("bench-stream") => bench::run_stream_child(rest),
+        _ => bail!("usage: cargo xtask <setup|serve|test|build-web|docs|tidy|bench>"),
     }
 }

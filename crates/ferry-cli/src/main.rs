@@ -2,7 +2,12 @@
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 the run itself failed (unreadable file, bad arguments).
 
+mod apply;
 mod commands;
+mod input;
+mod output;
+mod position;
+mod render;
 
 use std::process::ExitCode;
 

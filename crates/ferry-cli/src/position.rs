@@ -1,0 +1,214 @@
+//! Lines, columns and source excerpts for byte offsets in an input file, computed on demand.
+//!
+//! The core reports byte offsets only; the command turns them into positions when it prints them. Files are
+//! re-read for that (one streaming pass for every offset of a file, then one short seek per excerpt), so a
+//! 1 GB batch never has to be held in memory; standard input is kept in memory and read the same way.
+//!
+//! Conventions: offsets are 0-based byte offsets in the file; lines and columns are 1-based; a column counts
+//! Unicode scalar values (`char`s) from the start of the line, so a tab or an `é` is one column each.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Bytes read per step of the streaming pass.
+const CHUNK_SIZE: usize = 64 * 1024;
+
+/// An excerpt starts at its line's start when the offset is at most this many bytes into the line;
+/// otherwise it starts shortly before the offset (NDJSON lines can be megabytes long).
+const MAX_LEAD_BYTES: u64 = 120;
+
+/// Bytes of context kept before the offset when the excerpt does not start at the line's start.
+const CONTEXT_BEFORE_BYTES: u64 = 48;
+
+/// Upper bound on an excerpt's length in bytes.
+const MAX_EXCERPT_BYTES: usize = 240;
+
+/// Where a byte offset is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Line, 1-based.
+    pub line: usize,
+    /// Column, 1-based, in `char`s from the start of the line.
+    pub column: usize,
+    /// Byte offset of the first byte of the line, 0-based.
+    pub line_start: u64,
+}
+
+/// Finds the position of every offset in one pass over `reader`.
+///
+/// The result has one entry per offset, in the order given; an offset past the end of the input gets the
+/// position of the end.
+///
+/// # Errors
+/// When reading fails.
+pub fn locate(mut reader: impl Read, offsets: &[u64]) -> io::Result<Vec<Position>> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&index| offsets[index]);
+    let mut positions = vec![Position { line: 1, column: 1, line_start: 0 }; offsets.len()];
+
+    let mut current = Position { line: 1, column: 1, line_start: 0 };
+    let mut absolute: u64 = 0;
+    let mut next = 0;
+    let mut buffer = vec![0_u8; CHUNK_SIZE];
+    while next < order.len() {
+        let filled = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(filled) => filled,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        for &byte in &buffer[..filled] {
+            while next < order.len() && offsets[order[next]] <= absolute {
+                positions[order[next]] = current;
+                next += 1;
+            }
+            if next == order.len() {
+                break;
+            }
+            if byte == b'\n' {
+                current = Position { line: current.line + 1, column: 1, line_start: absolute + 1 };
+            } else if !is_utf8_continuation(byte) {
+                current.column += 1;
+            }
+            absolute += 1;
+        }
+    }
+    for &index in &order[next..] {
+        positions[index] = current;
+    }
+    Ok(positions)
+}
+
+/// A short piece of one source line around a span, ready to be printed with the span underlined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The text, without line break; invalid UTF-8 replaced.
+    pub text: String,
+    /// Whether `text` starts at the start of its line (then columns inside it are the line's columns).
+    pub starts_line: bool,
+    /// The span inside `text`, in bytes, on `char` boundaries, at least one `char` wide when `text` is not
+    /// empty.
+    pub underline: std::ops::Range<usize>,
+}
+
+/// Reads the excerpt of the line starting at `line_start` around the span `start..end` (file offsets).
+///
+/// # Errors
+/// When seeking or reading fails.
+pub fn excerpt(source: &mut (impl Read + Seek), line_start: u64, start: u64, end: u64) -> io::Result<Excerpt> {
+    let start = start.max(line_start);
+    let starts_line = start - line_start <= MAX_LEAD_BYTES;
+    let window_start = if starts_line { line_start } else { start - CONTEXT_BEFORE_BYTES };
+    source.seek(SeekFrom::Start(window_start))?;
+    let mut bytes = Vec::with_capacity(MAX_EXCERPT_BYTES);
+    source.take(MAX_EXCERPT_BYTES as u64).read_to_end(&mut bytes)?;
+    if let Some(line_break) = bytes.iter().position(|&byte| byte == b'\n' || byte == b'\r') {
+        bytes.truncate(line_break);
+    }
+
+    // A window that starts inside the line may start inside a character: skip to the next one.
+    let skipped = if starts_line { 0 } else { bytes.iter().take_while(|&&byte| is_utf8_continuation(byte)).count() };
+    let window = &bytes[skipped..];
+    let text_start = window_start + skipped as u64;
+    let underline_start = usize::try_from(start.saturating_sub(text_start)).unwrap_or(usize::MAX);
+    let underline_end = usize::try_from(end.saturating_sub(text_start)).unwrap_or(usize::MAX);
+
+    // Decode the part before the span and the span separately so that replaced bytes do not shift it.
+    let before = String::from_utf8_lossy(&window[..underline_start.min(window.len())]);
+    let rest = &window[underline_start.min(window.len())..];
+    let rest = String::from_utf8_lossy(rest);
+    let inside = floor_char_boundary(&rest, underline_end.saturating_sub(underline_start));
+    let text = format!("{before}{rest}");
+    let mut underline = before.len()..before.len() + inside;
+    if underline.is_empty() {
+        // An empty span (an insertion point, or a span cut off by the window) still gets one mark.
+        underline.end = rest.chars().next().map_or(underline.start, |first| underline.start + first.len_utf8());
+    }
+    if underline.is_empty() && underline.start > 0 {
+        // At the end of the line: mark the last character.
+        let last = text[..underline.start].chars().next_back().map_or(0, char::len_utf8);
+        underline.start -= last;
+    }
+    Ok(Excerpt { text, starts_line, underline })
+}
+
+fn is_utf8_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
+}
+
+/// The largest `char` boundary of `text` at or below `index`.
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn locate_counts_lines_and_chars_from_one() {
+        let text = "ab\nçd\n\nx";
+        // (offset, line, column, line_start)
+        let cases: &[(u64, usize, usize, u64)] = &[
+            (0, 1, 1, 0),
+            (1, 1, 2, 0),
+            (2, 1, 3, 0),
+            (3, 2, 1, 3),
+            (5, 2, 2, 3), // after the two bytes of `ç`
+            (7, 3, 1, 7),
+            (8, 4, 1, 8),
+            (99, 4, 2, 8), // past the end: the end
+        ];
+        let offsets: Vec<u64> = cases.iter().rev().map(|case| case.0).collect();
+        let positions = locate(Cursor::new(text), &offsets).unwrap();
+        for (case, position) in cases.iter().rev().zip(positions) {
+            assert_eq!((position.line, position.column, position.line_start), (case.1, case.2, case.3), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn locate_crosses_chunk_boundaries() {
+        let mut text = "a".repeat(CHUNK_SIZE - 1);
+        text.push('\n');
+        text.push_str("bc");
+        let positions = locate(Cursor::new(&text), &[CHUNK_SIZE as u64 + 1]).unwrap();
+        assert_eq!(positions[0], Position { line: 2, column: 2, line_start: CHUNK_SIZE as u64 });
+    }
+
+    #[test]
+    fn excerpts_underline_the_span() {
+        // (source, line_start, start, end, expected text, starts line, expected underlined text)
+        let long_prefix = format!("{{\"a\": \"{}\", \"b\": 1}}", "x".repeat(300));
+        let long_start = long_prefix.find("\"b\"").unwrap() as u64;
+        let cases: Vec<(&str, u64, u64, u64, &str, bool, &str)> = vec![
+            ("{\"a\": 12}\n", 0, 6, 8, "{\"a\": 12}", true, "12"),
+            ("x\n{\"a\": 12}\r\n", 2, 8, 10, "{\"a\": 12}", true, "12"),
+            ("{\"a\": 12}", 0, 2, 2, "{\"a\": 12}", true, "a"),
+            ("{\"a\": 12}", 0, 9, 9, "{\"a\": 12}", true, "}"),
+            ("{\"é\": 1}", 0, 2, 3, "{\"é\": 1}", true, "é"),
+            (&long_prefix, 0, long_start, long_start + 3, "", false, "\"b\""),
+        ];
+        for (source, line_start, start, end, text, starts_line, underlined) in cases {
+            let excerpt = excerpt(&mut Cursor::new(source), line_start, start, end).unwrap();
+            if !text.is_empty() {
+                assert_eq!(excerpt.text, text);
+            }
+            assert_eq!(excerpt.starts_line, starts_line, "{source}");
+            assert_eq!(&excerpt.text[excerpt.underline.clone()], underlined, "{source}");
+        }
+    }
+
+    #[test]
+    fn excerpt_never_splits_a_character() {
+        let source = format!("{}{}", "é".repeat(200), "z");
+        for start in 0..source.len() as u64 {
+            let excerpt = excerpt(&mut Cursor::new(&source), 0, start, start + 1).unwrap();
+            assert!(excerpt.text.is_char_boundary(excerpt.underline.start));
+            assert!(excerpt.text.is_char_boundary(excerpt.underline.end));
+        }
+    }
+}

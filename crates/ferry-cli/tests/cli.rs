@@ -1,0 +1,224 @@
+//! The `ferry` binary from the outside: exit codes, the human and JSON reports (insta snapshots), standard
+//! input, several files as one batch, `ferry explain`, and `--fix --output`.
+//!
+//! Every run passes `--now 2026-01-01T00:00:00Z` so the reports do not depend on the clock, and runs from the
+//! crate's directory so the paths in the reports are the stable `tests/fixtures/...`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const NOW: &str = "2026-01-01T00:00:00Z";
+
+/// Exit code, standard output, standard error.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn ferry(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("ferry starts");
+    if let Some(bytes) = stdin {
+        child.stdin.take().expect("piped stdin").write_all(bytes).expect("stdin written");
+    }
+    let output = child.wait_with_output().expect("ferry finishes");
+    Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn check_json(files: &[&str]) -> (i32, Value) {
+    let mut args = vec!["check", "--format", "json", "--now", NOW];
+    args.extend_from_slice(files);
+    let run = ferry(&args, None);
+    let report = serde_json::from_str(&run.stdout).unwrap_or_else(|error| panic!("{error}: {}", run.stdout));
+    (run.code, report)
+}
+
+fn fixture(name: &str) -> String {
+    format!("tests/fixtures/{name}")
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let valid = fixture("valid.json");
+    let errors = fixture("errors.json");
+    let cases: &[(&[&str], i32)] = &[
+        (&["check", "--now", NOW, &valid], 0),
+        (&["check", "--now", NOW, "--format", "json", &valid], 0),
+        (&["check", "--now", NOW, &errors], 1),
+        (&["check", "--now", NOW, "--format", "json", &errors], 1),
+        (&["check", "--now", NOW, &valid, &errors], 1),
+        (&["check", "--now", "1433045622000", &valid], 0),
+        (&["check", "--now", NOW, "tests/fixtures/no-such-file.json"], 2),
+        (&["check", "--now", NOW, "tests/fixtures"], 2),
+        (&["check", "--now", "yesterday", &valid], 2),
+        (&["check", "--format", "xml", &valid], 2),
+        (&["check"], 2),
+        (&["explain", "JSON001"], 0),
+        (&["explain", "json001"], 0),
+        (&["explain", "NOPE999"], 2),
+    ];
+    for (args, expected) in cases {
+        let run = ferry(args, None);
+        assert_eq!(run.code, *expected, "ferry {}\nstdout: {}\nstderr: {}", args.join(" "), run.stdout, run.stderr);
+    }
+}
+
+#[test]
+fn a_failed_run_says_why_on_stderr_and_prints_no_report() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["check", "--now", NOW, "tests/fixtures/no-such-file.json"], "could not read `tests/fixtures/no-such-file.json`"),
+        (&["check", "--now", "yesterday", "tests/fixtures/valid.json"], "--now `yesterday`"),
+        (&["check", "--now", NOW, "-", "-"], "only once"),
+    ];
+    for (args, expected) in cases {
+        let run = ferry(args, Some(b"[]"));
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn human_report_of_errors() {
+    let run = ferry(&["check", "--now", NOW, &fixture("errors.json")], None);
+    insta::assert_snapshot!("human_errors", run.stdout);
+}
+
+#[test]
+fn human_report_of_malformed_json() {
+    let run = ferry(&["check", "--now", NOW, &fixture("malformed.json")], None);
+    insta::assert_snapshot!("human_malformed", run.stdout);
+}
+
+#[test]
+fn human_report_of_a_long_ndjson_line() {
+    let run = ferry(&["check", "--now", NOW, &fixture("long_line.ndjson")], None);
+    insta::assert_snapshot!("human_long_line", run.stdout);
+}
+
+#[test]
+fn human_report_of_a_valid_batch_is_the_counts() {
+    let run = ferry(&["check", "--now", NOW, &fixture("valid.json")], None);
+    insta::assert_snapshot!("human_valid", run.stdout);
+}
+
+#[test]
+fn json_report_of_errors() {
+    let (_, report) = check_json(&[&fixture("errors.json")]);
+    insta::assert_json_snapshot!("json_errors", report);
+}
+
+#[test]
+fn json_report_has_every_documented_member() {
+    let (_, report) = check_json(&[&fixture("errors.json")]);
+    assert_eq!(report["records"], 3);
+    assert_eq!(report["files"], serde_json::json!(["tests/fixtures/errors.json"]));
+    for member in ["errors", "warnings", "infos", "recordsWithErrors", "records", "files", "bytes"] {
+        assert!(report["summary"][member].is_u64(), "summary.{member}");
+    }
+    let diagnostics = report["diagnostics"].as_array().expect("diagnostics");
+    assert!(!diagnostics.is_empty());
+    let members = [
+        "file", "record", "code", "name", "severity", "message", "help", "pointer", "span", "line", "column", "fix",
+    ];
+    for diagnostic in diagnostics {
+        let object = diagnostic.as_object().expect("object");
+        for member in members {
+            assert!(object.contains_key(member), "{member} missing in {diagnostic}");
+        }
+        assert!(["error", "warning", "info"].contains(&diagnostic["severity"].as_str().expect("severity")));
+    }
+    let errors = diagnostics.iter().filter(|diagnostic| diagnostic["severity"] == "error").count();
+    assert_eq!(report["summary"]["errors"], errors);
+}
+
+#[test]
+fn json_line_and_column_point_into_the_record() {
+    let path = fixture("errors.json");
+    let source = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    let lines: Vec<&str> = source.lines().collect();
+    let (_, report) = check_json(&[&path]);
+    let future = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|diagnostic| diagnostic["record"] == 0 && diagnostic["pointer"] == "/intendedMessageTimestamp")
+        .unwrap_or_else(|| panic!("no finding on record 0's timestamp: {report}"));
+    let line = future["line"].as_u64().expect("line") as usize;
+    let column = future["column"].as_u64().expect("column") as usize;
+    let text = lines[line - 1];
+    assert!(text.contains("1900000000000"), "line {line} is `{text}`");
+    assert!(column >= 1 && column <= text.chars().count(), "column {column} of `{text}`");
+}
+
+#[test]
+fn standard_input_gives_the_same_report_as_the_file() {
+    let path = fixture("errors.json");
+    let bytes = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    let (_, mut from_file) = check_json(&[&path]);
+    let run = ferry(&["check", "--format", "json", "--now", NOW, "-"], Some(&bytes));
+    assert_eq!(run.code, 1);
+    let mut from_stdin: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    for report in [&mut from_file, &mut from_stdin] {
+        report["files"] = Value::Null;
+        for diagnostic in report["diagnostics"].as_array_mut().expect("diagnostics") {
+            diagnostic["file"] = Value::Null;
+        }
+    }
+    assert_eq!(from_file, from_stdin);
+}
+
+#[test]
+fn several_files_form_one_batch() {
+    let first = fixture("first.ndjson");
+    let second = fixture("second.ndjson");
+    let (code, report) = check_json(&[&first, &second]);
+    assert_eq!(report["records"], 3);
+    assert_eq!(report["summary"]["files"], 2);
+    // The second file's record is record 2 of the batch, and repeats an id of the first file.
+    let duplicate = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|diagnostic| diagnostic["pointer"] == "/originalMessageId" && diagnostic["severity"] == "error")
+        .unwrap_or_else(|| panic!("no duplicate reported: {report}"));
+    assert_eq!(duplicate["file"], second.as_str());
+    assert_eq!(duplicate["record"], 2);
+    assert_eq!(duplicate["line"], 1);
+    assert_eq!(code, 1);
+
+    // Each file alone is clean.
+    for file in [&first, &second] {
+        let (code, report) = check_json(&[file]);
+        assert_eq!(code, 0, "{report}");
+    }
+}
+
+#[test]
+fn explain_prints_the_rules_doc() {
+    let run = ferry(&["explain", "JSON001"], None);
+    insta::assert_snapshot!("explain_json001", run.stdout);
+}
+
+#[test]
+fn explain_of_an_unknown_code_lists_the_codes() {
+    let run = ferry(&["explain", "NOPE999"], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("unknown rule code `NOPE999`"), "{}", run.stderr);
+    assert!(run.stderr.contains("JSON001"), "{}", run.stderr);
+}
