@@ -266,6 +266,9 @@ pub struct Checker<'d, 't> {
     tooltip_targets: HashSet<String>,
     /// Whether an error was found in the current element's attributes.
     attribute_failed: bool,
+    /// PresentationML checkbox/radio groups: (group `div`, the `input` holding its attributes, the `label`
+    /// holding its content).
+    groups: Vec<(NodeId, NodeId, NodeId)>,
 }
 
 /// The lowercase set of boolean values, as the reference prints it.
@@ -303,6 +306,7 @@ impl<'d, 't> Checker<'d, 't> {
             ids: HashSet::new(),
             tooltip_targets: HashSet::new(),
             attribute_failed: false,
+            groups: Vec::new(),
         }
     }
 
@@ -327,6 +331,10 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// The decoded value of an attribute, honouring the class token removed at creation.
     pub fn attribute(&self, node: NodeId, name: &str) -> Option<Cow<'t, str>> {
+        let node = self.attribute_source(node);
+        if name == "type" && self.document.name(node) == "input" {
+            return None;
+        }
         if name == "class" {
             if let Some((_, class)) = self.class_overrides.iter().find(|(id, _)| *id == node) {
                 return class.clone().map(Cow::Owned);
@@ -337,6 +345,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// The span of an attribute, or of the start tag when it is absent.
     pub fn attribute_span(&self, node: NodeId, name: &str) -> Range<usize> {
+        let node = self.attribute_source(node);
         self.document.find_attribute(node, name).map_or_else(|| self.start_tag(node), |attribute| attribute.span.clone())
     }
 
@@ -349,7 +358,7 @@ impl<'d, 't> Checker<'d, 't> {
         };
         self.kinds[root] = kind;
         self.attribute_failed = false;
-        self.build_attributes(root, kind);
+        self.build_attributes(root, root, kind);
         self.build_children(root, root);
         self.validate_root(root);
     }
@@ -361,7 +370,33 @@ impl<'d, 't> Checker<'d, 't> {
         out
     }
 
+    /// The node whose attributes an element is built from (the `input` of a PresentationML group).
+    pub fn attribute_source(&self, node: NodeId) -> NodeId {
+        self.groups.iter().find(|(group, _, _)| *group == node).map_or(node, |(_, input, _)| *input)
+    }
+
+    /// The format an element is built in: PresentationML for the elements written as `div`/`input`, else the
+    /// message's format.
+    pub fn element_format(&self, node: NodeId) -> Format {
+        let tag = self.document.name(node);
+        let converted = tag == "input" || tag == "div" && !matches!(self.kinds[node], Kind::Div | Kind::PresentationMl);
+        if converted {
+            Format::PresentationMl
+        } else {
+            self.format
+        }
+    }
+
     fn collect_children(&self, node: NodeId, out: &mut Vec<NodeId>) {
+        if let Some((_, _, label)) = self.groups.iter().find(|(group, _, _)| *group == node) {
+            if *label != NO_NODE {
+                self.collect_children(*label, out);
+            }
+            return;
+        }
+        if self.document.name(node) == "input" && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
+            return;
+        }
         for child in self.document.children(node) {
             match (self.document.nodes[child].kind, self.kinds[child]) {
                 (NodeKind::Text | NodeKind::CData, _) => out.push(child),
@@ -422,9 +457,27 @@ impl<'d, 't> Checker<'d, 't> {
         }
         self.constructor_checks(node, kind);
         self.attribute_failed = false;
-        self.build_attributes(node, kind);
+        let tag = self.document.name(node);
+        let grouped = matches!(kind, Kind::Checkbox | Kind::Radio) && tag == "div";
+        let content = if grouped {
+            match self.group_parts(node, kind) {
+                Some((input, label)) => {
+                    self.groups.push((node, input, label));
+                    label
+                }
+                None => return,
+            }
+        } else if tag == "input" && matches!(kind, Kind::Checkbox | Kind::Radio) {
+            // A grouped element written as a bare input builds its attributes only.
+            NO_NODE
+        } else {
+            node
+        };
+        self.build_attributes(self.attribute_source(node), node, kind);
         let attributes_ok = !self.attribute_failed;
-        self.build_children(node, node);
+        if content != NO_NODE {
+            self.build_children(node, content);
+        }
         if attributes_ok {
             self.validate(node, kind);
         }
@@ -666,15 +719,6 @@ impl<'d, 't> Checker<'d, 't> {
             return Kind::None;
         }
         let entity = values[0];
-        if !self.entity_json.contains_key(id.as_ref()) {
-            // Observed: the reference crashes (ClassCastException) when the id only exists nested.
-            self.report(
-                Rule::ReferenceParserCrash,
-                format!("The entity \"{id}\" is only found nested inside the EntityJSON; the Agent's parser fails on such a reference"),
-                span,
-            );
-            return Kind::None;
-        }
         let entity_type = entity.get("type");
         let value = entity.get("id").and_then(|ids| ids.get(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {
@@ -694,6 +738,15 @@ impl<'d, 't> Checker<'d, 't> {
                 Some("com.symphony.user.mention") => return Kind::Mention,
                 _ => {}
             }
+        }
+        if !self.entity_json.contains_key(id.as_ref()) {
+            // Observed: the reference crashes (ClassCastException) when an untyped entity's id only exists nested.
+            self.report(
+                Rule::ReferenceParserCrash,
+                format!("The entity \"{id}\" is only found nested inside the EntityJSON; the Agent's parser fails on such a reference"),
+                span,
+            );
+            return Kind::None;
         }
         if tag == "div" {
             Kind::Div
@@ -725,10 +778,47 @@ impl<'d, 't> Checker<'d, 't> {
         self.attribute_failed = true;
     }
 
-    fn build_attributes(&mut self, node: NodeId, kind: Kind) {
+    /// The `input` and `label` of a PresentationML checkbox/radio group, checked as the reference does.
+    fn group_parts(&mut self, node: NodeId, kind: Kind) -> Option<(NodeId, NodeId)> {
         let document = self.document;
-        for attribute in document.attributes_of(node) {
+        let invalid = |checker: &mut Self| {
+            let span = checker.start_tag(node);
+            let tag = if kind == Kind::Checkbox { "checkbox" } else { "radio" };
+            checker.report(Rule::ElementNotAllowedHere, format!("Invalid PresentationML for the \"{tag}\" element"), span);
+            None
+        };
+        let parts: Vec<NodeId> = document.children(node).filter(|child| document.nodes[*child].kind != NodeKind::Text).collect();
+        if parts.len() != 2 {
+            return invalid(self);
+        }
+        let (mut input, mut label) = (NO_NODE, NO_NODE);
+        for part in parts {
+            let is_element = document.nodes[part].kind == NodeKind::Element;
+            match document.name(part) {
+                "input" if is_element && input == NO_NODE => input = part,
+                "label" if is_element && label == NO_NODE => label = part,
+                _ => return invalid(self),
+            }
+        }
+        if label != NO_NODE && document.nodes[label].first_child == NO_NODE {
+            return invalid(self);
+        }
+        for part in [input, label] {
+            if part != NO_NODE {
+                self.kinds[part] = Kind::Folded;
+            }
+        }
+        Some((input, label))
+    }
+
+    fn build_attributes(&mut self, source: NodeId, node: NodeId, kind: Kind) {
+        let document = self.document;
+        let from_input = document.name(source) == "input";
+        for attribute in document.attributes_of(source) {
             let name = document.attribute_name(attribute);
+            if from_input && name == "type" {
+                continue;
+            }
             let value = document.attribute_value(attribute);
             let span = attribute.span.clone();
             if name == "class" {
@@ -769,7 +859,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn build_attribute(&mut self, node: NodeId, kind: Kind, name: &str, value: &str, span: Range<usize>) {
-        let presentation = self.format == Format::PresentationMl;
+        let presentation = self.element_format(node) == Format::PresentationMl;
         match kind {
             Kind::MessageMl => match name {
                 "xmlns" => {}
@@ -1056,7 +1146,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate(&mut self, node: NodeId, kind: Kind) {
-        let presentation = self.format == Format::PresentationMl;
+        let presentation = self.element_format(node) == Format::PresentationMl;
         match kind {
             Kind::Bold | Kind::Italic | Kind::Header | Kind::Preformatted => {
                 self.assert_phrasing(node, false);

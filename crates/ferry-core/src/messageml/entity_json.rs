@@ -73,6 +73,42 @@ fn jackson_wording(text: &str, error: &serde_json::Error) -> String {
     message
 }
 
+/// Jackson's wording for a JSON value cut short: the innermost container left open and where it starts.
+///
+/// Returns `None` when `text` is not cut short (the caller keeps its own wording).
+pub fn jackson_end_of_input(text: &str) -> Option<String> {
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, character) in text.char_indices() {
+        if in_string {
+            match (escaped, character) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match character {
+            '"' => in_string = true,
+            '{' | '[' => open.push((character, offset)),
+            '}' | ']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    let (bracket, offset) = *open.last()?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before[before.rfind('\n').map_or(0, |index| index + 1)..].chars().count() + 1;
+    let kind = if bracket == '{' { "Object" } else { "Array" };
+    Some(format!(
+        "Unexpected end-of-input: expected close marker for {kind} (start marker at [Source: (String)\"{text}\"; line: {line}, column: {column}])"
+    ))
+}
+
 /// Jackson's `findPath(name)`: the first value of a field called `name`, depth-first at any depth.
 pub fn find_path<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
     fn search<'v>(value: &'v Value, name: &str, depth: usize) -> Option<&'v Value> {
@@ -151,8 +187,17 @@ mod tests {
         ];
         for (input, expected) in table {
             let got = parse_entity_json(input).map(|object| object.is_some());
-            assert_eq!(got.as_ref().map_err(String::as_str), expected, "input: {input}");
+            assert_eq!(got.as_ref().copied().map_err(String::as_str), expected, "input: {input}");
         }
+    }
+
+    #[test]
+    fn end_of_input_names_the_open_container() {
+        assert_eq!(
+            jackson_end_of_input("[{\"a\": 1}, {\"b\": [1]").as_deref(),
+            Some("Unexpected end-of-input: expected close marker for Object (start marker at [Source: (String)\"[{\"a\": 1}, {\"b\": [1]\"; line: 1, column: 12])")
+        );
+        assert_eq!(jackson_end_of_input("[1]"), None);
     }
 
     #[test]
