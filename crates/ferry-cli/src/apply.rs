@@ -44,13 +44,7 @@ enum Layout {
 /// When an input cannot be read or is not well-formed JSON, when the output is one of the inputs, when a fix
 /// does not apply to its record, or when the output cannot be written.
 pub fn write_fixed_batch(inputs: &[Input], diagnostics: &[Diagnostic], output: &Path) -> Result<Applied> {
-    for input in inputs {
-        if let Input::File { path, name } = input {
-            if same_file(path, output) {
-                bail!("--output `{}` is the input `{name}`: write the fixed batch to another file", output.display());
-            }
-        }
-    }
+    ensure_output_is_not_an_input(inputs, output)?;
     let mut fixes_by_record: BTreeMap<usize, Vec<&Fix>> = BTreeMap::new();
     for diagnostic in diagnostics {
         if let (Some(record), Some(fix)) = (diagnostic.location.record, &diagnostic.fix) {
@@ -75,6 +69,21 @@ pub fn write_fixed_batch(inputs: &[Input], diagnostics: &[Diagnostic], output: &
     }
     writer.out.flush().with_context(|| format!("could not write `{}`", output.display()))?;
     Ok(writer.applied)
+}
+
+/// Fails when `output` is one of the input files (writing it would destroy the input while reading it).
+///
+/// # Errors
+/// When it is.
+pub fn ensure_output_is_not_an_input(inputs: &[Input], output: &Path) -> Result<()> {
+    for input in inputs {
+        if let Input::File { path, name } = input {
+            if same_file(path, output) {
+                bail!("--output `{}` is the input `{name}`: write the fixed batch to another file", output.display());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes records to the output, applying the fixes of each.

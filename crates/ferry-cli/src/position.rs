@@ -19,6 +19,9 @@ const MAX_LEAD_BYTES: u64 = 120;
 /// Bytes of context kept before the offset when the excerpt does not start at the line's start.
 const CONTEXT_BEFORE_BYTES: u64 = 48;
 
+/// Marks where an excerpt was cut out of a longer line.
+const ELLIPSIS: &str = "…";
+
 /// Upper bound on an excerpt's length in bytes.
 const MAX_EXCERPT_BYTES: usize = 240;
 
@@ -101,9 +104,13 @@ pub fn excerpt(source: &mut (impl Read + Seek), line_start: u64, start: u64, end
     source.seek(SeekFrom::Start(window_start))?;
     let mut bytes = Vec::with_capacity(MAX_EXCERPT_BYTES);
     source.take(MAX_EXCERPT_BYTES as u64).read_to_end(&mut bytes)?;
-    if let Some(line_break) = bytes.iter().position(|&byte| byte == b'\n' || byte == b'\r') {
-        bytes.truncate(line_break);
-    }
+    let line_goes_on = match bytes.iter().position(|&byte| byte == b'\n' || byte == b'\r') {
+        Some(line_break) => {
+            bytes.truncate(line_break);
+            false
+        }
+        None => bytes.len() == MAX_EXCERPT_BYTES,
+    };
 
     // A window that starts inside the line may start inside a character: skip to the next one.
     let skipped = if starts_line { 0 } else { bytes.iter().take_while(|&&byte| is_utf8_continuation(byte)).count() };
@@ -112,11 +119,16 @@ pub fn excerpt(source: &mut (impl Read + Seek), line_start: u64, start: u64, end
     let underline_start = usize::try_from(start.saturating_sub(text_start)).unwrap_or(usize::MAX);
     let underline_end = usize::try_from(end.saturating_sub(text_start)).unwrap_or(usize::MAX);
 
-    // Decode the part before the span and the span separately so that replaced bytes do not shift it.
-    let before = String::from_utf8_lossy(&window[..underline_start.min(window.len())]);
+    // Decode the part before the span and the span separately so that replaced bytes do not shift it. An
+    // excerpt cut out of a longer line says so with `…` at the cut ends.
+    let mut before = if starts_line { String::new() } else { String::from(ELLIPSIS) };
+    before.push_str(&String::from_utf8_lossy(&window[..underline_start.min(window.len())]));
     let rest = &window[underline_start.min(window.len())..];
-    let rest = String::from_utf8_lossy(rest);
+    let mut rest = String::from_utf8_lossy(rest).into_owned();
     let inside = floor_char_boundary(&rest, underline_end.saturating_sub(underline_start));
+    if line_goes_on {
+        rest.push_str(ELLIPSIS);
+    }
     let text = format!("{before}{rest}");
     let mut underline = before.len()..before.len() + inside;
     if underline.is_empty() {
@@ -184,19 +196,22 @@ mod tests {
         // (source, line_start, start, end, expected text, starts line, expected underlined text)
         let long_prefix = format!("{{\"a\": \"{}\", \"b\": 1}}", "x".repeat(300));
         let long_start = long_prefix.find("\"b\"").unwrap() as u64;
+        // 48 bytes of context before the span: 45 `x`, the closing quote, a comma and a space.
+        let long_excerpt = format!("…{}\", \"b\": 1}}", "x".repeat(45));
+        let long_line = "y".repeat(1000);
+        let long_line_excerpt = format!("…{}…", "y".repeat(MAX_EXCERPT_BYTES));
         let cases: Vec<(&str, u64, u64, u64, &str, bool, &str)> = vec![
+            (&long_line, 0, 500, 501, &long_line_excerpt, false, "y"),
             ("{\"a\": 12}\n", 0, 6, 8, "{\"a\": 12}", true, "12"),
             ("x\n{\"a\": 12}\r\n", 2, 8, 10, "{\"a\": 12}", true, "12"),
             ("{\"a\": 12}", 0, 2, 2, "{\"a\": 12}", true, "a"),
             ("{\"a\": 12}", 0, 9, 9, "{\"a\": 12}", true, "}"),
             ("{\"é\": 1}", 0, 2, 3, "{\"é\": 1}", true, "é"),
-            (&long_prefix, 0, long_start, long_start + 3, "", false, "\"b\""),
+            (&long_prefix, 0, long_start, long_start + 3, &long_excerpt, false, "\"b\""),
         ];
         for (source, line_start, start, end, text, starts_line, underlined) in cases {
             let excerpt = excerpt(&mut Cursor::new(source), line_start, start, end).unwrap();
-            if !text.is_empty() {
-                assert_eq!(excerpt.text, text);
-            }
+            assert_eq!(excerpt.text, text);
             assert_eq!(excerpt.starts_line, starts_line, "{source}");
             assert_eq!(&excerpt.text[excerpt.underline.clone()], underlined, "{source}");
         }

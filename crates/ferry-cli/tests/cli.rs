@@ -4,6 +4,8 @@
 //! Every run passes `--now 2026-01-01T00:00:00Z` so the reports do not depend on the clock, and runs from the
 //! crate's directory so the paths in the reports are the stable `tests/fixtures/...`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -29,7 +31,8 @@ fn ferry(args: &[&str], stdin: Option<&[u8]>) -> Run {
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("ferry starts");
     if let Some(bytes) = stdin {
-        child.stdin.take().expect("piped stdin").write_all(bytes).expect("stdin written");
+        // A run that fails before reading its input closes the pipe early; that is not the test's concern.
+        let _ = child.stdin.take().expect("piped stdin").write_all(bytes);
     }
     let output = child.wait_with_output().expect("ferry finishes");
     Run {
@@ -61,7 +64,7 @@ fn exit_codes_follow_the_contract() {
         (&["check", "--now", NOW, &errors], 1),
         (&["check", "--now", NOW, "--format", "json", &errors], 1),
         (&["check", "--now", NOW, &valid, &errors], 1),
-        (&["check", "--now", "1433045622000", &valid], 0),
+        (&["check", "--now", "1767225600000", &valid], 0),
         (&["check", "--now", NOW, "tests/fixtures/no-such-file.json"], 2),
         (&["check", "--now", NOW, "tests/fixtures"], 2),
         (&["check", "--now", "yesterday", &valid], 2),
@@ -221,4 +224,50 @@ fn explain_of_an_unknown_code_lists_the_codes() {
     assert!(run.stdout.is_empty());
     assert!(run.stderr.contains("unknown rule code `NOPE999`"), "{}", run.stderr);
     assert!(run.stderr.contains("JSON001"), "{}", run.stderr);
+}
+
+#[test]
+fn fix_writes_a_fixed_copy_that_no_longer_needs_those_fixes() {
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix-output");
+    std::fs::create_dir_all(&directory).expect("temporary directory");
+    let input = fixture("errors.json");
+    let (_, before) = check_json(&[&input]);
+    let fixable = before["summary"]["fixable"].as_u64().expect("fixable");
+    assert!(fixable >= 2, "errors.json offers a wrap and an id fix: {before}");
+
+    for name in ["fixed.json", "fixed.ndjson"] {
+        let output = directory.join(name);
+        let output_text = output.to_str().expect("UTF-8 path");
+        let run = ferry(&["check", "--now", NOW, "--fix", "--output", output_text, &input], None);
+        assert_eq!(run.code, 1, "the exit status describes the input: {}", run.stderr);
+        assert!(run.stderr.contains(&format!("applied {fixable} fix(es)")), "{}", run.stderr);
+
+        let (_, after) = check_json(&[output_text]);
+        assert_eq!(after["records"], 3, "{name}");
+        assert_eq!(after["summary"]["fixable"], 0, "{name}: {after}");
+        let wrapped_before = before["diagnostics"].as_array().expect("diagnostics").iter().any(|diagnostic| {
+            diagnostic["record"] == 1 && diagnostic["pointer"] == "/message" && !diagnostic["fix"].is_null()
+        });
+        assert!(wrapped_before, "record 1's plain text offered a fix");
+        let still_plain = after["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .any(|diagnostic| diagnostic["record"] == 1 && diagnostic["pointer"] == "/message");
+        assert!(!still_plain, "{name}: {after}");
+    }
+}
+
+#[test]
+fn fix_needs_an_output_and_refuses_to_overwrite_its_input() {
+    let input = fixture("errors.json");
+    let cases: &[&[&str]] = &[
+        &["check", "--now", NOW, "--fix", &input],
+        &["check", "--now", NOW, "--output", "x.json", &input],
+        &["check", "--now", NOW, "--fix", "--output", &input, &input],
+    ];
+    for args in cases {
+        let run = ferry(args, None);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
 }

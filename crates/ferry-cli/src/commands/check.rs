@@ -78,6 +78,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let options = Options::new(args.target.into(), now_millis);
     let inputs = input::gather(&args.files)?;
+    if let Some(output) = &args.output {
+        apply::ensure_output_is_not_an_input(&inputs, output)?;
+    }
     let report = check_batch(&inputs, &options)?;
 
     let located = render::locate_all(&inputs, &report.diagnostics, args.format == Format::Human)
