@@ -1,12 +1,121 @@
-//! `ferry serve`.
+//! `ferry serve`: serves the built web app (trunk's `dist/`) on 127.0.0.1.
+//!
+//! Binds 127.0.0.1 only, never another interface: the app checks files that must not leave the machine.
+//! Prints `Ferry is running at http://127.0.0.1:PORT/` once the socket is bound, so a caller that starts it
+//! with `--port 0` can read the address from the first line of stdout.
 
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use axum::Router;
+use tower_http::services::ServeDir;
 
 /// Arguments of `ferry serve`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Port on 127.0.0.1; 0 picks a free one (the address is printed).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Folder of the built web app (`trunk build --release` writes `dist/`).
+    #[arg(long, default_value = "dist")]
+    pub dist: PathBuf,
+}
 
-/// Runs `ferry serve`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ferry serve` is not built yet")
+/// The router serving `dist`: its files, and `index.html` for `/` and for every folder.
+pub fn app(dist: &Path) -> Router {
+    Router::new().fallback_service(ServeDir::new(dist).append_index_html_on_directories(true))
+}
+
+/// Runs `ferry serve` until interrupted (Ctrl-C).
+///
+/// # Errors
+/// When `dist` holds no `index.html` (the app was not built), the port cannot be bound, or serving fails.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if !args.dist.join("index.html").is_file() {
+        bail!(
+            "{} holds no index.html: build the web app first (`cargo xtask serve` does it, or `trunk build --release`)",
+            args.dist.display()
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+        .await
+        .with_context(|| format!("could not listen on 127.0.0.1:{}", args.port))?;
+    let address = listener.local_addr().context("the bound socket has no address")?;
+    println!("Ferry is running at http://{address}/");
+    axum::serve(listener, app(&args.dist))
+        .with_graceful_shutdown(async {
+            // An error here means no signal handler could be installed: then serve until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+        .context("serving the web app failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    /// A fresh folder holding a built app's shape: `index.html`, a wasm file, and a sub-folder with its own index.
+    fn built_app(name: &str) -> PathBuf {
+        let dist = std::env::temp_dir().join(format!("ferry-serve-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dist);
+        std::fs::create_dir_all(dist.join("plain-js")).unwrap();
+        std::fs::write(dist.join("index.html"), "<!doctype html><title>app</title>").unwrap();
+        std::fs::write(dist.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(dist.join("plain-js/index.html"), "plain").unwrap();
+        dist
+    }
+
+    #[tokio::test]
+    async fn serves_files_with_their_types_and_index_for_folders() {
+        let dist = built_app("types");
+        let cases = [
+            ("/", StatusCode::OK, Some("text/html"), Some("<!doctype html><title>app</title>")),
+            ("/index.html", StatusCode::OK, Some("text/html"), None),
+            ("/app_bg.wasm", StatusCode::OK, Some("application/wasm"), None),
+            ("/plain-js/", StatusCode::OK, Some("text/html"), Some("plain")),
+            ("/missing.js", StatusCode::NOT_FOUND, None, None),
+            ("/../Cargo.toml", StatusCode::NOT_FOUND, None, None),
+        ];
+        for (path, status, content_type, body) in cases {
+            let response =
+                app(&dist).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(response.status(), status, "{path}");
+            if let Some(content_type) = content_type {
+                let actual = response.headers()["content-type"].to_str().unwrap();
+                assert!(actual.starts_with(content_type), "{path}: {actual}");
+            }
+            if let Some(body) = body {
+                let bytes = response.into_body().collect().await.unwrap().to_bytes();
+                assert_eq!(bytes, body.as_bytes(), "{path}");
+            }
+        }
+        std::fs::remove_dir_all(&dist).unwrap();
+    }
+
+    #[test]
+    fn refuses_a_folder_without_index_html() {
+        let dist = std::env::temp_dir().join(format!("ferry-serve-test-{}-empty", std::process::id()));
+        std::fs::create_dir_all(&dist).unwrap();
+        let error = run(Args { port: 0, dist: dist.clone() }).unwrap_err();
+        assert!(error.to_string().contains("holds no index.html"), "{error}");
+        std::fs::remove_dir_all(&dist).unwrap();
+    }
 }

@@ -1,0 +1,81 @@
+//! The page: a header, the drop zone, and the report of the last file checked.
+
+use ferry_core::Target;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::components::drop_zone::DropZone;
+use crate::components::report_view::ReportView;
+use crate::state::{Action, AppState, ChosenFile, Phase, RunId};
+use crate::validation::check_file;
+
+/// The root component.
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    // Handed out synchronously in the event handler, so two files dropped before a re-render still get
+    // distinct run numbers.
+    let last_run = use_mut_ref(|| RunId::default());
+
+    let on_file = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |file: web_sys::File| {
+            let run = {
+                let mut last_run = last_run.borrow_mut();
+                *last_run += 1;
+                *last_run
+            };
+            let chosen = ChosenFile { name: file.name(), size_bytes: file.size() as u64 };
+            dispatcher.dispatch(Action::FileChosen { run, file: chosen });
+            let dispatcher = dispatcher.clone();
+            spawn_local(async move {
+                match check_file(file, Target::Symphony).await {
+                    Ok(report) => dispatcher.dispatch(Action::Checked { run, report }),
+                    Err(error) => dispatcher.dispatch(Action::ReadFailed { run, message: error.to_string() }),
+                }
+            });
+        })
+    };
+    let on_toggle_severity = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |severity| dispatcher.dispatch(Action::ToggleSeverity(severity)))
+    };
+    let on_reset = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Reset))
+    };
+
+    let busy = matches!(state.phase, Phase::Checking(_));
+    let body = match &state.phase {
+        Phase::Idle => html! {},
+        Phase::Checking(file) => html! {
+            <p class="status" role="status">{ format!("Checking {}…", file.name) }</p>
+        },
+        Phase::Failed { file, message } => html! {
+            <div class="status failed" role="alert">
+                <strong>{ format!("{} was not checked. ", file.name) }</strong>{ message }
+            </div>
+        },
+        Phase::Checked(checked) => html! {
+            <ReportView
+                checked={checked.clone()}
+                shown_severities={state.shown_severities}
+                on_toggle_severity={on_toggle_severity}
+                on_reset={on_reset}
+            />
+        },
+    };
+
+    html! {
+        <main class="page">
+            <header class="masthead">
+                <h1>{ "Ferry" }</h1>
+                <p class="tagline">
+                    { "Check a Symphony import batch before anything is sent. The file never leaves this page." }
+                </p>
+            </header>
+            <DropZone on_file={on_file} busy={busy} />
+            { body }
+        </main>
+    }
+}

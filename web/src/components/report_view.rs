@@ -1,0 +1,157 @@
+//! The report of one checked file: counts, then every finding with where it is and what to do.
+//!
+//! Everything is rendered through the virtual DOM as text: messages quote the user's data, which must never be
+//! parsed as markup.
+
+use std::rc::Rc;
+
+use ferry_core::{Diagnostic, Severity};
+use yew::prelude::*;
+
+use crate::state::{CheckedFile, ShownSeverities};
+
+/// The most findings listed at once; more would make the page slow without helping anyone read them.
+pub const MAX_LISTED_DIAGNOSTICS: usize = 1000;
+
+/// Every severity, worst first.
+const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
+
+/// Properties of [`ReportView`].
+#[derive(Properties, PartialEq)]
+pub struct ReportViewProps {
+    /// The checked file.
+    pub checked: Rc<CheckedFile>,
+    /// Which severities are listed.
+    pub shown_severities: ShownSeverities,
+    /// Called when the user shows or hides a severity.
+    pub on_toggle_severity: Callback<Severity>,
+    /// Called when the user wants to check another file.
+    pub on_reset: Callback<MouseEvent>,
+}
+
+/// The plural label of a severity's count.
+fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "errors",
+        Severity::Warning => "warnings",
+        Severity::Info => "info",
+    }
+}
+
+/// The report of one checked file.
+#[function_component(ReportView)]
+pub fn report_view(props: &ReportViewProps) -> Html {
+    let checked = &props.checked;
+    let shown = |severity: Severity| props.shown_severities.shows(severity);
+    let verdict = if checked.counts.errors == 0 {
+        html! { <p class="verdict ok">{ "No errors: the Agent would accept every record." }</p> }
+    } else {
+        html! { <p class="verdict bad">{ "Some records would be rejected or imported wrongly." }</p> }
+    };
+
+    html! {
+        <section class="report" aria-label="Report">
+            <div class="report-head">
+                <h2>
+                    <span class="file-name">{ &checked.file.name }</span>
+                    <span class="file-size">{ format!("{} bytes", checked.file.size_bytes) }</span>
+                </h2>
+                <button class="secondary" onclick={props.on_reset.clone()}>{ "Check another file" }</button>
+            </div>
+            { verdict }
+            <dl class="summary">
+                <div class="count records">
+                    <dt>{ "records" }</dt>
+                    <dd id="record-count">{ checked.report.records }</dd>
+                </div>
+                { for SEVERITIES.iter().map(|&severity| {
+                    let on_toggle = props.on_toggle_severity.clone();
+                    let class = classes!("count", severity.to_string(), (!shown(severity)).then_some("hidden-severity"));
+                    html! {
+                        <div class={class}>
+                            <dt>{ severity_label(severity) }</dt>
+                            <dd id={format!("{severity}-count")}>{ checked.counts.get(severity) }</dd>
+                            <button
+                                class="toggle"
+                                aria-pressed={shown(severity).to_string()}
+                                onclick={Callback::from(move |_: MouseEvent| on_toggle.emit(severity))}
+                            >
+                                { if shown(severity) { "hide" } else { "show" } }
+                            </button>
+                        </div>
+                    }
+                }) }
+            </dl>
+            <DiagnosticList checked={checked.clone()} shown_severities={props.shown_severities} />
+        </section>
+    }
+}
+
+/// Properties of [`DiagnosticList`].
+#[derive(Properties, PartialEq)]
+struct DiagnosticListProps {
+    checked: Rc<CheckedFile>,
+    shown_severities: ShownSeverities,
+}
+
+/// The findings of the shown severities, at most [`MAX_LISTED_DIAGNOSTICS`] of them.
+#[function_component(DiagnosticList)]
+fn diagnostic_list(props: &DiagnosticListProps) -> Html {
+    let shown = |diagnostic: &&Diagnostic| props.shown_severities.shows(diagnostic.severity);
+    let n_shown = props.checked.report.diagnostics.iter().filter(shown).count();
+    if n_shown == 0 {
+        return html! { <p class="empty">{ "Nothing to list." }</p> };
+    }
+    let not_listed = n_shown.saturating_sub(MAX_LISTED_DIAGNOSTICS);
+    html! {
+        <>
+            <table class="diagnostics">
+                <thead>
+                    <tr>
+                        <th>{ "severity" }</th>
+                        <th>{ "code" }</th>
+                        <th>{ "record" }</th>
+                        <th>{ "field" }</th>
+                        <th>{ "finding" }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for props.checked.report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).map(diagnostic_row) }
+                </tbody>
+            </table>
+            if not_listed > 0 {
+                <p class="truncated">
+                    { format!("{not_listed} more findings are not listed; run `ferry check --format json` for all of them.") }
+                </p>
+            }
+        </>
+    }
+}
+
+/// One row of the findings table.
+fn diagnostic_row(diagnostic: &Diagnostic) -> Html {
+    let record = match diagnostic.location.record {
+        // Reports count records from 0, as `ferry check --format json` does; the title says so.
+        Some(record) => html! { <span title="record index in the batch, counted from 0">{ format!("#{record}") }</span> },
+        None => html! { <span class="muted">{ "file" }</span> },
+    };
+    let pointer = match (diagnostic.location.record, diagnostic.location.pointer.as_str()) {
+        (None, "") => html! { <span class="muted">{ "—" }</span> },
+        (Some(_), "") => html! { <span class="muted">{ "(whole record)" }</span> },
+        (_, pointer) => html! { <code>{ pointer }</code> },
+    };
+    html! {
+        <tr class={classes!("diagnostic", diagnostic.severity.to_string())}>
+            <td><span class={classes!("badge", diagnostic.severity.to_string())}>{ diagnostic.severity.to_string() }</span></td>
+            <td><code class="code">{ diagnostic.code() }</code></td>
+            <td>{ record }</td>
+            <td>{ pointer }</td>
+            <td>
+                <div class="message">{ &diagnostic.message }</div>
+                if let Some(help) = &diagnostic.help {
+                    <div class="help">{ help }</div>
+                }
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,327 @@
+//! The app's state: one [`Reducible`] changed only through [`Action`]s.
+//!
+//! Invariant: a result is shown only for the file most recently chosen. Each chosen file gets a run number;
+//! an outcome carrying an older number arrives after the user moved on and is dropped, so a slow check of a
+//! big file can never overwrite the report of a small one dropped after it.
+
+use std::rc::Rc;
+
+use ferry_core::{Report, Severity};
+use yew::Reducible;
+
+/// Identifies one check of one file; increases with every file chosen.
+pub type RunId = u64;
+
+/// The file being or last checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChosenFile {
+    /// The file's name as the browser gives it (no path).
+    pub name: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+}
+
+/// How many findings of each severity a report holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeverityCounts {
+    /// Findings the Agent would reject, or that would make the import wrong.
+    pub errors: usize,
+    /// Findings the Agent accepts but that are probably not wanted.
+    pub warnings: usize,
+    /// Findings worth knowing.
+    pub infos: usize,
+}
+
+impl SeverityCounts {
+    /// Counts the findings of `report` by severity.
+    pub fn of(report: &Report) -> Self {
+        let mut counts = SeverityCounts::default();
+        for diagnostic in &report.diagnostics {
+            match diagnostic.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Info => counts.infos += 1,
+            }
+        }
+        counts
+    }
+
+    /// The count for one severity.
+    pub fn get(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+            Severity::Info => self.infos,
+        }
+    }
+}
+
+/// A finished check: the report and its counts, computed once.
+#[derive(Debug, PartialEq)]
+pub struct CheckedFile {
+    /// What was checked.
+    pub file: ChosenFile,
+    /// The core's report.
+    pub report: Report,
+    /// The report's findings by severity.
+    pub counts: SeverityCounts,
+}
+
+/// Where the app is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Phase {
+    /// Nothing chosen yet.
+    #[default]
+    Idle,
+    /// A file is being read and checked.
+    Checking(ChosenFile),
+    /// The last chosen file was checked.
+    Checked(Rc<CheckedFile>),
+    /// The last chosen file could not be read.
+    Failed {
+        /// The file that could not be read.
+        file: ChosenFile,
+        /// Why, in words for the user.
+        message: String,
+    },
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// Where the app is.
+    pub phase: Phase,
+    /// The run of the file most recently chosen; outcomes of other runs are stale.
+    pub current_run: RunId,
+    /// Which severities the diagnostics list shows.
+    pub shown_severities: ShownSeverities,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState { phase: Phase::Idle, current_run: 0, shown_severities: ShownSeverities::ALL }
+    }
+}
+
+/// Which severities the diagnostics list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShownSeverities {
+    errors: bool,
+    warnings: bool,
+    infos: bool,
+}
+
+impl ShownSeverities {
+    /// Every severity shown.
+    pub const ALL: ShownSeverities = ShownSeverities { errors: true, warnings: true, infos: true };
+
+    /// Whether findings of `severity` are shown.
+    pub fn shows(&self, severity: Severity) -> bool {
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+            Severity::Info => self.infos,
+        }
+    }
+
+    /// Shows `severity` when hidden, hides it when shown.
+    fn toggle(&mut self, severity: Severity) {
+        let shown = match severity {
+            Severity::Error => &mut self.errors,
+            Severity::Warning => &mut self.warnings,
+            Severity::Info => &mut self.infos,
+        };
+        *shown = !*shown;
+    }
+}
+
+/// Everything that can happen to the state.
+#[derive(Debug)]
+pub enum Action {
+    /// The user chose a file; its check is run number `run`.
+    FileChosen {
+        /// The run number, larger than every earlier one.
+        run: RunId,
+        /// The chosen file.
+        file: ChosenFile,
+    },
+    /// The check of run `run` finished.
+    Checked {
+        /// Which run finished.
+        run: RunId,
+        /// Its report.
+        report: Report,
+    },
+    /// The file of run `run` could not be read.
+    ReadFailed {
+        /// Which run failed.
+        run: RunId,
+        /// Why, in words for the user.
+        message: String,
+    },
+    /// Show or hide findings of one severity.
+    ToggleSeverity(Severity),
+    /// Forget the file and go back to the drop zone.
+    Reset,
+}
+
+impl AppState {
+    /// The file being checked, when its run is `run`; `None` when `run` is stale or nothing is being checked.
+    fn checking(&self, run: RunId) -> Option<&ChosenFile> {
+        match &self.phase {
+            Phase::Checking(file) if run == self.current_run => Some(file),
+            _ => None,
+        }
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::FileChosen { run, file } => {
+                next.current_run = run.max(self.current_run);
+                next.phase = Phase::Checking(file);
+            }
+            Action::Checked { run, report } => {
+                let Some(file) = self.checking(run) else { return self };
+                let counts = SeverityCounts::of(&report);
+                next.phase = Phase::Checked(Rc::new(CheckedFile { file: file.clone(), report, counts }));
+            }
+            Action::ReadFailed { run, message } => {
+                let Some(file) = self.checking(run) else { return self };
+                next.phase = Phase::Failed { file: file.clone(), message };
+            }
+            Action::ToggleSeverity(severity) => next.shown_severities.toggle(severity),
+            Action::Reset => next.phase = Phase::Idle,
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::{Diagnostic, Rule};
+
+    fn file(name: &str) -> ChosenFile {
+        ChosenFile { name: name.to_owned(), size_bytes: 10 }
+    }
+
+    fn report(severities: &[Severity]) -> Report {
+        Report {
+            records: 3,
+            diagnostics: severities
+                .iter()
+                .map(|&severity| Diagnostic::new(Rule::MalformedJson, "finding").with_severity(severity))
+                .collect(),
+        }
+    }
+
+    fn apply(actions: Vec<Action>) -> Rc<AppState> {
+        actions.into_iter().fold(Rc::new(AppState::default()), |state, action| state.reduce(action))
+    }
+
+    #[test]
+    fn counts_findings_by_severity() {
+        let cases: &[(&[Severity], SeverityCounts)] = &[
+            (&[], SeverityCounts::default()),
+            (&[Severity::Error], SeverityCounts { errors: 1, warnings: 0, infos: 0 }),
+            (
+                &[Severity::Warning, Severity::Error, Severity::Info, Severity::Warning],
+                SeverityCounts { errors: 1, warnings: 2, infos: 1 },
+            ),
+        ];
+        for (severities, expected) in cases {
+            assert_eq!(SeverityCounts::of(&report(severities)), *expected, "{severities:?}");
+        }
+    }
+
+    #[test]
+    fn phases_follow_the_actions() {
+        let checked = |state: &AppState| match &state.phase {
+            Phase::Checked(checked) => Some((checked.file.name.clone(), checked.counts)),
+            _ => None,
+        };
+        let cases: Vec<(&str, Vec<Action>, Option<(String, SeverityCounts)>, bool)> = vec![
+            ("nothing chosen", vec![], None, false),
+            (
+                "one file checked",
+                vec![
+                    Action::FileChosen { run: 1, file: file("a.json") },
+                    Action::Checked { run: 1, report: report(&[Severity::Error]) },
+                ],
+                Some(("a.json".to_owned(), SeverityCounts { errors: 1, warnings: 0, infos: 0 })),
+                false,
+            ),
+            (
+                "a stale outcome is dropped",
+                vec![
+                    Action::FileChosen { run: 1, file: file("big.json") },
+                    Action::FileChosen { run: 2, file: file("small.json") },
+                    Action::Checked { run: 1, report: report(&[Severity::Error]) },
+                ],
+                None,
+                true,
+            ),
+            (
+                "the newest file wins whatever order outcomes arrive in",
+                vec![
+                    Action::FileChosen { run: 1, file: file("big.json") },
+                    Action::FileChosen { run: 2, file: file("small.json") },
+                    Action::Checked { run: 2, report: report(&[]) },
+                    Action::Checked { run: 1, report: report(&[Severity::Error]) },
+                ],
+                Some(("small.json".to_owned(), SeverityCounts::default())),
+                false,
+            ),
+            (
+                "a stale read failure is dropped",
+                vec![
+                    Action::FileChosen { run: 1, file: file("a.json") },
+                    Action::FileChosen { run: 2, file: file("b.json") },
+                    Action::ReadFailed { run: 1, message: "gone".to_owned() },
+                ],
+                None,
+                true,
+            ),
+            (
+                "reset forgets the report",
+                vec![
+                    Action::FileChosen { run: 1, file: file("a.json") },
+                    Action::Checked { run: 1, report: report(&[]) },
+                    Action::Reset,
+                ],
+                None,
+                false,
+            ),
+        ];
+        for (name, actions, expected_checked, expected_still_checking) in cases {
+            let state = apply(actions);
+            assert_eq!(checked(&state), expected_checked, "{name}");
+            assert_eq!(matches!(state.phase, Phase::Checking(_)), expected_still_checking, "{name}");
+        }
+    }
+
+    #[test]
+    fn read_failure_of_the_current_file_is_shown() {
+        let state = apply(vec![
+            Action::FileChosen { run: 1, file: file("a.json") },
+            Action::ReadFailed { run: 1, message: "unreadable".to_owned() },
+        ]);
+        assert_eq!(state.phase, Phase::Failed { file: file("a.json"), message: "unreadable".to_owned() });
+    }
+
+    #[test]
+    fn severities_toggle_independently() {
+        let state = apply(vec![Action::ToggleSeverity(Severity::Warning)]);
+        let shown = state.shown_severities;
+        assert!(shown.shows(Severity::Error));
+        assert!(!shown.shows(Severity::Warning));
+        assert!(shown.shows(Severity::Info));
+        let state = state.reduce(Action::ToggleSeverity(Severity::Warning));
+        assert_eq!(state.shown_severities, ShownSeverities::ALL);
+    }
+}
