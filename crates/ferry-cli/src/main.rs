@@ -28,6 +28,8 @@ enum Command {
     Explain(commands::explain::Args),
     /// Serve the web app on 127.0.0.1.
     Serve(commands::serve::Args),
+    /// Run the embedded Symphony (login, key manager, Agent import) on 127.0.0.1, or provision it.
+    Sandbox(commands::sandbox::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Sandbox(args) => commands::sandbox::run(args),
     };
     match outcome {
         Ok(code) => code,

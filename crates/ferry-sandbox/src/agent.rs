@@ -1,0 +1,193 @@
+//! The Agent's paths: `POST /agent/v4/message/import` and `GET /agent/v4/stream/{sid}/message`.
+//!
+//! Read-back answers `V4Message` objects oldest first (ties in import order), 204 when none match, as the
+//! Agent API documents. The caller may read a stream it is a member of, or any stream when it holds the
+//! Content Management role (the import service user is often not a member of the IMs it imported into).
+//! `message` is given as PresentationML the simple way: the `<messageML>` root becomes
+//! `<div data-format="PresentationML" data-version="2.0">`; the content inside is returned as imported.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse as _, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::faults::{ConnectionDrop, Fault};
+use crate::ids::normalize_stream_id;
+use crate::import::import_batch;
+use crate::request::{agent_user, read_body, require_role, session_user};
+use crate::store::roles::CONTENT_MANAGEMENT;
+use crate::{now_millis, Sandbox};
+
+/// Default and largest `limit` of a read-back, as the Agent API documents.
+const DEFAULT_LIST_LIMIT: i64 = 50;
+const MAX_LIST_LIMIT: i64 = 500;
+
+pub(crate) async fn import_messages(
+    State(sandbox): State<Arc<Sandbox>>,
+    connection: Option<Extension<ConnectionDrop>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let caller = agent_user(&sandbox, &headers)?;
+    require_role(&caller, CONTENT_MANAGEMENT, "Importing messages")?;
+    let max_body_bytes = sandbox.config.max_body_bytes;
+    let bytes = read_body(&headers, body, max_body_bytes).await?;
+    sandbox.counters.import_requests.fetch_add(1, Ordering::Relaxed);
+    let fault = sandbox.faults.as_ref().and_then(crate::faults::Faults::draw);
+    if let Some(fault) = fault {
+        sandbox.counters.faults_injected.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(?fault, "injecting fault");
+        match fault {
+            Fault::ServerError => {
+                return Err(AppError::internal("Simulated fault (sandbox --faults): internal server error"))
+            }
+            Fault::TooManyRequests { retry_after_seconds } => {
+                let mut error = AppError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Simulated fault (sandbox --faults): too many requests, retry after {retry_after_seconds} s"),
+                );
+                error.retry_after_seconds = Some(retry_after_seconds);
+                return Err(error);
+            }
+            Fault::Latency(delay) => tokio::time::sleep(delay).await,
+            Fault::DropBeforeApplying => return drop_connection(connection).await,
+            Fault::DropAfterApplying => {}
+        }
+    }
+    let max_messages = sandbox.config.max_messages_per_request;
+    let worker = Arc::clone(&sandbox);
+    let outcome = tokio::task::spawn_blocking(move || {
+        import_batch(&worker.store, caller.id, &bytes, now_millis(), max_messages)
+    })
+    .await
+    .map_err(|error| AppError::internal(format!("Import failed: {error}")))??;
+    sandbox.counters.messages_imported.fetch_add(u64::try_from(outcome.stored).unwrap_or(u64::MAX), Ordering::Relaxed);
+    if fault == Some(Fault::DropAfterApplying) {
+        return drop_connection(connection).await;
+    }
+    Ok(Json(outcome.responses).into_response())
+}
+
+/// Closes the connection without answering. Without a connection (the router called directly) the drop is
+/// reported as a 500 instead.
+async fn drop_connection(connection: Option<Extension<ConnectionDrop>>) -> Result<Response, AppError> {
+    match connection {
+        Some(Extension(connection)) => {
+            connection.trigger();
+            // The connection's task drops this future together with the connection.
+            std::future::pending::<()>().await;
+            Err(AppError::internal("Simulated fault (sandbox --faults): connection dropped"))
+        }
+        None => Err(AppError::internal("Simulated fault (sandbox --faults): connection dropped")),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    since: Option<i64>,
+    until: Option<i64>,
+    skip: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub(crate) async fn list_messages(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(stream_id): Path<String>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let caller = if headers.contains_key("keymanagertoken") {
+        agent_user(&sandbox, &headers)?
+    } else {
+        session_user(&sandbox, &headers)?
+    };
+    let Query(query) = query.map_err(|rejection| AppError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
+    let since = query.since.ok_or_else(|| AppError::bad_request("Missing required query parameter `since`"))?;
+    let skip = query.skip.unwrap_or(0);
+    let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    if skip < 0 {
+        return Err(AppError::bad_request("`skip` must not be negative"));
+    }
+    if !(0..=MAX_LIST_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(format!("`limit` must be between 0 and {MAX_LIST_LIMIT}")));
+    }
+    let stream_id = normalize_stream_id(&stream_id);
+    let sandbox_for_read = Arc::clone(&sandbox);
+    let messages = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>, AppError> {
+        let store = sandbox_for_read.lock_store()?;
+        let directory = store.directory();
+        let stream = directory
+            .stream(&stream_id)
+            .ok_or_else(|| AppError::bad_request(format!("Stream {stream_id} does not exist")))?;
+        if !stream.members.contains(&caller.id) && !caller.has_role(CONTENT_MANAGEMENT) {
+            return Err(AppError::forbidden(format!(
+                "Caller lacks necessary entitlement: not a member of stream {stream_id}"
+            )));
+        }
+        let stored = store.list_messages(
+            &stream_id,
+            since,
+            query.until,
+            usize::try_from(skip).unwrap_or(0),
+            usize::try_from(limit).unwrap_or(0),
+        )?;
+        Ok(stored
+            .into_iter()
+            .map(|message| {
+                let user = directory.user(message.user_id);
+                let attachments: Vec<serde_json::Value> = message
+                    .attachments
+                    .iter()
+                    .enumerate()
+                    .map(|(position, (name, size))| {
+                        serde_json::json!({
+                            "id": format!("internal_{}_{position}", message.message_id),
+                            "name": name,
+                            "size": size,
+                            "images": [],
+                        })
+                    })
+                    .collect();
+                let mut value = serde_json::json!({
+                    "messageId": message.message_id,
+                    "timestamp": message.timestamp,
+                    "message": presentation_ml(&message.message),
+                    "attachments": attachments,
+                    "user": {
+                        "userId": message.user_id,
+                        "username": user.map(|user| user.username.clone()),
+                        "displayName": user.map(|user| user.display_name.clone()),
+                        "email": user.and_then(|user| user.email.clone()),
+                    },
+                    "stream": {"streamId": message.stream_id, "streamType": stream.kind.as_str()},
+                    "originalFormat": "com.symphony.messageml.v2",
+                });
+                if let (Some(data), Some(object)) = (message.data, value.as_object_mut()) {
+                    object.insert("data".to_owned(), serde_json::Value::String(data));
+                }
+                value
+            })
+            .collect())
+    })
+    .await
+    .map_err(|error| AppError::internal(format!("Read failed: {error}")))??;
+    if messages.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(Json(messages).into_response())
+}
+
+fn presentation_ml(message: &str) -> String {
+    let trimmed = message.trim();
+    match trimmed.strip_prefix("<messageML>").and_then(|rest| rest.strip_suffix("</messageML>")) {
+        Some(inner) => format!(r#"<div data-format="PresentationML" data-version="2.0">{inner}</div>"#),
+        None => message.to_owned(),
+    }
+}

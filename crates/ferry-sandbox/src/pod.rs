@@ -1,0 +1,326 @@
+//! The pod calls a migration needs for the import documentation's steps: provision users (1), create rooms
+//! and admin IMs and add members (2), deactivate users and streams afterwards (4). Paths and shapes follow the
+//! pod API's public reference (the pod API's OpenAPI file is not among the vendored specs):
+//!
+//! - `GET /pod/v2/sessioninfo` → `{"id", "username", "displayName", "roles"}`.
+//! - `POST /pod/v2/admin/user/create` (User Provisioning) body `V2UserCreate`
+//!   `{"userAttributes": {"userName", "displayName", "emailAddress", "accountType": "NORMAL" | "SYSTEM",
+//!   "currentKey": {"key": PEM}}, "roles": [...]}` → `V2UserDetail` `{"userAttributes", "userSystemInfo": {"id",
+//!   "status", "createdDate"}, "roles"}`. A `SYSTEM` account with `currentKey.key` is a service user that can
+//!   then authenticate.
+//! - `POST /pod/v1/admin/user/{uid}/action/update` (User Provisioning) body `{"status": "ENABLED" | "DISABLED"}`.
+//! - `POST /pod/v3/room/create` body `V3RoomAttributes` (`name` required) → `V3RoomDetail`; the creator becomes
+//!   a member. An active room with the same name is refused with the pod's "Please choose another name".
+//! - `POST /pod/v1/admin/im/create` (User Provisioning) body `[uid, uid, ...]` → `{"id"}`; the caller is not a
+//!   member; an IM with the same members is returned again rather than duplicated.
+//! - `POST /pod/v1/room/{id}/membership/add` and `/remove` body `{"id": uid}`: the caller must be a member of
+//!   the room or hold User Provisioning.
+//! - `POST /pod/v1/admin/room/{id}/setActive?active=` (User Provisioning, any stream) and
+//!   `POST /pod/v1/room/{id}/setActive?active=` (a member, rooms only) → `RoomDetail`.
+//!
+//! Success answers without a richer shape are the pod's `SuccessResponse` `{"format": "TEXT", "message"}`.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::AppError;
+use crate::ids::{new_symphony_id, normalize_stream_id};
+use crate::request::{read_json, require_role, session_user};
+use crate::store::roles::USER_PROVISIONING;
+use crate::store::{Stream, StreamKind, User};
+use crate::{now_millis, Sandbox};
+
+type JsonResult = Result<Json<Value>, AppError>;
+
+fn success(message: &str) -> Json<Value> {
+    Json(json!({ "format": "TEXT", "message": message }))
+}
+
+pub(crate) async fn session_info(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap) -> JsonResult {
+    let user = session_user(&sandbox, &headers)?;
+    Ok(Json(json!({
+        "id": user.id,
+        "username": user.username,
+        "displayName": user.display_name,
+        "emailAddress": user.email,
+        "roles": user.roles,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserCreate {
+    user_attributes: UserAttributes,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserAttributes {
+    user_name: Option<String>,
+    display_name: Option<String>,
+    email_address: Option<String>,
+    account_type: Option<String>,
+    current_key: Option<UserKey>,
+}
+
+#[derive(Deserialize)]
+struct UserKey {
+    key: Option<String>,
+}
+
+pub(crate) async fn create_user(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Body) -> JsonResult {
+    let caller = session_user(&sandbox, &headers)?;
+    require_role(&caller, USER_PROVISIONING, "Creating users")?;
+    let raw: Value = read_json(&sandbox, &headers, body, "V2UserCreate").await?;
+    let request: UserCreate = serde_json::from_value(raw.clone())
+        .map_err(|error| AppError::bad_request(format!("Request body is not a valid V2UserCreate: {error}")))?;
+    let attributes = request.user_attributes;
+    let username = attributes
+        .user_name
+        .filter(|name| !name.trim().is_empty())
+        .ok_or_else(|| AppError::bad_request("userAttributes.userName is required"))?;
+    let service = attributes.account_type.as_deref() == Some("SYSTEM");
+    let public_key_pem = attributes.current_key.and_then(|key| key.key);
+    let mut store = sandbox.lock_store()?;
+    if store.directory().user_by_name(&username).is_some() {
+        return Err(AppError::bad_request(format!("A user with userName `{username}` already exists")));
+    }
+    let id = store.directory().next_user_id();
+    let now = now_millis();
+    store.upsert_user(User {
+        id,
+        display_name: attributes.display_name.unwrap_or_else(|| username.clone()),
+        username,
+        email: attributes.email_address,
+        active: true,
+        service,
+        roles: request.roles.clone(),
+        public_key_pem,
+    })?;
+    Ok(Json(json!({
+        "userAttributes": raw.get("userAttributes").cloned().unwrap_or(Value::Null),
+        "userSystemInfo": {"id": id, "status": "ENABLED", "createdDate": now, "createdBy": caller.username},
+        "roles": request.roles,
+    })))
+}
+
+#[derive(Deserialize)]
+struct UserStatus {
+    status: String,
+}
+
+pub(crate) async fn update_user_status(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> JsonResult {
+    let caller = session_user(&sandbox, &headers)?;
+    require_role(&caller, USER_PROVISIONING, "Changing a user's status")?;
+    let user_id = parse_user_id(&user_id)?;
+    let request: UserStatus = read_json(&sandbox, &headers, body, "user status update").await?;
+    let active = match request.status.as_str() {
+        "ENABLED" => true,
+        "DISABLED" => false,
+        other => return Err(AppError::bad_request(format!("status must be ENABLED or DISABLED, not `{other}`"))),
+    };
+    sandbox.lock_store()?.set_user_active(user_id, active).map_err(not_found_if_invalid)?;
+    Ok(success("OK"))
+}
+
+#[derive(Deserialize)]
+struct RoomAttributes {
+    name: Option<String>,
+}
+
+pub(crate) async fn create_room(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Body) -> JsonResult {
+    let caller = session_user(&sandbox, &headers)?;
+    let raw: Value = read_json(&sandbox, &headers, body, "V3RoomAttributes").await?;
+    let attributes: RoomAttributes = serde_json::from_value(raw.clone())
+        .map_err(|error| AppError::bad_request(format!("Request body is not a valid V3RoomAttributes: {error}")))?;
+    let name = attributes
+        .name
+        .filter(|name| !name.trim().is_empty())
+        .ok_or_else(|| AppError::bad_request("Room name is required"))?;
+    let mut store = sandbox.lock_store()?;
+    let name_taken = store.directory().streams_named(&name);
+    if name_taken {
+        return Err(AppError::bad_request(format!("A room named \"{name}\" already exists. Please choose another name")));
+    }
+    let id = new_symphony_id();
+    let now = now_millis();
+    store.upsert_stream(Stream {
+        id: id.clone(),
+        kind: StreamKind::Room,
+        name: Some(name),
+        active: true,
+        members: BTreeSet::from([caller.id]),
+        created_by: Some(caller.id),
+        created_at: now,
+    })?;
+    Ok(Json(json!({
+        "roomAttributes": raw,
+        "roomSystemInfo": {"id": id, "creationDate": now, "createdByUserId": caller.id, "active": true},
+    })))
+}
+
+pub(crate) async fn create_admin_im(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Body) -> JsonResult {
+    let caller = session_user(&sandbox, &headers)?;
+    require_role(&caller, USER_PROVISIONING, "Creating an IM as admin")?;
+    let user_ids: Vec<i64> = read_json(&sandbox, &headers, body, "list of user ids").await?;
+    let members: BTreeSet<i64> = user_ids.iter().copied().collect();
+    if members.len() < 2 {
+        return Err(AppError::bad_request("An IM needs at least two distinct user ids"));
+    }
+    let mut store = sandbox.lock_store()?;
+    if let Some(unknown) = members.iter().find(|id| store.directory().user(**id).is_none()) {
+        return Err(AppError::bad_request(format!("User {unknown} does not exist")));
+    }
+    if let Some(existing) = store.directory().im_with_members(&members) {
+        return Ok(Json(json!({ "id": existing.id })));
+    }
+    let id = new_symphony_id();
+    store.upsert_stream(Stream {
+        id: id.clone(),
+        kind: StreamKind::Im,
+        name: None,
+        active: true,
+        members,
+        created_by: Some(caller.id),
+        created_at: now_millis(),
+    })?;
+    Ok(Json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct MemberRequest {
+    id: i64,
+}
+
+pub(crate) async fn add_member(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(stream_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> JsonResult {
+    change_membership(&sandbox, &stream_id, &headers, body, true).await
+}
+
+pub(crate) async fn remove_member(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(stream_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> JsonResult {
+    change_membership(&sandbox, &stream_id, &headers, body, false).await
+}
+
+async fn change_membership(sandbox: &Sandbox, stream_id: &str, headers: &HeaderMap, body: Body, member: bool) -> JsonResult {
+    let caller = session_user(sandbox, headers)?;
+    let request: MemberRequest = read_json(sandbox, headers, body, "{\"id\": <user id>}").await?;
+    let stream_id = normalize_stream_id(stream_id);
+    let mut store = sandbox.lock_store()?;
+    let stream = store
+        .directory()
+        .stream(&stream_id)
+        .ok_or_else(|| AppError::not_found(format!("Stream {stream_id} does not exist")))?;
+    if stream.kind != StreamKind::Room {
+        return Err(AppError::bad_request(format!("Stream {stream_id} is an IM; IM membership cannot change")));
+    }
+    if !stream.members.contains(&caller.id) && !caller.has_role(USER_PROVISIONING) {
+        return Err(AppError::forbidden(format!(
+            "Caller lacks necessary entitlement: not a member of room {stream_id} and no {USER_PROVISIONING} role"
+        )));
+    }
+    if store.directory().user(request.id).is_none() {
+        return Err(AppError::bad_request(format!("User {} does not exist", request.id)));
+    }
+    store.set_membership(&stream_id, request.id, member)?;
+    Ok(success(if member { "Member added" } else { "Member removed" }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ActiveQuery {
+    active: Option<bool>,
+}
+
+pub(crate) async fn admin_set_stream_active(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(stream_id): Path<String>,
+    query: Result<Query<ActiveQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> JsonResult {
+    let caller = session_user(&sandbox, &headers)?;
+    require_role(&caller, USER_PROVISIONING, "Changing a stream's status as admin")?;
+    set_stream_active(&sandbox, &stream_id, query, None)
+}
+
+pub(crate) async fn set_room_active(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(stream_id): Path<String>,
+    query: Result<Query<ActiveQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> JsonResult {
+    let caller = session_user(&sandbox, &headers)?;
+    set_stream_active(&sandbox, &stream_id, query, Some(caller.id))
+}
+
+/// Sets a stream's status; `member_required` is the caller when it acts as a room member rather than admin.
+fn set_stream_active(
+    sandbox: &Sandbox,
+    stream_id: &str,
+    query: Result<Query<ActiveQuery>, QueryRejection>,
+    member_required: Option<i64>,
+) -> JsonResult {
+    let Query(query) = query.map_err(|rejection| AppError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
+    let active = query.active.ok_or_else(|| AppError::bad_request("Missing required query parameter `active`"))?;
+    let stream_id = normalize_stream_id(stream_id);
+    let mut store = sandbox.lock_store()?;
+    let stream = store
+        .directory()
+        .stream(&stream_id)
+        .ok_or_else(|| AppError::not_found(format!("Stream {stream_id} does not exist")))?;
+    if let Some(caller) = member_required {
+        if stream.kind != StreamKind::Room {
+            return Err(AppError::bad_request(format!("Stream {stream_id} is not a room")));
+        }
+        if !stream.members.contains(&caller) {
+            return Err(AppError::forbidden(format!("Caller lacks necessary entitlement: not a member of room {stream_id}")));
+        }
+    }
+    store.set_stream_active(&stream_id, active)?;
+    let stream = store
+        .directory()
+        .stream(&stream_id)
+        .ok_or_else(|| AppError::internal(format!("Stream {stream_id} vanished")))?;
+    Ok(Json(json!({
+        "roomAttributes": {"name": stream.name},
+        "roomSystemInfo": {
+            "id": stream.id,
+            "creationDate": stream.created_at,
+            "createdByUserId": stream.created_by,
+            "active": stream.active,
+        },
+    })))
+}
+
+fn parse_user_id(text: &str) -> Result<i64, AppError> {
+    text.parse().map_err(|_| AppError::bad_request(format!("User id must be an integer, not `{text}`")))
+}
+
+fn not_found_if_invalid(error: crate::error::SandboxError) -> AppError {
+    match error {
+        crate::error::SandboxError::Invalid(message) => AppError::not_found(message),
+        other => other.into(),
+    }
+}
