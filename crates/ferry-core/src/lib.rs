@@ -1,20 +1,40 @@
 //! Ferry's validation core: checks batches for Symphony's `POST /agent/v4/message/import` before anything is
 //! sent.
 //!
+//! Entry points: [`validate`] for a batch file held in memory, and [`Validator`] for a batch of one or more
+//! files fed in chunks (a CLI reading files, a browser worker reading a `File`). Both return a [`Report`]:
+//! the diagnostics, a [`Summary`] and a [`Plan`] of the import requests.
+//!
 //! Invariants:
 //! - No I/O, no clock, no HTTP, no rendering: the caller passes bytes in and `now` in ([`Options::now_millis`]),
 //!   and gets data back. The same code runs natively and in WebAssembly.
-//! - Never panics on user input; sizes and depths are bounded.
+//! - Never panics on user input; sizes and depths are bounded ([`Options::max_record_bytes`],
+//!   [`Options::max_depth`]).
+//! - Memory does not grow with the input beyond the record in hand, the diagnostics, and a few bytes of
+//!   bookkeeping per record (duplicate detection, stream order, planning).
 //! - Findings are [`Diagnostic`]s collected in a [`Report`]; checks do not stop at the first one.
 
 pub mod diagnostic;
+pub mod fix;
+mod hash;
+pub mod json;
+pub mod line_index;
 pub mod messageml;
+pub mod planner;
+mod reader;
+mod record;
 pub mod registry;
 pub mod rules;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use diagnostic::{Diagnostic, Edit, Fix, Location, Severity, Span};
+pub use fix::{apply_fixes, FixError};
+pub use line_index::{LineColumn, LineIndex};
+pub use planner::{Plan, PlannedRequest, RecordFacts};
+pub use reader::Validator;
 pub use registry::Rule;
 
 /// Where the batch is going; decides which platform's rules apply.
@@ -28,14 +48,94 @@ pub enum Target {
     Teams,
 }
 
-/// What a run checks against.
+/// What a run checks against. Every field has a default, so `{target: "symphony", nowMillis: 1700000000000}`
+/// is a complete options object from JavaScript.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Options {
     /// Target platform.
     pub target: Target,
     /// The current time in milliseconds since the Unix epoch; timestamps after it are in the future.
+    /// Defaults to `i64::MAX`: when the caller gives no time, no timestamp is in the future.
     pub now_millis: i64,
+    /// Most records in one planned request (the documented recommendation is 5,000).
+    pub max_records_per_request: usize,
+    /// Most bytes of JSON in one planned request body, attachments included. The Agent documents no limit;
+    /// the default, 64 MiB, keeps a request well inside common proxy limits for bodies of attachments.
+    pub max_request_bytes: u64,
+    /// Import rate used to estimate the duration (the documented ~200,000 messages per hour).
+    pub messages_per_hour: u64,
+    /// A record larger than this many bytes of JSON is reported and not parsed (bounds memory). The default,
+    /// 96 MiB, fits 30 MB of attachments and as much of previews, base64-encoded.
+    pub max_record_bytes: usize,
+    /// Deepest nesting of arrays and objects accepted in a record (a message record needs 3).
+    pub max_depth: usize,
+    /// Teams target: when each conversation (keyed by the record's `streamId`) was created, in milliseconds
+    /// since the Unix epoch; messages may not be dated before it.
+    pub conversation_created_millis: BTreeMap<String, i64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            target: Target::Symphony,
+            now_millis: i64::MAX,
+            max_records_per_request: 5_000,
+            max_request_bytes: 64 * 1024 * 1024,
+            messages_per_hour: 200_000,
+            max_record_bytes: 96 * 1024 * 1024,
+            max_depth: 64,
+            conversation_created_millis: BTreeMap::new(),
+        }
+    }
+}
+
+impl Options {
+    /// Options for `target` at time `now_millis`, everything else at its default.
+    pub fn new(target: Target, now_millis: i64) -> Self {
+        Options { target, now_millis, ..Options::default() }
+    }
+}
+
+/// Counts over a whole run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Input files read.
+    pub files: usize,
+    /// Bytes read, over all files.
+    pub bytes: u64,
+    /// Records read (array elements or NDJSON lines), over all files.
+    pub records: usize,
+    /// Diagnostics of severity error.
+    pub errors: usize,
+    /// Diagnostics of severity warning.
+    pub warnings: usize,
+    /// Diagnostics of severity info.
+    pub infos: usize,
+    /// Records with at least one error: the Agent would reject them, or import them wrongly.
+    pub records_with_errors: usize,
+    /// Records with at least one warning and no error.
+    pub records_with_warnings_only: usize,
+    /// Diagnostics that offer an automatic fix.
+    pub fixable: usize,
+    /// Number of diagnostics per rule code.
+    pub by_code: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// Counts one diagnostic.
+    pub(crate) fn count(&mut self, diagnostic: &Diagnostic) {
+        match diagnostic.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+        if diagnostic.fix.is_some() {
+            self.fixable += 1;
+        }
+        *self.by_code.entry(diagnostic.code().to_owned()).or_insert(0) += 1;
+    }
 }
 
 /// The outcome of checking a batch.
@@ -43,19 +143,27 @@ pub struct Options {
 pub struct Report {
     /// Number of records read.
     pub records: usize,
-    /// Every finding, in input order.
+    /// Every finding not already drained with [`Validator::drain_diagnostics`], in input order (batch-level
+    /// findings come with the record that revealed them).
     pub diagnostics: Vec<Diagnostic>,
+    /// Counts over the whole run, drained diagnostics included.
+    pub summary: Summary,
+    /// The import requests for the records without errors.
+    pub plan: Plan,
+}
+
+impl Report {
+    /// Whether any diagnostic of the run (drained ones included) is an error.
+    pub fn has_errors(&self) -> bool {
+        self.summary.errors > 0
+    }
 }
 
 /// Checks one batch file held in memory.
-pub fn validate(bytes: &[u8], _options: &Options) -> Report {
-    let mut report = Report::default();
-    match serde_json::from_slice::<Vec<serde_json::Value>>(bytes) {
-        Ok(records) => report.records = records.len(),
-        Err(error) => report.diagnostics.push(Diagnostic::new(
-            Rule::MalformedJson,
-            format!("{error}"),
-        )),
-    }
-    report
+pub fn validate(bytes: &[u8], options: &Options) -> Report {
+    let mut validator = Validator::new(options.clone());
+    validator.begin_file("input");
+    validator.push(bytes);
+    validator.end_file();
+    validator.finish()
 }

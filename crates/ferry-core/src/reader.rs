@@ -1,0 +1,598 @@
+//! The streaming batch reader: frames records out of byte chunks and hands each one to the record checks.
+//!
+//! A batch is one or more files; each file is a JSON array of records or a stream of JSON objects (NDJSON, or
+//! objects separated by any whitespace), UTF-8, with an optional byte-order mark. Files arrive in chunks of any
+//! size ([`Validator::push`]); a small state machine finds where each record starts and ends (tracking strings,
+//! escapes and bracket depth, nothing else), and the record is parsed and checked as soon as its last byte
+//! arrives.
+//!
+//! Invariants:
+//! - Memory holds the record in hand only: bytes of a record that spans chunks are buffered until it ends,
+//!   and a record longer than [`Options::max_record_bytes`] is not buffered at all (it is reported and
+//!   skipped).
+//! - Source spans are byte offsets in the file as given (a byte-order mark counts), 0-based.
+//! - The first malformed place in a file ends the reading of that file with one [`Rule::MalformedJson`]
+//!   diagnostic; every record before it has been checked.
+
+use crate::diagnostic::{Diagnostic, Location, Span};
+use crate::json::{self, ParseErrorKind};
+use crate::planner::{self, RecordFacts};
+use crate::record::{BatchState, RecordChecker};
+use crate::registry::Rule;
+use crate::{Options, Report, Summary};
+
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// A record buffer larger than this is freed after use rather than kept for the next record.
+const MAX_RETAINED_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// Checks a batch fed in chunks, one file after another.
+///
+/// ```
+/// use ferry_core::{Options, Target, Validator};
+/// let mut validator = Validator::new(Options::new(Target::Symphony, 1_700_000_000_000));
+/// validator.begin_file("part-1.ndjson");
+/// validator.push(br#"{"message": "<messageML>hi</messageML>", "#);
+/// validator.push(br#""intendedMessageTimestamp": 1600000000000}"#);
+/// validator.end_file();
+/// let report = validator.finish();
+/// assert_eq!(report.records, 1);
+/// ```
+#[derive(Debug)]
+pub struct Validator {
+    options: Options,
+    batch: BatchState,
+    file: Option<FileReader>,
+    file_names: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
+    summary: Summary,
+}
+
+/// Where the framing state machine is inside the current file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Before the first byte that is not whitespace (and before the byte-order mark check).
+    Start,
+    /// Inside the top-level array, before an element.
+    ArrayBeforeElement,
+    /// Inside an element of the top-level array.
+    ArrayElement,
+    /// After the closing `]`: only whitespace may follow.
+    ArrayClosed,
+    /// Between records of an object stream.
+    StreamBetweenRecords,
+    /// Inside a record of an object stream.
+    StreamRecord,
+    /// The file was found malformed; the rest is ignored.
+    Stopped,
+}
+
+#[derive(Debug)]
+struct FileReader {
+    index: usize,
+    /// File offset of the next byte to arrive.
+    offset: usize,
+    /// The first bytes, held until it is known whether they are a byte-order mark.
+    head: Vec<u8>,
+    head_checked: bool,
+    phase: Phase,
+    /// The array had a `,` after its last element (so the next element must exist).
+    after_comma: bool,
+    /// File offset where the current record starts.
+    record_start: usize,
+    /// Bytes of the current record that arrived in earlier chunks.
+    pending: Vec<u8>,
+    /// The current record is longer than allowed and is being skipped.
+    oversized: bool,
+    /// Bracket depth inside the current record, outside strings.
+    depth: u32,
+    in_string: bool,
+    /// The previous byte was a backslash inside a string.
+    escaped: bool,
+}
+
+impl FileReader {
+    fn new(index: usize) -> Self {
+        FileReader {
+            index,
+            offset: 0,
+            head: Vec::with_capacity(BYTE_ORDER_MARK.len()),
+            head_checked: false,
+            phase: Phase::Start,
+            after_comma: false,
+            record_start: 0,
+            pending: Vec::new(),
+            oversized: false,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    fn in_record(&self) -> bool {
+        matches!(self.phase, Phase::ArrayElement | Phase::StreamRecord)
+    }
+
+    fn start_record(&mut self, at: usize, phase: Phase) {
+        self.phase = phase;
+        self.record_start = at;
+        self.depth = 0;
+        self.in_string = false;
+        self.escaped = false;
+        self.oversized = false;
+        self.pending.clear();
+    }
+}
+
+/// How an element of the framing ended.
+enum Boundary {
+    /// The element ended before this byte (a `,` or `]` of the array), which is not part of it.
+    Before(usize),
+    /// The element ended with this byte (the `}` closing a streamed object), which is part of it.
+    After(usize),
+}
+
+impl Validator {
+    /// A validator for one batch.
+    pub fn new(options: Options) -> Self {
+        Validator {
+            batch: BatchState::new(&options),
+            options,
+            file: None,
+            file_names: Vec::new(),
+            diagnostics: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// The options of the run.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Starts the next file of the batch; ends the current one first if it was not ended.
+    pub fn begin_file(&mut self, name: &str) {
+        if self.file.is_some() {
+            self.end_file();
+        }
+        self.file_names.push(name.to_owned());
+        self.summary.files += 1;
+        self.file = Some(FileReader::new(self.file_names.len() - 1));
+    }
+
+    /// Names of the files begun so far, by file index.
+    pub fn file_names(&self) -> &[String] {
+        &self.file_names
+    }
+
+    /// Feeds the next bytes of the current file (starting a file named `input` if none was begun).
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.file.is_none() {
+            self.begin_file("input");
+        }
+        self.summary.bytes += chunk.len() as u64;
+        let Some(mut file) = self.file.take() else { return };
+        let mut rest = chunk;
+        if !file.head_checked {
+            let wanted = BYTE_ORDER_MARK.len() - file.head.len();
+            let taken = wanted.min(rest.len());
+            file.head.extend_from_slice(&rest[..taken]);
+            rest = &rest[taken..];
+            if file.head.len() == BYTE_ORDER_MARK.len() {
+                self.release_head(&mut file);
+            }
+        }
+        if !rest.is_empty() {
+            self.feed(&mut file, rest);
+        }
+        self.file = Some(file);
+    }
+
+    /// Decides whether the held first bytes are a byte-order mark, and feeds them if they are not.
+    fn release_head(&mut self, file: &mut FileReader) {
+        file.head_checked = true;
+        let head = std::mem::take(&mut file.head);
+        if head == BYTE_ORDER_MARK {
+            file.offset = head.len();
+        } else if !head.is_empty() {
+            self.feed(file, &head);
+        }
+    }
+
+    /// Ends the current file: reports a truncated record or array, and an empty file.
+    pub fn end_file(&mut self) {
+        let Some(mut file) = self.file.take() else { return };
+        if !file.head_checked {
+            self.release_head(&mut file);
+        }
+        match file.phase {
+            Phase::Start => {
+                self.file_diagnostic(
+                    &file,
+                    Diagnostic::new(Rule::EmptyInput, "the file holds no record: it is empty or only whitespace")
+                        .with_help("give a JSON array of records, or one JSON object per line"),
+                    Span::new(file.offset, file.offset),
+                );
+            }
+            Phase::ArrayBeforeElement | Phase::ArrayElement => {
+                let had_element = file.phase == Phase::ArrayElement;
+                if had_element && !file.oversized {
+                    let pending = std::mem::take(&mut file.pending);
+                    // A complete last element without the closing `]` is still checked.
+                    if self.try_complete_record(&mut file, &pending) {
+                        self.report_truncated(&file, "the file ends before the array is closed with `]`");
+                    }
+                } else {
+                    self.report_truncated(&file, "the file ends before the array is closed with `]`");
+                }
+            }
+            Phase::StreamRecord => {
+                let pending = std::mem::take(&mut file.pending);
+                if file.oversized || self.try_complete_record(&mut file, &pending) {
+                    self.report_truncated(&file, "the file ends inside a record");
+                }
+            }
+            Phase::ArrayClosed | Phase::StreamBetweenRecords | Phase::Stopped => {}
+        }
+    }
+
+    /// At the end of a file inside an element: checks the element as it is. Returns whether the truncation
+    /// still needs reporting: it does not when the element itself was reported as malformed JSON.
+    fn try_complete_record(&mut self, file: &mut FileReader, bytes: &[u8]) -> bool {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return true;
+        }
+        self.check_record(file, bytes, file.record_start);
+        file.phase != Phase::Stopped
+    }
+
+    fn report_truncated(&mut self, file: &FileReader, message: &str) {
+        self.file_diagnostic(
+            file,
+            Diagnostic::new(Rule::MalformedJson, message)
+                .with_help("the file is probably truncated: check that the export or the copy finished"),
+            Span::new(file.offset, file.offset),
+        );
+    }
+
+    /// Takes the diagnostics found so far, for progress reporting; they are then not in the final report
+    /// (the summary still counts them).
+    pub fn drain_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics)
+    }
+
+    /// The summary so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// What the planner knows of every record read so far, indexed by record.
+    pub fn record_facts(&self) -> &[RecordFacts] {
+        self.batch.facts()
+    }
+
+    /// Ends the run: ends the current file and plans the records without errors.
+    pub fn finish(mut self) -> Report {
+        self.end_file();
+        self.summary.records = self.batch.facts().len();
+        self.summary.records_with_errors = self.batch.facts().iter().filter(|facts| facts.has_error).count();
+        let plan = planner::plan(self.batch.facts(), &self.options, |_, _| true);
+        Report { records: self.summary.records, diagnostics: self.diagnostics, summary: self.summary, plan }
+    }
+
+    fn file_diagnostic(&mut self, file: &FileReader, mut diagnostic: Diagnostic, source: Span) {
+        diagnostic.location = Location { file: file.index, record: None, pointer: String::new(), span: None, source: Some(source) };
+        self.summary.count(&diagnostic);
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn stop_malformed(&mut self, file: &mut FileReader, message: String, help: &str, at: usize) {
+        file.phase = Phase::Stopped;
+        file.pending = Vec::new();
+        self.file_diagnostic(file, Diagnostic::new(Rule::MalformedJson, message).with_help(help), Span::new(at, at + 1));
+    }
+
+    /// Runs the framing state machine over `bytes`, which start at `file.offset`.
+    fn feed(&mut self, file: &mut FileReader, bytes: &[u8]) {
+        let base = file.offset;
+        let mut index = 0;
+        // Start of the current record inside `bytes`, when it started in this chunk.
+        let mut record_start_here: Option<usize> = None;
+        while index < bytes.len() {
+            match file.phase {
+                Phase::Stopped => break,
+                Phase::Start => {
+                    index = skip_whitespace(bytes, index);
+                    let Some(&byte) = bytes.get(index) else { break };
+                    match byte {
+                        b'[' => {
+                            file.phase = Phase::ArrayBeforeElement;
+                            index += 1;
+                        }
+                        b'{' => {
+                            file.start_record(base + index, Phase::StreamRecord);
+                            record_start_here = Some(index);
+                        }
+                        b'n' | b't' | b'f' | b'"' | b'-' | b'0'..=b'9' => {
+                            file.phase = Phase::Stopped;
+                            let found = describe_scalar(&bytes[index..]);
+                            self.file_diagnostic(
+                                file,
+                                Diagnostic::new(
+                                    Rule::TopLevelNotBatch,
+                                    format!("the file holds {found}, not a batch of records"),
+                                )
+                                .with_help("give a JSON array of records, or one JSON object per line"),
+                                Span::new(base + index, base + index + 1),
+                            );
+                            break;
+                        }
+                        other => {
+                            let help = if matches!(other, 0xFE | 0xFF | 0) {
+                                "the file looks UTF-16 encoded; save it as UTF-8"
+                            } else {
+                                "a batch starts with `[` (a JSON array) or `{` (one object per line)"
+                            };
+                            self.stop_malformed(
+                                file,
+                                format!("expected `[` or `{{` at the start of the file, found {}", describe_byte(&bytes[index..])),
+                                help,
+                                base + index,
+                            );
+                            break;
+                        }
+                    }
+                }
+                Phase::ArrayBeforeElement => {
+                    index = skip_whitespace(bytes, index);
+                    let Some(&byte) = bytes.get(index) else { break };
+                    if byte == b']' && !file.after_comma {
+                        file.phase = Phase::ArrayClosed;
+                        index += 1;
+                    } else {
+                        file.start_record(base + index, Phase::ArrayElement);
+                        record_start_here = Some(index);
+                    }
+                }
+                Phase::ArrayClosed => {
+                    index = skip_whitespace(bytes, index);
+                    if index < bytes.len() {
+                        self.stop_malformed(
+                            file,
+                            format!("unexpected {} after the closing `]` of the array", describe_byte(&bytes[index..])),
+                            "a batch file holds one JSON array; merge arrays or give them as separate files",
+                            base + index,
+                        );
+                        break;
+                    }
+                }
+                Phase::StreamBetweenRecords => {
+                    index = skip_whitespace(bytes, index);
+                    let Some(&byte) = bytes.get(index) else { break };
+                    if byte == b'{' {
+                        file.start_record(base + index, Phase::StreamRecord);
+                        record_start_here = Some(index);
+                    } else {
+                        self.stop_malformed(
+                            file,
+                            format!("expected `{{` starting the next record, found {}", describe_byte(&bytes[index..])),
+                            "an NDJSON file holds one JSON object per line",
+                            base + index,
+                        );
+                        break;
+                    }
+                }
+                Phase::ArrayElement | Phase::StreamRecord => {
+                    let (next_index, boundary) = scan_record(file, bytes, index);
+                    index = next_index;
+                    let Some(boundary) = boundary else { break };
+                    let end_here = match boundary {
+                        Boundary::Before(at) => at,
+                        Boundary::After(at) => at + 1,
+                    };
+                    self.complete_record(file, bytes, record_start_here.take(), end_here);
+                    if file.phase == Phase::Stopped {
+                        break;
+                    }
+                    match boundary {
+                        Boundary::After(_) => file.phase = Phase::StreamBetweenRecords,
+                        Boundary::Before(at) => {
+                            index = at + 1;
+                            if bytes[at] == b']' {
+                                file.phase = Phase::ArrayClosed;
+                            } else {
+                                file.phase = Phase::ArrayBeforeElement;
+                                file.after_comma = true;
+                                continue;
+                            }
+                        }
+                    }
+                    file.after_comma = false;
+                }
+            }
+        }
+        // Keep the unfinished record's bytes for the next chunk, unless it is already too long.
+        if file.in_record() && !file.oversized {
+            let from = record_start_here.unwrap_or(0);
+            let kept = file.pending.len() + (bytes.len() - from);
+            if kept > self.options.max_record_bytes {
+                file.oversized = true;
+                file.pending = Vec::new();
+            } else {
+                file.pending.extend_from_slice(&bytes[from..]);
+            }
+        }
+        file.offset = base + bytes.len();
+    }
+
+    /// A record ended at `end_here` in `bytes`: checks it.
+    fn complete_record(&mut self, file: &mut FileReader, bytes: &[u8], start_here: Option<usize>, end_here: usize) {
+        let record_start = file.record_start;
+        let record_length = file.offset + end_here - record_start;
+        if file.oversized || record_length > self.options.max_record_bytes {
+            let source = Span::new(record_start, record_start + record_length);
+            self.batch.record_too_large(
+                &mut self.diagnostics,
+                &mut self.summary,
+                file.index,
+                source,
+                self.options.max_record_bytes,
+            );
+            file.pending.clear();
+            file.oversized = false;
+            return;
+        }
+        match start_here {
+            Some(start) => self.check_record(file, &bytes[start..end_here], record_start),
+            None => {
+                let mut pending = std::mem::take(&mut file.pending);
+                pending.extend_from_slice(&bytes[..end_here]);
+                self.check_record(file, &pending, record_start);
+                pending.clear();
+                // Keep the buffer for the next record unless a large record left it holding much memory.
+                if file.phase != Phase::Stopped && pending.capacity() <= MAX_RETAINED_BUFFER_BYTES {
+                    file.pending = pending;
+                }
+            }
+        }
+    }
+
+    /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start`.
+    fn check_record(&mut self, file: &mut FileReader, bytes: &[u8], record_start: usize) {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let at = record_start + error.valid_up_to();
+                let length = error.error_len().unwrap_or(1);
+                self.batch.unreadable_record(
+                    &mut self.diagnostics,
+                    &mut self.summary,
+                    file.index,
+                    Diagnostic::new(
+                        Rule::InvalidUtf8,
+                        format!("the record is not valid UTF-8: byte 0x{:02X} cannot appear here", bytes[error.valid_up_to()]),
+                    )
+                    .with_help("save the file as UTF-8; Latin-1 or Windows-1252 exports need converting first"),
+                    Span::new(at, at + length),
+                    bytes.len(),
+                );
+                return;
+            }
+        };
+        if text.trim_ascii().is_empty() {
+            let at = record_start + text.len();
+            self.stop_malformed(file, "expected a record, found nothing before the separator".to_owned(), "remove the extra `,` (JSON allows no trailing comma)", at);
+            return;
+        }
+        match json::parse(text, self.options.max_depth) {
+            Ok(parsed) => {
+                let mut checker = RecordChecker::new(
+                    &self.options,
+                    &mut self.batch,
+                    &mut self.diagnostics,
+                    &mut self.summary,
+                    file.index,
+                    record_start,
+                    text,
+                );
+                checker.check(&parsed);
+            }
+            Err(error) if matches!(error.kind, ParseErrorKind::TooDeep(_)) => {
+                let at = record_start + error.offset;
+                self.batch.unreadable_record(
+                    &mut self.diagnostics,
+                    &mut self.summary,
+                    file.index,
+                    Diagnostic::new(Rule::JsonNestingTooDeep, format!("the record has {}", error.kind))
+                        .with_help("a message record needs three levels (record, attachments, attachment)"),
+                    Span::new(at, at + 1),
+                    bytes.len(),
+                );
+            }
+            Err(error) => {
+                let at = record_start + error.offset;
+                self.stop_malformed(file, format!("malformed JSON: {}", error.kind), "records before this point were checked; fix this place and run again", at);
+            }
+        }
+    }
+}
+
+/// Advances past JSON whitespace.
+fn skip_whitespace(bytes: &[u8], mut index: usize) -> usize {
+    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | b'\r') {
+        index += 1;
+    }
+    index
+}
+
+/// Scans the current record from `index`; returns where scanning stopped and the boundary if the record
+/// ended in `bytes`.
+fn scan_record(file: &mut FileReader, bytes: &[u8], mut index: usize) -> (usize, Option<Boundary>) {
+    let in_array = file.phase == Phase::ArrayElement;
+    while index < bytes.len() {
+        if file.in_string {
+            if file.escaped {
+                file.escaped = false;
+                index += 1;
+                continue;
+            }
+            match memchr::memchr2(b'"', b'\\', &bytes[index..]) {
+                None => return (bytes.len(), None),
+                Some(found) => {
+                    let at = index + found;
+                    if bytes[at] == b'"' {
+                        file.in_string = false;
+                    } else {
+                        file.escaped = true;
+                    }
+                    index = at + 1;
+                }
+            }
+            continue;
+        }
+        match bytes[index] {
+            b'"' => file.in_string = true,
+            b'{' | b'[' => file.depth = file.depth.saturating_add(1),
+            b']' if in_array && file.depth == 0 => return (index, Some(Boundary::Before(index))),
+            b',' if in_array && file.depth == 0 => return (index, Some(Boundary::Before(index))),
+            b'}' | b']' => {
+                // A stray closer at depth 0 inside an array element stays in the element; the parser reports it.
+                if file.depth > 0 {
+                    file.depth -= 1;
+                    if !in_array && file.depth == 0 {
+                        return (index + 1, Some(Boundary::After(index)));
+                    }
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    (index, None)
+}
+
+/// Names the scalar a file starts with, for the top-level diagnostic.
+fn describe_scalar(bytes: &[u8]) -> &'static str {
+    match bytes.first() {
+        Some(b'n') => "`null`",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        _ => "a number",
+    }
+}
+
+/// Shows the character at the start of `bytes`, or its byte value when it is not UTF-8.
+fn describe_byte(bytes: &[u8]) -> String {
+    let prefix = &bytes[..bytes.len().min(4)];
+    let text = match std::str::from_utf8(prefix) {
+        Ok(text) => text,
+        Err(error) => std::str::from_utf8(&prefix[..error.valid_up_to()]).unwrap_or_default(),
+    };
+    match text.chars().next() {
+        Some(character) => format!("`{}`", character.escape_debug()),
+        None => match bytes.first() {
+            Some(byte) => format!("byte 0x{byte:02X}"),
+            None => "the end of the input".to_owned(),
+        },
+    }
+}

@@ -1,0 +1,418 @@
+//! Checks one parsed record: the schema of `V4ImportedMessage`, then every record and batch rule.
+//!
+//! [`RecordChecker`] locates every finding (file, record index, JSON pointer, span inside the field's
+//! decoded text, source span in the file) and keeps the per-batch bookkeeping in [`BatchState`]: a few bytes
+//! per record (the planner's [`RecordFacts`], a 64-bit key per `(originatingSystemId, originalMessageId)`,
+//! and for the Teams target one entry per timestamp), plus one entry per distinct stream.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Location, Span};
+use crate::hash::Fnv128;
+use crate::json::{JsonString, Member, ParsedRecord, Spanned, Value};
+use crate::planner::RecordFacts;
+use crate::registry::Rule;
+use crate::rules;
+use crate::{Options, Summary, Target};
+
+/// What the checks remember across the records of a batch.
+#[derive(Debug, Default)]
+pub(crate) struct BatchState {
+    facts: Vec<RecordFacts>,
+    /// Stream ids by index of first appearance.
+    stream_indices: HashMap<String, u32>,
+    /// The latest `intendedMessageTimestamp` seen per stream index.
+    pub(crate) latest_timestamp_by_stream: Vec<i64>,
+    /// Hash of `(originatingSystemId, originalMessageId)` → record index of its first occurrence.
+    pub(crate) first_record_by_message_id: HashMap<u64, u32>,
+    /// Teams target: `(stream index, timestamp)` pairs seen.
+    pub(crate) teams_timestamps: HashSet<(u32, i64)>,
+}
+
+impl BatchState {
+    pub(crate) fn new(_options: &Options) -> Self {
+        BatchState::default()
+    }
+
+    pub(crate) fn facts(&self) -> &[RecordFacts] {
+        &self.facts
+    }
+
+    /// The index of `stream_id`, assigned on first appearance.
+    pub(crate) fn stream_index(&mut self, stream_id: &str) -> u32 {
+        if let Some(&index) = self.stream_indices.get(stream_id) {
+            return index;
+        }
+        let index = u32::try_from(self.stream_indices.len()).unwrap_or(RecordFacts::NO_STREAM - 1);
+        self.stream_indices.insert(stream_id.to_owned(), index);
+        self.latest_timestamp_by_stream.push(i64::MIN);
+        index
+    }
+
+    /// Records a record that could not be parsed (too large, not UTF-8, too deep) with its one diagnostic.
+    pub(crate) fn unreadable_record(
+        &mut self,
+        diagnostics: &mut Vec<Diagnostic>,
+        summary: &mut Summary,
+        file_index: usize,
+        mut diagnostic: Diagnostic,
+        source: Span,
+        record_bytes: usize,
+    ) {
+        let record_index = self.facts.len();
+        diagnostic.location =
+            Location { file: file_index, record: Some(record_index), pointer: String::new(), span: None, source: Some(source) };
+        summary.count(&diagnostic);
+        diagnostics.push(diagnostic);
+        self.facts.push(RecordFacts {
+            stream: RecordFacts::NO_STREAM,
+            timestamp: 0,
+            bytes: u32::try_from(record_bytes).unwrap_or(u32::MAX),
+            has_error: true,
+        });
+    }
+
+    /// Records a record longer than `max_record_bytes`, which was skipped unread.
+    pub(crate) fn record_too_large(
+        &mut self,
+        diagnostics: &mut Vec<Diagnostic>,
+        summary: &mut Summary,
+        file_index: usize,
+        source: Span,
+        max_record_bytes: usize,
+    ) {
+        let diagnostic = Diagnostic::new(
+            Rule::RecordTooLarge,
+            format!("the record is {} bytes of JSON, more than the {max_record_bytes} bytes Ferry reads", source.len()),
+        )
+        .with_help("split large attachments across messages; no message can carry more than 30 MB of attachments");
+        self.unreadable_record(diagnostics, summary, file_index, diagnostic, Span::new(source.start, source.start + 1), source.len());
+    }
+}
+
+/// The known members of a record, found by the schema pass.
+#[derive(Default)]
+pub(crate) struct RecordFields<'r, 'a> {
+    pub message: Option<&'r JsonString<'a>>,
+    pub data: Option<&'r JsonString<'a>>,
+    pub timestamp: Option<(i64, &'r Spanned<'a>)>,
+    pub from_user_id: Option<(i64, &'r Spanned<'a>)>,
+    pub originating_system_id: Option<&'r JsonString<'a>>,
+    pub original_message_id: Option<&'r JsonString<'a>>,
+    pub stream_id: Option<&'r JsonString<'a>>,
+    pub attachments: Option<(&'r [Spanned<'a>], Span)>,
+    pub previews: Option<(&'r [Spanned<'a>], Span)>,
+}
+
+/// Checks one record and locates its findings.
+pub(crate) struct RecordChecker<'v> {
+    pub(crate) options: &'v Options,
+    pub(crate) batch: &'v mut BatchState,
+    diagnostics: &'v mut Vec<Diagnostic>,
+    summary: &'v mut Summary,
+    file_index: usize,
+    /// File offset of the record text's first byte.
+    record_start: usize,
+    /// The record's text.
+    pub(crate) text: &'v str,
+    pub(crate) record_index: usize,
+    has_error: bool,
+    has_warning: bool,
+}
+
+/// The fields every record must have, as the OpenAPI lists them.
+const REQUIRED_FIELDS: [&str; 5] =
+    ["message", "intendedMessageTimestamp", "intendedMessageFromUserId", "originatingSystemId", "streamId"];
+
+/// Every field of `V4ImportedMessage`.
+const KNOWN_FIELDS: [&str; 9] = [
+    "message",
+    "data",
+    "intendedMessageTimestamp",
+    "intendedMessageFromUserId",
+    "originatingSystemId",
+    "originalMessageId",
+    "streamId",
+    "attachments",
+    "previews",
+];
+
+impl<'v> RecordChecker<'v> {
+    pub(crate) fn new(
+        options: &'v Options,
+        batch: &'v mut BatchState,
+        diagnostics: &'v mut Vec<Diagnostic>,
+        summary: &'v mut Summary,
+        file_index: usize,
+        record_start: usize,
+        text: &'v str,
+    ) -> Self {
+        let record_index = batch.facts.len();
+        RecordChecker {
+            options,
+            batch,
+            diagnostics,
+            summary,
+            file_index,
+            record_start,
+            text,
+            record_index,
+            has_error: false,
+            has_warning: false,
+        }
+    }
+
+    /// Emits `diagnostic` at `pointer`, with `source` a span in the record text and `span` inside the field.
+    pub(crate) fn emit(&mut self, mut diagnostic: Diagnostic, pointer: &str, source: Span, span: Option<Span>) {
+        diagnostic.location = Location {
+            file: self.file_index,
+            record: Some(self.record_index),
+            pointer: pointer.to_owned(),
+            span,
+            source: Some(source.shifted(self.record_start)),
+        };
+        match diagnostic.severity {
+            crate::Severity::Error => self.has_error = true,
+            crate::Severity::Warning => self.has_warning = true,
+            crate::Severity::Info => {}
+        }
+        self.summary.count(&diagnostic);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Emits a finding about a whole value.
+    pub(crate) fn emit_at_value(&mut self, diagnostic: Diagnostic, pointer: &str, value: &Spanned<'_>) {
+        self.emit(diagnostic, pointer, value.span, None);
+    }
+
+    /// Emits a finding about `decoded` bytes inside a string field.
+    pub(crate) fn emit_in_string(&mut self, diagnostic: Diagnostic, pointer: &str, string: &JsonString<'_>, decoded: Span) {
+        let source = string.source_span(decoded);
+        self.emit(diagnostic, pointer, source, Some(decoded));
+    }
+
+    /// Emits a finding about a whole string field (its text, without the quotes).
+    pub(crate) fn emit_at_string(&mut self, diagnostic: Diagnostic, pointer: &str, string: &JsonString<'_>) {
+        let source = Span::new(string.raw_start, string.raw_start + string.raw.len());
+        self.emit(diagnostic, pointer, source, None);
+    }
+
+    /// Checks the record and records its facts.
+    pub(crate) fn check(&mut self, parsed: &ParsedRecord<'_>) {
+        for &key_span in &parsed.duplicate_keys {
+            let key = self.text.get(key_span.start..key_span.end).unwrap_or("");
+            self.emit(
+                Diagnostic::new(Rule::DuplicateKey, format!("the key {key} appears more than once in the same object"))
+                    .with_help("the Agent keeps only the last value; remove the other copies"),
+                "",
+                key_span,
+                None,
+            );
+        }
+        let Value::Object(members) = &parsed.value.value else {
+            self.emit_at_value(
+                Diagnostic::new(Rule::RecordNotObject, format!("the record is {}, not an object", parsed.value.value.type_name()))
+                    .with_help("every element of the batch must be a V4ImportedMessage object"),
+                "",
+                &parsed.value,
+            );
+            self.push_facts(RecordFacts::NO_STREAM, 0);
+            return;
+        };
+        let fields = self.check_schema(members, &parsed.value);
+        rules::check_record(self, &fields, parsed.value.span);
+        let stream = fields.stream_id.map_or(RecordFacts::NO_STREAM, |stream_id| self.batch.stream_index(stream_id.as_str()));
+        let timestamp = fields.timestamp.map_or(0, |(timestamp, _)| timestamp);
+        self.push_facts(stream, timestamp);
+    }
+
+    fn push_facts(&mut self, stream: u32, timestamp: i64) {
+        self.batch.facts.push(RecordFacts {
+            stream,
+            timestamp,
+            bytes: u32::try_from(self.text.trim_ascii().len()).unwrap_or(u32::MAX),
+            has_error: self.has_error,
+        });
+        if self.has_warning && !self.has_error {
+            self.summary.records_with_warnings_only += 1;
+        }
+    }
+
+    /// The schema pass: types, presence, emptiness, unknown members. Returns the usable fields.
+    fn check_schema<'r, 'a>(&mut self, members: &'r [Member<'a>], record: &Spanned<'a>) -> RecordFields<'r, 'a> {
+        let mut fields = RecordFields::default();
+        let mut present = [false; REQUIRED_FIELDS.len()];
+        for member in members {
+            let key = member.key.as_str();
+            let value = &member.value;
+            if let Some(position) = REQUIRED_FIELDS.iter().position(|name| *name == key) {
+                present[position] = !matches!(value.value, Value::Null);
+            }
+            let pointer = format!("/{}", escape_pointer_token(key));
+            match key {
+                // An empty message is the MessageML checks' to report, in the Agent's words.
+                "message" => fields.message = self.optional_string(key, &pointer, value),
+                "originatingSystemId" => fields.originating_system_id = self.required_string(key, &pointer, value),
+                "streamId" => fields.stream_id = self.required_string(key, &pointer, value),
+                "originalMessageId" => fields.original_message_id = self.optional_string(key, &pointer, value),
+                "data" => fields.data = self.entity_data(&pointer, value),
+                "intendedMessageTimestamp" => fields.timestamp = self.integer(key, &pointer, value),
+                "intendedMessageFromUserId" => fields.from_user_id = self.integer(key, &pointer, value),
+                "attachments" => fields.attachments = self.attachment_list(key, &pointer, value),
+                "previews" => fields.previews = self.attachment_list(key, &pointer, value),
+                _ => self.unknown_field(&member.key, &pointer, &KNOWN_FIELDS, "V4ImportedMessage"),
+            }
+        }
+        for (name, found) in REQUIRED_FIELDS.iter().zip(present) {
+            if !found {
+                self.missing_field(name, "", record);
+            }
+        }
+        fields
+    }
+
+    /// Reports field `name` missing from the object at `pointer`, pointing at the object's opening brace.
+    pub(crate) fn missing_field(&mut self, name: &str, pointer: &str, object: &Spanned<'_>) {
+        let place = if pointer.is_empty() { String::new() } else { format!(" in `{pointer}`") };
+        self.emit(
+            Diagnostic::new(Rule::MissingRequiredField, format!("required field `{name}` is missing or null{place}"))
+                .with_help(field_help(name)),
+            pointer,
+            Span::new(object.span.start, object.span.start + 1),
+            None,
+        );
+    }
+
+    pub(crate) fn unknown_field(&mut self, key: &JsonString<'_>, pointer: &str, known: &[&str], schema: &str) {
+        let name = key.as_str();
+        let mut diagnostic =
+            Diagnostic::new(Rule::UnknownField, format!("`{name}` is not a field of {schema}; the Agent ignores it"));
+        if let Some(intended) = known.iter().find(|known| known.eq_ignore_ascii_case(name)) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{intended}`? Field names are case-sensitive"));
+        } else if name == "format" {
+            diagnostic = diagnostic.with_help("Symphony's own examples send `format`, but the import reads MessageML only; remove it");
+        } else {
+            diagnostic = diagnostic.with_help(format!("remove it, or check the spelling against {schema}"));
+        }
+        let source = Span::new(key.raw_start.saturating_sub(1), key.raw_start + key.raw.len() + 1);
+        self.emit(diagnostic, pointer, source, None);
+    }
+
+    fn wrong_type(&mut self, pointer: &str, name: &str, expected: &str, value: &Spanned<'_>) {
+        self.emit_at_value(
+            Diagnostic::new(Rule::WrongFieldType, format!("`{name}` must be {expected}, not {}", value.value.type_name())),
+            pointer,
+            value,
+        );
+    }
+
+    /// A required string: present, a string, not blank.
+    pub(crate) fn required_string<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+        match &value.value {
+            Value::String(string) => {
+                if string.as_str().trim().is_empty() {
+                    self.emit_at_value(
+                        Diagnostic::new(Rule::EmptyRequiredField, format!("`{name}` is empty"))
+                            .with_help(field_help(name)),
+                        pointer,
+                        value,
+                    );
+                    return None;
+                }
+                Some(string)
+            }
+            // A null required field is reported as missing.
+            Value::Null => None,
+            _ => {
+                self.wrong_type(pointer, name, "a string", value);
+                None
+            }
+        }
+    }
+
+    fn optional_string<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+        match &value.value {
+            Value::String(string) => Some(string),
+            Value::Null => None,
+            _ => {
+                self.wrong_type(pointer, name, "a string", value);
+                None
+            }
+        }
+    }
+
+    fn entity_data<'r, 'a>(&mut self, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+        match &value.value {
+            Value::String(string) => Some(string),
+            Value::Null => None,
+            Value::Object(_) | Value::Array(_) => {
+                rules::entity_data_not_string::check(self, pointer, value);
+                None
+            }
+            _ => {
+                self.wrong_type(pointer, "data", "a string holding a JSON object", value);
+                None
+            }
+        }
+    }
+
+    /// An `int64` field: a JSON integer, read exactly. A string of digits, a float or an out-of-range
+    /// number is reported; the value is still returned when it can be read, so later rules can check it.
+    fn integer<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<(i64, &'r Spanned<'a>)> {
+        match &value.value {
+            Value::Number(text) => rules::number_not_integer::read(self, name, pointer, value, text).map(|number| (number, value)),
+            Value::String(string) => rules::number_as_string::check(self, name, pointer, value, string).map(|number| (number, value)),
+            Value::Null => None,
+            _ => {
+                self.wrong_type(pointer, name, "an integer (int64)", value);
+                None
+            }
+        }
+    }
+
+    fn attachment_list<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<(&'r [Spanned<'a>], Span)> {
+        match &value.value {
+            Value::Array(items) => Some((items.as_slice(), value.span)),
+            Value::Null => None,
+            _ => {
+                self.wrong_type(pointer, name, "an array of {filename, content} objects", value);
+                None
+            }
+        }
+    }
+}
+
+/// Escapes a key as an RFC 6901 reference token (`~` → `~0`, `/` → `~1`).
+pub(crate) fn escape_pointer_token(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
+}
+
+pub(crate) fn field_help(name: &str) -> &'static str {
+    match name {
+        "message" => "give the message text as MessageML, e.g. \"<messageML>Hello</messageML>\"",
+        "intendedMessageTimestamp" => "give when the message was sent, in milliseconds since 1970-01-01 UTC",
+        "intendedMessageFromUserId" => "give the Symphony user id (int64) of the sender",
+        "originatingSystemId" => "name the system the message comes from, e.g. \"slack\"",
+        "streamId" => "give the id of the Symphony conversation (room or IM) to import into",
+        "filename" => "give the attachment's file name with its extension, e.g. \"report.pdf\"",
+        "content" => "give the attachment's bytes as standard base64",
+        _ => "fill it in or remove the record",
+    }
+}
+
+
+/// The 64-bit key of `(originatingSystemId, originalMessageId)` for duplicate detection.
+pub(crate) fn message_id_key(originating_system_id: &str, original_message_id: &str) -> u64 {
+    Fnv128::new().field(originating_system_id.as_bytes()).field(original_message_id.as_bytes()).finish_64()
+}
+
+impl RecordChecker<'_> {
+    /// The run's target.
+    pub(crate) fn target(&self) -> Target {
+        self.options.target
+    }
+}

@@ -1,0 +1,41 @@
+use crate::declare_rule;
+
+declare_rule! {
+    /// A message is dated before an earlier record of the same stream.
+    ///
+    /// ## What it does
+    /// Notes a record whose timestamp is earlier than the latest timestamp already seen in the same
+    /// `streamId`, reading the batch in order (across files).
+    ///
+    /// ## Why is this bad?
+    /// Nothing is rejected: conversations are shown by timestamp. But an export out of order often means
+    /// pages or files were given in the wrong order, or a timezone was applied to some records only. The
+    /// planner sends each stream in chronological order regardless.
+    ///
+    /// ## Example
+    /// Record 0 of stream `S` at `1433045623000`, record 1 of stream `S` at `1433045622000`.
+    pub struct TimestampOutOfOrder;
+}
+
+use crate::diagnostic::Diagnostic;
+use crate::json::Spanned;
+use crate::record::RecordChecker;
+use crate::registry::Rule;
+
+/// Notes a timestamp earlier than the stream's latest so far, and updates the latest.
+pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64, value: &Spanned<'_>) {
+    let Some(latest) = checker.batch.latest_timestamp_by_stream.get_mut(stream as usize) else { return };
+    let previous = *latest;
+    *latest = previous.max(timestamp);
+    if timestamp < previous {
+        checker.emit_at_value(
+            Diagnostic::new(
+                Rule::TimestampOutOfOrder,
+                format!("this message ({timestamp}) is dated {} ms before an earlier record of the same stream ({previous})", previous.saturating_sub(timestamp)),
+            )
+            .with_help("check the order of the export's pages or files; the plan sends each stream chronologically anyway"),
+            "/intendedMessageTimestamp",
+            value,
+        );
+    }
+}
