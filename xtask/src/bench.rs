@@ -6,7 +6,9 @@
 //! - MessageML validation of the batch's messages against quick-xml's bare event scan of the same text
 //!   (target: within 2×);
 //! - streaming validation of a 1 GB NDJSON file, generated under `target/` and deleted afterwards, with the
-//!   peak resident memory of a child process (`bench-stream`) that does only that (target: under 200 MB);
+//!   peak resident memory of a child process (`bench-stream`) that does only that (target: under 200 MB),
+//!   once taking the diagnostics as they come (what a streaming consumer does) and once keeping them all to
+//!   the end (what `ferry check` does today);
 //! - the places for the wasm-under-Node figure and the sandbox import rate.
 //!
 //! Each timed step runs a few times and the fastest run is printed (the machine is shared; the fastest run is
@@ -131,6 +133,8 @@ fn batch_throughput(args: &BenchArgs) -> Result<()> {
         "  records with errors found: {} (diagnostics: {} errors, {} warnings, {} infos)",
         report.summary.records_with_errors, report.summary.errors, report.summary.warnings, report.summary.infos
     );
+    let by_code: Vec<String> = report.summary.by_code.iter().map(|(code, count)| format!("{code} {count}")).collect();
+    println!("  diagnostics by code: {}", by_code.join(", "));
     print_rate("full validation (Validator)", full, args.records, bytes.len());
     print_rate("bare serde_json -> Vec<Value>", bare_value, args.records, bytes.len());
     print_rate("bare serde_json -> IgnoredAny", bare_ignored, args.records, bytes.len());
@@ -195,6 +199,7 @@ fn quick_xml_event_count(message: &str) -> usize {
 struct StreamFigures {
     records: usize,
     bytes: u64,
+    diagnostics: usize,
     errors: usize,
     seconds: f64,
     peak_resident_kib: u64,
@@ -219,44 +224,79 @@ fn streaming_memory(args: &BenchArgs) -> Result<()> {
     );
 
     let executable = std::env::current_exe().context("could not find this program")?;
-    let output = Command::new(executable)
-        .arg("bench-stream")
-        .arg(&path)
-        .output()
-        .context("could not start the streaming child")?;
-    if !output.status.success() {
-        bail!("the streaming child failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
+    for (mode, label) in [
+        (StreamMode::Drain, "diagnostics drained as they come, as a streaming consumer does"),
+        (StreamMode::Keep, "every diagnostic kept to the end, as `ferry check` does"),
+    ] {
+        let output = Command::new(&executable)
+            .arg("bench-stream")
+            .arg(mode.flag())
+            .arg(&path)
+            .output()
+            .context("could not start the streaming child")?;
+        if !output.status.success() {
+            bail!("the streaming child failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
+        }
+        let figures: StreamFigures =
+            serde_json::from_slice(&output.stdout).context("the streaming child's figures")?;
+        println!("  streaming validation, {label}:");
+        println!(
+            "    {} records, {:.2} GB in {:.1} s = {:.0} messages/s, {:.0} MB/s; {} diagnostics ({} errors)",
+            figures.records,
+            figures.bytes as f64 / 1e9,
+            figures.seconds,
+            figures.records as f64 / figures.seconds,
+            figures.bytes as f64 / 1e6 / figures.seconds,
+            figures.diagnostics,
+            figures.errors
+        );
+        println!(
+            "    peak resident memory of the validating process (VmHWM): {:.1} MB (target < 200 MB)",
+            figures.peak_resident_kib as f64 * 1024.0 / 1e6
+        );
     }
-    let figures: StreamFigures = serde_json::from_slice(&output.stdout).context("the streaming child's figures")?;
-    println!(
-        "  streaming validation: {} records, {:.2} GB in {:.1} s = {:.0} messages/s, {:.0} MB/s; {} errors",
-        figures.records,
-        figures.bytes as f64 / 1e9,
-        figures.seconds,
-        figures.records as f64 / figures.seconds,
-        figures.bytes as f64 / 1e6 / figures.seconds,
-        figures.errors
-    );
-    println!(
-        "  peak resident memory of the validating process (VmHWM): {:.1} MB (target < 200 MB)\n",
-        figures.peak_resident_kib as f64 * 1024.0 / 1e6
-    );
+    println!();
     Ok(())
 }
 
-/// `bench-stream FILE`: validates one file streaming and prints [`StreamFigures`] as JSON. Run as a child
-/// process so its peak memory is the validation's alone.
+/// What the streaming child does with the diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StreamMode {
+    /// Takes them from the validator after every chunk and only counts them.
+    Drain,
+    /// Leaves them in the validator until the end.
+    Keep,
+}
+
+impl StreamMode {
+    fn flag(self) -> &'static str {
+        match self {
+            StreamMode::Drain => "--drain",
+            StreamMode::Keep => "--keep",
+        }
+    }
+}
+
+/// `bench-stream --drain|--keep FILE`: validates one file streaming and prints [`StreamFigures`] as JSON.
+/// Run as a child process so its peak memory is the validation's alone.
 ///
 /// # Errors
-/// When the file cannot be read.
+/// When the arguments are wrong or the file cannot be read.
 pub fn run_stream_child(args: &[String]) -> Result<()> {
-    let path = PathBuf::from(args.first().context("usage: bench-stream FILE")?);
+    let usage = "usage: bench-stream --drain|--keep FILE";
+    let mode = match args.first().map(String::as_str) {
+        Some("--drain") => StreamMode::Drain,
+        Some("--keep") => StreamMode::Keep,
+        _ => bail!(usage),
+    };
+    let path = PathBuf::from(args.get(1).context(usage)?);
     let started = Instant::now();
-    let report = validate_file_streaming(&path)?;
+    let (report, drained) = validate_file_streaming(&path, mode)?;
     let seconds = started.elapsed().as_secs_f64();
     let figures = StreamFigures {
         records: report.summary.records,
         bytes: report.summary.bytes,
+        diagnostics: drained + report.diagnostics.len(),
         errors: report.summary.errors,
         seconds,
         peak_resident_kib: peak_resident_kib()?,
@@ -265,20 +305,26 @@ pub fn run_stream_child(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn validate_file_streaming(path: &Path) -> Result<Report> {
+/// Validates a file in [`STREAM_CHUNK_BYTES`] chunks; returns the report and the number of diagnostics
+/// drained on the way.
+fn validate_file_streaming(path: &Path, mode: StreamMode) -> Result<(Report, usize)> {
     let mut file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
     let mut validator = Validator::new(Options::new(Target::Symphony, gen::NOW_MILLIS));
     validator.begin_file(&path.display().to_string());
     let mut buffer = vec![0_u8; STREAM_CHUNK_BYTES];
+    let mut drained = 0;
     loop {
         let filled = file.read(&mut buffer).with_context(|| format!("could not read {}", path.display()))?;
         if filled == 0 {
             break;
         }
         validator.push(&buffer[..filled]);
+        if mode == StreamMode::Drain {
+            drained += validator.drain_diagnostics().len();
+        }
     }
     validator.end_file();
-    Ok(validator.finish())
+    Ok((validator.finish(), drained))
 }
 
 /// The peak resident set size of this process (`VmHWM` in `/proc/self/status`), in KiB.
