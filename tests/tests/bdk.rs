@@ -1,0 +1,271 @@
+//! A real client against the sandbox: the official Symphony BDK for Python (`symphony-bdk-python` 2.11.4 and
+//! 3.0.0 from PyPI) imports messages into a sandbox started in this process on 127.0.0.1:0.
+//!
+//! For each version: a virtual environment under `target/bdk-venv-<version>` (reused when a previous run
+//! completed it), a fresh RSA key pair, a sandbox whose service user holds the public key, a BDK config over
+//! plain http, and `tests/bdk/import_with_bdk.py`, which imports, repeats the import, has the sandbox end every
+//! session, imports again (the BDK must authenticate again after the 401 and retry), and reads the stream back.
+//! The assertions are here, on what the BDK answered and on the sandbox's counters.
+//!
+//! Nothing is skipped: if pip cannot install the BDK, the test fails and says so.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ferry_sandbox::{Config, Manifest, Sandbox, Storage};
+use serde_json::{json, Value};
+
+const ROOM: &str = "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA";
+const IM: &str = "bG9jYWxzYW5kYm94aW1zdHJlYW0xMjM0NTY3OA";
+const CLOSED_ROOM: &str = "Y2xvc2Vkcm9vbV9jbG9zZWRyb29tX2Nsb3NlZA";
+const ALICE: i64 = 7_215_545_057_281;
+const BOB: i64 = 7_215_545_057_282;
+const RETIRED: i64 = 7_215_545_057_283;
+const CAROL: i64 = 7_215_545_057_284;
+const SERVICE_USER: &str = "import-bot";
+/// How long one BDK run may take before it is killed (installing is done before, not counted here).
+const SCRIPT_DEADLINE: Duration = Duration::from_secs(300);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+fn run(command: &mut Command, what: &str) -> String {
+    let output = command.output().unwrap_or_else(|error| panic!("{what}: cannot start: {error}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The virtual environment's python with `symphony-bdk-python==version` installed from PyPI.
+fn bdk_python(version: &str) -> PathBuf {
+    let venv = target_dir().join(format!("bdk-venv-{version}"));
+    let python = venv.join("bin").join("python");
+    let complete = venv.join(".ferry-complete");
+    if complete.exists() && python.exists() {
+        eprintln!("reusing {}", venv.display());
+        return python;
+    }
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv).unwrap();
+    }
+    eprintln!("creating {} and installing symphony-bdk-python=={version} from PyPI", venv.display());
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv (is Python 3 with venv installed?)");
+    let requirement = format!("symphony-bdk-python=={version}");
+    let mut pip = Command::new(&python);
+    pip.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", &requirement]);
+    let output = pip.output().unwrap();
+    assert!(
+        output.status.success(),
+        "pip could not install {requirement} from PyPI (is PyPI reachable?):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(&complete, requirement).unwrap();
+    python
+}
+
+fn manifest(public_key_pem: &str) -> Manifest {
+    Manifest::from_json(
+        json!({
+            "serviceUsers": [{"username": SERVICE_USER, "publicKeyPem": public_key_pem,
+                              "roles": ["CONTENT_MANAGEMENT", "USER_PROVISIONING"]}],
+            "users": [
+                {"id": ALICE, "username": "alice", "active": true},
+                {"id": BOB, "username": "bob", "active": true},
+                {"id": RETIRED, "username": "retired", "active": false},
+                {"id": CAROL, "username": "carol", "active": true}
+            ],
+            "streams": [
+                {"id": ROOM, "type": "ROOM", "active": true, "members": [ALICE, BOB, RETIRED]},
+                {"id": IM, "type": "IM", "active": true, "members": [ALICE, CAROL]},
+                {"id": CLOSED_ROOM, "type": "ROOM", "active": false, "members": [ALICE]}
+            ]
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+fn message(original: &str, timestamp: i64, sender: i64, stream: &str, text: &str) -> Value {
+    json!({
+        "message": text,
+        "intendedMessageTimestamp": timestamp,
+        "intendedMessageFromUserId": sender,
+        "originatingSystemId": "fooChat",
+        "originalMessageId": original,
+        "streamId": stream,
+    })
+}
+
+/// `(originalMessageId, expected diagnostic fragment or None for a successful import)`.
+fn first_batch() -> (Vec<Value>, Vec<(&'static str, Option<&'static str>)>) {
+    const T: i64 = 1_433_045_622_000;
+    let mut with_attachment = message("good-2", T + 2_000, BOB, ROOM, "<messageML>with a file</messageML>");
+    with_attachment["attachments"] = json!([{"filename": "notes.txt", "content": "aGVsbG8gd29ybGQ="}]);
+    let records = vec![
+        message("good-1", T + 1_000, ALICE, ROOM, "<messageML>Hello <b>world</b></messageML>"),
+        with_attachment,
+        message("good-im", T + 3_000, CAROL, IM, "<messageML>in an IM</messageML>"),
+        message("bad-messageml", T + 4_000, ALICE, ROOM, "<messageML><b>unclosed</messageML>"),
+        message("bad-future", 4_102_444_800_000, ALICE, ROOM, "<messageML>from 2100</messageML>"),
+        message("bad-not-member", T + 5_000, CAROL, ROOM, "<messageML>not in the room</messageML>"),
+        message("bad-unknown-stream", T + 6_000, ALICE, "bm9zdWNoc3RyZWFtX25vc3VjaHN0cmVhbV9ubw", "<messageML>x</messageML>"),
+        message("bad-inactive-sender", T + 7_000, RETIRED, ROOM, "<messageML>gone</messageML>"),
+        message("bad-inactive-stream", T + 8_000, ALICE, CLOSED_ROOM, "<messageML>closed</messageML>"),
+    ];
+    let expected = vec![
+        ("good-1", None),
+        ("good-2", None),
+        ("good-im", None),
+        ("bad-messageml", Some("Invalid messageML: The element type \"b\" must be terminated")),
+        ("bad-future", Some("4102444800000")),
+        ("bad-not-member", Some("is not a member of stream")),
+        ("bad-unknown-stream", Some("does not exist")),
+        ("bad-inactive-sender", Some("is not active")),
+        ("bad-inactive-stream", Some("is not active")),
+    ];
+    (records, expected)
+}
+
+fn is_symphony_id(id: &str) -> bool {
+    id.len() == 34 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn run_bdk_against_sandbox(version: &str) {
+    let python = bdk_python(version);
+    let work = target_dir().join(format!("bdk-run-{version}-{}", std::process::id()));
+    if work.exists() {
+        std::fs::remove_dir_all(&work).unwrap();
+    }
+    std::fs::create_dir_all(&work).unwrap();
+    let scripts = workspace_root().join("tests").join("bdk");
+    run(Command::new(&python).arg(scripts.join("keygen.py")).arg(&work), "key generation");
+    let public_key = std::fs::read_to_string(work.join("bot-pub.pem")).unwrap();
+
+    let sandbox = Sandbox::open(&Storage::Memory, Config::default()).unwrap();
+    sandbox.apply_manifest(&manifest(&public_key)).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let running = runtime
+        .block_on(ferry_sandbox::server::spawn(std::sync::Arc::clone(&sandbox), "127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+
+    let config = json!({
+        "scheme": "http",
+        "host": "127.0.0.1",
+        "port": running.address.port(),
+        "bot": {"username": SERVICE_USER, "privateKey": {"path": work.join("bot-key.pem")}},
+        "retry": {"maxAttempts": 4, "initialIntervalMillis": 50, "multiplier": 1, "maxIntervalMillis": 100}
+    });
+    std::fs::write(work.join("config.json"), config.to_string()).unwrap();
+    let (first, expected) = first_batch();
+    const LATER: i64 = 1_433_045_700_000;
+    let after_expiry = vec![
+        message("after-1", LATER, ALICE, ROOM, "<messageML>after the session ended</messageML>"),
+        message("after-2", LATER + 1, BOB, ROOM, "<messageML>and another</messageML>"),
+    ];
+    let scenario = json!({"sandboxUrl": running.url(), "streamId": ROOM, "first": first, "afterExpiry": after_expiry});
+    std::fs::write(work.join("scenario.json"), scenario.to_string()).unwrap();
+
+    let stdout_path = work.join("stdout.json");
+    let stderr_path = work.join("stderr.txt");
+    let mut child = Command::new(&python)
+        .arg(scripts.join("import_with_bdk.py"))
+        .arg(work.join("config.json"))
+        .arg(work.join("scenario.json"))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > SCRIPT_DEADLINE {
+            child.kill().unwrap();
+            panic!("BDK {version} did not finish within {SCRIPT_DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(status.success(), "BDK {version} script failed ({status}):\n{stdout}\n{stderr}");
+    let result: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}\n{stderr}"));
+    let stats = sandbox.stats().unwrap();
+    runtime.block_on(running.shutdown()).unwrap();
+
+    // 1. One answer per message, in order; ids for the good ones, the diagnostics of the bad ones.
+    let first_answers = result["first"].as_array().unwrap();
+    assert_eq!(first_answers.len(), expected.len(), "{result}");
+    let mut first_ids = Vec::new();
+    for (answer, (original, diagnostic)) in first_answers.iter().zip(&expected) {
+        assert_eq!(answer["originalMessageId"], *original, "{version}: order");
+        assert_eq!(answer["originatingSystemId"], "fooChat");
+        match diagnostic {
+            None => {
+                let id = answer["messageId"].as_str().unwrap_or_else(|| panic!("{version}: {answer}"));
+                assert!(is_symphony_id(id), "{version}: {id}");
+                assert!(answer["diagnostic"].is_null(), "{version}: {answer}");
+                first_ids.push(id.to_owned());
+            }
+            Some(fragment) => {
+                assert!(answer["messageId"].is_null(), "{version}: {answer}");
+                let text = answer["diagnostic"].as_str().unwrap_or_else(|| panic!("{version}: {answer}"));
+                assert!(text.contains(fragment), "{version} {original}: `{text}` lacks `{fragment}`");
+            }
+        }
+    }
+
+    // 2. The repeat: same ids, a diagnostic saying so; the failed ones fail again (nothing was stored).
+    let repeat = result["repeat"].as_array().unwrap();
+    for (again, first) in repeat.iter().zip(first_answers) {
+        assert_eq!(again["messageId"], first["messageId"], "{version}: {again}");
+        if first["messageId"].is_string() {
+            assert!(again["diagnostic"].as_str().unwrap().contains("already imported"), "{version}: {again}");
+        }
+    }
+
+    // 3. Re-authentication: the sandbox ended the sessions; the BDK logged in again and the import went through.
+    assert!(result["expired"].as_u64().unwrap() >= 2, "{result}");
+    let after = result["afterExpiry"].as_array().unwrap();
+    let after_ids: Vec<String> = after.iter().map(|answer| answer["messageId"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(after_ids.len(), 2);
+    assert_eq!(stats.session_logins, 2, "{version}: one login at start, one after the sessions ended: {stats:?}");
+    assert_eq!(stats.key_manager_logins, 2, "{version}: {stats:?}");
+    assert_eq!(stats.import_requests, 3, "{version}: the import refused with 401 is not counted: {stats:?}");
+
+    // 4. Read-back through list_messages: the room's messages in timestamp order, with sender and PresentationML.
+    let listed = result["listed"].as_array().unwrap();
+    let listed_ids: Vec<&str> = listed.iter().map(|message| message["messageId"].as_str().unwrap()).collect();
+    let expected_ids: Vec<&str> = [&first_ids[0], &first_ids[1]].into_iter().chain(&after_ids).map(String::as_str).collect();
+    assert_eq!(listed_ids, expected_ids, "{version}");
+    assert_eq!(listed[0]["userId"], ALICE);
+    assert_eq!(listed[0]["timestamp"], 1_433_045_623_000_i64);
+    assert!(listed[0]["message"].as_str().unwrap().contains("Hello <b>world</b>"), "{}", listed[0]);
+    assert_eq!(stats.messages_stored, 5, "{version}: {stats:?}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[test]
+fn bdk_3_0_0_imports_into_the_sandbox() {
+    run_bdk_against_sandbox("3.0.0");
+}
+
+#[test]
+fn bdk_2_11_4_imports_into_the_sandbox() {
+    run_bdk_against_sandbox("2.11.4");
+}
