@@ -286,10 +286,12 @@ impl Validator {
         self.diagnostics.push(diagnostic);
     }
 
-    fn stop_malformed(&mut self, file: &mut FileReader, message: String, help: &str, at: usize) {
+    /// Reports malformed JSON at `source` (the offending byte, or an empty span at the end of the input) and
+    /// stops reading the file.
+    fn stop_malformed(&mut self, file: &mut FileReader, message: String, help: &str, source: Span) {
         file.phase = Phase::Stopped;
         file.pending = Vec::new();
-        self.file_diagnostic(file, Diagnostic::new(Rule::MalformedJson, message).with_help(help), Span::new(at, at + 1));
+        self.file_diagnostic(file, Diagnostic::new(Rule::MalformedJson, message).with_help(help), source);
     }
 
     /// Runs the framing state machine over `bytes`, which start at `file.offset`.
@@ -337,7 +339,7 @@ impl Validator {
                                 file,
                                 format!("expected `[` or `{{` at the start of the file, found {}", describe_byte(&bytes[index..])),
                                 help,
-                                base + index,
+                                Span::new(base + index, base + index + 1),
                             );
                             break;
                         }
@@ -361,7 +363,7 @@ impl Validator {
                             file,
                             format!("unexpected {} after the closing `]` of the array", describe_byte(&bytes[index..])),
                             "a batch file holds one JSON array; merge arrays or give them as separate files",
-                            base + index,
+                            Span::new(base + index, base + index + 1),
                         );
                         break;
                     }
@@ -377,7 +379,7 @@ impl Validator {
                             file,
                             format!("expected `{{` starting the next record, found {}", describe_byte(&bytes[index..])),
                             "an NDJSON file holds one JSON object per line",
-                            base + index,
+                            Span::new(base + index, base + index + 1),
                         );
                         break;
                     }
@@ -481,7 +483,12 @@ impl Validator {
         };
         if text.trim_ascii().is_empty() {
             let at = record_start + text.len();
-            self.stop_malformed(file, "expected a record, found nothing before the separator".to_owned(), "remove the extra `,` (JSON allows no trailing comma)", at);
+            self.stop_malformed(
+                file,
+                "expected a record, found nothing before the separator".to_owned(),
+                "remove the extra `,` (JSON allows no trailing comma)",
+                Span::new(at, at + 1),
+            );
             return;
         }
         match json::parse(text, self.options.max_depth) {
@@ -511,7 +518,14 @@ impl Validator {
             }
             Err(error) => {
                 let at = record_start + error.offset;
-                self.stop_malformed(file, format!("malformed JSON: {}", error.kind), "records before this point were checked; fix this place and run again", at);
+                // The offending byte, or nothing when the input ended.
+                let end = (at + 1).min(record_start + bytes.len());
+                self.stop_malformed(
+                    file,
+                    format!("malformed JSON: {}", error.kind),
+                    "records before this point were checked; fix this place and run again",
+                    Span::new(at, end),
+                );
             }
         }
     }
@@ -581,18 +595,12 @@ fn describe_scalar(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// Shows the character at the start of `bytes`, or its byte value when it is not UTF-8.
+/// Shows the byte at the start of `bytes`: the character when it is ASCII, else its value. Looking at one
+/// byte only keeps the wording the same however the input was cut into chunks.
 fn describe_byte(bytes: &[u8]) -> String {
-    let prefix = &bytes[..bytes.len().min(4)];
-    let text = match std::str::from_utf8(prefix) {
-        Ok(text) => text,
-        Err(error) => std::str::from_utf8(&prefix[..error.valid_up_to()]).unwrap_or_default(),
-    };
-    match text.chars().next() {
-        Some(character) => format!("`{}`", character.escape_debug()),
-        None => match bytes.first() {
-            Some(byte) => format!("byte 0x{byte:02X}"),
-            None => "the end of the input".to_owned(),
-        },
+    match bytes.first() {
+        Some(&byte) if byte.is_ascii_graphic() || byte == b' ' => format!("`{}`", byte as char),
+        Some(&byte) => format!("byte 0x{byte:02X}"),
+        None => "the end of the input".to_owned(),
     }
 }
