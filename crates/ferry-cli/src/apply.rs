@@ -38,19 +38,23 @@ enum Layout {
     Ndjson,
 }
 
-/// Writes every record of `inputs` to `output`, with the fixes of `diagnostics` applied.
+/// The fixes a run offers, by record (0-based across the batch), in the order they were found.
+pub type FixesByRecord = BTreeMap<usize, Vec<Fix>>;
+
+/// Keeps the fix of a diagnostic, when it has one and belongs to a record.
+pub fn collect_fix(fixes: &mut FixesByRecord, diagnostic: &Diagnostic) {
+    if let (Some(record), Some(fix)) = (diagnostic.location.record, &diagnostic.fix) {
+        fixes.entry(record).or_default().push(fix.clone());
+    }
+}
+
+/// Writes every record of `inputs` to `output`, with `fixes` applied.
 ///
 /// # Errors
 /// When an input cannot be read or is not well-formed JSON, when the output is one of the inputs, when a fix
 /// does not apply to its record, or when the output cannot be written.
-pub fn write_fixed_batch(inputs: &[Input], diagnostics: &[Diagnostic], output: &Path) -> Result<Applied> {
+pub fn write_fixed_batch(inputs: &[Input], fixes_by_record: &FixesByRecord, output: &Path) -> Result<Applied> {
     ensure_output_is_not_an_input(inputs, output)?;
-    let mut fixes_by_record: BTreeMap<usize, Vec<&Fix>> = BTreeMap::new();
-    for diagnostic in diagnostics {
-        if let (Some(record), Some(fix)) = (diagnostic.location.record, &diagnostic.fix) {
-            fixes_by_record.entry(record).or_default().push(fix);
-        }
-    }
     let layout = match output.extension().and_then(|extension| extension.to_str()) {
         Some("ndjson" | "jsonl") => Layout::Ndjson,
         _ => Layout::JsonArray,
@@ -90,7 +94,7 @@ pub fn ensure_output_is_not_an_input(inputs: &[Input], output: &Path) -> Result<
 struct RecordWriter<'a, W: Write> {
     out: W,
     layout: Layout,
-    fixes_by_record: BTreeMap<usize, Vec<&'a Fix>>,
+    fixes_by_record: &'a FixesByRecord,
     applied: Applied,
 }
 
@@ -110,7 +114,7 @@ impl<W: Write> RecordWriter<'_, W> {
             None => self.out.write_all(raw.get().as_bytes())?,
             Some(fixes) => {
                 let mut record: serde_json::Value = serde_json::from_str(raw.get())?;
-                ferry_core::apply_fixes(&mut record, fixes.iter().copied())
+                ferry_core::apply_fixes(&mut record, fixes)
                     .with_context(|| format!("record {record_index}"))?;
                 serde_json::to_writer(&mut self.out, &record)?;
                 self.applied.fixed_records += 1;
@@ -199,13 +203,17 @@ mod tests {
     }
 
     fn run(inputs: &[&str], diagnostics: &[Diagnostic], output_name: &str) -> (Result<Applied>, String) {
+        let mut fixes = FixesByRecord::new();
+        for diagnostic in diagnostics {
+            collect_fix(&mut fixes, diagnostic);
+        }
         static NEXT_DIRECTORY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let unique = NEXT_DIRECTORY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let directory = std::env::temp_dir().join(format!("ferry-apply-{}-{unique}", std::process::id()));
         std::fs::create_dir_all(&directory).unwrap();
         let inputs: Vec<Input> = inputs.iter().map(|text| Input::Stdin { bytes: text.as_bytes().to_vec() }).collect();
         let output = directory.join(output_name);
-        let result = write_fixed_batch(&inputs, diagnostics, &output);
+        let result = write_fixed_batch(&inputs, &fixes, &output);
         let written = std::fs::read_to_string(&output).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&directory);
         (result, written)

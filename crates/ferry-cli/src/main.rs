@@ -8,6 +8,7 @@ mod input;
 mod output;
 mod position;
 mod render;
+mod store;
 
 use std::process::ExitCode;
 

@@ -34,24 +34,14 @@
 //! record where in the file the finding is; `fix` is `{"title", "edits": [{"pointer", "value"}]}` or `null`.
 //! Members are only ever added, never renamed or removed.
 
-use ferry_core::{Fix, Report, Severity, Span, Summary};
+use std::io::Write;
+
+use ferry_core::{Diagnostic, Fix, Severity, Span, Summary};
 use serde::Serialize;
 
+use crate::position::Position;
 use crate::render::Located;
-
-/// The whole run.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckOutput<'a> {
-    /// Records read, across every file.
-    pub records: usize,
-    /// The files, in the order given (`-` for standard input).
-    pub files: Vec<&'a str>,
-    /// Counts over the run (ferry-core's [`Summary`]).
-    pub summary: &'a Summary,
-    /// Every finding, in input order.
-    pub diagnostics: Vec<DiagnosticOutput<'a>>,
-}
+use crate::store::DiagnosticStore;
 
 /// One finding.
 #[derive(Serialize)]
@@ -82,31 +72,56 @@ pub struct DiagnosticOutput<'a> {
     pub fix: Option<&'a Fix>,
 }
 
-/// Builds the JSON object of a run.
-pub fn check_output<'a>(report: &'a Report, files: Vec<&'a str>, located: &'a [Located<'a>]) -> CheckOutput<'a> {
-    CheckOutput {
-        records: report.summary.records,
-        files,
-        summary: &report.summary,
-        diagnostics: located
-            .iter()
-            .map(|entry| {
-                let diagnostic = entry.diagnostic;
-                DiagnosticOutput {
-                    file: entry.file_name,
-                    record: diagnostic.location.record,
-                    code: diagnostic.rule.code(),
-                    name: diagnostic.rule.name(),
-                    severity: diagnostic.severity,
-                    message: &diagnostic.message,
-                    help: diagnostic.help.as_deref(),
-                    pointer: &diagnostic.location.pointer,
-                    span: diagnostic.location.span,
-                    line: entry.position.map(|position| position.line),
-                    column: entry.position.map(|position| position.column),
-                    fix: diagnostic.fix.as_ref(),
-                }
-            })
-            .collect(),
+impl<'a> DiagnosticOutput<'a> {
+    /// The JSON form of a located finding.
+    pub fn new(entry: &Located<'a>) -> Self {
+        let diagnostic = entry.diagnostic;
+        DiagnosticOutput {
+            file: entry.file_name,
+            record: diagnostic.location.record,
+            code: diagnostic.rule.code(),
+            name: diagnostic.rule.name(),
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            help: diagnostic.help.as_deref(),
+            pointer: &diagnostic.location.pointer,
+            span: diagnostic.location.span,
+            line: entry.position.map(|position| position.line),
+            column: entry.position.map(|position| position.column),
+            fix: diagnostic.fix.as_ref(),
+        }
     }
+}
+
+/// Writes the JSON object of a run, one diagnostic at a time (a run can have millions), one per line.
+///
+/// # Errors
+/// When writing fails or the store cannot be read back.
+pub fn write_json(
+    out: &mut impl Write,
+    summary: &Summary,
+    files: &[&str],
+    store: &mut DiagnosticStore,
+    positions: &[Option<Position>],
+) -> anyhow::Result<()> {
+    write!(
+        out,
+        "{{\n  \"records\": {},\n  \"files\": {},\n  \"summary\": {},\n  \"diagnostics\": [",
+        summary.records,
+        serde_json::to_string(files)?,
+        serde_json::to_string(summary)?
+    )?;
+    store.for_each(|index, diagnostic: &Diagnostic| {
+        let entry = Located {
+            diagnostic,
+            file_name: files.get(diagnostic.location.file).copied().unwrap_or("?"),
+            position: positions.get(index).copied().flatten(),
+            excerpt: None,
+        };
+        out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut *out, &DiagnosticOutput::new(&entry))?;
+        Ok::<(), anyhow::Error>(())
+    })?;
+    out.write_all(if store.len() == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+    Ok(())
 }

@@ -1,14 +1,14 @@
 //! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), then
 //! the counts.
 
-use std::fmt::Write as _;
 use std::io;
 
 use annotate_snippets::{Level, Renderer, Snippet};
 use ferry_core::{Diagnostic, Severity, Summary};
 
-use crate::input::Input;
+use crate::input::{Input, ReadSeek};
 use crate::position::{self, Excerpt, Position};
+use crate::store::DiagnosticStore;
 
 /// A finding with what printing it needs: its file's name and, when the core recorded where in the file it
 /// is, its position and (for the human form) the excerpt of its line.
@@ -23,97 +23,112 @@ pub struct Located<'a> {
     pub excerpt: Option<Excerpt>,
 }
 
-/// Finds the position (and, when `with_excerpts`, the excerpt) of every finding: one pass over each file
-/// that has findings with a source span.
+/// Finds the position of every stored finding that has a source span: one pass over each file that has
+/// such findings. The result is indexed like the store.
 ///
 /// # Errors
-/// When a file cannot be re-read.
-pub fn locate_all<'a>(
-    inputs: &'a [Input],
-    diagnostics: &'a [Diagnostic],
-    with_excerpts: bool,
-) -> io::Result<Vec<Located<'a>>> {
-    let mut located: Vec<Located<'a>> = diagnostics
-        .iter()
-        .map(|diagnostic| Located {
-            diagnostic,
-            file_name: inputs.get(diagnostic.location.file).map_or("?", Input::name),
-            position: None,
-            excerpt: None,
-        })
-        .collect();
-    for (file_index, input) in inputs.iter().enumerate() {
-        let wanted: Vec<usize> = (0..located.len())
-            .filter(|&index| {
-                let location = &located[index].diagnostic.location;
-                location.file == file_index && location.source.is_some()
-            })
-            .collect();
-        if wanted.is_empty() {
+/// When the store or a file cannot be read back.
+pub fn locate_all(inputs: &[Input], store: &mut DiagnosticStore) -> io::Result<Vec<Option<Position>>> {
+    // (diagnostic index, offset) per file.
+    let mut wanted: Vec<Vec<(usize, u64)>> = vec![Vec::new(); inputs.len()];
+    store.for_each(|index, diagnostic| {
+        if let (Some(source), Some(per_file)) = (diagnostic.location.source, wanted.get_mut(diagnostic.location.file)) {
+            per_file.push((index, source.start as u64));
+        }
+        Ok::<(), io::Error>(())
+    })?;
+    let mut positions = vec![None; store.len()];
+    for (input, per_file) in inputs.iter().zip(wanted) {
+        if per_file.is_empty() {
             continue;
         }
-        let offsets: Vec<u64> = wanted
-            .iter()
-            .filter_map(|&index| located[index].diagnostic.location.source)
-            .map(|span| span.start as u64)
-            .collect();
-        let positions = position::locate(input.open()?, &offsets)?;
-        let mut source = input.open()?;
-        for (&index, position) in wanted.iter().zip(positions) {
-            let entry = &mut located[index];
-            entry.position = Some(position);
-            if let (true, Some(span)) = (with_excerpts, entry.diagnostic.location.source) {
-                entry.excerpt =
-                    Some(position::excerpt(&mut source, position.line_start, span.start as u64, span.end as u64)?);
-            }
+        let offsets: Vec<u64> = per_file.iter().map(|&(_, offset)| offset).collect();
+        let found = position::locate(input.open()?, &offsets)?;
+        for ((index, _), position) in per_file.into_iter().zip(found) {
+            positions[index] = Some(position);
         }
     }
-    Ok(located)
+    Ok(positions)
 }
 
-/// Renders every finding and the closing counts.
-pub fn human(located: &[Located<'_>], summary: &Summary, styled: bool) -> String {
-    let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
-    let mut text = String::new();
-    for entry in located {
-        let diagnostic = entry.diagnostic;
-        let level = level_of(diagnostic.severity);
-        let mut where_notes = Vec::new();
-        let mut message = level.title(&diagnostic.message).id(diagnostic.rule.code());
-        match (&entry.excerpt, entry.position) {
-            (Some(excerpt), Some(position)) => {
-                let mut snippet = Snippet::source(&excerpt.text)
-                    .line_start(position.line)
-                    .annotation(level.span(excerpt.underline.clone()).label(diagnostic.rule.name()));
-                if excerpt.starts_line {
-                    snippet = snippet.origin(entry.file_name);
-                } else {
-                    // The excerpt starts inside a long line: the renderer would count columns from the excerpt.
-                    where_notes.push(format!("at {}:{}:{}", entry.file_name, position.line, position.column));
-                }
-                message = message.snippet(snippet);
-            }
-            (_, Some(position)) => {
-                where_notes.push(format!("at {}:{}:{}", entry.file_name, position.line, position.column))
-            }
-            _ => where_notes.push(format!("in {}", entry.file_name)),
-        }
-        where_notes.push(describe_location(diagnostic));
-        let where_text = where_notes.into_iter().filter(|note| !note.is_empty()).collect::<Vec<_>>().join(", ");
-        if !where_text.is_empty() {
-            message = message.footer(Level::Note.title(&where_text));
-        }
-        let fix_text = diagnostic.fix.as_ref().map(|fix| format!("fix available (--fix): {}", fix.title));
-        if let Some(help) = &diagnostic.help {
-            message = message.footer(Level::Help.title(help));
-        }
-        if let Some(fix_text) = &fix_text {
-            message = message.footer(Level::Help.title(fix_text));
-        }
-        let _ = writeln!(text, "{}\n", renderer.render(message));
+/// Reads excerpts from the inputs, keeping each input open once opened.
+pub struct Excerpter<'a> {
+    inputs: &'a [Input],
+    open: Vec<Option<Box<dyn ReadSeek + 'a>>>,
+}
+
+impl<'a> Excerpter<'a> {
+    /// An excerpter over the batch's inputs.
+    pub fn new(inputs: &'a [Input]) -> Self {
+        Excerpter { inputs, open: (0..inputs.len()).map(|_| None).collect() }
     }
-    let _ = writeln!(text, "{}", closing_line(summary));
-    text
+
+    /// The excerpt of a finding's source line, when it has a source span and a position.
+    ///
+    /// # Errors
+    /// When the input cannot be re-read.
+    pub fn excerpt(&mut self, diagnostic: &Diagnostic, position: Option<Position>) -> io::Result<Option<Excerpt>> {
+        let (Some(source), Some(position)) = (diagnostic.location.source, position) else { return Ok(None) };
+        let file = diagnostic.location.file;
+        let (Some(input), Some(slot)) = (self.inputs.get(file), self.open.get_mut(file)) else { return Ok(None) };
+        let reader = match slot {
+            Some(reader) => reader,
+            None => slot.insert(input.open()?),
+        };
+        position::excerpt(reader, position.line_start, source.start as u64, source.end as u64).map(Some)
+    }
+}
+
+/// The renderer for the human form: colours only when asked.
+pub fn renderer(styled: bool) -> Renderer {
+    if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+}
+
+/// Renders one finding under its source line, with its notes and help.
+pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
+    let diagnostic = entry.diagnostic;
+    let level = level_of(diagnostic.severity);
+    let snippet_excerpt = match (&entry.excerpt, entry.position) {
+        (Some(excerpt), Some(position)) => Some((excerpt, position)),
+        _ => None,
+    };
+    // Where the finding is, unless the snippet's own `-->` line says it.
+    let mut where_notes = Vec::new();
+    match (snippet_excerpt, entry.position) {
+        (Some((excerpt, _)), _) if excerpt.starts_line => {}
+        // An excerpt starting inside a long line would make the renderer count columns from the excerpt.
+        (_, Some(position)) => where_notes.push(format!("at {}:{}:{}", entry.file_name, position.line, position.column)),
+        (_, None) => where_notes.push(format!("in {}", entry.file_name)),
+    }
+    where_notes.push(describe_location(diagnostic));
+    let where_text = where_notes.into_iter().filter(|note| !note.is_empty()).collect::<Vec<_>>().join(", ");
+    let fix_text = diagnostic.fix.as_ref().map(|fix| format!("fix available (--fix): {}", fix.title));
+
+    let mut message = level.title(&diagnostic.message).id(diagnostic.rule.code());
+    if let Some((excerpt, position)) = snippet_excerpt {
+        let mut snippet = Snippet::source(&excerpt.text)
+            .line_start(position.line)
+            .annotation(level.span(excerpt.underline.clone()).label(diagnostic.rule.name()));
+        if excerpt.starts_line {
+            snippet = snippet.origin(entry.file_name);
+        }
+        message = message.snippet(snippet);
+    }
+    if !where_text.is_empty() {
+        message = message.footer(Level::Note.title(&where_text));
+    }
+    if let Some(help) = &diagnostic.help {
+        message = message.footer(Level::Help.title(help));
+    }
+    if let Some(fix_text) = &fix_text {
+        message = message.footer(Level::Help.title(fix_text));
+    }
+    let rendered = renderer.render(message).to_string();
+    rendered
 }
 
 /// `record 3, field /streamId, bytes 4..9 of the field`, leaving out what is not known.
@@ -141,7 +156,7 @@ fn level_of(severity: Severity) -> Level {
 }
 
 /// `checked 3 records in 1 file: 1 error, 2 warnings, 0 infos (1 record would be rejected)`.
-fn closing_line(summary: &Summary) -> String {
+pub fn closing_line(summary: &Summary) -> String {
     format!(
         "checked {} in {}: {}, {}, {} ({} would be rejected)",
         plural(summary.records, "record"),

@@ -271,3 +271,39 @@ fn fix_needs_an_output_and_refuses_to_overwrite_its_input() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn more_findings_than_memory_holds_are_all_reported_in_order() {
+    // Each record lacks `streamId`: one error per record, more than the CLI keeps in memory (20,000).
+    let n_records = 21_000;
+    let mut batch = String::new();
+    for record in 0..n_records {
+        batch.push_str(&format!(
+            "{{\"message\":\"<messageML>x</messageML>\",\"intendedMessageTimestamp\":1433045622000,\
+             \"intendedMessageFromUserId\":7215545057281,\"originatingSystemId\":\"s\",\"originalMessageId\":\"m-{record}\"}}\n"
+        ));
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("many-findings.ndjson");
+    std::fs::write(&path, batch).expect("batch written");
+    let path_text = path.to_str().expect("UTF-8 path");
+
+    let (code, report) = check_json(&[path_text]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["recordsWithErrors"], n_records);
+    let missing: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|diagnostic| diagnostic["code"] == "SCH001")
+        .collect();
+    assert_eq!(missing.len(), n_records);
+    for (record, diagnostic) in missing.iter().enumerate() {
+        assert_eq!(diagnostic["record"], record);
+        assert_eq!(diagnostic["line"], record + 1, "{diagnostic}");
+    }
+
+    let human = ferry(&["check", "--now", NOW, path_text], None);
+    assert_eq!(human.code, 1);
+    assert_eq!(human.stdout.matches("error[SCH001]").count(), n_records);
+    assert!(human.stdout.contains(&format!("many-findings.ndjson:{n_records}:")), "the last record's line is shown");
+}

@@ -5,15 +5,17 @@
 //! `--now`, a fix that cannot be applied). With `--fix --output FILE` the offered fixes are applied to a copy
 //! of the batch; the exit status still describes the batch as given.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use ferry_core::{Options, Report, Target, Validator};
+use ferry_core::{Diagnostic, Options, Summary, Target, Validator};
 
+use crate::apply::{self, FixesByRecord};
 use crate::input::{self, Input};
-use crate::{apply, output, render};
+use crate::store::{self, DiagnosticStore};
+use crate::{output, render};
 
 /// Arguments of `ferry check`.
 #[derive(clap::Args)]
@@ -81,28 +83,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(output) = &args.output {
         apply::ensure_output_is_not_an_input(&inputs, output)?;
     }
-    let report = check_batch(&inputs, &options)?;
+    let checked = check_batch(&inputs, &options, args.fix)?;
+    let mut store = checked.store;
+    let positions =
+        render::locate_all(&inputs, &mut store).context("could not re-read an input to locate a finding")?;
 
-    let located = render::locate_all(&inputs, &report.diagnostics, args.format == Format::Human)
-        .context("could not re-read an input to locate a finding")?;
-    let text = match args.format {
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    match args.format {
         Format::Human => {
             let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            render::human(&located, &report.summary, styled)
+            let renderer = render::renderer(styled);
+            let mut excerpter = render::Excerpter::new(&inputs);
+            store.for_each(|index, diagnostic| {
+                let position = positions.get(index).copied().flatten();
+                let entry = render::Located {
+                    diagnostic,
+                    file_name: inputs.get(diagnostic.location.file).map_or("?", Input::name),
+                    position,
+                    excerpt: excerpter.excerpt(diagnostic, position).context("could not re-read an input")?,
+                };
+                writeln!(stdout, "{}\n", render::human(&entry, &renderer))?;
+                Ok::<(), anyhow::Error>(())
+            })?;
+            writeln!(stdout, "{}", render::closing_line(&checked.summary))?;
         }
         Format::Json => {
-            let files = inputs.iter().map(Input::name).collect();
-            let mut text = serde_json::to_string_pretty(&output::check_output(&report, files, &located))?;
-            text.push('\n');
-            text
+            let files: Vec<&str> = inputs.iter().map(Input::name).collect();
+            output::write_json(&mut stdout, &checked.summary, &files, &mut store, &positions)?;
         }
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).context("could not write the report")?;
+    }
     stdout.flush().context("could not write the report")?;
 
     if let (true, Some(output)) = (args.fix, &args.output) {
-        let applied = apply::write_fixed_batch(&inputs, &report.diagnostics, output)?;
+        let applied = apply::write_fixed_batch(&inputs, &checked.fixes, output)?;
         eprintln!(
             "applied {} fix(es) to {} of {} record(s); wrote `{}` (check it again with `ferry check {}`)",
             applied.fixes,
@@ -113,15 +126,36 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
 
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if checked.summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Bytes read from an input per step: the validator keeps no more than the record in hand.
 const CHUNK_BYTES: usize = 64 * 1024;
 
-/// Checks every input as one batch, streaming each file through the validator.
-fn check_batch(inputs: &[Input], options: &Options) -> Result<Report> {
+/// What checking a batch leaves for printing.
+struct Checked {
+    /// Counts over the run.
+    summary: Summary,
+    /// Every finding, in the order found.
+    store: DiagnosticStore,
+    /// The fixes on offer, when `--fix` asked for them.
+    fixes: FixesByRecord,
+}
+
+/// Checks every input as one batch, streaming each file through the validator and moving its findings to
+/// the store as they come, so memory holds the record in hand and not every finding of a large batch.
+fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool) -> Result<Checked> {
     let mut validator = Validator::new(options.clone());
+    let mut store = DiagnosticStore::with_memory_limit(store::DEFAULT_MEMORY_LIMIT);
+    let mut fixes = FixesByRecord::new();
+    let mut take_findings = |findings: Vec<Diagnostic>| -> Result<()> {
+        if keep_fixes {
+            for diagnostic in &findings {
+                apply::collect_fix(&mut fixes, diagnostic);
+            }
+        }
+        store.extend(findings).context("could not keep the findings in a temporary file")
+    };
     let mut buffer = vec![0_u8; CHUNK_BYTES];
     for input in inputs {
         let mut reader = input.open().with_context(|| format!("could not read `{}`", input.name()))?;
@@ -134,10 +168,13 @@ fn check_batch(inputs: &[Input], options: &Options) -> Result<Report> {
                 Err(error) => return Err(error).with_context(|| format!("could not read `{}`", input.name())),
             };
             validator.push(&buffer[..filled]);
+            take_findings(validator.drain_diagnostics())?;
         }
         validator.end_file();
     }
-    Ok(validator.finish())
+    let report = validator.finish();
+    take_findings(report.diagnostics)?;
+    Ok(Checked { summary: report.summary, store, fixes })
 }
 
 /// Parses `--now`: an integer is milliseconds since the Unix epoch, anything else must be RFC 3339.
