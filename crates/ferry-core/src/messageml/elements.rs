@@ -269,6 +269,8 @@ pub struct Checker<'d, 't> {
     /// PresentationML checkbox/radio groups: (group `div`, the `input` holding its attributes, the `label`
     /// holding its content).
     groups: Vec<(NodeId, NodeId, NodeId)>,
+    /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
+    has_ui_action_target: bool,
 }
 
 /// The lowercase set of boolean values, as the reference prints it.
@@ -287,27 +289,38 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
 }
 
 impl<'d, 't> Checker<'d, 't> {
-    /// A checker for one document.
+    /// A checker for one document; `kinds` and `parents` are storage reused from an earlier check.
     pub fn new(
         document: &'d Document<'t>,
         entity_json: &'d Map<String, Value>,
         options: &'d MessageMlOptions,
         format: Format,
+        (mut kinds, mut parents): (Vec<Kind>, Vec<NodeId>),
     ) -> Self {
+        kinds.clear();
+        kinds.resize(document.nodes.len(), Kind::None);
+        parents.clear();
+        parents.resize(document.nodes.len(), NO_NODE);
         Checker {
             document,
             entity_json,
             options,
             format,
-            kinds: vec![Kind::None; document.nodes.len()],
-            parents: vec![NO_NODE; document.nodes.len()],
+            kinds,
+            parents,
             class_overrides: Vec::new(),
             findings: Vec::new(),
             ids: HashSet::new(),
             tooltip_targets: HashSet::new(),
             attribute_failed: false,
             groups: Vec::new(),
+            has_ui_action_target: false,
         }
+    }
+
+    /// The findings, and the storage for the next check.
+    pub fn finish(self) -> (Vec<Finding>, (Vec<Kind>, Vec<NodeId>)) {
+        (self.findings, (self.kinds, self.parents))
     }
 
     /// Records a finding.
@@ -363,11 +376,21 @@ impl<'d, 't> Checker<'d, 't> {
         self.validate_root(root);
     }
 
-    /// The built children of `node` (transparent `div`s flattened, folded elements left out).
-    pub fn children(&self, node: NodeId) -> Vec<NodeId> {
-        let mut out = Vec::new();
-        self.collect_children(node, &mut out);
-        out
+    /// The built children of `node` (transparent `div`s flattened, folded elements left out), without
+    /// allocating unless a transparent `div` is met.
+    pub fn children(&self, node: NodeId) -> BuiltChildren<'_, 'd, 't> {
+        let first = if let Some((_, _, label)) = self.groups.iter().find(|(group, _, _)| *group == node) {
+            if *label == NO_NODE {
+                NO_NODE
+            } else {
+                self.document.nodes[*label].first_child
+            }
+        } else if self.document.name(node) == "input" && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
+            NO_NODE
+        } else {
+            self.document.nodes[node].first_child
+        };
+        BuiltChildren { checker: self, next: first, resume: Vec::new() }
     }
 
     /// The node whose attributes an element is built from (the `input` of a PresentationML group).
@@ -387,27 +410,6 @@ impl<'d, 't> Checker<'d, 't> {
         }
     }
 
-    fn collect_children(&self, node: NodeId, out: &mut Vec<NodeId>) {
-        if let Some((_, _, label)) = self.groups.iter().find(|(group, _, _)| *group == node) {
-            if *label != NO_NODE {
-                self.collect_children(*label, out);
-            }
-            return;
-        }
-        if self.document.name(node) == "input" && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
-            return;
-        }
-        for child in self.document.children(node) {
-            match (self.document.nodes[child].kind, self.kinds[child]) {
-                (NodeKind::Text | NodeKind::CData, _) => out.push(child),
-                (NodeKind::Element, Kind::Transparent) => self.collect_children(child, out),
-                (NodeKind::Element, Kind::None | Kind::Folded) => {}
-                (NodeKind::Element, _) => out.push(child),
-                _ => {}
-            }
-        }
-    }
-
     /// Whether a built child is a text node.
     pub fn is_text(&self, node: NodeId) -> bool {
         matches!(self.document.nodes[node].kind, NodeKind::Text | NodeKind::CData)
@@ -416,7 +418,7 @@ impl<'d, 't> Checker<'d, 't> {
     /// Whether a built child is non-blank text.
     pub fn is_nonblank_text(&self, node: NodeId) -> bool {
         match self.document.nodes[node].kind {
-            NodeKind::Text => !self.document.nodes[node].blank,
+            NodeKind::Text => !self.document.is_blank_text(node),
             NodeKind::CData => !is_blank(&self.document.text_value(node)),
             _ => false,
         }
@@ -515,7 +517,6 @@ impl<'d, 't> Checker<'d, 't> {
         if tag.len() == 2 && tag.starts_with('h') && matches!(tag.as_bytes()[1], b'1'..=b'6') {
             return Kind::Header;
         }
-        let class = self.document.attribute(node, "class").unwrap_or_default();
         match tag {
             "chime" => shorthand(self, Kind::Chime),
             "audio" => Kind::Chime,
@@ -523,6 +524,7 @@ impl<'d, 't> Checker<'d, 't> {
             "br" => Kind::LineBreak,
             "hr" => Kind::HorizontalRule,
             "span" => {
+                let class = self.document.attribute(node, "class").unwrap_or_default();
                 if has_class_token(&class, "info-hint") && self.document.find_attribute(node, "data-target-id").is_some()
                     || self.document.find_attribute(node, "data-target-id").is_some()
                         && self.document.find_attribute(node, "data-title").is_some()
@@ -534,7 +536,10 @@ impl<'d, 't> Checker<'d, 't> {
                     Kind::Span
                 }
             }
-            "div" => self.create_from_div(node, &class),
+            "div" => {
+                let class = self.document.attribute(node, "class").unwrap_or_default();
+                self.create_from_div(node, &class)
+            }
             "input" => self.create_from_input(node),
             "b" => Kind::Bold,
             "i" => Kind::Italic,
@@ -590,7 +595,10 @@ impl<'d, 't> Checker<'d, 't> {
             "time-picker" => Kind::TimePicker,
             "timezone-picker" => Kind::TimezonePicker,
             "textarea" => Kind::TextArea,
-            "ui-action" => Kind::UiAction,
+            "ui-action" => {
+                self.has_ui_action_target |= self.document.find_attribute(node, "target-id").is_some();
+                Kind::UiAction
+            }
             "dialog" => Kind::Dialog,
             "title" => Kind::DialogTitle,
             "footer" => Kind::DialogFooter,
@@ -988,7 +996,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertNoText`.
     pub fn assert_no_text(&mut self, node: NodeId) -> bool {
-        if let Some(text) = self.children(node).into_iter().find(|child| self.is_nonblank_text(*child)) {
+        if let Some(text) = self.children(node).find(|child| self.is_nonblank_text(*child)) {
             let tag = self.tag(node);
             let span = self.document.nodes[text].span.clone();
             self.report(Rule::ElementNotAllowedHere, format!("Element \"{tag}\" may not have text content"), span);
@@ -999,9 +1007,9 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertNoContent`: no children at all, whitespace included.
     pub fn assert_no_content(&mut self, node: NodeId) -> bool {
-        if let Some(child) = self.children(node).first() {
+        if let Some(child) = self.children(node).next() {
             let tag = self.tag(node);
-            let span = self.document.nodes[*child].span.clone();
+            let span = self.document.nodes[child].span.clone();
             self.report(
                 Rule::ElementNotAllowedHere,
                 format!("Element \"{tag}\" may not have child elements or text content"),
@@ -1015,46 +1023,32 @@ impl<'d, 't> Checker<'d, 't> {
     /// `assertContentModel`: every element child is one of `allowed` (blank text ignored; other text allowed
     /// only when `text_allowed`).
     pub fn assert_content_model(&mut self, node: NodeId, allowed: &[Kind], text_allowed: bool) -> bool {
-        for child in self.children(node) {
-            let bad = if self.is_text(child) {
-                text_allowed.then_some(false).unwrap_or(self.is_nonblank_text(child))
+        let offending = self.children(node).find(|child| {
+            if self.is_text(*child) {
+                !text_allowed && self.is_nonblank_text(*child)
             } else {
-                !allowed.contains(&self.kinds[child])
-            };
-            if bad {
-                let tag = self.tag(node);
-                let child_tag = if self.is_text(child) { "#text" } else { self.tag(child) };
-                let span = self.document.nodes[child].span.clone();
-                self.report(
-                    Rule::ElementNotAllowedHere,
-                    format!("Element \"{child_tag}\" is not allowed in \"{tag}\""),
-                    span,
-                );
-                return false;
+                !allowed.contains(&self.kinds[*child])
             }
-        }
-        true
+        });
+        let Some(child) = offending else { return true };
+        let tag = self.tag(node);
+        let child_tag = if self.is_text(child) { "#text" } else { self.tag(child) };
+        let span = self.document.nodes[child].span.clone();
+        self.report(Rule::ElementNotAllowedHere, format!("Element \"{child_tag}\" is not allowed in \"{tag}\""), span);
+        false
     }
 
     fn assert_phrasing(&mut self, node: NodeId, allow_preformatted: bool) -> bool {
-        for child in self.children(node) {
-            if self.is_text(child) {
-                continue;
-            }
-            let kind = self.kinds[child];
-            if !(kind.is_phrasing() || allow_preformatted && kind == Kind::Preformatted) {
-                let tag = self.tag(node);
-                let child_tag = self.tag(child);
-                let span = self.document.nodes[child].span.clone();
-                self.report(
-                    Rule::ElementNotAllowedHere,
-                    format!("Element \"{child_tag}\" is not allowed in \"{tag}\""),
-                    span,
-                );
-                return false;
-            }
-        }
-        true
+        let offending = self.children(node).find(|child| {
+            let kind = self.kinds[*child];
+            !self.is_text(*child) && !(kind.is_phrasing() || allow_preformatted && kind == Kind::Preformatted)
+        });
+        let Some(child) = offending else { return true };
+        let tag = self.tag(node);
+        let child_tag = self.tag(child);
+        let span = self.document.nodes[child].span.clone();
+        self.report(Rule::ElementNotAllowedHere, format!("Element \"{child_tag}\" is not allowed in \"{tag}\""), span);
+        false
     }
 
     /// `assertParent`: the built parent is one of `allowed`.
@@ -1104,7 +1098,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertContainsChildOfType`.
     pub fn assert_contains_child(&mut self, node: NodeId, kinds: &[Kind], names: &str) -> bool {
-        let found = self.children(node).into_iter().any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child]));
+        let found = self.children(node).any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child]));
         if !found {
             let tag = self.tag(node);
             let span = self.start_tag(node);
@@ -1437,14 +1431,49 @@ impl<'d, 't> Checker<'d, 't> {
                 return;
             }
         }
-        let children = self.children(root);
-        let has_chime = children.iter().any(|child| self.kinds[*child] == Kind::Chime);
-        if has_chime && children.len() != 1 {
+        let has_chime = self.children(root).any(|child| self.kinds[child] == Kind::Chime);
+        if has_chime && self.children(root).count() != 1 {
             let span = self.start_tag(root);
             self.report(Rule::ElementNotAllowedHere, "Chime messages may not have any other content", span);
             return;
         }
-        forms::validate_ui_action_targets(self, root);
+        if self.has_ui_action_target {
+            forms::validate_ui_action_targets(self, root);
+        }
+    }
+}
+
+/// Iterator over the built children of an element (see [`Checker::children`]).
+pub struct BuiltChildren<'c, 'd, 't> {
+    checker: &'c Checker<'d, 't>,
+    next: NodeId,
+    /// Where to continue after the children of a transparent `div`.
+    resume: Vec<NodeId>,
+}
+
+impl Iterator for BuiltChildren<'_, '_, '_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        let nodes = &self.checker.document.nodes;
+        loop {
+            if self.next == NO_NODE {
+                self.next = self.resume.pop()?;
+                continue;
+            }
+            let current = self.next;
+            self.next = nodes[current].next_sibling;
+            match (nodes[current].kind, self.checker.kinds[current]) {
+                (NodeKind::Text | NodeKind::CData, _) => return Some(current),
+                (NodeKind::Element, Kind::Transparent) => {
+                    self.resume.push(self.next);
+                    self.next = nodes[current].first_child;
+                }
+                (NodeKind::Element, Kind::None | Kind::Folded) => {}
+                (NodeKind::Element, _) => return Some(current),
+                _ => {}
+            }
+        }
     }
 }
 

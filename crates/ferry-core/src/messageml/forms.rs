@@ -701,7 +701,7 @@ fn validate_form(checker: &mut Checker<'_, '_>, node: NodeId) {
         return;
     }
     let (mut checkboxes, mut radios, mut action_buttons) = (0, 0, 0);
-    let mut stack = checker.children(node);
+    let mut stack: Vec<NodeId> = checker.children(node).collect();
     while let Some(current) = stack.pop() {
         match checker.kinds[current] {
             Kind::Checkbox => checkboxes += 1,
@@ -795,7 +795,7 @@ fn validate_button(checker: &mut Checker<'_, '_>, node: NodeId) {
     if !checker.assert_content_model(node, &[], true) {
         return;
     }
-    let has_text = checker.children(node).into_iter().any(|child| checker.is_text(child));
+    let has_text = checker.children(node).any(|child| checker.is_text(child));
     if !has_text {
         checker.report(
             Rule::ElementNotAllowedHere,
@@ -885,7 +885,7 @@ fn validate_ui_action(checker: &mut Checker<'_, '_>, node: NodeId) {
 pub fn validate_ui_action_targets(checker: &mut Checker<'_, '_>, root: NodeId) {
     let mut stack = vec![root];
     while let Some(current) = stack.pop() {
-        let children = checker.children(current);
+        let children: Vec<NodeId> = checker.children(current).collect();
         for child in &children {
             if checker.kinds[*child] != Kind::UiAction {
                 continue;
@@ -928,7 +928,7 @@ fn validate_dialog(checker: &mut Checker<'_, '_>, node: NodeId) {
     if value_of(checker, node, "state").is_some() && !checker.assert_attribute_value(node, "state", &["open", "close"]) {
         return;
     }
-    let children: Vec<NodeId> = checker.children(node).into_iter().filter(|child| !checker.is_text(*child)).collect();
+    let children: Vec<NodeId> = checker.children(node).filter(|child| !checker.is_text(*child)).collect();
     let forms = children.iter().filter(|child| checker.kinds[**child] == Kind::Form).count();
     if forms > 1 {
         checker.report(Rule::InvalidFormStructure, "A \"dialog\" element can contain only one \"form\" element", span);
@@ -944,7 +944,7 @@ fn validate_dialog(checker: &mut Checker<'_, '_>, node: NodeId) {
     }
     let container = if forms == 1 { children[0] } else { node };
     let parts: Vec<Kind> =
-        checker.children(container).into_iter().filter(|child| !checker.is_text(*child)).map(|child| checker.kinds[child]).collect();
+        checker.children(container).filter(|child| !checker.is_text(*child)).map(|child| checker.kinds[child]).collect();
     let count = |kind: Kind| parts.iter().filter(|part| **part == kind).count();
     let shape_ok = count(Kind::DialogTitle) == 1
         && count(Kind::DialogBody) == 1
@@ -959,11 +959,9 @@ fn validate_dialog(checker: &mut Checker<'_, '_>, node: NodeId) {
         return;
     }
     // Dialog parts may not hold a dialog; the rest of their content is checked by the elements themselves.
-    for part in checker.children(container) {
-        if checker.is_text(part) {
-            continue;
-        }
-        let mut stack = checker.children(part);
+    let parts: Vec<NodeId> = checker.children(container).filter(|child| !checker.is_text(*child)).collect();
+    for part in parts {
+        let mut stack: Vec<NodeId> = checker.children(part).collect();
         while let Some(current) = stack.pop() {
             if checker.is_text(current) {
                 continue;

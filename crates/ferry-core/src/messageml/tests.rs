@@ -39,7 +39,7 @@ fn first_error_and_wording() {
 fn plain_text_fix_wraps_and_escapes() {
     let diagnostics = check_message("a < b & c", None, &MessageMlOptions::default());
     let fix = diagnostics[0].fix.as_ref().expect("a fix");
-    assert_eq!(fix.edits[0].value, json!("<messageML>a &lt; b &amp; c</messageML>"));
+    assert_eq!(fix.edits[0].value, serde_json::json!("<messageML>a &lt; b &amp; c</messageML>"));
     let fixed = fix.edits[0].value.as_str().unwrap_or_default();
     assert!(first(fixed, None).is_none());
 }

@@ -61,8 +61,6 @@ pub struct Node {
     pub first_child: NodeId,
     /// Next sibling, or [`NO_NODE`].
     pub next_sibling: NodeId,
-    /// Text nodes: whether every character is whitespace (as Java's `Character.isWhitespace`).
-    pub blank: bool,
     /// Depth below the root; the root is 0.
     pub depth: usize,
 }
@@ -181,6 +179,21 @@ impl<'t> Document<'t> {
         }
     }
 
+    /// Whether a text node is whitespace only (as Java's `StringUtils.isBlank` sees its decoded text).
+    pub fn is_blank_text(&self, node: NodeId) -> bool {
+        let raw = self.slice(&self.nodes[node].span);
+        if raw.contains('&') {
+            is_blank(&self.text_value(node))
+        } else {
+            is_blank(raw)
+        }
+    }
+
+    /// Gives the node and attribute storage back for reuse by the next parse.
+    pub fn into_buffers(self) -> Buffers {
+        Buffers { nodes: self.nodes, attributes: self.attributes, open: Vec::new() }
+    }
+
     /// The children of a node, in order.
     pub fn children(&self, node: NodeId) -> Children<'_, 't> {
         Children { document: self, next: self.nodes[node].first_child }
@@ -219,7 +232,14 @@ pub fn is_java_whitespace(character: char) -> bool {
 
 /// Apache Commons' `StringUtils.isBlank`.
 pub fn is_blank(text: &str) -> bool {
-    text.chars().all(is_java_whitespace)
+    for (index, byte) in text.bytes().enumerate() {
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C | 0x1C..=0x1F => {}
+            0x80.. => return text[index..].chars().all(is_java_whitespace),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Decodes references (already checked) and, in attribute values, normalises `\t \n \r` to spaces.
@@ -305,6 +325,27 @@ fn is_xml_space(byte: u8) -> bool {
 
 /// Length in bytes of the XML name at the start of `text` (0 when it does not start with a name).
 fn name_length(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.first() {
+        Some(byte) if byte.is_ascii_alphabetic() || matches!(byte, b'_' | b':') => {}
+        Some(byte) if byte.is_ascii() => return 0,
+        Some(_) => return name_length_unicode(text),
+        None => return 0,
+    }
+    for (index, byte) in bytes.iter().enumerate().skip(1) {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b':' | b'-' | b'.') {
+            continue;
+        }
+        if byte.is_ascii() {
+            return index;
+        }
+        return name_length_unicode(text);
+    }
+    text.len()
+}
+
+/// [`name_length`] for names with characters outside ASCII.
+fn name_length_unicode(text: &str) -> usize {
     let mut characters = text.char_indices();
     match characters.next() {
         Some((_, first)) if is_name_start_char(first) => {}
@@ -373,6 +414,15 @@ fn check_references(raw: &str, offset: usize) -> Result<bool, XmlFault> {
     Ok(seen)
 }
 
+/// Storage a parse fills; kept between messages so that checking a batch does not allocate per message.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    nodes: Vec<Node>,
+    attributes: Vec<Attribute>,
+    /// Open elements and the last child of each, innermost last.
+    open: Vec<(NodeId, NodeId)>,
+}
+
 /// Where the parser is relative to the document element.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -385,10 +435,8 @@ struct Builder<'t> {
     text: &'t str,
     nodes: Vec<Node>,
     attributes: Vec<Attribute>,
-    /// Open elements, innermost last.
-    open: Vec<NodeId>,
-    /// Last child of each open element, parallel to `open`.
-    last_child: Vec<NodeId>,
+    /// Open elements and the last child of each, innermost last.
+    open: Vec<(NodeId, NodeId)>,
     /// The text run being collected (start, end, has references).
     pending_text: Option<Range<usize>>,
     root: NodeId,
@@ -397,9 +445,9 @@ struct Builder<'t> {
 impl<'t> Builder<'t> {
     fn append(&mut self, node: Node) -> NodeId {
         let id = self.nodes.len();
-        if let (Some(&parent), Some(last)) = (self.open.last(), self.last_child.last_mut()) {
+        if let Some((parent, last)) = self.open.last_mut() {
             if *last == NO_NODE {
-                self.nodes[parent].first_child = id;
+                self.nodes[*parent].first_child = id;
             } else {
                 self.nodes[*last].next_sibling = id;
             }
@@ -416,20 +464,16 @@ impl<'t> Builder<'t> {
             name,
             start_tag: 0..0,
             attributes: 0..0,
-            parent: self.open.last().copied().unwrap_or(NO_NODE),
+            parent: self.open.last().map_or(NO_NODE, |(parent, _)| *parent),
             first_child: NO_NODE,
             next_sibling: NO_NODE,
-            blank: false,
             depth: self.open.len(),
         }
     }
 
     fn flush_text(&mut self) {
         if let Some(span) = self.pending_text.take() {
-            let raw = &self.text[span.clone()];
-            let blank = if raw.contains('&') { is_blank(&decode(raw, false)) } else { is_blank(raw) };
-            let mut node = self.leaf(NodeKind::Text, span, 0..0);
-            node.blank = blank;
+            let node = self.leaf(NodeKind::Text, span, 0..0);
             self.append(node);
         }
     }
@@ -539,6 +583,18 @@ fn parse_attributes(
 /// # Errors
 /// The first well-formedness error, a DOCTYPE, or nesting deeper than [`MAX_DEPTH`].
 pub fn parse_document(text: &str) -> Result<Document<'_>, XmlFault> {
+    parse_document_in(text, Buffers::default())
+}
+
+/// [`parse_document`] reusing the storage of an earlier parse.
+///
+/// # Errors
+/// As [`parse_document`].
+pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, XmlFault> {
+    let Buffers { mut nodes, mut attributes, mut open } = buffers;
+    nodes.clear();
+    attributes.clear();
+    open.clear();
     let body_start = if text.starts_with('\u{FEFF}') { '\u{FEFF}'.len_utf8() } else { 0 };
     let body = &text[body_start..];
     let mut reader = Reader::from_str(body);
@@ -551,15 +607,7 @@ pub fn parse_document(text: &str) -> Result<Document<'_>, XmlFault> {
         config.trim_text_start = false;
         config.trim_text_end = false;
     }
-    let mut builder = Builder {
-        text,
-        nodes: Vec::new(),
-        attributes: Vec::new(),
-        open: Vec::new(),
-        last_child: Vec::new(),
-        pending_text: None,
-        root: NO_NODE,
-    };
+    let mut builder = Builder { text, nodes, attributes, open, pending_text: None, root: NO_NODE };
     let mut phase = Phase::Prolog;
     let mut seen_anything = false;
     loop {
@@ -640,16 +688,14 @@ pub fn parse_document(text: &str) -> Result<Document<'_>, XmlFault> {
                         phase = Phase::Trailing;
                     }
                 } else {
-                    builder.open.push(id);
-                    builder.last_child.push(NO_NODE);
+                    builder.open.push((id, NO_NODE));
                     phase = Phase::InsideRoot;
                 }
                 seen_anything = true;
             }
             Event::End(_) => {
                 builder.flush_text();
-                if let Some(id) = builder.open.pop() {
-                    builder.last_child.pop();
+                if let Some((id, _)) = builder.open.pop() {
                     builder.nodes[id].span.end = span.end;
                 }
                 if builder.open.is_empty() {
@@ -741,7 +787,7 @@ fn translate_error(
     phase: Phase,
 ) -> XmlFault {
     let span = event_start.min(text.len())..(position + 1).min(text.len()).max(event_start.min(text.len()));
-    let open_name = builder.open.last().map(|id| &text[builder.nodes[*id].name.clone()]);
+    let open_name = builder.open.last().map(|(id, _)| &text[builder.nodes[*id].name.clone()]);
     match error {
         XmlError::IllFormed(IllFormedError::MismatchedEndTag { expected, .. }) => malformed(
             format!("The element type \"{expected}\" must be terminated by the matching end-tag \"</{expected}>\"."),
@@ -829,7 +875,7 @@ mod tests {
         let document = parse_document("<messageML> <p zz=\"1\" aa=\"&amp;2\">x</p></messageML>").unwrap();
         let children: Vec<_> = document.children(document.root).collect();
         assert_eq!(children.len(), 2);
-        assert!(document.nodes[children[0]].blank);
+        assert!(document.is_blank_text(children[0]));
         let names: Vec<_> = document.attributes_of(children[1]).iter().map(|a| document.attribute_name(a)).collect();
         assert_eq!(names, ["aa", "zz"]);
         assert_eq!(document.attribute(children[1], "aa").as_deref(), Some("&2"));
