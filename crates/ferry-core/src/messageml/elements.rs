@@ -1041,7 +1041,7 @@ impl<'d, 't> Checker<'d, 't> {
     fn assert_phrasing(&mut self, node: NodeId, allow_preformatted: bool) -> bool {
         let offending = self.children(node).find(|child| {
             let kind = self.kinds[*child];
-            !self.is_text(*child) && !(kind.is_phrasing() || allow_preformatted && kind == Kind::Preformatted)
+            !(self.is_text(*child) || kind.is_phrasing() || allow_preformatted && kind == Kind::Preformatted)
         });
         let Some(child) = offending else { return true };
         let tag = self.tag(node);
@@ -1210,12 +1210,11 @@ impl<'d, 't> Checker<'d, 't> {
             Kind::ExpandableCardHeader => {
                 self.assert_parent(node, &[Kind::ExpandableCard]);
             }
-            Kind::ExpandableCardBody => {
-                if self.assert_parent(node, &[Kind::ExpandableCard]) {
+            Kind::ExpandableCardBody
+                if self.assert_parent(node, &[Kind::ExpandableCard]) => {
                     let name = if presentation { "data-variant" } else { "variant" };
                     self.assert_attribute_value(node, name, &["default", "error"]);
                 }
-            }
             Kind::Chime => {
                 if let Some(source) = self.attribute(node, "src") {
                     if !source.eq_ignore_ascii_case(CHIME_SOURCE) {
@@ -1498,10 +1497,8 @@ fn uri_scheme(uri: &str) -> Option<&str> {
 
 /// Whether `java.net.URI` (RFC 2396) accepts the text.
 fn is_java_uri(uri: &str) -> bool {
-    let mut bytes = uri.bytes().peekable();
-    let mut index = 0;
     let raw = uri.as_bytes();
-    while let Some(byte) = bytes.next() {
+    for (index, &byte) in raw.iter().enumerate() {
         match byte {
             b'%' => {
                 let valid = raw.get(index + 1).is_some_and(u8::is_ascii_hexdigit) && raw.get(index + 2).is_some_and(u8::is_ascii_hexdigit);
@@ -1523,7 +1520,6 @@ fn is_java_uri(uri: &str) -> bool {
             }
             _ => {}
         }
-        index += 1;
     }
     if uri.is_empty() {
         return true;

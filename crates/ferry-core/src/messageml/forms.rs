@@ -235,7 +235,6 @@ fn max_length(checker: &mut Checker<'_, '_>, node: NodeId, name: &str, limit: us
 fn text_length(checker: &Checker<'_, '_>, node: NodeId) -> usize {
     checker
         .children(node)
-        .into_iter()
         .filter(|child| checker.is_text(*child))
         .map(|child| checker.document.text_value(child).encode_utf16().count())
         .sum()
@@ -287,11 +286,10 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
     match kind {
         Kind::Select => validate_select(checker, node),
         Kind::TextField | Kind::TextArea | Kind::RichTextArea => validate_text_input(checker, node, kind),
-        Kind::Checkbox | Kind::Radio => {
-            if checker.element_format(node) == Format::MessageMl || checker.document.name(node) == "div" {
+        Kind::Checkbox | Kind::Radio
+            if (checker.element_format(node) == Format::MessageMl || checker.document.name(node) == "div") => {
                 checker.assert_content_model(node, &[Kind::Bold, Kind::Italic], true);
             }
-        }
         Kind::PersonSelector | Kind::RoomSelector => {
             if let Some(value) = value_of(checker, node, "value") {
                 let valid = if kind == Kind::PersonSelector { is_long_array(&value) } else { is_string_array(&value) };
@@ -365,7 +363,6 @@ fn validate_select(checker: &mut Checker<'_, '_>, node: NodeId) {
     if !multiple {
         let selected = checker
             .children(node)
-            .into_iter()
             .filter(|child| checker.kinds[*child] == Kind::Option)
             .filter(|child| checker.attribute(*child, "selected").is_some_and(|value| value.eq_ignore_ascii_case("true")))
             .count();
@@ -391,14 +388,14 @@ fn validate_select(checker: &mut Checker<'_, '_>, node: NodeId) {
     let parse = |value: &Option<String>| value.as_ref().map(|text| text.parse::<i64>().ok());
     let (min_value, max_value) = (parse(&minimum), parse(&maximum));
     if let Some(min) = min_value {
-        if !min.is_some_and(|number| number >= 0) {
+        if min.is_none_or(|number| number < 0) {
             let span = checker.attribute_span(node, "min");
             checker.report(Rule::InvalidAttributeValue, "Attribute \"min\" is not valid", span);
             return;
         }
     }
     if let Some(max) = max_value {
-        if !max.is_some_and(|number| number >= 1) {
+        if max.is_none_or(|number| number < 1) {
             let span = checker.attribute_span(node, "max");
             checker.report(Rule::InvalidAttributeValue, "Attribute \"max\" is not valid", span);
             return;
@@ -994,11 +991,10 @@ fn is_plausible_java_regex(pattern: &str) -> bool {
     let mut characters = pattern.chars().peekable();
     while let Some(character) = characters.next() {
         match character {
-            '\\' => {
-                if characters.next().is_none() {
+            '\\'
+                if characters.next().is_none() => {
                     return false;
                 }
-            }
             '[' if !in_class => {
                 in_class = true;
                 if characters.peek() == Some(&']') {

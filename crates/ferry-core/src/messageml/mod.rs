@@ -217,6 +217,8 @@ fn check_expanded(message: &str, entity_json: &Map<String, serde_json::Value>, o
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;

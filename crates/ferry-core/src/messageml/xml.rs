@@ -431,8 +431,7 @@ enum Phase {
     Trailing,
 }
 
-struct Builder<'t> {
-    text: &'t str,
+struct Builder {
     nodes: Vec<Node>,
     attributes: Vec<Attribute>,
     /// Open elements and the last child of each, innermost last.
@@ -442,7 +441,7 @@ struct Builder<'t> {
     root: NodeId,
 }
 
-impl<'t> Builder<'t> {
+impl Builder {
     fn append(&mut self, node: Node) -> NodeId {
         let id = self.nodes.len();
         if let Some((parent, last)) = self.open.last_mut() {
@@ -607,7 +606,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
         config.trim_text_start = false;
         config.trim_text_end = false;
     }
-    let mut builder = Builder { text, nodes, attributes, open, pending_text: None, root: NO_NODE };
+    let mut builder = Builder { nodes, attributes, open, pending_text: None, root: NO_NODE };
     let mut phase = Phase::Prolog;
     let mut seen_anything = false;
     loop {
@@ -780,7 +779,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
 /// Words a quick-xml error as Xerces would.
 fn translate_error(
     error: &XmlError,
-    builder: &Builder<'_>,
+    builder: &Builder,
     text: &str,
     event_start: usize,
     position: usize,
@@ -789,10 +788,15 @@ fn translate_error(
     let span = event_start.min(text.len())..(position + 1).min(text.len()).max(event_start.min(text.len()));
     let open_name = builder.open.last().map(|(id, _)| &text[builder.nodes[*id].name.clone()]);
     match error {
-        XmlError::IllFormed(IllFormedError::MismatchedEndTag { expected, .. }) => malformed(
-            format!("The element type \"{expected}\" must be terminated by the matching end-tag \"</{expected}>\"."),
-            span,
-        ),
+        XmlError::IllFormed(IllFormedError::MismatchedEndTag { expected, .. }) => {
+            // Point at the whole offending end tag.
+            let start = span.start;
+            let end = text.get(start..).and_then(|rest| rest.find('>')).map_or(span.end, |offset| start + offset + 1);
+            malformed(
+                format!("The element type \"{expected}\" must be terminated by the matching end-tag \"</{expected}>\"."),
+                start..end,
+            )
+        }
         XmlError::IllFormed(IllFormedError::UnmatchedEndTag(_)) => {
             let message = if phase == Phase::Prolog {
                 "The markup in the document preceding the root element must be well-formed."
