@@ -77,11 +77,16 @@ const APP_TESTS = [
     await expectText(page.locator("h1"), "Ferry");
     await expectCount(page.locator("#file-input"), 1);
   }],
-  ["a dropped batch is checked and its record count is shown", async (page) => {
+  ["a dropped batch is checked: record count, a timestamp in seconds (TS003), the plan", async (page) => {
     await page.goto(appUrl());
     await dropFile(page, "#drop-zone", "batch.json", WELL_FORMED_BATCH);
     await expectText(page.locator("#record-count"), "3");
     await expectText(page.locator(".report .file-name"), "batch.json");
+    const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "TS003" }) });
+    await row.first().waitFor({ timeout: TIMEOUT_MS });
+    await expectText(row.first().locator("td").nth(2), "#2");
+    await expectText(row.first().locator("td code").nth(1), "/intendedMessageTimestamp");
+    await page.locator("#plan").waitFor({ timeout: TIMEOUT_MS });
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-well-formed.png"), fullPage: true });
   }],
   ["a dropped malformed batch lists JSON001 with its severity", async (page) => {

@@ -9,6 +9,14 @@ use crate::components::report_view::ReportView;
 use crate::state::{Action, AppState, ChosenFile, Phase, RunId};
 use crate::validation::check_file;
 
+/// How far a check is, in whole percent.
+fn percent(done: u64, total: u64) -> String {
+    match (done.saturating_mul(100)).checked_div(total) {
+        Some(share) => format!("{}%", share.min(100)),
+        None => String::new(),
+    }
+}
+
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -29,7 +37,11 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::FileChosen { run, file: chosen });
             let dispatcher = dispatcher.clone();
             spawn_local(async move {
-                match check_file(file, Target::Symphony).await {
+                let progress = {
+                    let dispatcher = dispatcher.clone();
+                    move |bytes_checked| dispatcher.dispatch(Action::Progress { run, bytes_checked })
+                };
+                match check_file(file, Target::Symphony, progress).await {
                     Ok(report) => dispatcher.dispatch(Action::Checked { run, report }),
                     Err(error) => dispatcher.dispatch(Action::ReadFailed { run, message: error.to_string() }),
                 }
@@ -45,11 +57,13 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Reset))
     };
 
-    let busy = matches!(state.phase, Phase::Checking(_));
+    let busy = matches!(state.phase, Phase::Checking { .. });
     let body = match &state.phase {
         Phase::Idle => html! {},
-        Phase::Checking(file) => html! {
-            <p class="status" role="status">{ format!("Checking {}…", file.name) }</p>
+        Phase::Checking { file, bytes_checked } => html! {
+            <p class="status" role="status">
+                { format!("Checking {}… {}", file.name, percent(*bytes_checked, file.size_bytes)) }
+            </p>
         },
         Phase::Failed { file, message } => html! {
             <div class="status failed" role="alert">

@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use ferry_core::{Report, Severity};
+use ferry_core::{Report, Severity, Summary};
 use yew::Reducible;
 
 /// Identifies one check of one file; increases with every file chosen.
@@ -21,50 +21,22 @@ pub struct ChosenFile {
     pub size_bytes: u64,
 }
 
-/// How many findings of each severity a report holds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SeverityCounts {
-    /// Findings the Agent would reject, or that would make the import wrong.
-    pub errors: usize,
-    /// Findings the Agent accepts but that are probably not wanted.
-    pub warnings: usize,
-    /// Findings worth knowing.
-    pub infos: usize,
-}
-
-impl SeverityCounts {
-    /// Counts the findings of `report` by severity.
-    pub fn of(report: &Report) -> Self {
-        let mut counts = SeverityCounts::default();
-        for diagnostic in &report.diagnostics {
-            match diagnostic.severity {
-                Severity::Error => counts.errors += 1,
-                Severity::Warning => counts.warnings += 1,
-                Severity::Info => counts.infos += 1,
-            }
-        }
-        counts
-    }
-
-    /// The count for one severity.
-    pub fn get(&self, severity: Severity) -> usize {
-        match severity {
-            Severity::Error => self.errors,
-            Severity::Warning => self.warnings,
-            Severity::Info => self.infos,
-        }
+/// The number of findings of `severity` in a run.
+pub fn severity_count(summary: &Summary, severity: Severity) -> usize {
+    match severity {
+        Severity::Error => summary.errors,
+        Severity::Warning => summary.warnings,
+        Severity::Info => summary.infos,
     }
 }
 
-/// A finished check: the report and its counts, computed once.
+/// A finished check.
 #[derive(Debug, PartialEq)]
 pub struct CheckedFile {
     /// What was checked.
     pub file: ChosenFile,
-    /// The core's report.
+    /// The core's report; its summary counts every finding, its list may hold only the first ones.
     pub report: Report,
-    /// The report's findings by severity.
-    pub counts: SeverityCounts,
 }
 
 /// Where the app is.
@@ -74,7 +46,12 @@ pub enum Phase {
     #[default]
     Idle,
     /// A file is being read and checked.
-    Checking(ChosenFile),
+    Checking {
+        /// The file.
+        file: ChosenFile,
+        /// Bytes read and checked so far.
+        bytes_checked: u64,
+    },
     /// The last chosen file was checked.
     Checked(Rc<CheckedFile>),
     /// The last chosen file could not be read.
@@ -145,6 +122,13 @@ pub enum Action {
         /// The chosen file.
         file: ChosenFile,
     },
+    /// The check of run `run` has read `bytes_checked` bytes.
+    Progress {
+        /// Which run progressed.
+        run: RunId,
+        /// Bytes read and checked so far.
+        bytes_checked: u64,
+    },
     /// The check of run `run` finished.
     Checked {
         /// Which run finished.
@@ -169,7 +153,7 @@ impl AppState {
     /// The file being checked, when its run is `run`; `None` when `run` is stale or nothing is being checked.
     fn checking(&self, run: RunId) -> Option<&ChosenFile> {
         match &self.phase {
-            Phase::Checking(file) if run == self.current_run => Some(file),
+            Phase::Checking { file, .. } if run == self.current_run => Some(file),
             _ => None,
         }
     }
@@ -183,12 +167,15 @@ impl Reducible for AppState {
         match action {
             Action::FileChosen { run, file } => {
                 next.current_run = run.max(self.current_run);
-                next.phase = Phase::Checking(file);
+                next.phase = Phase::Checking { file, bytes_checked: 0 };
+            }
+            Action::Progress { run, bytes_checked } => {
+                let Some(file) = self.checking(run) else { return self };
+                next.phase = Phase::Checking { file: file.clone(), bytes_checked };
             }
             Action::Checked { run, report } => {
                 let Some(file) = self.checking(run) else { return self };
-                let counts = SeverityCounts::of(&report);
-                next.phase = Phase::Checked(Rc::new(CheckedFile { file: file.clone(), report, counts }));
+                next.phase = Phase::Checked(Rc::new(CheckedFile { file: file.clone(), report }));
             }
             Action::ReadFailed { run, message } => {
                 let Some(file) = self.checking(run) else { return self };
@@ -211,13 +198,19 @@ mod tests {
     }
 
     fn report(severities: &[Severity]) -> Report {
-        Report {
+        let diagnostics: Vec<Diagnostic> = severities
+            .iter()
+            .map(|&severity| Diagnostic::new(Rule::MalformedJson, "finding").with_severity(severity))
+            .collect();
+        let count = |wanted: Severity| severities.iter().filter(|&&severity| severity == wanted).count();
+        let summary = Summary {
             records: 3,
-            diagnostics: severities
-                .iter()
-                .map(|&severity| Diagnostic::new(Rule::MalformedJson, "finding").with_severity(severity))
-                .collect(),
-        }
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            ..Summary::default()
+        };
+        Report { records: 3, diagnostics, summary, ..Report::default() }
     }
 
     fn apply(actions: Vec<Action>) -> Rc<AppState> {
@@ -225,27 +218,13 @@ mod tests {
     }
 
     #[test]
-    fn counts_findings_by_severity() {
-        let cases: &[(&[Severity], SeverityCounts)] = &[
-            (&[], SeverityCounts::default()),
-            (&[Severity::Error], SeverityCounts { errors: 1, warnings: 0, infos: 0 }),
-            (
-                &[Severity::Warning, Severity::Error, Severity::Info, Severity::Warning],
-                SeverityCounts { errors: 1, warnings: 2, infos: 1 },
-            ),
-        ];
-        for (severities, expected) in cases {
-            assert_eq!(SeverityCounts::of(&report(severities)), *expected, "{severities:?}");
-        }
-    }
-
-    #[test]
     fn phases_follow_the_actions() {
         let checked = |state: &AppState| match &state.phase {
-            Phase::Checked(checked) => Some((checked.file.name.clone(), checked.counts)),
+            Phase::Checked(checked) => Some((checked.file.name.clone(), checked.report.summary.errors)),
             _ => None,
         };
-        let cases: Vec<(&str, Vec<Action>, Option<(String, SeverityCounts)>, bool)> = vec![
+        // (case, actions, (file shown, its error count) when checked, whether a check is still running)
+        let cases: Vec<(&str, Vec<Action>, Option<(String, usize)>, bool)> = vec![
             ("nothing chosen", vec![], None, false),
             (
                 "one file checked",
@@ -253,7 +232,7 @@ mod tests {
                     Action::FileChosen { run: 1, file: file("a.json") },
                     Action::Checked { run: 1, report: report(&[Severity::Error]) },
                 ],
-                Some(("a.json".to_owned(), SeverityCounts { errors: 1, warnings: 0, infos: 0 })),
+                Some(("a.json".to_owned(), 1)),
                 false,
             ),
             (
@@ -274,7 +253,18 @@ mod tests {
                     Action::Checked { run: 2, report: report(&[]) },
                     Action::Checked { run: 1, report: report(&[Severity::Error]) },
                 ],
-                Some(("small.json".to_owned(), SeverityCounts::default())),
+                Some(("small.json".to_owned(), 0)),
+                false,
+            ),
+            (
+                "progress of a stale run is dropped",
+                vec![
+                    Action::FileChosen { run: 1, file: file("a.json") },
+                    Action::FileChosen { run: 2, file: file("b.json") },
+                    Action::Progress { run: 1, bytes_checked: 5 },
+                    Action::Checked { run: 2, report: report(&[]) },
+                ],
+                Some(("b.json".to_owned(), 0)),
                 false,
             ),
             (
@@ -301,8 +291,25 @@ mod tests {
         for (name, actions, expected_checked, expected_still_checking) in cases {
             let state = apply(actions);
             assert_eq!(checked(&state), expected_checked, "{name}");
-            assert_eq!(matches!(state.phase, Phase::Checking(_)), expected_still_checking, "{name}");
+            assert_eq!(matches!(state.phase, Phase::Checking { .. }), expected_still_checking, "{name}");
         }
+    }
+
+    #[test]
+    fn progress_of_the_current_run_is_shown() {
+        let state = apply(vec![
+            Action::FileChosen { run: 1, file: file("a.json") },
+            Action::Progress { run: 1, bytes_checked: 4 },
+        ]);
+        assert_eq!(state.phase, Phase::Checking { file: file("a.json"), bytes_checked: 4 });
+    }
+
+    #[test]
+    fn severity_counts_come_from_the_summary() {
+        let summary = report(&[Severity::Warning, Severity::Error, Severity::Info, Severity::Warning]).summary;
+        let counts: Vec<usize> =
+            [Severity::Error, Severity::Warning, Severity::Info].map(|severity| severity_count(&summary, severity)).to_vec();
+        assert_eq!(counts, vec![1, 2, 1]);
     }
 
     #[test]

@@ -1,28 +1,27 @@
 //! The one place the app reads a file and runs the core on it.
 //!
-//! Today both happen on the page's thread: the read is asynchronous, the check is not, so a very large file
-//! holds the page for as long as its check takes. The components only see [`check_file`]'s signature (a
-//! `File` in, a [`Report`] or a [`CheckError`] out), so moving the check into a worker that streams progress
-//! changes this module alone.
+//! The file is read in slices of [`CHUNK_BYTES`] and fed to ferry-core's streaming [`Validator`], so memory
+//! holds one slice and the record in hand, never the whole file, and the page stays responsive between
+//! slices (each read yields to the browser). The components only see [`check_file`]'s signature (a `File` in,
+//! progress callbacks, a [`Report`] or a [`CheckError`] out), so moving the check into a worker that posts the
+//! same progress changes this module alone.
 //!
-//! Invariant: the whole file is held in memory, so its size is bounded by [`MAX_FILE_BYTES`] before any byte
-//! is read; a larger file gets a clear message instead of exhausting the page's memory.
+//! Invariant: the report keeps at most [`MAX_KEPT_DIAGNOSTICS`] findings (the first ones, in input order);
+//! its summary counts every finding. A file with millions of findings cannot exhaust the page's memory.
 
 use std::fmt;
 
-use ferry_core::{Options, Report, Target};
+use ferry_core::{Diagnostic, Options, Report, Target, Validator};
 
-/// The largest file checked in the page; `ferry check` on the command line streams files of any size.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Size of the slices a file is read in.
+pub const CHUNK_BYTES: u64 = 1024 * 1024;
+
+/// Most findings kept for the list; the summary still counts all of them.
+pub const MAX_KEPT_DIAGNOSTICS: usize = 10_000;
 
 /// Why a file could not be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckError {
-    /// The file is larger than [`MAX_FILE_BYTES`].
-    TooLarge {
-        /// The file's size in bytes.
-        size_bytes: u64,
-    },
     /// The browser could not read the file (removed, permission revoked, ...).
     Unreadable {
         /// The browser's reason.
@@ -33,29 +32,60 @@ pub enum CheckError {
 impl fmt::Display for CheckError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CheckError::TooLarge { size_bytes } => write!(
-                formatter,
-                "The file has {size_bytes} bytes; the browser checks files up to {MAX_FILE_BYTES} bytes. \
-                 Run `ferry check FILE` for larger files."
-            ),
             CheckError::Unreadable { reason } => write!(formatter, "The browser could not read the file: {reason}"),
         }
     }
 }
 
-/// Reads `file` and checks it against the rules of `target`, taking "now" from the page's clock.
+/// Appends `found` to `kept` up to [`MAX_KEPT_DIAGNOSTICS`].
+fn keep(kept: &mut Vec<Diagnostic>, found: Vec<Diagnostic>) {
+    let room = MAX_KEPT_DIAGNOSTICS.saturating_sub(kept.len());
+    kept.extend(found.into_iter().take(room));
+}
+
+/// Reads `file` slice by slice and checks it against the rules of `target`, taking "now" from the page's
+/// clock; calls `on_progress` with the bytes checked after each slice.
 ///
 /// # Errors
-/// When the file is too large to hold in memory or the browser cannot read it.
-pub async fn check_file(file: web_sys::File, target: Target) -> Result<Report, CheckError> {
+/// When the browser cannot read the file.
+pub async fn check_file(file: web_sys::File, target: Target, on_progress: impl Fn(u64)) -> Result<Report, CheckError> {
     let file = gloo_file::File::from(file);
-    if file.size() > MAX_FILE_BYTES {
-        return Err(CheckError::TooLarge { size_bytes: file.size() });
-    }
-    let bytes = gloo_file::futures::read_as_bytes(&file)
-        .await
-        .map_err(|error| CheckError::Unreadable { reason: error.to_string() })?;
     // `Date.now()` is an integral number of milliseconds well inside i64.
-    let options = Options { target, now_millis: js_sys::Date::now() as i64 };
-    Ok(ferry_core::validate(&bytes, &options))
+    let mut validator = Validator::new(Options::new(target, js_sys::Date::now() as i64));
+    validator.begin_file(&file.name());
+    let mut kept = Vec::new();
+    let size = file.size();
+    let mut offset = 0;
+    while offset < size {
+        let end = offset.saturating_add(CHUNK_BYTES).min(size);
+        let chunk = gloo_file::futures::read_as_bytes(&file.slice(offset, end))
+            .await
+            .map_err(|error| CheckError::Unreadable { reason: error.to_string() })?;
+        validator.push(&chunk);
+        keep(&mut kept, validator.drain_diagnostics());
+        offset = end;
+        on_progress(offset);
+    }
+    validator.end_file();
+    let mut report = validator.finish();
+    keep(&mut kept, std::mem::take(&mut report.diagnostics));
+    report.diagnostics = kept;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::Rule;
+
+    #[test]
+    fn keeps_the_first_findings_up_to_the_bound() {
+        let findings = |count: usize| vec![Diagnostic::new(Rule::MalformedJson, "finding"); count];
+        let cases = [(0, 0, 0), (0, 5, 5), (MAX_KEPT_DIAGNOSTICS - 1, 5, MAX_KEPT_DIAGNOSTICS), (MAX_KEPT_DIAGNOSTICS, 1, MAX_KEPT_DIAGNOSTICS)];
+        for (already, found, expected) in cases {
+            let mut kept = findings(already);
+            keep(&mut kept, findings(found));
+            assert_eq!(kept.len(), expected, "{already} kept, {found} found");
+        }
+    }
 }

@@ -1,14 +1,14 @@
-//! The report of one checked file: counts, then every finding with where it is and what to do.
+//! The report of one checked file: counts, the import plan, then every finding with where it is and what to do.
 //!
 //! Everything is rendered through the virtual DOM as text: messages quote the user's data, which must never be
 //! parsed as markup.
 
 use std::rc::Rc;
 
-use ferry_core::{Diagnostic, Severity};
+use ferry_core::{Diagnostic, Plan, Severity};
 use yew::prelude::*;
 
-use crate::state::{CheckedFile, ShownSeverities};
+use crate::state::{severity_count, CheckedFile, ShownSeverities};
 
 /// The most findings listed at once; more would make the page slow without helping anyone read them.
 pub const MAX_LISTED_DIAGNOSTICS: usize = 1000;
@@ -43,7 +43,8 @@ fn severity_label(severity: Severity) -> &'static str {
 pub fn report_view(props: &ReportViewProps) -> Html {
     let checked = &props.checked;
     let shown = |severity: Severity| props.shown_severities.shows(severity);
-    let verdict = if checked.counts.errors == 0 {
+    let summary = &checked.report.summary;
+    let verdict = if summary.errors == 0 {
         html! { <p class="verdict ok">{ "No errors: the Agent would accept every record." }</p> }
     } else {
         html! { <p class="verdict bad">{ "Some records would be rejected or imported wrongly." }</p> }
@@ -70,7 +71,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     html! {
                         <div class={class}>
                             <dt>{ severity_label(severity) }</dt>
-                            <dd id={format!("{severity}-count")}>{ checked.counts.get(severity) }</dd>
+                            <dd id={format!("{severity}-count")}>{ severity_count(summary, severity) }</dd>
                             <button
                                 class="toggle"
                                 aria-pressed={shown(severity).to_string()}
@@ -82,6 +83,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     }
                 }) }
             </dl>
+            { plan_view(&checked.report.plan) }
             <DiagnosticList checked={checked.clone()} shown_severities={props.shown_severities} />
         </section>
     }
@@ -97,12 +99,19 @@ struct DiagnosticListProps {
 /// The findings of the shown severities, at most [`MAX_LISTED_DIAGNOSTICS`] of them.
 #[function_component(DiagnosticList)]
 fn diagnostic_list(props: &DiagnosticListProps) -> Html {
+    let report = &props.checked.report;
     let shown = |diagnostic: &&Diagnostic| props.shown_severities.shows(diagnostic.severity);
-    let n_shown = props.checked.report.diagnostics.iter().filter(shown).count();
+    // The summary counts every finding; the report's list may hold only the first ones (see `validation`).
+    let n_shown: usize = SEVERITIES
+        .iter()
+        .filter(|&&severity| props.shown_severities.shows(severity))
+        .map(|&severity| severity_count(&report.summary, severity))
+        .sum();
     if n_shown == 0 {
         return html! { <p class="empty">{ "Nothing to list." }</p> };
     }
-    let not_listed = n_shown.saturating_sub(MAX_LISTED_DIAGNOSTICS);
+    let n_listed = report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).count();
+    let not_listed = n_shown.saturating_sub(n_listed);
     html! {
         <>
             <table class="diagnostics">
@@ -125,6 +134,60 @@ fn diagnostic_list(props: &DiagnosticListProps) -> Html {
                 </p>
             }
         </>
+    }
+}
+
+/// The import requests the records without errors would be sent in.
+fn plan_view(plan: &Plan) -> Html {
+    let duration = match plan.estimated_seconds {
+        0..60 => "under a minute".to_owned(),
+        seconds => format!("about {} min", seconds.div_ceil(60)),
+    };
+    html! {
+        <p class="plan" id="plan">
+            <strong>{ "Import plan: " }</strong>
+            { format!(
+                "{} in {} ({} left out for errors), {duration} at {} messages per hour.",
+                counted(plan.records_planned, "record"),
+                counted(plan.requests.len(), "request"),
+                plan.records_excluded,
+                grouped(plan.messages_per_hour),
+            ) }
+        </p>
+    }
+}
+
+/// `count` and `noun`, plural unless the count is one.
+fn counted(count: usize, noun: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{} {noun}{plural}", grouped(count as u64))
+}
+
+/// A number with its thousands grouped: 200000 is `200,000`.
+fn grouped(number: u64) -> String {
+    let digits = number.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_and_nouns_agree() {
+        let cases = [(0, "0"), (7, "7"), (999, "999"), (1000, "1,000"), (200_000, "200,000"), (1_234_567, "1,234,567")];
+        for (number, expected) in cases {
+            assert_eq!(grouped(number), expected);
+        }
+        assert_eq!(counted(1, "request"), "1 request");
+        assert_eq!(counted(5000, "record"), "5,000 records");
     }
 }
 
