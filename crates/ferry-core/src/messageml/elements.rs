@@ -271,6 +271,8 @@ pub struct Checker<'d, 't> {
     groups: Vec<(NodeId, NodeId, NodeId)>,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
+    /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`).
+    entity_elements: Vec<NodeId>,
 }
 
 /// The lowercase set of boolean values, as the reference prints it.
@@ -315,6 +317,7 @@ impl<'d, 't> Checker<'d, 't> {
             attribute_failed: false,
             groups: Vec::new(),
             has_ui_action_target: false,
+            entity_elements: Vec::new(),
         }
     }
 
@@ -726,6 +729,23 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
             return Kind::None;
         }
+        let inside_entity = {
+            let mut ancestor = self.parents[node];
+            while ancestor != NO_NODE && !self.entity_elements.contains(&ancestor) {
+                ancestor = self.parents[ancestor];
+            }
+            ancestor != NO_NODE
+        };
+        if inside_entity && self.entity_json.contains_key(id.as_ref()) {
+            // Observed: the reference crashes (ClassCastException) on an entity inside another entity.
+            self.report(
+                Rule::ReferenceParserCrash,
+                format!("The entity \"{id}\" is inside another entity; the Agent's parser fails on such nesting"),
+                span,
+            );
+            return Kind::None;
+        }
+        self.entity_elements.push(node);
         let entity = values[0];
         let entity_type = entity.get("type");
         let value = entity.get("id").and_then(|ids| ids.get(0)).and_then(|first| first.get("value"));

@@ -27,6 +27,11 @@ fn first_error_and_wording() {
         ("<messageML>x</messageML>", Some("[1]"), Some((Rule::MalformedEntityJson, "Error parsing EntityJSON: provided content is not a JSON object"))),
         ("<messageML><form id=\"f\"><text-field name=\"t\"/></form></messageML>", None, Some((Rule::InvalidFormStructure, "The form with id 'f' should have at least one action button"))),
         ("<messageML>${}</messageML>", None, Some((Rule::FreemarkerTemplateError, "Error parsing EntityJSON: Syntax error in template \"messageML\" in line 1, column 14:"))),
+        (
+            "<messageML><span class=\"entity\" data-entity-id=\"a\"><span class=\"entity\" data-entity-id=\"b\">x</span></span></messageML>",
+            Some("{\"a\":{\"type\":\"t\"},\"b\":{\"type\":\"t\"}}"),
+            Some((Rule::ReferenceParserCrash, "The entity \"b\" is inside another entity; the Agent's parser fails on such nesting")),
+        ),
         ("<messageML><hash/></messageML>", None, Some((Rule::ReferenceParserCrash, "The attribute \"tag\" is required (the Agent's parser fails on a hashtag without one)"))),
     ];
     for (message, data, expected) in table {

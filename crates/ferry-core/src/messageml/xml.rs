@@ -594,9 +594,9 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
     nodes.clear();
     attributes.clear();
     open.clear();
+    // quick-xml skips one leading byte-order mark itself and counts its positions from after it.
     let body_start = if text.starts_with('\u{FEFF}') { '\u{FEFF}'.len_utf8() } else { 0 };
-    let body = &text[body_start..];
-    let mut reader = Reader::from_str(body);
+    let mut reader = Reader::from_str(text);
     {
         let config = reader.config_mut();
         config.allow_dangling_amp = true;
@@ -622,7 +622,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
         let span = event_start.min(event_end)..event_end;
         match event {
             Event::Text(_) | Event::GeneralRef(_) => {
-                let raw = &text[span.clone()];
+                let raw = text.get(span.clone()).unwrap_or("");
                 match phase {
                     Phase::InsideRoot => {
                         check_references(raw, span.start)?;
@@ -866,6 +866,7 @@ mod tests {
             ("<messageML/><p/>", "The markup in the document following the root element must be well-formed."),
             ("<!DOCTYPE x><messageML/>", "DOCTYPE is disallowed when the feature \"http://apache.org/xml/features/disallow-doctype-decl\" set to true."),
             ("\u{FEFF}<?xml version=\"1.0\"?><messageML/>", "ok"),
+            ("\u{FEFF}\u{FEFF}na", "Content is not allowed in prolog."),
             ("<messageML/><?xml version=\"1.0\"?>", "The processing instruction target matching \"[xX][mM][lL]\" is not allowed."),
             ("<messageML><!-- a -- b --></messageML>", "The string \"--\" is not permitted within comments."),
         ];
