@@ -60,11 +60,22 @@ const FIRST_SENDER_ID: i64 = 7_215_545_057_281;
 const IMPORTER: &str = "bench-import-bot";
 
 /// Imports `batches` requests of `batch_size` messages each into a fresh sandbox kept in `storage`, and
-/// reports the time taken.
+/// reports the time taken. A state file given in `storage` is deleted first (with its WAL companions), so
+/// every measurement starts empty.
 ///
 /// # Errors
 /// [`BenchError`] when the sandbox cannot be set up or any request does not import every message.
 pub fn measure_import(storage: &Storage, batches: usize, batch_size: usize) -> Result<ImportBenchReport, BenchError> {
+    if let Storage::File(path) = storage {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::remove_file(&name) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
+                _ => {}
+            }
+        }
+    }
     let config = Config { max_messages_per_request: batch_size.max(1), ..Config::default() };
     let sandbox = Sandbox::open(storage, config)?;
     let stream_ids = provision(&sandbox)?;

@@ -149,3 +149,50 @@ fn run_server(args: ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn parse(line: &[&str]) -> Result<Args, clap::Error> {
+        Wrapper::try_parse_from(std::iter::once("sandbox").chain(line.iter().copied())).map(|wrapper| wrapper.args)
+    }
+
+    #[test]
+    fn arguments_table() {
+        let default = parse(&[]).unwrap();
+        assert_eq!(default.serve.port, 0);
+        assert_eq!(default.serve.storage.storage(), Storage::File(PathBuf::from(DEFAULT_STATE_FILE)));
+        let memory = parse(&["--port", "8765", "--memory", "--faults", "0.5"]).unwrap();
+        assert_eq!(memory.serve.port, 8765);
+        assert_eq!(memory.serve.storage.storage(), Storage::Memory);
+        assert_eq!(memory.serve.faults, Some(0.5));
+        let file = parse(&["--state", "r.sqlite3", "--manifest", "m.json"]).unwrap();
+        assert_eq!(file.serve.storage.storage(), Storage::File(PathBuf::from("r.sqlite3")));
+        let provision = parse(&["provision", "--from", "a.json", "b.json", "--state", "s.sqlite3"]).unwrap();
+        match provision.action {
+            Some(Action::Provision(args)) => {
+                assert_eq!(args.batches, [PathBuf::from("a.json"), PathBuf::from("b.json")]);
+                assert_eq!(args.state, PathBuf::from("s.sqlite3"));
+            }
+            None => panic!("provision not parsed"),
+        }
+        for refused in [
+            &["--state", "a", "--memory"][..],
+            &["--faults-seed", "3"],
+            &["--port", "70000"],
+            &["provision"],
+            &["--memory", "provision", "--from", "a.json"],
+        ] {
+            assert!(parse(refused).is_err(), "{refused:?}");
+        }
+    }
+}
