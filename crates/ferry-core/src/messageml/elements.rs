@@ -14,9 +14,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use serde_json::{Map, Value};
 
-use super::entity_json::find_values;
+use super::entity_json::EntityJson;
 use super::forms;
 use super::style::check_style;
 use super::xml::{is_blank, Document, NodeId, NodeKind, NO_NODE};
@@ -247,7 +246,7 @@ pub struct Checker<'d, 't> {
     /// The parsed message.
     pub document: &'d Document<'t>,
     /// The record's EntityJSON (empty when absent).
-    pub entity_json: &'d Map<String, Value>,
+    pub entity_json: &'d EntityJson<'d>,
     /// Pod-dependent settings.
     pub options: &'d MessageMlOptions,
     /// The message format.
@@ -294,7 +293,7 @@ impl<'d, 't> Checker<'d, 't> {
     /// A checker for one document; `kinds` and `parents` are storage reused from an earlier check.
     pub fn new(
         document: &'d Document<'t>,
-        entity_json: &'d Map<String, Value>,
+        entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
         (mut kinds, mut parents): (Vec<Kind>, Vec<NodeId>),
@@ -720,7 +719,7 @@ impl<'d, 't> Checker<'d, 't> {
         let tag = self.document.name(node);
         let span = self.start_tag(node);
         let id = self.document.attribute(node, "data-entity-id").unwrap_or_default();
-        let values = find_values(self.entity_json, &id);
+        let values = self.entity_json.find_values(&id);
         if values.is_empty() {
             self.report(Rule::EntityDataMissing, "The attribute \"data-entity-id\" is required", span);
             return Kind::None;
@@ -736,7 +735,7 @@ impl<'d, 't> Checker<'d, 't> {
             }
             ancestor != NO_NODE
         };
-        if inside_entity && self.entity_json.contains_key(id.as_ref()) {
+        if inside_entity && self.entity_json.has_top_level_key(&id) {
             // Observed: the reference crashes (ClassCastException) on an entity inside another entity.
             self.report(
                 Rule::ReferenceParserCrash,
@@ -748,16 +747,12 @@ impl<'d, 't> Checker<'d, 't> {
         self.entity_elements.push(node);
         let entity = values[0];
         let entity_type = entity.get("type");
-        let value = entity.get("id").and_then(|ids| ids.get(0)).and_then(|first| first.get("value"));
+        let value = entity.get("id").and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {
-            match entity_type.as_str() {
+            match entity_type.text_value().as_deref() {
                 Some("org.symphonyoss.fin.security") => return Kind::CashTag,
                 Some("org.symphonyoss.taxonomy") => {
-                    let text = match value {
-                        Value::String(text) => text.clone(),
-                        other => other.to_string(),
-                    };
-                    if let Some(message) = forms::hashtag_pattern_error(&text) {
+                    if let Some(message) = forms::hashtag_pattern_error(&value.as_text()) {
                         self.report(Rule::InvalidAttributeValue, message, span);
                         return Kind::None;
                     }
@@ -767,7 +762,7 @@ impl<'d, 't> Checker<'d, 't> {
                 _ => {}
             }
         }
-        if !self.entity_json.contains_key(id.as_ref()) {
+        if !self.entity_json.has_top_level_key(&id) {
             // Observed: the reference crashes (ClassCastException) when an untyped entity's id only exists nested.
             self.report(
                 Rule::ReferenceParserCrash,

@@ -2,38 +2,57 @@
 //!
 //! The reference reads `data` with Jackson: only the first JSON value counts (text after it is ignored),
 //! duplicate keys keep the last value, and a JSON string whose content is a JSON object is read again
-//! (double-encoded data). Look-ups are Jackson's `findPath`/`findValues`: depth-first, at any depth.
+//! (double-encoded data). Look-ups are Jackson's `findPath`/`findValues`: depth-first in document order, at
+//! any depth.
+//!
+//! Invariant: `data` is validated once (serde_json, no tree built); look-ups then walk the JSON text in place,
+//! without allocating, and never descend deeper than [`MAX_SEARCH_DEPTH`].
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
 
 /// Depth of JSON nesting the look-ups descend into; deeper parts are not searched.
 const MAX_SEARCH_DEPTH: usize = 128;
 
-/// Parses `data` into the object the reference would use; `Ok(None)` for blank data (treated as `{}`).
+/// A record's EntityJSON: the text of one JSON object (empty when the record has no `data`).
+#[derive(Clone, Debug, Default)]
+pub struct EntityJson<'a> {
+    text: Cow<'a, str>,
+}
+
+/// Parses `data` into the object the reference would use (blank data is an empty object).
 ///
 /// # Errors
 /// The reference's message (`Error parsing EntityJSON: …`) when `data` is not a JSON object.
-pub fn parse_entity_json(data: &str) -> Result<Option<Map<String, Value>>, String> {
+pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, String> {
     if data.trim().is_empty() {
-        return Ok(None);
+        return Ok(EntityJson::default());
     }
     let value = first_json_value(data).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
-    match value {
-        Value::Object(object) => Ok(Some(object)),
-        Value::String(inner) => match first_json_value(&inner) {
-            Ok(Value::Object(object)) => Ok(Some(object)),
-            Ok(_) => Err("Error parsing EntityJSON: provided content is not a JSON object".to_owned()),
-            Err(error) => Err(format!("Error parsing EntityJSON: {error}")),
-        },
-        _ => Err("Error parsing EntityJSON: provided content is not a JSON object".to_owned()),
+    let not_object = || "Error parsing EntityJSON: provided content is not a JSON object".to_owned();
+    match value.as_bytes().first() {
+        Some(b'{') => Ok(EntityJson { text: Cow::Borrowed(value) }),
+        Some(b'"') => {
+            let inner: String = serde_json::from_str(value).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
+            let inner_value = first_json_value(&inner).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
+            if !inner_value.starts_with('{') {
+                return Err(not_object());
+            }
+            let start = inner_value.as_ptr() as usize - inner.as_ptr() as usize;
+            let end = start + inner_value.len();
+            Ok(EntityJson { text: Cow::Owned(inner[start..end].to_owned()) })
+        }
+        _ => Err(not_object()),
     }
 }
 
-/// Reads the first JSON value of `text`, wording a syntax error the way Jackson's first line does.
-fn first_json_value(text: &str) -> Result<Value, String> {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+/// The text of the first JSON value of `text`, checked; a syntax error is worded the way Jackson's first
+/// line words it.
+fn first_json_value(text: &str) -> Result<&str, String> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
     match stream.next() {
-        Some(Ok(value)) => Ok(value),
+        Some(Ok(_)) => Ok(text[..stream.byte_offset()].trim_start_matches([' ', '\t', '\n', '\r'])),
         Some(Err(error)) => Err(jackson_wording(text, &error)),
         None => Err("No content to map due to end-of-input".to_owned()),
     }
@@ -73,6 +92,235 @@ fn jackson_wording(text: &str, error: &serde_json::Error) -> String {
     message
 }
 
+impl EntityJson<'_> {
+    /// The whole object.
+    fn root(&self) -> JsonRef<'_> {
+        JsonRef { raw: &self.text }
+    }
+
+    /// Whether the object has a member `name` at its top level.
+    pub fn has_top_level_key(&self, name: &str) -> bool {
+        !self.text.is_empty() && self.root().get(name).is_some()
+    }
+
+    /// Jackson's `findPath(name)`: the first value of a field called `name`, depth-first at any depth.
+    pub fn find_path(&self, name: &str) -> Option<JsonRef<'_>> {
+        if self.text.is_empty() {
+            return None;
+        }
+        let mut found = None;
+        walk(self.root(), name, 0, &mut |value| {
+            found = Some(value);
+            false
+        });
+        found
+    }
+
+    /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches.
+    pub fn find_values(&self, name: &str) -> Vec<JsonRef<'_>> {
+        let mut found = Vec::new();
+        if !self.text.is_empty() {
+            walk(self.root(), name, 0, &mut |value| {
+                found.push(value);
+                true
+            });
+        }
+        found
+    }
+}
+
+/// Visits, depth-first in document order, the values of members called `name` (not descending into them);
+/// `visit` returns whether to go on. Returns whether the walk went to its end.
+fn walk<'j>(value: JsonRef<'j>, name: &str, depth: usize, visit: &mut dyn FnMut(JsonRef<'j>) -> bool) -> bool {
+    if depth > MAX_SEARCH_DEPTH {
+        return true;
+    }
+    match value.raw.as_bytes().first() {
+        Some(b'{') => {
+            for (key, member) in value.members() {
+                let keep_going = if key_equals(key, name) { visit(member) } else { walk(member, name, depth + 1, visit) };
+                if !keep_going {
+                    return false;
+                }
+            }
+            true
+        }
+        Some(b'[') => value.items().all(|item| walk(item, name, depth + 1, visit)),
+        _ => true,
+    }
+}
+
+/// Whether a raw JSON key (with its quotes) names `name`.
+fn key_equals(raw_key: &str, name: &str) -> bool {
+    let inner = raw_key.get(1..raw_key.len().saturating_sub(1)).unwrap_or("");
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
+    } else {
+        inner == name
+    }
+}
+
+/// A JSON value inside validated text.
+#[derive(Clone, Copy, Debug)]
+pub struct JsonRef<'j> {
+    raw: &'j str,
+}
+
+impl<'j> JsonRef<'j> {
+    /// Whether the value is an object.
+    pub fn is_object(&self) -> bool {
+        self.raw.starts_with('{')
+    }
+
+    /// The value of member `name` (the last one when the key repeats, as Jackson keeps it).
+    pub fn get(&self, name: &str) -> Option<JsonRef<'j>> {
+        if !self.is_object() {
+            return None;
+        }
+        self.members().filter(|(key, _)| key_equals(key, name)).last().map(|(_, value)| value)
+    }
+
+    /// Item `index` of an array.
+    pub fn index(&self, index: usize) -> Option<JsonRef<'j>> {
+        if !self.raw.starts_with('[') {
+            return None;
+        }
+        self.items().nth(index)
+    }
+
+    /// Jackson's `textValue()`: the content of a string, `None` for anything else.
+    pub fn text_value(&self) -> Option<Cow<'j, str>> {
+        if !self.raw.starts_with('"') {
+            return None;
+        }
+        let inner = self.raw.get(1..self.raw.len().saturating_sub(1)).unwrap_or("");
+        if inner.contains('\\') {
+            serde_json::from_str::<String>(self.raw).ok().map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(inner))
+        }
+    }
+
+    /// Jackson's `asText()`: a string's content, or the literal text of a number or boolean.
+    pub fn as_text(&self) -> Cow<'j, str> {
+        match self.text_value() {
+            Some(text) => text,
+            None if self.raw.starts_with(['{', '[']) || self.raw == "null" => Cow::Borrowed(""),
+            None => Cow::Borrowed(self.raw),
+        }
+    }
+
+    /// The members of an object, as (raw key with quotes, value), in document order.
+    fn members(&self) -> Members<'j> {
+        Members { text: self.raw, position: 1 }
+    }
+
+    /// The items of an array, in document order.
+    fn items(&self) -> Items<'j> {
+        Items { text: self.raw, position: 1 }
+    }
+}
+
+fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
+    while position < bytes.len() && matches!(bytes[position], b' ' | b'\t' | b'\n' | b'\r') {
+        position += 1;
+    }
+    position
+}
+
+/// End (exclusive) of the string starting at `start` (a `"`).
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut position = start + 1;
+    loop {
+        position += memchr::memchr2(b'"', b'\\', bytes.get(position..)?)?;
+        if bytes[position] == b'"' {
+            return Some(position + 1);
+        }
+        position += 2;
+    }
+}
+
+/// End (exclusive) of the value starting at `start`. In valid JSON a container's own brackets balance by
+/// themselves, so only those (and strings, which may hold brackets) are looked at.
+fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let (open, close) = match bytes.get(start)? {
+        b'"' => return string_end(bytes, start),
+        b'{' => (b'{', b'}'),
+        b'[' => (b'[', b']'),
+        _ => {
+            let length = bytes[start..].iter().position(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
+            return Some(start + length.unwrap_or(bytes.len() - start));
+        }
+    };
+    let mut depth = 0_usize;
+    let mut position = start;
+    loop {
+        position += memchr::memchr3(b'"', open, close, bytes.get(position..)?)?;
+        match bytes[position] {
+            b'"' => {
+                position = string_end(bytes, position)?;
+                continue;
+            }
+            byte if byte == open => depth += 1,
+            _ => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(position + 1);
+                }
+            }
+        }
+        position += 1;
+    }
+}
+
+struct Members<'j> {
+    text: &'j str,
+    position: usize,
+}
+
+impl<'j> Iterator for Members<'j> {
+    type Item = (&'j str, JsonRef<'j>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.text.as_bytes();
+        let key_start = skip_whitespace(bytes, self.position);
+        if bytes.get(key_start) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(bytes, key_start)?;
+        let colon = skip_whitespace(bytes, key_end);
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value_start = skip_whitespace(bytes, colon + 1);
+        let end = value_end(bytes, value_start)?;
+        let after = skip_whitespace(bytes, end);
+        self.position = if bytes.get(after) == Some(&b',') { after + 1 } else { bytes.len() };
+        Some((self.text.get(key_start..key_end)?, JsonRef { raw: self.text.get(value_start..end)? }))
+    }
+}
+
+struct Items<'j> {
+    text: &'j str,
+    position: usize,
+}
+
+impl<'j> Iterator for Items<'j> {
+    type Item = JsonRef<'j>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.text.as_bytes();
+        let start = skip_whitespace(bytes, self.position);
+        if matches!(bytes.get(start), None | Some(b']')) {
+            return None;
+        }
+        let end = value_end(bytes, start)?;
+        let after = skip_whitespace(bytes, end);
+        self.position = if bytes.get(after) == Some(&b',') { after + 1 } else { bytes.len() };
+        Some(JsonRef { raw: self.text.get(start..end)? })
+    }
+}
+
 /// Jackson's wording for a JSON value cut short: the innermost container left open and where it starts.
 ///
 /// Returns `None` when `text` is not cut short (the caller keeps its own wording).
@@ -109,62 +357,6 @@ pub fn jackson_end_of_input(text: &str) -> Option<String> {
     ))
 }
 
-/// Jackson's `findPath(name)`: the first value of a field called `name`, depth-first at any depth.
-pub fn find_path<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    fn search<'v>(value: &'v Value, name: &str, depth: usize) -> Option<&'v Value> {
-        if depth > MAX_SEARCH_DEPTH {
-            return None;
-        }
-        match value {
-            Value::Object(object) => search_object(object, name, depth),
-            Value::Array(items) => items.iter().find_map(|item| search(item, name, depth + 1)),
-            _ => None,
-        }
-    }
-    fn search_object<'v>(object: &'v Map<String, Value>, name: &str, depth: usize) -> Option<&'v Value> {
-        if let Some(value) = object.get(name) {
-            return Some(value);
-        }
-        object.values().find_map(|value| search(value, name, depth + 1))
-    }
-    search_object(object, name, 0)
-}
-
-/// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches.
-pub fn find_values<'v>(object: &'v Map<String, Value>, name: &str) -> Vec<&'v Value> {
-    fn collect<'v>(value: &'v Value, name: &str, depth: usize, found: &mut Vec<&'v Value>) {
-        if depth > MAX_SEARCH_DEPTH {
-            return;
-        }
-        match value {
-            Value::Object(object) => {
-                for (key, member) in object {
-                    if key == name {
-                        found.push(member);
-                    } else {
-                        collect(member, name, depth + 1, found);
-                    }
-                }
-            }
-            Value::Array(items) => {
-                for item in items {
-                    collect(item, name, depth + 1, found);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    for (key, member) in object {
-        if key == name {
-            found.push(member);
-        } else {
-            collect(member, name, 1, &mut found);
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +378,7 @@ mod tests {
             ),
         ];
         for (input, expected) in table {
-            let got = parse_entity_json(input).map(|object| object.is_some());
+            let got = parse_entity_json(input).map(|object| !object.text.is_empty());
             assert_eq!(got.as_ref().copied().map_err(String::as_str), expected, "input: {input}");
         }
     }
@@ -201,10 +393,16 @@ mod tests {
     }
 
     #[test]
-    fn look_ups_are_recursive() {
-        let object = parse_entity_json(r#"{"a":{"b":{"c":1}},"d":[{"b":2}]}"#).unwrap().unwrap();
-        assert!(find_path(&object, "c").is_some());
-        assert_eq!(find_values(&object, "b").len(), 2);
-        assert!(find_path(&object, "zz").is_none());
+    fn look_ups_are_recursive_and_in_document_order() {
+        let object = parse_entity_json(r#"{"a":{"b":{"c":1}},"d":[{"b":2}],"c":{"x":1},"e":{"k":1,"k":{"z":2}}}"#).unwrap();
+        assert_eq!(object.find_path("c").map(|value| value.raw), Some("1"));
+        assert_eq!(object.find_values("b").len(), 2);
+        assert!(object.find_path("zz").is_none());
+        assert!(object.has_top_level_key("c") && !object.has_top_level_key("b"));
+        assert_eq!(object.root().get("e").and_then(|e| e.get("k")).map(|k| k.raw), Some("{\"z\":2}"));
+        let entity = parse_entity_json(r#"{"m":{"type":"t\u0041","id":[{"value":12}]}}"#).unwrap();
+        let m = entity.find_path("m").unwrap();
+        assert_eq!(m.get("type").and_then(|t| t.text_value()).as_deref(), Some("tA"));
+        assert_eq!(m.get("id").and_then(|ids| ids.index(0)).and_then(|first| first.get("value")).map(|v| v.as_text()).as_deref(), Some("12"));
     }
 }

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use serde_json::{Map, Value};
+use super::entity_json::EntityJson;
 
 /// Whether the reference treats the message as a template: it contains `<#`, `<@`, `${` or `#{`.
 ///
@@ -89,7 +89,7 @@ fn construct_end(text: &str, start: usize, open: usize, closer: u8) -> Option<us
 }
 
 /// Scans a template: finds its constructs, masks them, and looks for certain errors.
-pub fn scan(text: &str, data: &Map<String, Value>) -> TemplateScan {
+pub fn scan(text: &str, data: &EntityJson<'_>) -> TemplateScan {
     let bytes = text.as_bytes();
     let mut constructs: Vec<Construct> = Vec::new();
     let mut position = 0;
@@ -142,7 +142,7 @@ fn defined_names(text: &str, constructs: &[Construct]) -> Vec<String> {
     names
 }
 
-fn find_error(text: &str, constructs: &[Construct], data: &Map<String, Value>) -> Option<(String, Range<usize>)> {
+fn find_error(text: &str, constructs: &[Construct], data: &EntityJson<'_>) -> Option<(String, Range<usize>)> {
     let syntax = |offset: usize| {
         let (line, column) = line_column(text, offset);
         format!("Error parsing EntityJSON: Syntax error in template \"messageML\" in line {line}, column {column}:")
@@ -188,7 +188,7 @@ fn find_error(text: &str, constructs: &[Construct], data: &Map<String, Value>) -
         }
         let rest = &expression[root.len()..];
         if let Some(key) = bracket_key(rest) {
-            if !data.contains_key(key) {
+            if !data.has_top_level_key(key) {
                 return Some((runtime(expression_start), construct.span.clone()));
             }
         }
@@ -210,7 +210,7 @@ mod tests {
     use super::*;
 
     fn error(text: &str, data: &str) -> Option<String> {
-        let data: Map<String, Value> = serde_json::from_str(data).unwrap();
+        let data = super::super::entity_json::parse_entity_json(data).unwrap();
         scan(text, &data).error.map(|(message, _)| message)
     }
 
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn masking_keeps_offsets() {
         let text = "<p a=\"${x}\">é<#if y>z</#if></p>";
-        let scan = scan(text, &Map::new());
+        let scan = scan(text, &EntityJson::default());
         assert_eq!(scan.masked.len(), text.len());
         assert_eq!(scan.regions.len(), 3);
     }

@@ -21,11 +21,11 @@ pub mod xml;
 use std::cell::RefCell;
 use std::ops::Range;
 
-use serde_json::Map;
 
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::registry::Rule;
 use elements::{Checker, Finding, Format, Kind};
+use entity_json::EntityJson;
 use xml::{parse_document_in, Buffers, NodeId, XmlFaultKind};
 
 /// Longest attribute value accepted, in bytes; longer ones are refused before any check looks at them.
@@ -102,7 +102,7 @@ fn check_findings(message: &str, data: Option<&str>, options: &MessageMlOptions)
         return vec![finding(Rule::EmptyMessage, "Error parsing message: the message cannot be null or empty", whole)];
     }
     let entity_json = match entity_json::parse_entity_json(data.unwrap_or("")) {
-        Ok(object) => object.unwrap_or_default(),
+        Ok(object) => object,
         Err(error) => return vec![finding(Rule::MalformedEntityJson, error, whole)],
     };
     if freemarker::is_template(message) {
@@ -112,7 +112,7 @@ fn check_findings(message: &str, data: Option<&str>, options: &MessageMlOptions)
 }
 
 /// A message the Agent expands first: report certain template errors, else check the masked markup.
-fn check_template(message: &str, entity_json: &Map<String, serde_json::Value>, options: &MessageMlOptions) -> Output {
+fn check_template(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Output {
     let scan = freemarker::scan(message, entity_json);
     if let Some((text, span)) = scan.error {
         return vec![finding(Rule::FreemarkerTemplateError, text, span)];
@@ -148,7 +148,7 @@ fn find_control_character(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-fn check_expanded(message: &str, entity_json: &Map<String, serde_json::Value>, options: &MessageMlOptions) -> Output {
+fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Output {
     if let Some(position) = find_control_character(message.as_bytes()) {
         return vec![finding(Rule::ControlCharacters, "Invalid control characters in message", position..position + 1)];
     }
@@ -181,7 +181,7 @@ fn check_expanded(message: &str, entity_json: &Map<String, serde_json::Value>, o
             continue;
         }
         let id = document.attribute_value(attribute);
-        match entity_json::find_path(entity_json, &id) {
+        match entity_json.find_path(&id) {
             None => {
                 return vec![finding(
                     Rule::EntityDataMissing,

@@ -170,7 +170,7 @@ impl<'t> Document<'t> {
             }
             _ => {
                 let raw = self.slice(&current.span);
-                if raw.contains('&') || raw.contains('\r') {
+                if memchr::memchr2(b'&', b'\r', raw.as_bytes()).is_some() {
                     Cow::Owned(decode(raw, false))
                 } else {
                     Cow::Borrowed(raw)
@@ -182,7 +182,7 @@ impl<'t> Document<'t> {
     /// Whether a text node is whitespace only (as Java's `StringUtils.isBlank` sees its decoded text).
     pub fn is_blank_text(&self, node: NodeId) -> bool {
         let raw = self.slice(&self.nodes[node].span);
-        if raw.contains('&') {
+        if memchr::memchr(b'&', raw.as_bytes()).is_some() {
             is_blank(&self.text_value(node))
         } else {
             is_blank(raw)
@@ -365,7 +365,7 @@ fn name_length_unicode(text: &str) -> usize {
 fn check_references(raw: &str, offset: usize) -> Result<bool, XmlFault> {
     let mut seen = false;
     let mut search_from = 0;
-    while let Some(relative) = raw[search_from..].find('&') {
+    while let Some(relative) = memchr::memchr(b'&', &raw.as_bytes()[search_from..]) {
         seen = true;
         let position = search_from + relative;
         let after = &raw[position + 1..];
@@ -546,14 +546,14 @@ fn parse_attributes(
         };
         let value_end = value_start + value_length;
         let value = &text[value_start..value_end];
-        if let Some(less_than) = value.find('<') {
+        if let Some(less_than) = memchr::memchr(b'<', value.as_bytes()) {
             return Err(malformed(
                 format!("The value of attribute \"{name}\" associated with an element type \"{element_name}\" must not contain the '<' character."),
                 value_start + less_than..value_start + less_than + 1,
             ));
         }
         let has_references = check_references(value, value_start)?;
-        let needs_decoding = has_references || value.bytes().any(|byte| matches!(byte, b'\t' | b'\n' | b'\r'));
+        let needs_decoding = has_references || memchr::memchr3(b'\t', b'\n', b'\r', value.as_bytes()).is_some();
         if attributes[first_index..].iter().any(|attribute| &text[attribute.name.clone()] == name) {
             return Err(malformed(
                 format!("Attribute \"{name}\" was already specified for element \"{element_name}\"."),
