@@ -13,9 +13,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ferry_sandbox::{Config, Manifest, Sandbox, Storage};
+use ferry_sandbox::server::RunningSandbox;
+use ferry_sandbox::{Config, FaultConfig, Manifest, Sandbox, Storage};
 use serde_json::{json, Value};
 
 const ROOM: &str = "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA";
@@ -49,8 +51,12 @@ fn run(command: &mut Command, what: &str) -> String {
     stdout
 }
 
+/// Tests of the same version run in parallel threads; only one may create its virtual environment.
+static VENV_LOCK: Mutex<()> = Mutex::new(());
+
 /// The virtual environment's python with `symphony-bdk-python==version` installed from PyPI.
 fn bdk_python(version: &str) -> PathBuf {
+    let _guard = VENV_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let venv = target_dir().join(format!("bdk-venv-{version}"));
     let python = venv.join("bin").join("python");
     let complete = venv.join(".ferry-complete");
@@ -144,69 +150,109 @@ fn is_symphony_id(id: &str) -> bool {
     id.len() == 34 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn run_bdk_against_sandbox(version: &str) {
-    let python = bdk_python(version);
-    let work = target_dir().join(format!("bdk-run-{version}-{}", std::process::id()));
-    if work.exists() {
-        std::fs::remove_dir_all(&work).unwrap();
+/// One BDK run: a virtual environment, a key pair, a sandbox serving on 127.0.0.1:0 in this process, and a
+/// BDK config pointing at it.
+struct Harness {
+    version: &'static str,
+    python: PathBuf,
+    work: PathBuf,
+    runtime: tokio::runtime::Runtime,
+    running: Option<RunningSandbox>,
+    sandbox: Arc<Sandbox>,
+}
+
+impl Harness {
+    fn start(version: &'static str, name: &str, config: Config, retry: Value) -> Harness {
+        let python = bdk_python(version);
+        let work = target_dir().join(format!("bdk-run-{version}-{name}-{}", std::process::id()));
+        if work.exists() {
+            std::fs::remove_dir_all(&work).unwrap();
+        }
+        std::fs::create_dir_all(&work).unwrap();
+        run(Command::new(&python).arg(scripts().join("keygen.py")).arg(&work), "key generation");
+        let public_key = std::fs::read_to_string(work.join("bot-pub.pem")).unwrap();
+        let sandbox = Sandbox::open(&Storage::Memory, config).unwrap();
+        sandbox.apply_manifest(&manifest(&public_key)).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let running = runtime
+            .block_on(ferry_sandbox::server::spawn(Arc::clone(&sandbox), "127.0.0.1:0".parse().unwrap()))
+            .unwrap();
+        let bdk_config = json!({
+            "scheme": "http",
+            "host": "127.0.0.1",
+            "port": running.address.port(),
+            "bot": {"username": SERVICE_USER, "privateKey": {"path": work.join("bot-key.pem")}},
+            "retry": retry,
+        });
+        std::fs::write(work.join("config.json"), bdk_config.to_string()).unwrap();
+        Harness { version, python, work, runtime, running: Some(running), sandbox }
     }
-    std::fs::create_dir_all(&work).unwrap();
-    let scripts = workspace_root().join("tests").join("bdk");
-    run(Command::new(&python).arg(scripts.join("keygen.py")).arg(&work), "key generation");
-    let public_key = std::fs::read_to_string(work.join("bot-pub.pem")).unwrap();
 
-    let sandbox = Sandbox::open(&Storage::Memory, Config::default()).unwrap();
-    sandbox.apply_manifest(&manifest(&public_key)).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let running = runtime
-        .block_on(ferry_sandbox::server::spawn(std::sync::Arc::clone(&sandbox), "127.0.0.1:0".parse().unwrap()))
-        .unwrap();
+    fn url(&self) -> String {
+        self.running.as_ref().map(RunningSandbox::url).unwrap_or_default()
+    }
 
-    let config = json!({
-        "scheme": "http",
-        "host": "127.0.0.1",
-        "port": running.address.port(),
-        "bot": {"username": SERVICE_USER, "privateKey": {"path": work.join("bot-key.pem")}},
-        "retry": {"maxAttempts": 4, "initialIntervalMillis": 50, "multiplier": 1, "maxIntervalMillis": 100}
-    });
-    std::fs::write(work.join("config.json"), config.to_string()).unwrap();
+    /// Runs `script` with the BDK config and `scenario`, within [`SCRIPT_DEADLINE`], and returns the JSON it
+    /// printed.
+    fn run_script(&self, script: &str, scenario: &Value) -> Value {
+        let version = self.version;
+        std::fs::write(self.work.join("scenario.json"), scenario.to_string()).unwrap();
+        let stdout_path = self.work.join("stdout.json");
+        let stderr_path = self.work.join("stderr.txt");
+        let mut child = Command::new(&self.python)
+            .arg(scripts().join(script))
+            .arg(self.work.join("config.json"))
+            .arg(self.work.join("scenario.json"))
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout_path).unwrap())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > SCRIPT_DEADLINE {
+                child.kill().unwrap();
+                panic!("BDK {version} did not finish {script} within {SCRIPT_DEADLINE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = std::fs::read_to_string(&stdout_path).unwrap();
+        let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+        assert!(status.success(), "BDK {version} {script} failed ({status}):\n{stdout}\n{stderr}");
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}\n{stderr}"))
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // Printed with the test's output, so a failure shows what the sandbox saw.
+        eprintln!("BDK {}: sandbox counters at the end: {:?}", self.version, self.sandbox.stats());
+        if let Some(running) = self.running.take() {
+            let _ = self.runtime.block_on(running.shutdown());
+        }
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+fn scripts() -> PathBuf {
+    workspace_root().join("tests").join("bdk")
+}
+
+fn run_bdk_against_sandbox(version: &'static str) {
+    let retry = json!({"maxAttempts": 4, "initialIntervalMillis": 50, "multiplier": 1, "maxIntervalMillis": 100});
+    let harness = Harness::start(version, "import", Config::default(), retry);
     let (first, expected) = first_batch();
     const LATER: i64 = 1_433_045_700_000;
     let after_expiry = vec![
         message("after-1", LATER, ALICE, ROOM, "<messageML>after the session ended</messageML>"),
         message("after-2", LATER + 1, BOB, ROOM, "<messageML>and another</messageML>"),
     ];
-    let scenario = json!({"sandboxUrl": running.url(), "streamId": ROOM, "first": first, "afterExpiry": after_expiry});
-    std::fs::write(work.join("scenario.json"), scenario.to_string()).unwrap();
-
-    let stdout_path = work.join("stdout.json");
-    let stderr_path = work.join("stderr.txt");
-    let mut child = Command::new(&python)
-        .arg(scripts.join("import_with_bdk.py"))
-        .arg(work.join("config.json"))
-        .arg(work.join("scenario.json"))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > SCRIPT_DEADLINE {
-            child.kill().unwrap();
-            panic!("BDK {version} did not finish within {SCRIPT_DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = std::fs::read_to_string(&stdout_path).unwrap();
-    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
-    assert!(status.success(), "BDK {version} script failed ({status}):\n{stdout}\n{stderr}");
-    let result: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}\n{stderr}"));
-    let stats = sandbox.stats().unwrap();
-    runtime.block_on(running.shutdown()).unwrap();
+    let scenario = json!({"sandboxUrl": harness.url(), "streamId": ROOM, "first": first, "afterExpiry": after_expiry});
+    let result = harness.run_script("import_with_bdk.py", &scenario);
+    let stats = harness.sandbox.stats().unwrap();
 
     // 1. One answer per message, in order; ids for the good ones, the diagnostics of the bad ones.
     let first_answers = result["first"].as_array().unwrap();
@@ -257,7 +303,52 @@ fn run_bdk_against_sandbox(version: &str) {
     assert_eq!(listed[0]["timestamp"], 1_433_045_623_000_i64);
     assert!(listed[0]["message"].as_str().unwrap().contains("Hello <b>world</b>"), "{}", listed[0]);
     assert_eq!(stats.messages_stored, 5, "{version}: {stats:?}");
-    std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// Faults on 60% of import requests (seeded, so the same every run); the BDK retries on its own, and `originalMessageId` keeps the
+/// re-sent batches from duplicating anything.
+fn run_bdk_through_faults(version: &'static str) {
+    const BATCHES: usize = 12;
+    const PER_BATCH: usize = 5;
+    let config = Config { faults: Some(FaultConfig { rate: 0.6, seed: Some(11) }), ..Config::default() };
+    let retry = json!({"maxAttempts": 12, "initialIntervalMillis": 20, "multiplier": 1, "maxIntervalMillis": 50});
+    let harness = Harness::start(version, "faults", config, retry);
+    let batches: Vec<Vec<Value>> = (0..BATCHES)
+        .map(|batch| {
+            (0..PER_BATCH)
+                .map(|index| {
+                    let serial = batch * PER_BATCH + index;
+                    let text = format!("<messageML>message {serial}</messageML>");
+                    let timestamp = 1_433_045_622_000 + i64::try_from(serial).unwrap() * 1_000;
+                    message(&format!("faulty-{serial}"), timestamp, ALICE, ROOM, &text)
+                })
+                .collect()
+        })
+        .collect();
+    let result = harness.run_script("import_through_faults.py", &json!({"streamId": ROOM, "batches": batches}));
+    let stats = harness.sandbox.stats().unwrap();
+    let repeats = result["batches"].to_string().matches("Duplicate ignored").count();
+    eprintln!("BDK {version} through faults: {stats:?}, {repeats} answers were repeats of dropped-after-applying requests");
+    assert!(stats.faults_injected > 0, "{version}: {stats:?}");
+    let retries = stats.import_requests - u64::try_from(BATCHES).unwrap();
+    assert!(retries >= 1, "{version}: the BDK retried: {stats:?}");
+    assert!(repeats >= 1, "{version}: a batch applied before its connection dropped was re-sent: {stats:?}");
+    assert_eq!(stats.messages_stored, u64::try_from(BATCHES * PER_BATCH).unwrap(), "{version}: no duplicates: {stats:?}");
+    let mut answered = Vec::new();
+    for (batch, answers) in result["batches"].as_array().unwrap().iter().enumerate() {
+        let answers = answers.as_array().unwrap();
+        assert_eq!(answers.len(), PER_BATCH, "{version} batch {batch}");
+        for (index, answer) in answers.iter().enumerate() {
+            assert_eq!(answer["originalMessageId"], format!("faulty-{}", batch * PER_BATCH + index));
+            let id = answer["messageId"].as_str().unwrap_or_else(|| panic!("{version}: {answer}"));
+            if let Some(diagnostic) = answer["diagnostic"].as_str() {
+                assert!(diagnostic.starts_with("Duplicate ignored"), "{version}: {answer}");
+            }
+            answered.push(id.to_owned());
+        }
+    }
+    let listed: Vec<String> = result["listed"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_owned()).collect();
+    assert_eq!(listed, answered, "{version}: every answered id is stored once, in timestamp order");
 }
 
 #[test]
@@ -268,4 +359,14 @@ fn bdk_3_0_0_imports_into_the_sandbox() {
 #[test]
 fn bdk_2_11_4_imports_into_the_sandbox() {
     run_bdk_against_sandbox("2.11.4");
+}
+
+#[test]
+fn bdk_3_0_0_retries_through_faults_without_duplicates() {
+    run_bdk_through_faults("3.0.0");
+}
+
+#[test]
+fn bdk_2_11_4_retries_through_faults_without_duplicates() {
+    run_bdk_through_faults("2.11.4");
 }

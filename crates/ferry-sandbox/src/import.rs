@@ -254,7 +254,7 @@ fn core_errors_by_record(body: &[u8], records: usize, now_millis: i64) -> Vec<Ve
 
 /// The core reports repeats within a batch; the sandbox answers repeats itself, against what it stored.
 fn is_batch_duplicate_finding(diagnostic: &ferry_core::Diagnostic) -> bool {
-    diagnostic.rule.name().contains("Duplicate")
+    diagnostic.rule == ferry_core::Rule::DuplicateOriginalMessageId
 }
 
 #[derive(Default)]
@@ -479,10 +479,26 @@ mod tests {
         );
         assert_eq!(again.responses[0].message_id.as_deref(), Some(first_id.as_str()));
         assert!(again.responses[0].diagnostic.as_deref().unwrap_or("").contains("already imported"));
+        assert!(again.responses[1].message_id.is_some(), "the core's in-batch duplicate finding is not an error here");
+        assert!(again.responses[1].diagnostic.is_none(), "{:?}", again.responses[1]);
         assert_eq!(again.responses[2].message_id, again.responses[1].message_id, "repeat inside one request");
         assert!(again.responses[3].diagnostic.is_none(), "another system's id is not a repeat");
         assert_eq!(again.stored, 2);
         assert_eq!(store.lock().unwrap().message_count().unwrap(), 3);
+    }
+
+    #[test]
+    fn only_the_cores_batch_duplicate_finding_is_set_aside() {
+        use ferry_core::{Diagnostic, Rule};
+        let table = [
+            (Rule::DuplicateOriginalMessageId, true),
+            (Rule::DuplicateId, false),
+            (Rule::DuplicateKey, false),
+            (Rule::MalformedXml, false),
+        ];
+        for (rule, set_aside) in table {
+            assert_eq!(is_batch_duplicate_finding(&Diagnostic::new(rule, "x")), set_aside, "{rule:?}");
+        }
     }
 
     #[test]

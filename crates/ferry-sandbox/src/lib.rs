@@ -222,6 +222,17 @@ pub fn now_millis() -> i64 {
 
 /// The router: every path of the table in the crate docs, with JSON 404/405 answers for anything else.
 pub fn app(sandbox: Arc<Sandbox>) -> Router {
+    routes(sandbox)
+        .fallback(|| async { AppError::not_found("No such endpoint in the sandbox") })
+        .method_not_allowed_fallback(|| async {
+            AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this endpoint")
+        })
+}
+
+/// The sandbox's paths without fallbacks, to merge into another router (`ferry serve` serves the web app and
+/// the sandbox on one port: `Router::merge` refuses two routers that both have a fallback). Served by anything
+/// other than [`server::serve`], the connection-dropping faults answer 500 instead, having no connection handle.
+pub fn routes(sandbox: Arc<Sandbox>) -> Router {
     Router::new()
         .route("/login/pubkey/authenticate", post(login::session_authenticate))
         .route("/relay/pubkey/authenticate", post(login::key_manager_authenticate))
@@ -238,9 +249,5 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .route("/pod/v1/room/{id}/setActive", post(pod::set_room_active))
         .route("/sandbox/v1/stats", get(control::stats))
         .route("/sandbox/v1/sessions/expire", post(control::expire_sessions))
-        .fallback(|| async { AppError::not_found("No such endpoint in the sandbox") })
-        .method_not_allowed_fallback(|| async {
-            AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this endpoint")
-        })
         .with_state(sandbox)
 }
