@@ -55,14 +55,10 @@ pub struct Node {
     pub start_tag: Range<usize>,
     /// Indices into [`Document::attributes`], sorted by attribute name (the order the reference reports in).
     pub attributes: Range<usize>,
-    /// Enclosing element, or [`NO_NODE`] for the root.
-    pub parent: NodeId,
     /// First child, or [`NO_NODE`].
     pub first_child: NodeId,
     /// Next sibling, or [`NO_NODE`].
     pub next_sibling: NodeId,
-    /// Depth below the root; the root is 0.
-    pub depth: usize,
 }
 
 /// One attribute of an element.
@@ -463,10 +459,8 @@ impl Builder {
             name,
             start_tag: 0..0,
             attributes: 0..0,
-            parent: self.open.last().map_or(NO_NODE, |(parent, _)| *parent),
             first_child: NO_NODE,
             next_sibling: NO_NODE,
-            depth: self.open.len(),
         }
     }
 
