@@ -487,6 +487,53 @@ mod tests {
         assert_eq!(store.lock().unwrap().message_count().unwrap(), 3);
     }
 
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            "(<messageML>|</messageML>|<b>|Z3oQ|[a-z]{0,8}|\\PC{0,12})".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            let names = prop_oneof![
+                Just("message".to_owned()),
+                Just("intendedMessageTimestamp".to_owned()),
+                Just("intendedMessageFromUserId".to_owned()),
+                Just("originatingSystemId".to_owned()),
+                Just("originalMessageId".to_owned()),
+                Just("streamId".to_owned()),
+                Just("attachments".to_owned()),
+                Just("filename".to_owned()),
+                Just("content".to_owned()),
+                "[a-z]{1,6}",
+            ];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map(names, inner, 0..8)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever the body, the import answers (a 400, or one response per message) and never panics.
+        #[test]
+        fn any_body_gets_an_answer(body in json_value(), bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let store = store();
+            for input in [serde_json::to_vec(&body).unwrap(), bytes] {
+                match import_batch(&store, 99, &input, NOW, 10) {
+                    Ok(outcome) => {
+                        let records = serde_json::from_slice::<Vec<serde_json::Value>>(&input).map(|records| records.len());
+                        proptest::prop_assert_eq!(Ok(outcome.responses.len()), records.map_err(|_| ()));
+                    }
+                    Err(error) => proptest::prop_assert_eq!(error.status, axum::http::StatusCode::BAD_REQUEST),
+                }
+            }
+        }
+    }
+
     #[test]
     fn only_the_cores_batch_duplicate_finding_is_set_aside() {
         use ferry_core::{Diagnostic, Rule};
