@@ -214,7 +214,8 @@ impl Generator {
             if index > 0 {
                 text.push(' ');
             }
-            text.push_str(*self.rng.pick::<&str>(WORDS));
+            let word = *self.rng.pick(WORDS);
+            text.push_str(word);
         }
         text
     }
