@@ -58,7 +58,13 @@ fn fixture(name: &str) -> String {
 fn exit_codes_follow_the_contract() {
     let valid = fixture("valid.json");
     let errors = fixture("errors.json");
+    let same_millisecond = fixture("same_millisecond.ndjson");
     let cases: &[(&[&str], i32)] = &[
+        // Two messages of one conversation in the same millisecond: fine for Symphony, a conflict for Teams.
+        (&["check", "--now", NOW, &same_millisecond], 0),
+        (&["check", "--now", NOW, "--target", "symphony", &same_millisecond], 0),
+        (&["check", "--now", NOW, "--target", "teams", &same_millisecond], 1),
+        (&["check", "--now", NOW, "--target", "slack", &same_millisecond], 2),
         (&["check", "--now", NOW, &valid], 0),
         (&["check", "--now", NOW, "--format", "json", &valid], 0),
         (&["check", "--now", NOW, &errors], 1),
