@@ -23,7 +23,7 @@ pub fn app() -> Html {
     let state = use_reducer(AppState::default);
     // Handed out synchronously in the event handler, so two files dropped before a re-render still get
     // distinct run numbers.
-    let last_run = use_mut_ref(|| RunId::default());
+    let last_run = use_mut_ref(RunId::default);
 
     let on_file = {
         let dispatcher = state.dispatcher();

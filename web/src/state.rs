@@ -223,8 +223,10 @@ mod tests {
             Phase::Checked(checked) => Some((checked.file.name.clone(), checked.report.summary.errors)),
             _ => None,
         };
-        // (case, actions, (file shown, its error count) when checked, whether a check is still running)
-        let cases: Vec<(&str, Vec<Action>, Option<(String, usize)>, bool)> = vec![
+        /// The file shown and its error count, when a check is shown.
+        type Shown = Option<(String, usize)>;
+        // (case, actions, what is shown, whether a check is still running)
+        let cases: Vec<(&str, Vec<Action>, Shown, bool)> = vec![
             ("nothing chosen", vec![], None, false),
             (
                 "one file checked",

@@ -24,9 +24,12 @@
 //! - Options may leave any field out (the core's defaults apply), except that `nowMillis` defaults to the
 //!   page's clock (`Date.now()`), not to the core's "no timestamp is in the future": this module is the
 //!   browser's edge, the one place a clock may be read; the core never reads one.
-//! - Nothing here panics on user input: bad options and unserializable reports become thrown `Error`s.
+//! - One exception to "value for value": a fix value holding an integer beyond 2^53 (a user id given as a
+//!   string, say) cannot be a JavaScript number without rounding; that value, and only that value, is given
+//!   with its integers as `BigInt`s. Nothing is rounded, and nothing throws for it.
+//! - Nothing here panics on user input: bad options become thrown `Error`s.
 
-use ferry_core::{Options, Validator};
+use ferry_core::{Diagnostic, Options, Report, Validator};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -78,7 +81,10 @@ export interface Location {
   source: Span | null;
 }
 
-/** One change a fix makes: set the value at `pointer` in the record. */
+/**
+ * One change a fix makes: set the value at `pointer` in the record. A value holding an integer beyond
+ * 2^53 has its integers as `BigInt`s (a JavaScript number would round them).
+ */
 export interface Edit {
   pointer: string;
   value: unknown;
@@ -175,13 +181,11 @@ extern "C" {
 /// Checks one batch file (a JSON array or NDJSON, UTF-8) and returns the report.
 ///
 /// # Errors
-/// Throws when `options` is not an options object, or when the report holds a number JavaScript cannot
-/// represent exactly (an integer beyond 2^53 inside a fix).
+/// Throws when `options` is not an options object.
 #[wasm_bindgen]
 pub fn validate(bytes: &[u8], options: Option<JsOptions>) -> Result<JsReport, JsError> {
     let options = options_from_js(options)?;
-    let report = ferry_core::validate(bytes, &options);
-    to_js(&report).map(JsCast::unchecked_into)
+    report_to_js(ferry_core::validate(bytes, &options)).map(JsCast::unchecked_into)
 }
 
 /// Checks a batch of one or more files fed in chunks of any size, as they are read.
@@ -239,11 +243,11 @@ impl StreamingValidator {
     /// (its summary still counts them).
     ///
     /// # Errors
-    /// Throws after `finish()`, or when a finding holds a number JavaScript cannot represent exactly.
+    /// Throws after `finish()`.
     #[wasm_bindgen(js_name = drainDiagnostics)]
     pub fn drain_diagnostics(&mut self) -> Result<JsDiagnostics, JsError> {
         let diagnostics = self.running()?.drain_diagnostics();
-        to_js(&diagnostics).map(JsCast::unchecked_into)
+        diagnostics_to_js(diagnostics).map(JsCast::unchecked_into)
     }
 
     /// The counts so far.
@@ -257,10 +261,10 @@ impl StreamingValidator {
     /// Ends the run and returns its report; the validator cannot be used afterwards.
     ///
     /// # Errors
-    /// Throws when called twice, or when the report holds a number JavaScript cannot represent exactly.
+    /// Throws when called twice.
     pub fn finish(&mut self) -> Result<JsReport, JsError> {
         let validator = self.validator.take().ok_or_else(finished)?;
-        to_js(&validator.finish()).map(JsCast::unchecked_into)
+        report_to_js(validator.finish()).map(JsCast::unchecked_into)
     }
 
     /// The validator, unless the run has finished.
@@ -295,6 +299,97 @@ fn options_from_js(options: Option<JsOptions>) -> Result<Options, JsError> {
         .map_err(|error| JsError::new(&format!("invalid options: {error}")))
 }
 
+/// The largest integer a JavaScript number holds exactly, 2^53 - 1.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A fix value taken out of a finding because JavaScript numbers cannot hold it exactly.
+struct UnsafeFixValue {
+    /// Index of the finding in its list.
+    diagnostic: u32,
+    /// Index of the edit in the finding's fix.
+    edit: u32,
+    /// The value.
+    value: serde_json::Value,
+}
+
+/// Whether `value` holds an integer beyond [`MAX_SAFE_INTEGER`] in magnitude.
+fn holds_unsafe_integer(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(number) => match (number.as_u64(), number.as_i64()) {
+            (Some(unsigned), _) => unsigned > MAX_SAFE_INTEGER,
+            (None, Some(signed)) => signed.unsigned_abs() > MAX_SAFE_INTEGER,
+            (None, None) => false,
+        },
+        serde_json::Value::Array(items) => items.iter().any(holds_unsafe_integer),
+        serde_json::Value::Object(members) => members.values().any(holds_unsafe_integer),
+        serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::String(_) => false,
+    }
+}
+
+/// Takes every fix value holding an unsafe integer out of `diagnostics`, leaving `null` in its place.
+fn take_unsafe_fix_values(diagnostics: &mut [Diagnostic]) -> Vec<UnsafeFixValue> {
+    let mut taken = Vec::new();
+    for (diagnostic_index, diagnostic) in diagnostics.iter_mut().enumerate() {
+        let Some(fix) = &mut diagnostic.fix else { continue };
+        for (edit_index, edit) in fix.edits.iter_mut().enumerate() {
+            if holds_unsafe_integer(&edit.value) {
+                taken.push(UnsafeFixValue {
+                    // Lists handed to JavaScript are far below 2^32 entries (wasm32 memory is 4 GiB).
+                    diagnostic: u32::try_from(diagnostic_index).unwrap_or(u32::MAX),
+                    edit: u32::try_from(edit_index).unwrap_or(u32::MAX),
+                    value: std::mem::take(&mut edit.value),
+                });
+            }
+        }
+    }
+    taken
+}
+
+/// Puts taken values back into the JavaScript array of findings, their integers as `BigInt`s.
+///
+/// # Errors
+/// When the array does not have the shape the values were taken from (cannot happen for a list just
+/// converted from the same findings).
+fn put_back_exactly(diagnostics: &JsValue, taken: Vec<UnsafeFixValue>) -> Result<(), JsError> {
+    let exact = serde_wasm_bindgen::Serializer::json_compatible().serialize_large_number_types_as_bigints(true);
+    let shape_error = |_| JsError::new("a finding lost its fix while being given to JavaScript");
+    for taken in taken {
+        let diagnostic = js_sys::Reflect::get_u32(diagnostics, taken.diagnostic).map_err(shape_error)?;
+        let fix = js_sys::Reflect::get(&diagnostic, &JsValue::from_str("fix")).map_err(shape_error)?;
+        let edits = js_sys::Reflect::get(&fix, &JsValue::from_str("edits")).map_err(shape_error)?;
+        let edit = js_sys::Reflect::get_u32(&edits, taken.edit).map_err(shape_error)?;
+        let value = taken.value.serialize(&exact)?;
+        js_sys::Reflect::set(&edit, &JsValue::from_str("value"), &value).map_err(shape_error)?;
+    }
+    Ok(())
+}
+
+/// Converts findings to JavaScript (see the module documentation for integers beyond 2^53).
+///
+/// # Errors
+/// Only if a finding cannot be represented at all (not expected: every other number is a count or an index).
+fn diagnostics_to_js(mut diagnostics: Vec<Diagnostic>) -> Result<JsValue, JsError> {
+    let taken = take_unsafe_fix_values(&mut diagnostics);
+    let converted = to_js(&diagnostics)?;
+    put_back_exactly(&converted, taken)?;
+    Ok(converted)
+}
+
+/// Converts a report to JavaScript (see the module documentation for integers beyond 2^53).
+///
+/// # Errors
+/// Only if the report cannot be represented at all (not expected: every other number is a count or an index).
+fn report_to_js(mut report: Report) -> Result<JsValue, JsError> {
+    let taken = take_unsafe_fix_values(&mut report.diagnostics);
+    let converted = to_js(&report)?;
+    if !taken.is_empty() {
+        let diagnostics = js_sys::Reflect::get(&converted, &JsValue::from_str("diagnostics"))
+            .map_err(|_| JsError::new("a report has no diagnostics"))?;
+        put_back_exactly(&diagnostics, taken)?;
+    }
+    Ok(converted)
+}
+
 /// Converts a value to its JSON-compatible JavaScript form.
 ///
 /// # Errors
@@ -303,4 +398,48 @@ fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|error| JsError::new(&format!("the report cannot be given to JavaScript: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::{Edit, Fix, Rule};
+    use serde_json::json;
+
+    #[test]
+    fn finds_integers_javascript_would_round() {
+        let cases = [
+            (json!(9_007_199_254_740_991_u64), false),
+            (json!(9_007_199_254_740_992_u64), true),
+            (json!(-9_007_199_254_740_991_i64), false),
+            (json!(-9_007_199_254_740_992_i64), true),
+            (json!(u64::MAX), true),
+            (json!(1.5e300), false),
+            (json!("9007199254740993"), false),
+            (json!({"ids": [1, 9_007_199_254_740_993_u64]}), true),
+            (json!(null), false),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(holds_unsafe_integer(&value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn takes_only_the_unsafe_fix_values() {
+        let edit = |value| Edit { pointer: "/intendedMessageFromUserId".to_owned(), value };
+        let with_fix = |values: Vec<serde_json::Value>| {
+            Diagnostic::new(Rule::MalformedJson, "finding")
+                .with_fix(Fix { title: "Use a number".to_owned(), edits: values.into_iter().map(edit).collect() })
+        };
+        let mut diagnostics = vec![
+            Diagnostic::new(Rule::MalformedJson, "no fix"),
+            with_fix(vec![json!(7), json!(9_007_199_254_740_993_u64)]),
+        ];
+        let taken = take_unsafe_fix_values(&mut diagnostics);
+        let positions: Vec<(u32, u32)> = taken.iter().map(|taken| (taken.diagnostic, taken.edit)).collect();
+        assert_eq!(positions, vec![(1, 1)]);
+        assert_eq!(taken[0].value, json!(9_007_199_254_740_993_u64));
+        let left: Vec<&serde_json::Value> = diagnostics[1].fix.iter().flat_map(|fix| fix.edits.iter().map(|edit| &edit.value)).collect();
+        assert_eq!(left, vec![&json!(7), &json!(null)]);
+    }
 }

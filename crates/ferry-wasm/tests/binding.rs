@@ -2,6 +2,8 @@
 //! errors thrown instead of panics, and the streaming validator's life cycle. Runs in WebAssembly only (Node
 //! and headless Chromium); the reports themselves are compared with the native ones in `parity.rs`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #![cfg(target_arch = "wasm32")]
 
 mod support;
@@ -100,11 +102,29 @@ fn drained_findings_leave_the_report_but_stay_counted() {
 }
 
 #[wasm_bindgen_test]
-fn a_fix_holding_an_integer_beyond_2_pow_53_throws_a_clear_error() {
+fn fix_values_beyond_2_pow_53_are_exact_bigints() {
     // The fix for a user id given as a string is the id as a number; above 2^53 a JavaScript number would
-    // round it, so the binding refuses to hand over a wrong value.
+    // round it, so that value comes as a BigInt, from `validate` and from `drainDiagnostics` alike.
     let bytes = record(1_433_045_622_000, "\"9007199254740993\"");
-    let error = validate(bytes.as_bytes(), None).err().expect("validate throws");
-    let message = js_sys::Error::from(JsValue::from(error)).message();
-    assert!(String::from(message).contains("cannot be given to JavaScript"), "unexpected error");
+    let from_validate = JsValue::from(validate(bytes.as_bytes(), None).expect("validate succeeds"));
+    let diagnostics = js_sys::Reflect::get(&from_validate, &"diagnostics".into()).expect("diagnostics");
+    let mut streaming = StreamingValidator::new(None).expect("a validator");
+    streaming.push(bytes.as_bytes()).expect("push");
+    let drained = JsValue::from(streaming.drain_diagnostics().expect("drain"));
+    for (how, list) in [("validate", diagnostics), ("drainDiagnostics", drained)] {
+        let values: Vec<JsValue> = js_sys::Array::from(&list)
+            .iter()
+            .filter_map(|diagnostic| {
+                let fix = js_sys::Reflect::get(&diagnostic, &"fix".into()).ok()?;
+                let edits = js_sys::Reflect::get(&fix, &"edits".into()).ok()?;
+                Some(js_sys::Array::from(&edits).iter().filter_map(|edit| js_sys::Reflect::get(&edit, &"value".into()).ok()).collect::<Vec<_>>())
+            })
+            .flatten()
+            .collect();
+        let exact = js_sys::BigInt::from(9_007_199_254_740_993_u64);
+        assert!(
+            values.iter().any(|value| value.is_bigint() && value.loose_eq(&exact)),
+            "{how}: no fix value is the BigInt 9007199254740993n"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! The npm package's manifest (`npm/package.json`, copied into `pkg/` when the package is built) agrees with
 //! this crate's manifest and lists the files wasm-bindgen writes for the crate.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 #[test]

@@ -14,6 +14,8 @@
 //! fixtures of the `TEAMS` family use the Teams target, and a sibling `<code>.options.json` overrides options.
 //! Fixtures that ferry-core generates in code (too large to keep in the repository) are not covered here.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::fmt::Write as _;
