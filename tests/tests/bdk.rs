@@ -351,6 +351,39 @@ fn run_bdk_through_faults(version: &'static str) {
     assert_eq!(listed, answered, "{version}: every answered id is stored once, in timestamp order");
 }
 
+/// The import documentation's steps 1, 2 and 4 through the BDK's own pod calls: provision a user, create a
+/// room and add the user, create an admin IM, import, deactivate the user and the room.
+fn run_bdk_provisioning(version: &'static str) {
+    let retry = json!({"maxAttempts": 2, "initialIntervalMillis": 50, "multiplier": 1, "maxIntervalMillis": 100});
+    let harness = Harness::start(version, "provision", Config::default(), retry);
+    let result = harness.run_script("provision_with_bdk.py", &json!({"otherUserId": ALICE}));
+    let user_id = result["userId"].as_i64().unwrap();
+    assert!(harness.sandbox.stats().is_ok());
+    assert_eq!(result["userStatus"], "ENABLED", "{version}: {result}");
+    assert!(is_symphony_id(result["roomId"].as_str().unwrap()), "{version}: {result}");
+    assert!(is_symphony_id(result["imId"].as_str().unwrap()), "{version}: {result}");
+    assert_eq!(result["roomName"], "Migrated general");
+    for answer in result["imported"].as_array().unwrap() {
+        assert!(answer["messageId"].as_str().is_some_and(is_symphony_id), "{version}: {answer}");
+    }
+    assert_eq!(result["roomActiveAfter"], false, "{version}: {result}");
+    let after = result["afterDeactivation"].as_array().unwrap();
+    let room_diagnostic = after[0]["diagnostic"].as_str().unwrap();
+    assert!(room_diagnostic.contains("is not active"), "{version}: {room_diagnostic}");
+    assert!(room_diagnostic.contains(&format!("User {user_id} is not active")), "{version}: {room_diagnostic}");
+    assert!(after[1]["messageId"].is_string(), "{version}: the IM stays active: {}", after[1]);
+}
+
+#[test]
+fn bdk_3_0_0_provisions_through_the_pod_api() {
+    run_bdk_provisioning("3.0.0");
+}
+
+#[test]
+fn bdk_2_11_4_provisions_through_the_pod_api() {
+    run_bdk_provisioning("2.11.4");
+}
+
 #[test]
 fn bdk_3_0_0_imports_into_the_sandbox() {
     run_bdk_against_sandbox("3.0.0");

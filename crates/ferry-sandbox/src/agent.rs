@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::faults::{ConnectionDrop, Fault};
 use crate::ids::normalize_stream_id;
 use crate::import::import_batch;
-use crate::request::{agent_user, read_body, require_role, session_user};
+use crate::request::{agent_user, read_body, require_role, session_user, without_nulls};
 use crate::store::roles::CONTENT_MANAGEMENT;
 use crate::{now_millis, Sandbox};
 
@@ -172,7 +172,7 @@ pub(crate) async fn list_messages(
                 if let (Some(data), Some(object)) = (message.data, value.as_object_mut()) {
                     object.insert("data".to_owned(), serde_json::Value::String(data));
                 }
-                value
+                without_nulls(value)
             })
             .collect())
     })

@@ -11,9 +11,9 @@
 //! | `POST /agent/v4/message/import` | import (see [`import`]) |
 //! | `GET /agent/v4/stream/{sid}/message?since&until&skip&limit` | read back imported messages (`V4Message`) |
 //! | `GET /pod/v2/sessioninfo` | who the session belongs to |
-//! | `POST /pod/v2/admin/user/create`, `POST /pod/v1/admin/user/{uid}/action/update` | provision, (de)activate users |
+//! | `POST /pod/v2/admin/user/create`, `POST /pod/v1/admin/user/{uid}/status/update` | provision, (de)activate users |
 //! | `POST /pod/v3/room/create`, `POST /pod/v1/admin/im/create` | create rooms and admin IMs |
-//! | `POST /pod/v1/room/{id}/membership/add`, `.../remove` | room membership |
+//! | `POST /pod/v1/room/{id}/membership/add`, `.../remove` (and under `/pod/v1/admin/room/`) | room membership |
 //! | `POST /pod/v1/admin/room/{id}/setActive?active=`, `POST /pod/v1/room/{id}/setActive?active=` | (de)activate streams |
 //! | `GET /sandbox/v1/stats`, `POST /sandbox/v1/sessions/expire` | sandbox-only: counters, end every session now |
 //!
@@ -240,11 +240,11 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router {
         .route("/agent/v4/stream/{sid}/message", get(agent::list_messages))
         .route("/pod/v2/sessioninfo", get(pod::session_info))
         .route("/pod/v2/admin/user/create", post(pod::create_user))
-        .route("/pod/v1/admin/user/{uid}/action/update", post(pod::update_user_status))
+        .route("/pod/v1/admin/user/{uid}/status/update", post(pod::update_user_status))
         .route("/pod/v3/room/create", post(pod::create_room))
         .route("/pod/v1/admin/im/create", post(pod::create_admin_im))
-        .route("/pod/v1/room/{id}/membership/add", post(pod::add_member))
-        .route("/pod/v1/room/{id}/membership/remove", post(pod::remove_member))
+        .route("/pod/v1/room/{id}/membership/{action}", post(pod::change_member))
+        .route("/pod/v1/admin/room/{id}/membership/{action}", post(pod::change_member))
         .route("/pod/v1/admin/room/{id}/setActive", post(pod::admin_set_stream_active))
         .route("/pod/v1/room/{id}/setActive", post(pod::set_room_active))
         .route("/sandbox/v1/stats", get(control::stats))

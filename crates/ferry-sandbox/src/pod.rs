@@ -8,24 +8,28 @@
 //!   "currentKey": {"key": PEM}}, "roles": [...]}` → `V2UserDetail` `{"userAttributes", "userSystemInfo": {"id",
 //!   "status", "createdDate"}, "roles"}`. A `SYSTEM` account with `currentKey.key` is a service user that can
 //!   then authenticate.
-//! - `POST /pod/v1/admin/user/{uid}/action/update` (User Provisioning) body `{"status": "ENABLED" | "DISABLED"}`.
+//! - `POST /pod/v1/admin/user/{uid}/status/update` (User Provisioning) body `UserStatus`
+//!   `{"status": "ENABLED" | "DISABLED"}`.
 //! - `POST /pod/v3/room/create` body `V3RoomAttributes` (`name` required) → `V3RoomDetail`; the creator becomes
 //!   a member. An active room with the same name is refused with the pod's "Please choose another name".
 //! - `POST /pod/v1/admin/im/create` (User Provisioning) body `[uid, uid, ...]` → `{"id"}`; the caller is not a
 //!   member; an IM with the same members is returned again rather than duplicated.
 //! - `POST /pod/v1/room/{id}/membership/add` and `/remove` body `{"id": uid}`: the caller must be a member of
-//!   the room or hold User Provisioning.
+//!   the room or hold User Provisioning; `POST /pod/v1/admin/room/{id}/membership/add` and `/remove`: User
+//!   Provisioning.
 //! - `POST /pod/v1/admin/room/{id}/setActive?active=` (User Provisioning, any stream) and
 //!   `POST /pod/v1/room/{id}/setActive?active=` (a member, rooms only) → `RoomDetail`.
 //!
 //! Success answers without a richer shape are the pod's `SuccessResponse` `{"format": "TEXT", "message"}`.
+//! Fields without a value are left out rather than sent as `null` (BDK 2.x's generated models refuse `null`
+//! for most fields).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{MatchedPath, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
@@ -33,7 +37,7 @@ use serde_json::{json, Value};
 
 use crate::error::AppError;
 use crate::ids::{new_symphony_id, normalize_stream_id};
-use crate::request::{read_json, require_role, session_user};
+use crate::request::{read_json, require_role, session_user, without_nulls};
 use crate::store::roles::USER_PROVISIONING;
 use crate::store::{Stream, StreamKind, User};
 use crate::{now_millis, Sandbox};
@@ -44,15 +48,19 @@ fn success(message: &str) -> Json<Value> {
     Json(json!({ "format": "TEXT", "message": message }))
 }
 
+fn answer(value: Value) -> JsonResult {
+    Ok(Json(without_nulls(value)))
+}
+
 pub(crate) async fn session_info(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap) -> JsonResult {
     let user = session_user(&sandbox, &headers)?;
-    Ok(Json(json!({
+    answer(json!({
         "id": user.id,
         "username": user.username,
         "displayName": user.display_name,
         "emailAddress": user.email,
         "roles": user.roles,
-    })))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -107,11 +115,11 @@ pub(crate) async fn create_user(State(sandbox): State<Arc<Sandbox>>, headers: He
         roles: request.roles.clone(),
         public_key_pem,
     })?;
-    Ok(Json(json!({
+    answer(json!({
         "userAttributes": raw.get("userAttributes").cloned().unwrap_or(Value::Null),
         "userSystemInfo": {"id": id, "status": "ENABLED", "createdDate": now, "createdBy": caller.username},
         "roles": request.roles,
-    })))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -168,10 +176,10 @@ pub(crate) async fn create_room(State(sandbox): State<Arc<Sandbox>>, headers: He
         created_by: Some(caller.id),
         created_at: now,
     })?;
-    Ok(Json(json!({
+    answer(json!({
         "roomAttributes": raw,
         "roomSystemInfo": {"id": id, "creationDate": now, "createdByUserId": caller.id, "active": true},
-    })))
+    }))
 }
 
 pub(crate) async fn create_admin_im(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Body) -> JsonResult {
@@ -187,7 +195,7 @@ pub(crate) async fn create_admin_im(State(sandbox): State<Arc<Sandbox>>, headers
         return Err(AppError::bad_request(format!("User {unknown} does not exist")));
     }
     if let Some(existing) = store.directory().im_with_members(&members) {
-        return Ok(Json(json!({ "id": existing.id })));
+        return answer(json!({ "id": existing.id }));
     }
     let id = new_symphony_id();
     store.upsert_stream(Stream {
@@ -199,7 +207,7 @@ pub(crate) async fn create_admin_im(State(sandbox): State<Arc<Sandbox>>, headers
         created_by: Some(caller.id),
         created_at: now_millis(),
     })?;
-    Ok(Json(json!({ "id": id })))
+    answer(json!({ "id": id }))
 }
 
 #[derive(Deserialize)]
@@ -207,22 +215,25 @@ struct MemberRequest {
     id: i64,
 }
 
-pub(crate) async fn add_member(
+/// `POST /pod/v1/room/{id}/membership/{add|remove}` and the same under `/pod/v1/admin/room/`: the admin
+/// paths need User Provisioning; the others a member of the room or User Provisioning.
+pub(crate) async fn change_member(
     State(sandbox): State<Arc<Sandbox>>,
-    Path(stream_id): Path<String>,
+    Path((stream_id, action)): Path<(String, String)>,
+    route: MatchedPath,
     headers: HeaderMap,
     body: Body,
 ) -> JsonResult {
-    change_membership(&sandbox, &stream_id, &headers, body, true).await
-}
-
-pub(crate) async fn remove_member(
-    State(sandbox): State<Arc<Sandbox>>,
-    Path(stream_id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> JsonResult {
-    change_membership(&sandbox, &stream_id, &headers, body, false).await
+    let member = match action.as_str() {
+        "add" => true,
+        "remove" => false,
+        _ => return Err(AppError::not_found("No such endpoint in the sandbox")),
+    };
+    if route.as_str().starts_with("/pod/v1/admin/") {
+        let caller = session_user(&sandbox, &headers)?;
+        require_role(&caller, USER_PROVISIONING, "Changing room membership as admin")?;
+    }
+    change_membership(&sandbox, &stream_id, &headers, body, member).await
 }
 
 async fn change_membership(sandbox: &Sandbox, stream_id: &str, headers: &HeaderMap, body: Body, member: bool) -> JsonResult {
@@ -251,7 +262,8 @@ async fn change_membership(sandbox: &Sandbox, stream_id: &str, headers: &HeaderM
 
 #[derive(Deserialize)]
 pub(crate) struct ActiveQuery {
-    active: Option<bool>,
+    /// `true` or `false` in any case: the pod parses it as Java does, and BDK 2.x sends Python's `False`.
+    active: Option<String>,
 }
 
 pub(crate) async fn admin_set_stream_active(
@@ -283,7 +295,12 @@ fn set_stream_active(
     member_required: Option<i64>,
 ) -> JsonResult {
     let Query(query) = query.map_err(|rejection| AppError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
-    let active = query.active.ok_or_else(|| AppError::bad_request("Missing required query parameter `active`"))?;
+    let active = match query.active.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        Some(other) => return Err(AppError::bad_request(format!("`active` must be true or false, not `{other}`"))),
+        None => return Err(AppError::bad_request("Missing required query parameter `active`")),
+    };
     let stream_id = normalize_stream_id(stream_id);
     let mut store = sandbox.lock_store()?;
     let stream = store
@@ -303,7 +320,7 @@ fn set_stream_active(
         .directory()
         .stream(&stream_id)
         .ok_or_else(|| AppError::internal(format!("Stream {stream_id} vanished")))?;
-    Ok(Json(json!({
+    answer(json!({
         "roomAttributes": {"name": stream.name},
         "roomSystemInfo": {
             "id": stream.id,
@@ -311,7 +328,7 @@ fn set_stream_active(
             "createdByUserId": stream.created_by,
             "active": stream.active,
         },
-    })))
+    }))
 }
 
 fn parse_user_id(text: &str) -> Result<i64, AppError> {

@@ -105,3 +105,19 @@ pub(crate) fn require_role(user: &User, role: &str, action: &str) -> Result<(), 
         Err(AppError::forbidden(format!("Caller lacks necessary entitlement: {action} requires the {role} role")))
     }
 }
+
+/// `value` without `null` members, at any depth: answers leave out fields that have no value, as BDK 2.x's
+/// generated models refuse `null` for most fields.
+pub(crate) fn without_nulls(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(members) => serde_json::Value::Object(
+            members
+                .into_iter()
+                .filter(|(_, member)| !member.is_null())
+                .map(|(name, member)| (name, without_nulls(member)))
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}

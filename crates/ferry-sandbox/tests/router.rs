@@ -391,9 +391,9 @@ async fn migration_steps_through_the_pod_api() {
     }
 
     // Step 4: deactivate the user and the room; imports from or into them now fail.
-    let disabled = pod("POST", format!("/pod/v1/admin/user/{carol}/action/update"), &admin, json!({"status": "DISABLED"})).await;
+    let disabled = pod("POST", format!("/pod/v1/admin/user/{carol}/status/update"), &admin, json!({"status": "DISABLED"})).await;
     assert_eq!(disabled.json["message"], "OK");
-    let deactivated = pod("POST", format!("/pod/v1/admin/room/{im_id}/setActive?active=false"), &admin, Value::Null).await;
+    let deactivated = pod("POST", format!("/pod/v1/admin/room/{im_id}/setActive?active=False"), &admin, Value::Null).await;
     assert_eq!(deactivated.json["roomSystemInfo"]["active"], false);
     let after = import(&router, &admin, json!([message("r2", json!({"streamId": room_id, "intendedMessageFromUserId": carol})),
                                                 message("i2", json!({"streamId": im_id, "intendedMessageFromUserId": BOB}))]).to_string()).await;
@@ -404,11 +404,20 @@ async fn migration_steps_through_the_pod_api() {
     // Removing a member; the caller's rights.
     let removed = pod("POST", format!("/pod/v1/room/{room_id}/membership/remove"), &admin, json!({"id": ALICE})).await;
     assert_eq!(removed.json["message"], "Member removed");
+    let admin_added = pod("POST", format!("/pod/v1/admin/room/{room_id}/membership/add"), &admin, json!({"id": BOB})).await;
+    assert_eq!(admin_added.json["message"], "Member added");
+    let admin_removed = pod("POST", format!("/pod/v1/admin/room/{room_id}/membership/remove"), &admin, json!({"id": BOB})).await;
+    assert_eq!(admin_removed.json["message"], "Member removed");
+    let im_member = pod("POST", format!("/pod/v1/admin/room/{im_id}/membership/add"), &admin, json!({"id": ALICE})).await;
+    assert_error(&im_member, StatusCode::BAD_REQUEST, "IM membership cannot change", "IM membership");
+    let bad_active = pod("POST", format!("/pod/v1/admin/room/{room_id}/setActive?active=maybe"), &admin, Value::Null).await;
+    assert_error(&bad_active, StatusCode::BAD_REQUEST, "true or false", "active=maybe");
     let table: Vec<(&'static str, String, Value, StatusCode, &str)> = vec![
         ("POST", "/pod/v2/admin/user/create".into(), json!({"userAttributes": {"userName": "x"}}), StatusCode::FORBIDDEN, "USER_PROVISIONING"),
         ("POST", "/pod/v1/admin/im/create".into(), json!([ALICE, BOB]), StatusCode::FORBIDDEN, "USER_PROVISIONING"),
-        ("POST", format!("/pod/v1/admin/user/{ALICE}/action/update"), json!({"status": "DISABLED"}), StatusCode::FORBIDDEN, "USER_PROVISIONING"),
+        ("POST", format!("/pod/v1/admin/user/{ALICE}/status/update"), json!({"status": "DISABLED"}), StatusCode::FORBIDDEN, "USER_PROVISIONING"),
         ("POST", format!("/pod/v1/room/{room_id}/membership/add"), json!({"id": BOB}), StatusCode::FORBIDDEN, "not a member"),
+        ("POST", format!("/pod/v1/admin/room/{room_id}/membership/add"), json!({"id": BOB}), StatusCode::FORBIDDEN, "USER_PROVISIONING"),
         ("POST", format!("/pod/v1/room/{room_id}/setActive?active=false"), Value::Null, StatusCode::FORBIDDEN, "not a member"),
         ("POST", format!("/pod/v1/admin/room/{room_id}/setActive?active=false"), Value::Null, StatusCode::FORBIDDEN, "USER_PROVISIONING"),
     ];
@@ -416,9 +425,9 @@ async fn migration_steps_through_the_pod_api() {
         let answer = pod(method, uri.clone(), &reader, body).await;
         assert_error(&answer, status, fragment, &uri);
     }
-    let bad_status = pod("POST", format!("/pod/v1/admin/user/{ALICE}/action/update"), &admin, json!({"status": "GONE"})).await;
+    let bad_status = pod("POST", format!("/pod/v1/admin/user/{ALICE}/status/update"), &admin, json!({"status": "GONE"})).await;
     assert_error(&bad_status, StatusCode::BAD_REQUEST, "ENABLED or DISABLED", "bad status");
-    let unknown_user = pod("POST", "/pod/v1/admin/user/42/action/update".into(), &admin, json!({"status": "DISABLED"})).await;
+    let unknown_user = pod("POST", "/pod/v1/admin/user/42/status/update".into(), &admin, json!({"status": "DISABLED"})).await;
     assert_error(&unknown_user, StatusCode::NOT_FOUND, "does not exist", "unknown user");
 }
 
