@@ -1,5 +1,5 @@
 """Runs the import documentation's steps through the official Symphony BDK for Python against a Ferry sandbox:
-provision a user, create a room and add the user, create an admin IM, import into both, then deactivate the
+read the session's user, provision a user, create a room and add the user, create an admin IM, import into both, then deactivate the
 user and the room and import again. Prints, as one JSON object on standard output, what the BDK answered.
 
 Usage: python provision_with_bdk.py BDK_CONFIG.json SCENARIO.json
@@ -37,6 +37,8 @@ async def main() -> None:
     other = scenario["otherUserId"]
     result = {}
     async with SymphonyBdk(config) as bdk:
+        session = await bdk.sessions().get_session()
+        result["sessionUsername"] = session.username
         attributes = V2UserAttributes(
             user_name="dora", display_name="Dora", email_address="dora@example.com", account_type="NORMAL"
         )

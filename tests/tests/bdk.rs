@@ -358,7 +358,7 @@ fn run_bdk_provisioning(version: &'static str) {
     let harness = Harness::start(version, "provision", Config::default(), retry);
     let result = harness.run_script("provision_with_bdk.py", &json!({"otherUserId": ALICE}));
     let user_id = result["userId"].as_i64().unwrap();
-    assert!(harness.sandbox.stats().is_ok());
+    assert_eq!(result["sessionUsername"], SERVICE_USER, "{version}: {result}");
     assert_eq!(result["userStatus"], "ENABLED", "{version}: {result}");
     assert!(is_symphony_id(result["roomId"].as_str().unwrap()), "{version}: {result}");
     assert!(is_symphony_id(result["imId"].as_str().unwrap()), "{version}: {result}");
