@@ -413,6 +413,51 @@ pub fn write_ndjson(writer: &mut impl Write, seed: u64, min_bytes: u64) -> io::R
     Ok((n_records, written))
 }
 
+/// `cargo xtask gen [--seed N] (--records N | --bytes N) FILE`: writes a generated batch to `FILE`, as NDJSON
+/// when its name ends in `.ndjson`, otherwise as a JSON array (`--records` only).
+///
+/// # Errors
+/// When the arguments are wrong or the file cannot be written.
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    use anyhow::{bail, Context};
+    let usage = "usage: cargo xtask gen [--seed N] (--records N | --bytes N) FILE (.ndjson for NDJSON)";
+    let (mut seed, mut records, mut bytes, mut path) = (42_u64, None, None, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seed" => seed = args.next().context(usage)?.parse().context("--seed")?,
+            "--records" => records = Some(args.next().context(usage)?.parse::<usize>().context("--records")?),
+            "--bytes" => bytes = Some(args.next().context(usage)?.parse::<u64>().context("--bytes")?),
+            other if !other.starts_with("--") && path.is_none() => path = Some(std::path::PathBuf::from(other)),
+            _ => bail!(usage),
+        }
+    }
+    let path = path.context(usage)?;
+    let ndjson = path.extension().is_some_and(|extension| extension == "ndjson");
+    let file = std::fs::File::create(&path).with_context(|| format!("could not create {}", path.display()))?;
+    let mut writer = io::BufWriter::new(file);
+    let (n_records, n_invalid) = match (records, bytes, ndjson) {
+        (Some(n_records), None, false) => {
+            let generator = write_json_array(&mut writer, seed, n_records)?;
+            (n_records, Some(generator.n_invalid()))
+        }
+        (Some(n_records), None, true) => {
+            let mut generator = Generator::new(seed);
+            for _ in 0..n_records {
+                serde_json::to_writer(&mut writer, &generator.record())?;
+                writer.write_all(b"\n")?;
+            }
+            (n_records, Some(generator.n_invalid()))
+        }
+        (None, Some(min_bytes), true) => (write_ndjson(&mut writer, seed, min_bytes)?.0, None),
+        _ => bail!(usage),
+    };
+    writer.flush()?;
+    let invalid = n_invalid.map_or(String::new(), |count| format!(", {count} made invalid"));
+    println!("wrote {n_records} records to {}{invalid}", path.display());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 //! - `docs`: generates `docs/rules.md` from the rule table (see `docs.rs`).
 //! - `tidy`: fails when a rule lacks a doc section, a fixture or a snapshot, or `docs/rules.md` is stale.
 //! - `bench`: builds in release mode and prints throughput and memory figures (see `bench.rs`).
+//! - `gen`: writes a seeded, realistic batch (the bench's) to a file, for trying `ferry check` at scale.
 
 mod bench;
 mod docs;
@@ -30,10 +31,11 @@ fn main() -> Result<()> {
             test::build_web(&tools)
         }
         Some("docs") => docs::run(),
+        Some("gen") => gen::run(rest),
         Some("tidy") => tidy::run(),
         Some("bench") => bench::run(rest),
         Some("bench-run") => bench::run_measurements(rest),
         Some("bench-stream") => bench::run_stream_child(rest),
-        _ => bail!("usage: cargo xtask <setup|serve|test|build-web|docs|tidy|bench>"),
+        _ => bail!("usage: cargo xtask <setup|serve|test|build-web|docs|tidy|bench|gen>"),
     }
 }
