@@ -69,6 +69,12 @@ pub(crate) async fn import_messages(
     .await
     .map_err(|error| AppError::internal(format!("Import failed: {error}")))??;
     sandbox.counters.messages_imported.fetch_add(u64::try_from(outcome.stored).unwrap_or(u64::MAX), Ordering::Relaxed);
+    tracing::info!(
+        user = caller.username,
+        messages = outcome.responses.len(),
+        imported = outcome.stored,
+        "import request"
+    );
     if fault == Some(Fault::DropAfterApplying) {
         return drop_connection(connection).await;
     }

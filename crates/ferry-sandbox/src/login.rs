@@ -47,6 +47,20 @@ async fn authenticate(
     body: Body,
     kind: TokenKind,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    let outcome = verify_and_issue(sandbox, headers, body, kind).await;
+    if let Err(error) = &outcome {
+        // The reason never contains the JWT itself.
+        tracing::warn!(service = kind.header_name(), reason = error.message, "authentication refused");
+    }
+    outcome
+}
+
+async fn verify_and_issue(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    body: Body,
+    kind: TokenKind,
+) -> Result<Json<serde_json::Value>, AppError> {
     let bytes = read_body(headers, body, MAX_LOGIN_BODY_BYTES)
         .await
         .map_err(|error| AppError::unauthorized(error.message))?;

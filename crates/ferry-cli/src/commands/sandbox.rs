@@ -113,6 +113,13 @@ fn run_provision(args: ProvisionArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_server(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // What the sandbox does (logins, imports, injected faults) goes to standard error, never standard output,
+    // which carries only the `listening on` line. Tokens and message bodies are never logged.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_target(false)
+        .init();
     let config = Config {
         session_lifetime: Duration::from_secs(args.session_lifetime),
         faults: args.faults.map(|rate| FaultConfig { rate, seed: args.faults_seed }),
