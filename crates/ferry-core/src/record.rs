@@ -6,6 +6,7 @@
 //! and for the Teams target one entry per timestamp), plus one entry per distinct stream.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::hash::Fnv128;
@@ -24,7 +25,7 @@ pub(crate) struct BatchState {
     /// The latest `intendedMessageTimestamp` seen per stream index.
     pub(crate) latest_timestamp_by_stream: Vec<i64>,
     /// Hash of `(originatingSystemId, originalMessageId)` → record index of its first occurrence.
-    pub(crate) first_record_by_message_id: HashMap<u64, u32>,
+    pub(crate) first_record_by_message_id: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
     /// Teams target: `(stream index, timestamp)` pairs seen.
     pub(crate) teams_timestamps: HashSet<(u32, i64)>,
 }
@@ -87,6 +88,28 @@ impl BatchState {
         )
         .with_help("split large attachments across messages; no message can carry more than 30 MB of attachments");
         self.unreadable_record(diagnostics, summary, file_index, diagnostic, Span::new(source.start, source.start + 1), source.len());
+    }
+}
+
+/// A hasher for keys that are already hashes (FNV-1a, well mixed): it passes the 64 bits through, sparing a
+/// second hash per record.
+#[derive(Debug, Default)]
+pub(crate) struct PrehashedKey(u64);
+
+impl Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `u64` keys; fold anything else in so the hasher stays correct.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 
@@ -220,10 +243,10 @@ impl<'v> RecordChecker<'v> {
             return;
         };
         let fields = self.check_schema(members, &parsed.value);
-        rules::check_record(self, &fields, parsed.value.span);
-        let stream = fields.stream_id.map_or(RecordFacts::NO_STREAM, |stream_id| self.batch.stream_index(stream_id.as_str()));
+        let stream = fields.stream_id.map(|stream_id| self.batch.stream_index(stream_id.as_str()));
+        rules::check_record(self, &fields, stream, parsed.value.span);
         let timestamp = fields.timestamp.map_or(0, |(timestamp, _)| timestamp);
-        self.push_facts(stream, timestamp);
+        self.push_facts(stream.unwrap_or(RecordFacts::NO_STREAM), timestamp);
     }
 
     fn push_facts(&mut self, stream: u32, timestamp: i64) {
@@ -248,19 +271,28 @@ impl<'v> RecordChecker<'v> {
             if let Some(position) = REQUIRED_FIELDS.iter().position(|name| *name == key) {
                 present[position] = !matches!(value.value, Value::Null);
             }
-            let pointer = format!("/{}", escape_pointer_token(key));
+            // Known keys need no escaping, so their pointers are static: no allocation per field.
             match key {
                 // An empty message is the MessageML checks' to report, in the Agent's words.
-                "message" => fields.message = self.optional_string(key, &pointer, value),
-                "originatingSystemId" => fields.originating_system_id = self.required_string(key, &pointer, value),
-                "streamId" => fields.stream_id = self.required_string(key, &pointer, value),
-                "originalMessageId" => fields.original_message_id = self.optional_string(key, &pointer, value),
-                "data" => fields.data = self.entity_data(&pointer, value),
-                "intendedMessageTimestamp" => fields.timestamp = self.integer(key, &pointer, value),
-                "intendedMessageFromUserId" => fields.from_user_id = self.integer(key, &pointer, value),
-                "attachments" => fields.attachments = self.attachment_list(key, &pointer, value),
-                "previews" => fields.previews = self.attachment_list(key, &pointer, value),
-                _ => self.unknown_field(&member.key, &pointer, &KNOWN_FIELDS, "V4ImportedMessage"),
+                "message" => fields.message = self.optional_string(key, "/message", value),
+                "originatingSystemId" => {
+                    fields.originating_system_id = self.required_string(key, "/originatingSystemId", value);
+                }
+                "streamId" => fields.stream_id = self.required_string(key, "/streamId", value),
+                "originalMessageId" => {
+                    fields.original_message_id = self.optional_string(key, "/originalMessageId", value);
+                }
+                "data" => fields.data = self.entity_data("/data", value),
+                "intendedMessageTimestamp" => fields.timestamp = self.integer(key, "/intendedMessageTimestamp", value),
+                "intendedMessageFromUserId" => {
+                    fields.from_user_id = self.integer(key, "/intendedMessageFromUserId", value);
+                }
+                "attachments" => fields.attachments = self.attachment_list(key, "/attachments", value),
+                "previews" => fields.previews = self.attachment_list(key, "/previews", value),
+                _ => {
+                    let pointer = format!("/{}", escape_pointer_token(key));
+                    self.unknown_field(&member.key, &pointer, &KNOWN_FIELDS, "V4ImportedMessage");
+                }
             }
         }
         for (name, found) in REQUIRED_FIELDS.iter().zip(present) {

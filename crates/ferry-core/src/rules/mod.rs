@@ -50,7 +50,12 @@ use crate::registry::Rule;
 use crate::{Severity, Target};
 
 /// Runs every record and batch rule on a record whose schema pass gave `fields`.
-pub(crate) fn check_record(checker: &mut RecordChecker<'_>, fields: &RecordFields<'_, '_>, record_span: Span) {
+pub(crate) fn check_record(
+    checker: &mut RecordChecker<'_>,
+    fields: &RecordFields<'_, '_>,
+    stream: Option<u32>,
+    record_span: Span,
+) {
     // The content of `data` (a JSON object in a string) is checked with the MessageML, which reads it as the
     // Agent does and reports it in the Agent's words.
     if let Some(message) = fields.message {
@@ -59,13 +64,13 @@ pub(crate) fn check_record(checker: &mut RecordChecker<'_>, fields: &RecordField
         message_too_long::check(checker, message);
         too_many_unique_tokens::check(checker, message);
     }
-    let stream = fields.stream_id.map(|stream_id| checker.batch.stream_index(stream_id.as_str()));
     if let Some((timestamp, value)) = fields.timestamp {
         let implausible = timestamp_not_positive::check(checker, timestamp, value)
             || timestamp_in_seconds::check(checker, timestamp, value);
-        timestamp_in_future::check(checker, timestamp, value);
-        // Order is only worth noting between timestamps that are themselves plausible.
-        if let (Some(stream), false) = (stream, implausible) {
+        let in_future = timestamp_in_future::check(checker, timestamp, value);
+        // Order is only worth noting between timestamps that are themselves plausible: one wrong value must
+        // not make every later record of its stream look out of order.
+        if let (Some(stream), false) = (stream, implausible || in_future) {
             timestamp_out_of_order::check(checker, stream, timestamp, value);
         }
     }

@@ -24,10 +24,11 @@ use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
 
-/// Reports a timestamp after `now`.
-pub(crate) fn check(checker: &mut RecordChecker<'_>, timestamp: i64, value: &Spanned<'_>) {
+/// Reports a timestamp after `now`; returns whether it was reported.
+pub(crate) fn check(checker: &mut RecordChecker<'_>, timestamp: i64, value: &Spanned<'_>) -> bool {
     let now = checker.options.now_millis;
-    if timestamp > now {
+    let in_future = timestamp > now;
+    if in_future {
         let mut diagnostic = Diagnostic::new(
             Rule::TimestampInFuture,
             format!("`intendedMessageTimestamp` {timestamp} is {} ms after now ({now})", timestamp.saturating_sub(now)),
@@ -39,4 +40,5 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, timestamp: i64, value: &Spa
         };
         checker.emit_at_value(diagnostic, "/intendedMessageTimestamp", value);
     }
+    in_future
 }
