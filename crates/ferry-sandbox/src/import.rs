@@ -98,7 +98,7 @@ pub fn import_batch(
     let messages = parse_request(body, max_messages)?;
     let core_errors = core_errors_by_record(body, messages.len(), now_millis);
     let decoded: Vec<DecodedFiles> = messages.iter().map(decode_files).collect();
-    let mut store = store.lock().map_err(|_| AppError::internal("sandbox state is unavailable after an internal failure"))?;
+    let mut store = crate::lock_fresh_store(store)?;
     let transaction = store.begin_import()?;
     let mut outcome = ImportOutcome { responses: Vec::with_capacity(messages.len()), stored: 0 };
     for (index, message) in messages.iter().enumerate() {

@@ -199,9 +199,21 @@ impl Sandbox {
         })
     }
 
+    /// The state, with the directory reloaded if another process changed the file.
     fn lock_store(&self) -> Result<MutexGuard<'_, Store>, SandboxError> {
-        self.store.lock().map_err(|_| SandboxError::Poisoned)
+        lock_fresh_store(&self.store)
     }
+}
+
+/// Locks the state and reloads the directory if another process changed the file.
+///
+/// # Errors
+/// [`SandboxError::Poisoned`] after a panic while the lock was held; [`SandboxError::Storage`] when SQLite
+/// fails.
+fn lock_fresh_store(store: &Mutex<Store>) -> Result<MutexGuard<'_, Store>, SandboxError> {
+    let mut guard = store.lock().map_err(|_| SandboxError::Poisoned)?;
+    guard.refresh_if_changed()?;
+    Ok(guard)
 }
 
 /// Sessions hold no invariant a panic could break halfway (each operation is one map call), so a poisoned

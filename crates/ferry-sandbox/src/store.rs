@@ -3,7 +3,9 @@
 //! Everything lives in one SQLite database, a file (so a rehearsal survives a restart) or memory (tests).
 //! The directory is small and read on every imported message, so it is also held in memory and written
 //! through: every change goes to SQLite first and to the in-memory copy only once SQLite accepted it, so the
-//! two never disagree. Messages are only in SQLite.
+//! two never disagree. Another process may change the same file (`ferry sandbox provision` while the sandbox
+//! runs): [`Store::refresh_if_changed`] notices through SQLite's `data_version` and reloads the directory.
+//! Messages are only in SQLite.
 //!
 //! Invariants:
 //! - Stream ids are stored in their URL-safe unpadded form ([`crate::ids::normalize_stream_id`]).
@@ -278,6 +280,8 @@ pub struct NewMessage<'a> {
 pub struct Store {
     connection: Connection,
     directory: Directory,
+    /// `PRAGMA data_version` when the directory was loaded; it changes when another connection commits.
+    data_version: i64,
 }
 
 impl Store {
@@ -292,8 +296,22 @@ impl Store {
         };
         connection.execute_batch(SCHEMA)?;
         connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let data_version = data_version(&connection)?;
         let directory = load_directory(&connection)?;
-        Ok(Store { connection, directory })
+        Ok(Store { connection, directory, data_version })
+    }
+
+    /// Reloads the directory when another process committed to the same file since it was loaded.
+    ///
+    /// # Errors
+    /// [`SandboxError::Storage`] when SQLite fails.
+    pub fn refresh_if_changed(&mut self) -> Result<(), SandboxError> {
+        let version = data_version(&self.connection)?;
+        if version != self.data_version {
+            self.directory = load_directory(&self.connection)?;
+            self.data_version = version;
+        }
+        Ok(())
     }
 
     /// The in-memory directory.
@@ -580,8 +598,14 @@ impl ImportTransaction<'_> {
     }
 }
 
+fn data_version(connection: &Connection) -> Result<i64, SandboxError> {
+    Ok(connection.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+}
+
 fn open_file(path: &Path) -> Result<Connection, SandboxError> {
     let connection = Connection::open(path)?;
+    // Another process (`ferry sandbox provision`) may hold the write lock for a moment: wait for it.
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL with NORMAL sync: a crash may lose the last commits but never corrupts the file, and a batch of
     // 5,000 messages costs one fsync at checkpoint time instead of one per transaction.
     connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -711,6 +735,26 @@ mod tests {
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].attachments, vec![("a.txt".to_owned(), 5)]);
         let _ = std::fs::remove_dir_all(&directory);
+    }
+
+    #[test]
+    fn changes_by_another_connection_are_seen() {
+        let directory = std::env::temp_dir().join(format!("ferry-sandbox-store-refresh-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let storage = Storage::File(directory.join("state.sqlite3"));
+        let mut serving = Store::open(&storage).unwrap();
+        let mut provisioning = Store::open(&storage).unwrap();
+        provisioning.upsert_user(person(7, "grace")).unwrap();
+        assert!(serving.directory().user(7).is_none(), "not reloaded yet");
+        serving.refresh_if_changed().unwrap();
+        assert_eq!(serving.directory().user(7).map(|user| user.username.as_str()), Some("grace"));
+        serving.upsert_user(person(8, "heidi")).unwrap();
+        serving.refresh_if_changed().unwrap();
+        assert!(serving.directory().user(8).is_some(), "its own write is kept");
+        provisioning.refresh_if_changed().unwrap();
+        assert!(provisioning.directory().user(8).is_some());
+        drop((serving, provisioning));
+        std::fs::remove_dir_all(&directory).unwrap();
     }
 
     #[test]
