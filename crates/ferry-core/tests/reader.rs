@@ -221,3 +221,15 @@ fn fixes_applied_to_records_clear_their_findings() {
     let report = validate(fixed.as_bytes(), &options());
     assert!(report.diagnostics.is_empty(), "{fixed}\n{:#?}", report.diagnostics);
 }
+
+#[test]
+fn plain_text_gets_the_wrap_fix_and_blank_text_does_not() {
+    let input = format!("{}\n{}\n", record(0).replace("<messageML>Hello 0</messageML>", "Hello & <world>"), record(1).replace("<messageML>Hello 1</messageML>", ""));
+    let report = validate(input.as_bytes(), &options());
+    let fixes: Vec<Option<String>> = report
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.fix.as_ref().map(|fix| fix.edits[0].value.to_string()))
+        .collect();
+    assert_eq!(fixes, vec![Some(r#""<messageML>Hello &amp; &lt;world&gt;</messageML>""#.to_owned()), None], "{:#?}", report.diagnostics);
+}

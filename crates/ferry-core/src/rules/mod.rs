@@ -47,7 +47,7 @@ use crate::json::{JsonString, Spanned, Value};
 use crate::messageml::{self, MessageMlOptions};
 use crate::record::{escape_pointer_token, RecordChecker, RecordFields};
 use crate::registry::Rule;
-use crate::{Severity, Target};
+use crate::Target;
 
 /// Runs every record and batch rule on a record whose schema pass gave `fields`.
 pub(crate) fn check_record(
@@ -100,17 +100,14 @@ pub(crate) fn check_record(
     }
 }
 
-/// Runs the MessageML checks on `message` and locates their findings. A plain-text message (not starting
-/// with a tag) gets the fix wrapping it in `<messageML>` on the first error, which is the parser's rejection
-/// of the missing root. Findings about the EntityJSON point at `data`.
+/// Runs the MessageML checks on `message` and locates their findings. The rejection of a plain-text message
+/// (MML002) gets the fix wrapping the text in `<messageML>` with XML escaping. Findings about the EntityJSON
+/// point at `data`.
 fn check_messageml(checker: &mut RecordChecker<'_>, message: &JsonString<'_>, data: Option<&JsonString<'_>>) {
     let findings = messageml::check_message(message.as_str(), data.map(JsonString::as_str), &MessageMlOptions::default());
-    let is_plain_text = !message.as_str().trim_start().starts_with('<');
-    let mut fix_offered = false;
     for mut finding in findings {
-        if is_plain_text && !fix_offered && finding.severity == Severity::Error && finding.fix.is_none() {
+        if finding.rule == Rule::PlainTextMessage && finding.fix.is_none() && !message.as_str().trim().is_empty() {
             finding.fix = Some(wrap_message_fix(message.as_str()));
-            fix_offered = true;
         }
         let about_data = finding.location.pointer == "/data" || finding.message.contains("EntityJSON");
         match (about_data, data) {
