@@ -11,7 +11,7 @@
 //! message text.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 
@@ -38,68 +38,127 @@ pub struct Finding {
 pub enum Kind {
     /// Not an element, or not built (a comment, or an element refused at creation).
     None,
-    /// A `div data-generated` (children attach to its parent) or a folded label/tooltip (children ignored).
+    /// A `div data-generated`: not built, its children attach to its parent.
     Transparent,
     /// Skipped entirely: PresentationML `label` and tooltip `span`, folded into their target.
     Folded,
+    /// The `<messageML>` root.
     MessageMl,
+    /// The PresentationML root `<div data-format="PresentationML">`.
     PresentationMl,
+    /// `<p>`.
     Paragraph,
+    /// `<div>` (also an entity `div` of a custom type).
     Div,
+    /// `<span>` (also an entity `span` of a custom type).
     Span,
+    /// `<b>`.
     Bold,
+    /// `<i>`.
     Italic,
+    /// `<h1>` to `<h6>`.
     Header,
+    /// `<pre>`.
     Preformatted,
+    /// `<code>`.
     Code,
+    /// `<sub>`.
     Subscript,
+    /// `<sup>`.
     Superscript,
+    /// `<br>`.
     LineBreak,
+    /// `<hr>`.
     HorizontalRule,
+    /// `<a>`.
     Link,
+    /// `<img>`.
     Image,
+    /// `<ul>`.
     BulletList,
+    /// `<ol>`.
     OrderedList,
+    /// `<li>`.
     ListItem,
+    /// `<table>`.
     Table,
+    /// `<thead>`.
     TableHeader,
+    /// `<tbody>`.
     TableBody,
+    /// `<tfoot>`.
     TableFooter,
+    /// `<tr>`.
     TableRow,
+    /// `<td>`.
     TableCell,
+    /// `<th>`.
     TableHeaderCell,
+    /// `<card>` or `<div class="card">`.
     Card,
+    /// A card's `<header>`.
     CardHeader,
+    /// A card's `<body>`.
     CardBody,
+    /// `<expandable-card>`.
     ExpandableCard,
+    /// An expandable card's `<header>`.
     ExpandableCardHeader,
+    /// An expandable card's `<body>`.
     ExpandableCardBody,
+    /// `<chime>` (`<audio>` in PresentationML).
     Chime,
+    /// `<hash>`, or an EntityJSON taxonomy entity.
     HashTag,
+    /// `<cash>`, or an EntityJSON security entity.
     CashTag,
+    /// `<mention>`, or an EntityJSON user mention.
     Mention,
+    /// `<emoji>`.
     Emoji,
+    /// `<tag>` (financial instrument).
     FinancialTag,
+    /// `<dateTime>`.
     DateTime,
+    /// `<form>`.
     Form,
+    /// `<button>`.
     Button,
+    /// `<select>`.
     Select,
+    /// `<option>`.
     Option,
+    /// `<text-field>` or `<input type="text">`.
     TextField,
+    /// `<textarea>`.
     TextArea,
+    /// `<richtextarea>`.
     RichTextArea,
+    /// `<checkbox>`, `<input type="checkbox">` or a checkbox group.
     Checkbox,
+    /// `<radio>`, `<input type="radio">` or a radio group.
     Radio,
+    /// `<person-selector>`.
     PersonSelector,
+    /// `<room-selector>`.
     RoomSelector,
+    /// `<date-selector>`.
     DateSelector,
+    /// `<date-picker>` or `<input type="date">`.
     DatePicker,
+    /// `<time-picker>` or `<input type="time">`.
     TimePicker,
+    /// `<timezone-picker>`.
     TimezonePicker,
+    /// `<ui-action>`.
     UiAction,
+    /// `<dialog>`.
     Dialog,
+    /// A dialog's `<title>`.
     DialogTitle,
+    /// A dialog's `<body>`.
     DialogBody,
+    /// A dialog's `<footer>`.
     DialogFooter,
 }
 
@@ -256,7 +315,7 @@ pub struct Checker<'d, 't> {
     /// Element parent in the built tree (transparent `div`s skipped).
     pub parents: Vec<NodeId>,
     /// Class attribute after the reference removed the token that picked the element class.
-    class_overrides: Vec<(NodeId, Option<String>)>,
+    class_overrides: HashMap<NodeId, Option<String>>,
     /// Findings so far, in the reference's order.
     pub findings: Vec<Finding>,
     /// Ids of forms and dialogs seen.
@@ -265,14 +324,17 @@ pub struct Checker<'d, 't> {
     tooltip_targets: HashSet<String>,
     /// Whether an error was found in the current element's attributes.
     attribute_failed: bool,
-    /// PresentationML checkbox/radio groups: (group `div`, the `input` holding its attributes, the `label`
+    /// PresentationML checkbox/radio groups: group `div` → (the `input` holding its attributes, the `label`
     /// holding its content).
-    groups: Vec<(NodeId, NodeId, NodeId)>,
+    groups: HashMap<NodeId, (NodeId, NodeId)>,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
     /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`).
-    entity_elements: Vec<NodeId>,
+    entity_elements: HashSet<NodeId>,
 }
+
+/// Findings kept per message: the first is the Agent's answer, a few more help, thousands only drown it.
+pub const MAX_FINDINGS: usize = 100;
 
 /// The lowercase set of boolean values, as the reference prints it.
 pub const BOOLEAN_VALUES: &[&str] = &["true", "false"];
@@ -309,14 +371,14 @@ impl<'d, 't> Checker<'d, 't> {
             format,
             kinds,
             parents,
-            class_overrides: Vec::new(),
+            class_overrides: HashMap::new(),
             findings: Vec::new(),
             ids: HashSet::new(),
             tooltip_targets: HashSet::new(),
             attribute_failed: false,
-            groups: Vec::new(),
+            groups: HashMap::new(),
             has_ui_action_target: false,
-            entity_elements: Vec::new(),
+            entity_elements: HashSet::new(),
         }
     }
 
@@ -325,9 +387,11 @@ impl<'d, 't> Checker<'d, 't> {
         (self.findings, (self.kinds, self.parents))
     }
 
-    /// Records a finding.
+    /// Records a finding (up to [`MAX_FINDINGS`] per message).
     pub fn report(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
-        self.findings.push(Finding { rule, message: message.into(), span });
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(Finding { rule, message: message.into(), span });
+        }
     }
 
     /// The tag the reference uses in messages about `node`.
@@ -351,7 +415,7 @@ impl<'d, 't> Checker<'d, 't> {
             return None;
         }
         if name == "class" {
-            if let Some((_, class)) = self.class_overrides.iter().find(|(id, _)| *id == node) {
+            if let Some(class) = (!self.class_overrides.is_empty()).then(|| self.class_overrides.get(&node)).flatten() {
                 return class.clone().map(Cow::Owned);
             }
         }
@@ -381,7 +445,7 @@ impl<'d, 't> Checker<'d, 't> {
     /// The built children of `node` (transparent `div`s flattened, folded elements left out), without
     /// allocating unless a transparent `div` is met.
     pub fn children(&self, node: NodeId) -> BuiltChildren<'_, 'd, 't> {
-        let first = if let Some((_, _, label)) = self.groups.iter().find(|(group, _, _)| *group == node) {
+        let first = if let Some((_, label)) = self.groups.get(&node) {
             if *label == NO_NODE {
                 NO_NODE
             } else {
@@ -397,7 +461,10 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// The node whose attributes an element is built from (the `input` of a PresentationML group).
     pub fn attribute_source(&self, node: NodeId) -> NodeId {
-        self.groups.iter().find(|(group, _, _)| *group == node).map_or(node, |(_, input, _)| *input)
+        if self.groups.is_empty() {
+            return node;
+        }
+        self.groups.get(&node).map_or(node, |(input, _)| *input)
     }
 
     /// The format an element is built in: PresentationML for the elements written as `div`/`input`, else the
@@ -466,7 +533,7 @@ impl<'d, 't> Checker<'d, 't> {
         let content = if grouped {
             match self.group_parts(node, kind) {
                 Some((input, label)) => {
-                    self.groups.push((node, input, label));
+                    self.groups.insert(node, (input, label));
                     label
                 }
                 None => return,
@@ -659,7 +726,7 @@ impl<'d, 't> Checker<'d, 't> {
             .filter(|part| !part.is_empty() && !part.eq_ignore_ascii_case(token))
             .collect();
         let value = if remaining.is_empty() { None } else { Some(remaining.join(" ")) };
-        self.class_overrides.push((node, value));
+        self.class_overrides.insert(node, value);
     }
 
     fn create_from_div(&mut self, node: NodeId, class: &str) -> Kind {
@@ -744,7 +811,7 @@ impl<'d, 't> Checker<'d, 't> {
             );
             return Kind::None;
         }
-        self.entity_elements.push(node);
+        self.entity_elements.insert(node);
         let entity = values[0];
         let entity_type = entity.get("type");
         let value = entity.get("id").and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
@@ -845,7 +912,7 @@ impl<'d, 't> Checker<'d, 't> {
             let value = document.attribute_value(attribute);
             let span = attribute.span.clone();
             if name == "class" {
-                if let Some((_, None)) = self.class_overrides.iter().find(|(id, _)| *id == node) {
+                if let Some(None) = self.class_overrides.get(&node) {
                     continue;
                 }
             }

@@ -9,6 +9,9 @@
 //! without allocating, and never descend deeper than [`MAX_SEARCH_DEPTH`].
 
 use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
+use std::ops::Range;
 
 use serde::de::IgnoredAny;
 
@@ -16,10 +19,25 @@ use serde::de::IgnoredAny;
 const MAX_SEARCH_DEPTH: usize = 128;
 
 /// A record's EntityJSON: the text of one JSON object (empty when the record has no `data`).
+///
+/// The first few look-ups walk the text; a message with many entity references gets an index of every
+/// member instead, so that its look-ups stay linear in the size of `data` overall.
 #[derive(Clone, Debug, Default)]
 pub struct EntityJson<'a> {
     text: Cow<'a, str>,
+    lookups: Cell<usize>,
+    index: OnceCell<Index>,
 }
+
+/// Every member of the object: key → value ranges (as `findValues` sees them), and the top-level keys.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    members: HashMap<String, Vec<Range<usize>>>,
+    top_level: std::collections::HashSet<String>,
+}
+
+/// Look-ups made by walking the text before the index is built.
+const WALKS_BEFORE_INDEX: usize = 8;
 
 /// Parses `data` into the object the reference would use (blank data is an empty object).
 ///
@@ -32,7 +50,7 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, String> {
     let value = first_json_value(data).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
     let not_object = || "Error parsing EntityJSON: provided content is not a JSON object".to_owned();
     match value.as_bytes().first() {
-        Some(b'{') => Ok(EntityJson { text: Cow::Borrowed(value) }),
+        Some(b'{') => Ok(EntityJson { text: Cow::Borrowed(value), ..EntityJson::default() }),
         Some(b'"') => {
             let inner: String = serde_json::from_str(value).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
             let inner_value = first_json_value(&inner).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
@@ -41,7 +59,7 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, String> {
             }
             let start = inner_value.as_ptr() as usize - inner.as_ptr() as usize;
             let end = start + inner_value.len();
-            Ok(EntityJson { text: Cow::Owned(inner[start..end].to_owned()) })
+            Ok(EntityJson { text: Cow::Owned(inner[start..end].to_owned()), ..EntityJson::default() })
         }
         _ => Err(not_object()),
     }
@@ -100,13 +118,22 @@ impl EntityJson<'_> {
 
     /// Whether the object has a member `name` at its top level.
     pub fn has_top_level_key(&self, name: &str) -> bool {
-        !self.text.is_empty() && self.root().get(name).is_some()
+        if self.text.is_empty() {
+            return false;
+        }
+        match self.index() {
+            Some(index) => index.top_level.contains(name),
+            None => self.root().get(name).is_some(),
+        }
     }
 
     /// Jackson's `findPath(name)`: the first value of a field called `name`, depth-first at any depth.
     pub fn find_path(&self, name: &str) -> Option<JsonRef<'_>> {
         if self.text.is_empty() {
             return None;
+        }
+        if let Some(index) = self.index() {
+            return index.members.get(name).and_then(|ranges| ranges.first()).map(|range| self.at(range));
         }
         let mut found = None;
         walk(self.root(), name, 0, &mut |value| {
@@ -118,14 +145,87 @@ impl EntityJson<'_> {
 
     /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches.
     pub fn find_values(&self, name: &str) -> Vec<JsonRef<'_>> {
-        let mut found = Vec::new();
-        if !self.text.is_empty() {
-            walk(self.root(), name, 0, &mut |value| {
-                found.push(value);
-                true
-            });
+        if self.text.is_empty() {
+            return Vec::new();
         }
+        if let Some(index) = self.index() {
+            return index.members.get(name).map_or_else(Vec::new, |ranges| ranges.iter().map(|range| self.at(range)).collect());
+        }
+        let mut found = Vec::new();
+        walk(self.root(), name, 0, &mut |value| {
+            found.push(value);
+            true
+        });
         found
+    }
+
+    fn at(&self, range: &Range<usize>) -> JsonRef<'_> {
+        JsonRef { raw: self.text.get(range.clone()).unwrap_or("") }
+    }
+
+    /// The index of every member, once enough look-ups were made to pay for it.
+    fn index(&self) -> Option<&Index> {
+        if let Some(index) = self.index.get() {
+            return Some(index);
+        }
+        let lookups = self.lookups.get() + 1;
+        self.lookups.set(lookups);
+        if lookups <= WALKS_BEFORE_INDEX {
+            return None;
+        }
+        Some(self.index.get_or_init(|| {
+            let mut members = HashMap::new();
+            let mut path = HashMap::new();
+            index_members(&self.text, self.root(), 0, &mut path, &mut members);
+            let top_level = self.root().members().map(|(key, _)| decode_key(key).into_owned()).collect();
+            Index { members, top_level }
+        }))
+    }
+}
+
+/// Records, for every member, its value's range under its key, unless an enclosing member has the same key
+/// (`findValues` does not descend into a match). `path` counts the keys of the enclosing members.
+fn index_members(
+    text: &str,
+    value: JsonRef<'_>,
+    depth: usize,
+    path: &mut HashMap<String, usize>,
+    index: &mut HashMap<String, Vec<Range<usize>>>,
+) {
+    if depth > MAX_SEARCH_DEPTH {
+        return;
+    }
+    match value.raw.as_bytes().first() {
+        Some(b'{') => {
+            for (raw_key, member) in value.members() {
+                let key = decode_key(raw_key);
+                let start = member.raw.as_ptr() as usize - text.as_ptr() as usize;
+                if path.get(key.as_ref()).copied().unwrap_or(0) == 0 {
+                    index.entry(key.clone().into_owned()).or_default().push(start..start + member.raw.len());
+                }
+                *path.entry(key.clone().into_owned()).or_default() += 1;
+                index_members(text, member, depth + 1, path, index);
+                if let Some(count) = path.get_mut(key.as_ref()) {
+                    *count -= 1;
+                }
+            }
+        }
+        Some(b'[') => {
+            for item in value.items() {
+                index_members(text, item, depth + 1, path, index);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A raw JSON key (with its quotes), unescaped.
+fn decode_key(raw_key: &str) -> Cow<'_, str> {
+    let inner = raw_key.get(1..raw_key.len().saturating_sub(1)).unwrap_or("");
+    if inner.contains('\\') {
+        Cow::Owned(serde_json::from_str::<String>(raw_key).unwrap_or_default())
+    } else {
+        Cow::Borrowed(inner)
     }
 }
 
@@ -390,6 +490,23 @@ mod tests {
             Some("Unexpected end-of-input: expected close marker for Object (start marker at [Source: (String)\"[{\"a\": 1}, {\"b\": [1]\"; line: 1, column: 12])")
         );
         assert_eq!(jackson_end_of_input("[1]"), None);
+    }
+
+    #[test]
+    fn the_index_answers_like_the_walk() {
+        let text = r#"{"a":{"k":1,"b":{"k":2}},"k":{"k":3},"l":[{"k":4},{"m":{"k":5}}],"e\u0078":{"k":6}}"#;
+        let walked = parse_entity_json(text).unwrap();
+        let indexed = parse_entity_json(text).unwrap();
+        for _ in 0..=WALKS_BEFORE_INDEX {
+            indexed.find_path("warm-up");
+        }
+        assert!(indexed.index.get().is_some());
+        for key in ["k", "a", "b", "l", "m", "ex", "zz"] {
+            assert_eq!(walked.has_top_level_key(key), indexed.has_top_level_key(key), "{key}");
+            let raw = |values: Vec<JsonRef<'_>>| values.iter().map(|value| value.raw.to_owned()).collect::<Vec<_>>();
+            assert_eq!(raw(walked.find_values(key)), raw(indexed.find_values(key)), "{key}");
+            assert_eq!(walked.find_path(key).map(|value| value.raw), indexed.find_path(key).map(|value| value.raw), "{key}");
+        }
     }
 
     #[test]

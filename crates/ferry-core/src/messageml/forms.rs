@@ -883,24 +883,25 @@ pub fn validate_ui_action_targets(checker: &mut Checker<'_, '_>, root: NodeId) {
     let mut stack = vec![root];
     while let Some(current) = stack.pop() {
         let children: Vec<NodeId> = checker.children(current).collect();
-        for child in &children {
-            if checker.kinds[*child] != Kind::UiAction {
-                continue;
+        if children.iter().any(|child| checker.kinds[*child] == Kind::UiAction) {
+            // Dialogs among the siblings, counted per id once, so many ui-actions stay linear.
+            let mut dialogs: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for sibling in children.iter().filter(|sibling| checker.kinds[**sibling] == Kind::Dialog) {
+                if let Some(id) = checker.attribute(*sibling, "id") {
+                    *dialogs.entry(id.into_owned()).or_default() += 1;
+                }
             }
-            let Some(target) = value_of(checker, *child, "target-id") else { continue };
-            let matching = children
-                .iter()
-                .filter(|sibling| checker.kinds[**sibling] == Kind::Dialog)
-                .filter(|sibling| checker.attribute(**sibling, "id").as_deref() == Some(target.as_str()))
-                .count();
-            if matching != 1 {
-                let span = checker.start_tag(*child);
-                checker.report(
-                    Rule::InvalidFormStructure,
-                    "ui-action with a target-id must have only one dialog sibling with a matching id",
-                    span,
-                );
-                return;
+            for child in children.iter().filter(|child| checker.kinds[**child] == Kind::UiAction) {
+                let Some(target) = value_of(checker, *child, "target-id") else { continue };
+                if dialogs.get(&target).copied().unwrap_or(0) != 1 {
+                    let span = checker.start_tag(*child);
+                    checker.report(
+                        Rule::InvalidFormStructure,
+                        "ui-action with a target-id must have only one dialog sibling with a matching id",
+                        span,
+                    );
+                    return;
+                }
             }
         }
         stack.extend(children.into_iter().filter(|child| !checker.is_text(*child)).rev());

@@ -9,6 +9,7 @@
 //! Invariant: masking keeps byte offsets (each masked byte is replaced by one ASCII byte), so spans found in
 //! the masked text are spans in the original text. The scan is linear in the text length.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use super::entity_json::EntityJson;
@@ -92,6 +93,7 @@ fn construct_end(text: &str, start: usize, open: usize, closer: u8) -> Option<us
 pub fn scan(text: &str, data: &EntityJson<'_>) -> TemplateScan {
     let bytes = text.as_bytes();
     let mut constructs: Vec<Construct> = Vec::new();
+    let mut unclosed = None;
     let mut position = 0;
     while position + 1 < bytes.len() {
         let pair = (bytes[position], bytes[position + 1]);
@@ -108,6 +110,12 @@ pub fn scan(text: &str, data: &EntityJson<'_>) -> TemplateScan {
                 constructs.push(Construct { span: position..end, interpolation });
                 position = end;
             }
+            None if matches!(pair, (b'$' | b'#', b'{') | (b'<', b'#' | b'@' | b'/')) && is_opener(bytes, position) => {
+                // An opener that never closes: Freemarker fails to parse the template. Scanning on would only
+                // find the same missing closer again (and make the scan quadratic).
+                unclosed = Some(position);
+                break;
+            }
             None => position += 1,
         }
     }
@@ -120,13 +128,31 @@ pub fn scan(text: &str, data: &EntityJson<'_>) -> TemplateScan {
     }
     // INVARIANT: only whole constructs made of complete UTF-8 sequences were overwritten with ASCII bytes.
     let masked = String::from_utf8(masked).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-    let error = find_error(text, &constructs, data);
+    let error = match unclosed {
+        Some(offset) => {
+            let (line, column) = line_column(text, offset);
+            Some((
+                format!("Error parsing EntityJSON: Syntax error in template \"messageML\" in line {line}, column {column}:"),
+                offset..text.len(),
+            ))
+        }
+        None => find_error(text, &constructs, data),
+    };
     TemplateScan { masked, regions: constructs.into_iter().map(|construct| construct.span).collect(), error }
 }
 
+/// Whether the bytes at `position` open a template construct (`${`, `#{`, `<#`, `<@`, `</#`, `</@`).
+fn is_opener(bytes: &[u8], position: usize) -> bool {
+    match (bytes.get(position), bytes.get(position + 1), bytes.get(position + 2)) {
+        (Some(b'$' | b'#'), Some(b'{'), _) | (Some(b'<'), Some(b'#' | b'@'), _) => true,
+        (Some(b'<'), Some(b'/'), Some(b'#' | b'@')) => true,
+        _ => false,
+    }
+}
+
 /// The names a template defines itself (`<#list … as name>`, `<#assign name=…>`, macro parameters…).
-fn defined_names(text: &str, constructs: &[Construct]) -> Vec<String> {
-    let mut names = Vec::new();
+fn defined_names<'t>(text: &'t str, constructs: &[Construct]) -> HashSet<&'t str> {
+    let mut names = HashSet::new();
     for construct in constructs.iter().filter(|construct| !construct.interpolation) {
         let inner = &text[construct.span.clone()];
         let words: Vec<&str> = inner
@@ -135,7 +161,7 @@ fn defined_names(text: &str, constructs: &[Construct]) -> Vec<String> {
             .collect();
         for (index, word) in words.iter().enumerate() {
             if matches!(*word, "as" | "assign" | "global" | "local" | "macro" | "function") {
-                names.extend(words.iter().skip(index + 1).map(|word| (*word).to_owned()));
+                names.extend(words.iter().skip(index + 1).copied());
             }
         }
     }
@@ -180,7 +206,7 @@ fn find_error(text: &str, constructs: &[Construct], data: &EntityJson<'_>) -> Op
         let expression = inner[2..inner.len() - 1].trim_start();
         let expression_start = construct.span.end - 1 - inner[2..inner.len() - 1].trim_start().len();
         let root: String = expression.chars().take_while(|character| character.is_alphanumeric() || *character == '_').collect();
-        if root.is_empty() || expression.contains('!') || expression.contains("??") || defined.contains(&root) {
+        if root.is_empty() || expression.contains('!') || expression.contains("??") || defined.contains(root.as_str()) {
             continue;
         }
         if root != "data" && root != "entity" {
@@ -222,6 +248,7 @@ mod tests {
             ("<messageML>${obj['a'].v}</messageML>", "{\"a\":{}}", Some("Error parsing Freemarker template: invalid input at line 1, column 14")),
             ("<messageML>${data['a'].v}</messageML>", "{\"a\":{}}", None),
             ("<messageML><#list data['a'].l as x>${x}</#list></messageML>", "{\"a\":{}}", None),
+            ("<messageML>${data['a'].x", "{\"a\":{}}", Some("Error parsing EntityJSON: Syntax error in template \"messageML\" in line 1, column 12:")),
         ];
         for (text, data, expected) in table {
             assert_eq!(error(text, data).as_deref(), expected, "text: {text}");

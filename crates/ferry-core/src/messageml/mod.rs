@@ -119,9 +119,7 @@ fn check_template(message: &str, entity_json: &EntityJson<'_>, options: &Message
     }
     let mut output: Output = check_expanded(&scan.masked, entity_json, options)
         .into_iter()
-        .filter(|(found, _, _)| {
-            !scan.regions.iter().any(|region| region.start < found.span.end.max(found.span.start + 1) && found.span.start < region.end)
-        })
+        .filter(|(found, _, _)| !overlaps_any(&scan.regions, &found.span))
         .map(|(found, severity, _)| (found, severity, None))
         .collect();
     output.push(finding(
@@ -146,6 +144,13 @@ fn find_control_character(bytes: &[u8]) -> Option<usize> {
         offset += block.len();
     }
     None
+}
+
+/// Whether `span` (an empty span counts as its first byte) overlaps one of `regions` (sorted, disjoint).
+fn overlaps_any(regions: &[Range<usize>], span: &Range<usize>) -> bool {
+    let end = span.end.max(span.start + 1);
+    let first_ending_after = regions.partition_point(|region| region.end <= span.start);
+    regions.get(first_ending_after).is_some_and(|region| region.start < end)
 }
 
 fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Output {

@@ -34,6 +34,7 @@ const ALLOWED_PROPERTIES: &[&str] = &[
 /// `:`; the trimmed name before it must be allowed (case-sensitive).
 pub fn check_style(style: &str) -> Option<String> {
     let mut unknown: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut rest = style;
     loop {
         let (chunk, next) = split_chunk(rest);
@@ -42,7 +43,7 @@ pub fn check_style(style: &str) -> Option<String> {
                 return Some(format!("Unparseable \"style\" attribute: {style}"));
             };
             let name = chunk[..colon].trim_matches(|character: char| character <= ' ');
-            if ALLOWED_PROPERTIES.binary_search(&name).is_err() && !unknown.contains(&name) {
+            if ALLOWED_PROPERTIES.binary_search(&name).is_err() && seen.insert(name) {
                 unknown.push(name);
             }
         }

@@ -72,3 +72,39 @@ fn hostile_input_is_bounded() {
     let doctype = "<!DOCTYPE m [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><messageML>&e;</messageML>";
     assert_eq!(first(doctype, None).map(|(rule, _)| rule), Some(Rule::DoctypeRefused));
 }
+
+/// Inputs that would take quadratic time if any part of the check were quadratic in them; each is checked
+/// (linear work) and answers as the reference would.
+#[test]
+fn hostile_repetition_stays_linear() {
+    const N: usize = 20_000;
+    let options = MessageMlOptions::default();
+    let attributes: String = (0..N).map(|index| format!(" a{index}=\"v\"")).collect();
+    let many_attributes = format!("<messageML><p{attributes}>x</p></messageML>");
+    let ui_actions: String = (0..N).map(|_| "<ui-action action=\"open-dialog\" target-id=\"d\"><button>b</button></ui-action>").collect();
+    let many_ui_actions = format!("<messageML>{ui_actions}<dialog id=\"d\"><title>t</title><body>b</body></dialog></messageML>");
+    let unclosed_templates = format!("<messageML>{}</messageML>", "${".repeat(N));
+    let style: String = (0..N).map(|index| format!("p{index}:1;")).collect();
+    let many_properties = format!("<messageML><p style=\"{style}\">x</p></messageML>");
+    let spans: String = (0..N / 4).map(|index| format!("<span class=\"entity\" data-entity-id=\"e{index}\">x</span>")).collect();
+    let many_entities = format!("<messageML>{spans}</messageML>");
+    let data = format!(
+        "{{{}}}",
+        (0..N / 4).map(|index| format!("\"e{index}\":{{\"type\":\"t\",\"k\":{{\"n\":{index}}}}}")).collect::<Vec<_>>().join(",")
+    );
+    let cards = format!("<messageML>{}</messageML>", "<div class=\"card x\">c</div>".repeat(N));
+    for (message, data) in [
+        (&many_attributes, None),
+        (&many_ui_actions, None),
+        (&unclosed_templates, None),
+        (&many_properties, None),
+        (&many_entities, Some(data.as_str())),
+        (&cards, None),
+    ] {
+        let diagnostics = check_message(message, data, &options);
+        assert!(diagnostics.len() <= elements::MAX_FINDINGS + 1, "{} findings", diagnostics.len());
+    }
+    assert_eq!(first(&many_attributes, None).map(|(rule, _)| rule), Some(Rule::AttributeNotAllowed));
+    assert_eq!(first(&many_entities, Some(&data)), None);
+    assert_eq!(first(&cards, None), None);
+}

@@ -548,12 +548,6 @@ fn parse_attributes(
         }
         let has_references = check_references(value, value_start)?;
         let needs_decoding = has_references || memchr::memchr3(b'\t', b'\n', b'\r', value.as_bytes()).is_some();
-        if attributes[first_index..].iter().any(|attribute| &text[attribute.name.clone()] == name) {
-            return Err(malformed(
-                format!("Attribute \"{name}\" was already specified for element \"{element_name}\"."),
-                name_start..value_end + 1,
-            ));
-        }
         attributes.push(Attribute {
             name: name_start..name_start + length,
             value: value_start..value_end,
@@ -564,7 +558,21 @@ fn parse_attributes(
     }
     let added = &mut attributes[first_index..];
     if added.len() > 1 {
-        added.sort_unstable_by(|left, right| text[left.name.clone()].cmp(&text[right.name.clone()]));
+        // Stable: equal names stay in document order, so a repeated name is found next to its first use.
+        added.sort_by(|left, right| text[left.name.clone()].cmp(&text[right.name.clone()]));
+        // Xerces stops at the first repetition in document order.
+        let repeated = added
+            .windows(2)
+            .filter(|pair| text[pair[0].name.clone()] == text[pair[1].name.clone()])
+            .map(|pair| &pair[1])
+            .min_by_key(|attribute| attribute.span.start);
+        if let Some(attribute) = repeated {
+            let name = &text[attribute.name.clone()];
+            return Err(malformed(
+                format!("Attribute \"{name}\" was already specified for element \"{element_name}\"."),
+                attribute.span.clone(),
+            ));
+        }
     }
     Ok(first_index..attributes.len())
 }
@@ -854,6 +862,7 @@ mod tests {
             ("<messageML>&#;</messageML>", "A decimal representation must immediately follow the \"&#\" in a character reference."),
             ("<messageML><p class=x>a</p></messageML>", "Open quote is expected for attribute \"class\" associated with an  element type  \"p\"."),
             ("<messageML><p a=\"1\" a=\"2\">a</p></messageML>", "Attribute \"a\" was already specified for element \"p\"."),
+            ("<messageML><p b=\"1\" a=\"1\" b=\"2\" a=\"2\">a</p></messageML>", "Attribute \"b\" was already specified for element \"p\"."),
             ("<messageML><p a=\"<\">a</p></messageML>", "The value of attribute \"a\" associated with an element type \"p\" must not contain the '<' character."),
             ("<messageML>", "XML document structures must start and end within the same entity."),
             ("<messageML/>x", "Content is not allowed in trailing section."),
