@@ -434,6 +434,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let path = path.context(usage)?;
     let ndjson = path.extension().is_some_and(|extension| extension == "ndjson");
+    if bytes.is_some() == records.is_some() || (bytes.is_some() && !ndjson) {
+        bail!(usage);
+    }
     let file = std::fs::File::create(&path).with_context(|| format!("could not create {}", path.display()))?;
     let mut writer = io::BufWriter::new(file);
     let (n_records, n_invalid) = match (records, bytes, ndjson) {
