@@ -132,6 +132,15 @@ fn json_report_of_errors() {
 }
 
 #[test]
+fn json_report_of_a_clean_batch_has_no_diagnostics() {
+    let (code, report) = check_json(&[&fixture("valid.json")]);
+    assert_eq!(code, 0);
+    assert_eq!(report["records"], 2);
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+    assert_eq!(report["summary"]["errors"], 0);
+}
+
+#[test]
 fn json_report_has_every_documented_member() {
     let (_, report) = check_json(&[&fixture("errors.json")]);
     assert_eq!(report["records"], 3);
