@@ -1062,7 +1062,7 @@ impl<'d, 't> Checker<'d, 't> {
                 | "operational-mic" | "fallback-ticker" | "data-entity-id" => {}
                 _ => self.attribute_not_allowed(node, name, span),
             },
-            Kind::DialogTitle | Kind::DialogBody | Kind::DialogFooter => self.attribute_not_allowed(node, name, span),
+            Kind::DialogTitle | Kind::DialogBody | Kind::DialogFooter => self.default_attribute(node, name, value, span),
             kind if forms::is_form_kind(kind) => forms::build_attribute(self, node, kind, name, value, span),
             _ => self.default_attribute(node, name, value, span),
         }
@@ -1320,6 +1320,7 @@ impl<'d, 't> Checker<'d, 't> {
             Kind::DateTime => self.validate_date_time(node),
             Kind::FinancialTag => self.validate_financial_tag(node),
             Kind::Div | Kind::Span => self.validate_div_or_span(node, kind),
+            Kind::DialogTitle | Kind::DialogBody | Kind::DialogFooter => forms::validate_dialog_part(self, node),
             kind if forms::is_form_kind(kind) => forms::validate(self, node, kind),
             _ => {}
         }

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::elements::{Checker, Format, Kind, BOOLEAN_VALUES};
 use super::entity_json::jackson_end_of_input;
-use super::xml::{is_blank, NodeId};
+use super::xml::{is_blank, NodeId, NO_NODE};
 use crate::registry::Rule;
 
 /// Elements whose attributes and content this module checks.
@@ -127,7 +127,7 @@ fn allowed_attributes(kind: Kind) -> &'static [&'static str] {
             &["name", "value", "title", "label", "required", "placeholder", "disabled-timezone", "formnovalidate"]
         }
         Kind::UiAction => &["action", "trigger", "user-ids", "stream-id", "side-by-side", "target-id"],
-        Kind::Dialog => &["id", "width", "state"],
+        Kind::Dialog => &["id", "width", "state", "data-width", "data-state", "data-open"],
         _ => &[],
     }
 }
@@ -152,6 +152,12 @@ pub fn build_attribute(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind, 
     let format = checker.element_format(node);
     let plain = messageml_name(format, kind, name);
     let presentation = format == Format::PresentationMl;
+    if kind == Kind::Dialog {
+        if !(allowed_attributes(kind).contains(&name) || presentation && name == "open") {
+            checker.attribute_not_allowed(node, name, span);
+        }
+        return;
+    }
     let grouped = matches!(kind, Kind::Checkbox | Kind::Radio);
     let accepted = allowed_attributes(kind).contains(&plain.as_str())
         || (presentation
@@ -918,60 +924,59 @@ fn validate_dialog(checker: &mut Checker<'_, '_>, node: NodeId) {
     if !max_length(checker, node, "id", 64) {
         return;
     }
-    if value_of(checker, node, "width").is_some()
-        && !checker.assert_attribute_value(node, "width", &["small", "medium", "large", "full-width"])
-    {
-        return;
+    for (name, allowed) in [("width", &["small", "medium", "large", "full-width"][..]), ("state", &["open", "close"][..])] {
+        let attribute = if value_of(checker, node, name).is_some() { name.to_owned() } else { format!("data-{name}") };
+        if checker.attribute(node, &attribute).is_some() && !checker.assert_attribute_value(node, &attribute, allowed) {
+            return;
+        }
     }
-    if value_of(checker, node, "state").is_some() && !checker.assert_attribute_value(node, "state", &["open", "close"]) {
-        return;
-    }
-    let children: Vec<NodeId> = checker.children(node).filter(|child| !checker.is_text(*child)).collect();
-    let forms = children.iter().filter(|child| checker.kinds[**child] == Kind::Form).count();
+    let forms = checker.children(node).filter(|child| checker.kinds[*child] == Kind::Form).count();
     if forms > 1 {
         checker.report(Rule::InvalidFormStructure, "A \"dialog\" element can contain only one \"form\" element", span);
         return;
     }
-    if forms == 1 && children.len() > 1 {
-        checker.report(
-            Rule::InvalidFormStructure,
-            "A \"dialog\" element can't contain a \"form\" element and any other element.",
-            span,
-        );
-        return;
-    }
-    let container = if forms == 1 { children[0] } else { node };
-    let parts: Vec<Kind> =
-        checker.children(container).filter(|child| !checker.is_text(*child)).map(|child| checker.kinds[child]).collect();
-    let count = |kind: Kind| parts.iter().filter(|part| **part == kind).count();
-    let shape_ok = count(Kind::DialogTitle) == 1
-        && count(Kind::DialogBody) == 1
-        && count(Kind::DialogFooter) <= 1
-        && parts.len() == 1 + 1 + count(Kind::DialogFooter);
-    if !shape_ok {
-        checker.report(
-            Rule::InvalidFormStructure,
-            "A \"dialog\" element must contain a \"title\" and a \"body\" element, and optionally a \"footer\"",
-            span,
-        );
-        return;
-    }
-    // Dialog parts may not hold a dialog; the rest of their content is checked by the elements themselves.
-    let parts: Vec<NodeId> = checker.children(container).filter(|child| !checker.is_text(*child)).collect();
-    for part in parts {
-        let mut stack: Vec<NodeId> = checker.children(part).collect();
-        while let Some(current) = stack.pop() {
-            if checker.is_text(current) {
-                continue;
+    if forms == 1 {
+        let other = checker.children(node).any(|child| {
+            if checker.is_text(child) {
+                checker.is_nonblank_text(child)
+            } else {
+                checker.kinds[child] != Kind::Form
             }
-            if checker.kinds[current] == Kind::Dialog {
-                let tag = checker.tag(part);
-                let span = checker.start_tag(current);
-                checker.report(Rule::InvalidFormStructure, format!("{tag} should not contain a dialog"), span);
-                return;
-            }
-            stack.extend(checker.children(current));
+        });
+        if other {
+            checker.report(
+                Rule::InvalidFormStructure,
+                "A \"dialog\" element can't contain a \"form\" element and any other element.",
+                span,
+            );
         }
+        return;
+    }
+    let _ = checker.assert_contains_child(node, &[Kind::DialogTitle], "title")
+        && checker.assert_contains_child(node, &[Kind::DialogBody], "body")
+        && checker.assert_content_model(node, &[Kind::DialogFooter, Kind::DialogTitle, Kind::DialogBody], false);
+}
+
+/// A dialog's `title`, `body` or `footer`: no attributes, the dialog (or its form) as parent, no dialog inside.
+pub fn validate_dialog_part(checker: &mut Checker<'_, '_>, node: NodeId) {
+    if let Some(attribute) = checker.document.attributes_of(node).first() {
+        let span = attribute.span.clone();
+        let tag = checker.tag(node);
+        checker.report(Rule::AttributeNotAllowed, format!("Element \"{tag}\" may not have attributes"), span);
+        return;
+    }
+    let parent = checker.parents[node];
+    let grandparent = if parent == NO_NODE { NO_NODE } else { checker.parents[parent] };
+    let in_dialog_form =
+        checker.kinds[parent] == Kind::Form && grandparent != NO_NODE && checker.kinds[grandparent] == Kind::Dialog;
+    let allowed = if in_dialog_form { Kind::Form } else { Kind::Dialog };
+    if !checker.assert_parent(node, &[allowed]) {
+        return;
+    }
+    if let Some(dialog) = checker.children(node).find(|child| checker.kinds[*child] == Kind::Dialog) {
+        let tag = checker.tag(node);
+        let span = checker.start_tag(dialog);
+        checker.report(Rule::InvalidFormStructure, format!("{tag} should not contain a dialog"), span);
     }
 }
 

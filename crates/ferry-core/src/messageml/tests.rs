@@ -32,6 +32,17 @@ fn first_error_and_wording() {
             Some("{\"a\":{\"type\":\"t\"},\"b\":{\"type\":\"t\"}}"),
             Some((Rule::ReferenceParserCrash, "The entity \"b\" is inside another entity; the Agent's parser fails on such nesting")),
         ),
+        ("<messageML><title>t</title></messageML>", None, Some((Rule::ElementNotAllowedHere, "Element \"title\" can only be a child of the following elements: [dialog]"))),
+        (
+            "<messageML><dialog id=\"d\"><body>b</body></dialog></messageML>",
+            None,
+            Some((Rule::ElementNotAllowedHere, "The \"dialog\" element must have at least one child that is any of the following elements: [title].")),
+        ),
+        (
+            "<messageML><dialog id=\"d\"><title class=\"c\">t</title><body>b</body></dialog></messageML>",
+            None,
+            Some((Rule::AttributeNotAllowed, "Element \"title\" may not have attributes")),
+        ),
         ("<messageML><hash/></messageML>", None, Some((Rule::ReferenceParserCrash, "The attribute \"tag\" is required (the Agent's parser fails on a hashtag without one)"))),
     ];
     for (message, data, expected) in table {
