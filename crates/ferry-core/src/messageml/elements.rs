@@ -1360,14 +1360,13 @@ impl<'d, 't> Checker<'d, 't> {
             }
             return;
         };
+        // Content is not checked: the reference replaces it with the tag.
         if kind == Kind::HashTag {
             if let Some(message) = forms::hashtag_pattern_error(&tag) {
                 let span = self.attribute_span(node, "tag");
                 self.report(Rule::InvalidAttributeValue, message, span);
-                return;
             }
         }
-        self.assert_no_content(node);
     }
 
     fn validate_mention(&mut self, node: NodeId) {
