@@ -322,3 +322,45 @@ fn more_findings_than_memory_holds_are_all_reported_in_order() {
     assert_eq!(human.stdout.matches("error[SCH001]").count(), n_records);
     assert!(human.stdout.contains(&format!("many-findings.ndjson:{n_records}:")), "the last record's line is shown");
 }
+
+#[test]
+fn the_json_report_carries_every_finding_of_the_core_at_the_core_line_and_column() {
+    for name in ["errors.json", "malformed.json", "long_line.ndjson", "valid.json", "same_millisecond.ndjson"] {
+        let path = fixture(name);
+        let bytes = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+        let options = ferry_core::Options::new(ferry_core::Target::Symphony, 1_767_225_600_000);
+        let core = ferry_core::validate(&bytes, &options);
+        let line_index = ferry_core::LineIndex::from_source_bytes(&bytes);
+        type Finding = (String, Option<usize>, String, String, Option<(usize, usize)>);
+        let expected: Vec<Finding> = core
+            .diagnostics
+            .iter()
+            .map(|diagnostic| {
+                let location = &diagnostic.location;
+                let line_column = location.source.map(|source| {
+                    let found = line_index.line_column(source.start, &bytes);
+                    (found.line, found.column)
+                });
+                let code = diagnostic.code().to_owned();
+                (code, location.record, location.pointer.clone(), diagnostic.message.clone(), line_column)
+            })
+            .collect();
+        let (_, report) = check_json(&[&path]);
+        let found: Vec<Finding> = report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|diagnostic| {
+                (
+                    diagnostic["code"].as_str().expect("code").to_owned(),
+                    diagnostic["record"].as_u64().map(|record| record as usize),
+                    diagnostic["pointer"].as_str().expect("pointer").to_owned(),
+                    diagnostic["message"].as_str().expect("message").to_owned(),
+                    diagnostic["line"].as_u64().zip(diagnostic["column"].as_u64()).map(|(line, column)| (line as usize, column as usize)),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{name}");
+        assert_eq!(report["records"], core.records, "{name}");
+    }
+}
