@@ -143,7 +143,7 @@ fn json_report_of_a_clean_batch_has_no_diagnostics() {
 #[test]
 fn json_report_has_every_documented_member() {
     let (_, report) = check_json(&[&fixture("errors.json")]);
-    assert_eq!(report["records"], 3);
+    assert_eq!(report["records"], 4);
     assert_eq!(report["files"], serde_json::json!(["tests/fixtures/errors.json"]));
     for member in ["errors", "warnings", "infos", "recordsWithErrors", "records", "files", "bytes"] {
         assert!(report["summary"][member].is_u64(), "summary.{member}");
@@ -258,7 +258,7 @@ fn fix_writes_a_fixed_copy_that_no_longer_needs_those_fixes() {
         assert!(run.stderr.contains(&format!("applied {fixable} fix(es)")), "{}", run.stderr);
 
         let (_, after) = check_json(&[output_text]);
-        assert_eq!(after["records"], 3, "{name}");
+        assert_eq!(after["records"], 4, "{name}");
         assert_eq!(after["summary"]["fixable"], 0, "{name}: {after}");
         let wrapped_before = before["diagnostics"].as_array().expect("diagnostics").iter().any(|diagnostic| {
             diagnostic["record"] == 1 && diagnostic["pointer"] == "/message" && !diagnostic["fix"].is_null()
