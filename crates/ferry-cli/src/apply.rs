@@ -211,7 +211,7 @@ mod tests {
         let unique = NEXT_DIRECTORY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let directory = std::env::temp_dir().join(format!("ferry-apply-{}-{unique}", std::process::id()));
         std::fs::create_dir_all(&directory).unwrap();
-        let inputs: Vec<Input> = inputs.iter().map(|text| Input::Stdin { bytes: text.as_bytes().to_vec() }).collect();
+        let inputs: Vec<Input> = inputs.iter().map(|text| Input::Memory { name: "-".into(), bytes: text.as_bytes().to_vec() }).collect();
         let output = directory.join(output_name);
         let result = write_fixed_batch(&inputs, &fixes, &output);
         let written = std::fs::read_to_string(&output).unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The files of a batch as given on the command line: opened once to check, re-opened to print positions.
 //!
-//! Files are read streaming and never held whole; standard input (`-`) cannot be read twice, so its bytes
-//! are kept in memory.
+//! Regular files are read streaming and never held whole; standard input (`-`) and anything else that cannot
+//! be read twice (a pipe, a process substitution) are read once into memory.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek};
@@ -22,8 +22,10 @@ pub enum Input {
         /// How it was named on the command line.
         name: String,
     },
-    /// Standard input, read whole at the start.
-    Stdin {
+    /// Standard input or a pipe, read whole at the start.
+    Memory {
+        /// How it was named on the command line (`-` for standard input).
+        name: String,
         /// Everything read.
         bytes: Vec<u8>,
     },
@@ -33,8 +35,7 @@ impl Input {
     /// How the input is named in messages: the path as given, or `-`.
     pub fn name(&self) -> &str {
         match self {
-            Input::File { name, .. } => name,
-            Input::Stdin { .. } => "-",
+            Input::File { name, .. } | Input::Memory { name, .. } => name,
         }
     }
 
@@ -45,7 +46,7 @@ impl Input {
     pub fn open(&self) -> io::Result<Box<dyn ReadSeek + '_>> {
         match self {
             Input::File { path, .. } => Ok(Box::new(File::open(path)?)),
-            Input::Stdin { bytes } => Ok(Box::new(Cursor::new(bytes.as_slice()))),
+            Input::Memory { bytes, .. } => Ok(Box::new(Cursor::new(bytes.as_slice()))),
         }
     }
 }
@@ -67,16 +68,22 @@ pub fn gather(paths: &[PathBuf]) -> Result<Vec<Input>> {
             stdin_taken = true;
             let mut bytes = Vec::new();
             io::stdin().lock().read_to_end(&mut bytes).context("could not read standard input")?;
-            inputs.push(Input::Stdin { bytes });
+            inputs.push(Input::Memory { name: "-".to_owned(), bytes });
             continue;
         }
         let name = path.display().to_string();
-        let file = File::open(path).with_context(|| format!("could not read `{name}`"))?;
+        let mut file = File::open(path).with_context(|| format!("could not read `{name}`"))?;
         let metadata = file.metadata().with_context(|| format!("could not read `{name}`"))?;
         if metadata.is_dir() {
             bail!("could not read `{name}`: it is a directory");
         }
-        inputs.push(Input::File { path: path.clone(), name });
+        if metadata.is_file() {
+            inputs.push(Input::File { path: path.clone(), name });
+        } else {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).with_context(|| format!("could not read `{name}`"))?;
+            inputs.push(Input::Memory { name, bytes });
+        }
     }
     Ok(inputs)
 }

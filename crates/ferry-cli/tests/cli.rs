@@ -364,3 +364,25 @@ fn the_json_report_carries_every_finding_of_the_core_at_the_core_line_and_column
         assert_eq!(report["records"], core.records, "{name}");
     }
 }
+
+#[test]
+fn a_pipe_given_as_a_file_is_read_once_and_still_located() {
+    // `<(cat FILE)` names a pipe, which cannot be re-read to locate the findings.
+    let script = format!(
+        "{} check --format json --now {NOW} <(cat tests/fixtures/errors.json)",
+        env!("CARGO_BIN_EXE_ferry")
+    );
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("bash runs");
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let from_pipe: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (_, from_file) = check_json(&[&fixture("errors.json")]);
+    let lines = |report: &Value| -> Vec<Value> {
+        report["diagnostics"].as_array().expect("diagnostics").iter().map(|diagnostic| diagnostic["line"].clone()).collect()
+    };
+    assert_eq!(lines(&from_pipe), lines(&from_file));
+    assert!(lines(&from_pipe).iter().all(Value::is_u64));
+}
