@@ -99,6 +99,19 @@ const APP_TESTS = [
     if (!(errors >= 1)) throw new Error(`error count shows ${errors}, expected at least 1`);
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-malformed.png"), fullPage: true });
   }],
+  ["two files dropped together are one batch: a duplicate across them is BATCH001 in the second", async (page) => {
+    await page.goto(appUrl());
+    const first = JSON.parse(WELL_FORMED_BATCH).slice(0, 2).map((record) => JSON.stringify(record)).join("\n");
+    const second = JSON.stringify(JSON.parse(WELL_FORMED_BATCH)[0]);
+    await dropFiles(page, "#drop-zone", [{ name: "part-1.ndjson", text: first }, { name: "part-2.ndjson", text: second }]);
+    await expectText(page.locator("#record-count"), "3");
+    await expectText(page.locator(".report .file-name"), "2 files (part-1.ndjson and 1 more)");
+    const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "BATCH001" }) });
+    await row.first().waitFor({ timeout: TIMEOUT_MS });
+    await expectText(row.first().locator("td.file"), "part-2.ndjson");
+    await expectText(row.first().locator("td").nth(3), "#2");
+    await page.screenshot({ path: join(SCREENSHOT_DIR, "app-two-files.png"), fullPage: true });
+  }],
   ["a file picked with the file input is checked", async (page) => {
     await page.goto(appUrl());
     await page.locator("#file-input").setInputFiles({
@@ -140,12 +153,17 @@ function appUrl() {
 
 /** Drops a file on `selector` the way a browser does: a DataTransfer holding a File. */
 async function dropFile(page, selector, name, text) {
+  await dropFiles(page, selector, [{ name, text }]);
+}
+
+/** Drops several files at once, in order. */
+async function dropFiles(page, selector, files) {
   await page.locator(selector).waitFor({ timeout: TIMEOUT_MS });
-  const dataTransfer = await page.evaluateHandle(({ name, text }) => {
+  const dataTransfer = await page.evaluateHandle((files) => {
     const transfer = new DataTransfer();
-    transfer.items.add(new File([text], name, { type: "application/json" }));
+    for (const { name, text } of files) transfer.items.add(new File([text], name, { type: "application/json" }));
     return transfer;
-  }, { name, text });
+  }, files);
   await page.dispatchEvent(selector, "dragover", { dataTransfer });
   await page.dispatchEvent(selector, "drop", { dataTransfer });
 }

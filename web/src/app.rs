@@ -6,8 +6,8 @@ use yew::prelude::*;
 
 use crate::components::drop_zone::DropZone;
 use crate::components::report_view::ReportView;
-use crate::state::{Action, AppState, ChosenFile, Phase, RunId};
-use crate::validation::check_file;
+use crate::state::{Action, AppState, ChosenBatch, Phase, RunId};
+use crate::validation::check_files;
 
 /// How far a check is, in whole percent.
 fn percent(done: u64, total: u64) -> String {
@@ -25,23 +25,27 @@ pub fn app() -> Html {
     // distinct run numbers.
     let last_run = use_mut_ref(RunId::default);
 
-    let on_file = {
+    let on_files = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |file: web_sys::File| {
+        Callback::from(move |files: Vec<web_sys::File>| {
             let run = {
                 let mut last_run = last_run.borrow_mut();
                 *last_run += 1;
                 *last_run
             };
-            let chosen = ChosenFile { name: file.name(), size_bytes: file.size() as u64 };
-            dispatcher.dispatch(Action::FileChosen { run, file: chosen });
+            let batch = ChosenBatch {
+                file_names: files.iter().map(web_sys::File::name).collect(),
+                // File sizes are integral numbers of bytes.
+                size_bytes: files.iter().map(|file| file.size() as u64).sum(),
+            };
+            dispatcher.dispatch(Action::BatchChosen { run, batch });
             let dispatcher = dispatcher.clone();
             spawn_local(async move {
                 let progress = {
                     let dispatcher = dispatcher.clone();
                     move |bytes_checked| dispatcher.dispatch(Action::Progress { run, bytes_checked })
                 };
-                match check_file(file, Target::Symphony, progress).await {
+                match check_files(files, Target::Symphony, progress).await {
                     Ok(report) => dispatcher.dispatch(Action::Checked { run, report }),
                     Err(error) => dispatcher.dispatch(Action::ReadFailed { run, message: error.to_string() }),
                 }
@@ -60,14 +64,14 @@ pub fn app() -> Html {
     let busy = matches!(state.phase, Phase::Checking { .. });
     let body = match &state.phase {
         Phase::Idle => html! {},
-        Phase::Checking { file, bytes_checked } => html! {
+        Phase::Checking { batch, bytes_checked } => html! {
             <p class="status" role="status">
-                { format!("Checking {}… {}", file.name, percent(*bytes_checked, file.size_bytes)) }
+                { format!("Checking {}… {}", batch.title(), percent(*bytes_checked, batch.size_bytes)) }
             </p>
         },
-        Phase::Failed { file, message } => html! {
+        Phase::Failed { batch, message } => html! {
             <div class="status failed" role="alert">
-                <strong>{ format!("{} was not checked. ", file.name) }</strong>{ message }
+                <strong>{ format!("{} was not checked. ", batch.title()) }</strong>{ message }
             </div>
         },
         Phase::Checked(checked) => html! {
@@ -88,7 +92,7 @@ pub fn app() -> Html {
                     { "Check a Symphony import batch before anything is sent. The file never leaves this page." }
                 </p>
             </header>
-            <DropZone on_file={on_file} busy={busy} />
+            <DropZone on_files={on_files} busy={busy} />
             { body }
         </main>
     }

@@ -12,13 +12,24 @@ use yew::Reducible;
 /// Identifies one check of one file; increases with every file chosen.
 pub type RunId = u64;
 
-/// The file being or last checked.
+/// The files being or last checked: one batch, in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChosenFile {
-    /// The file's name as the browser gives it (no path).
-    pub name: String,
-    /// Size in bytes.
+pub struct ChosenBatch {
+    /// The files' names as the browser gives them (no path), by file index.
+    pub file_names: Vec<String>,
+    /// Total size in bytes.
     pub size_bytes: u64,
+}
+
+impl ChosenBatch {
+    /// How the batch is named on the page: the file's name, or the number of files and the first name.
+    pub fn title(&self) -> String {
+        match self.file_names.as_slice() {
+            [] => "no file".to_owned(),
+            [only] => only.clone(),
+            [first, rest @ ..] => format!("{} files ({first} and {} more)", rest.len() + 1, rest.len()),
+        }
+    }
 }
 
 /// The number of findings of `severity` in a run.
@@ -30,11 +41,11 @@ pub fn severity_count(summary: &Summary, severity: Severity) -> usize {
     }
 }
 
-/// A finished check.
+/// A finished check of a batch.
 #[derive(Debug, PartialEq)]
 pub struct CheckedFile {
     /// What was checked.
-    pub file: ChosenFile,
+    pub batch: ChosenBatch,
     /// The core's report; its summary counts every finding, its list may hold only the first ones.
     pub report: Report,
 }
@@ -45,19 +56,19 @@ pub enum Phase {
     /// Nothing chosen yet.
     #[default]
     Idle,
-    /// A file is being read and checked.
+    /// A batch is being read and checked.
     Checking {
-        /// The file.
-        file: ChosenFile,
+        /// The batch.
+        batch: ChosenBatch,
         /// Bytes read and checked so far.
         bytes_checked: u64,
     },
     /// The last chosen file was checked.
     Checked(Rc<CheckedFile>),
-    /// The last chosen file could not be read.
+    /// A file of the last chosen batch could not be read.
     Failed {
-        /// The file that could not be read.
-        file: ChosenFile,
+        /// The batch.
+        batch: ChosenBatch,
         /// Why, in words for the user.
         message: String,
     },
@@ -115,12 +126,12 @@ impl ShownSeverities {
 /// Everything that can happen to the state.
 #[derive(Debug)]
 pub enum Action {
-    /// The user chose a file; its check is run number `run`.
-    FileChosen {
+    /// The user chose one or more files forming a batch; its check is run number `run`.
+    BatchChosen {
         /// The run number, larger than every earlier one.
         run: RunId,
-        /// The chosen file.
-        file: ChosenFile,
+        /// The chosen files.
+        batch: ChosenBatch,
     },
     /// The check of run `run` has read `bytes_checked` bytes.
     Progress {
@@ -150,10 +161,10 @@ pub enum Action {
 }
 
 impl AppState {
-    /// The file being checked, when its run is `run`; `None` when `run` is stale or nothing is being checked.
-    fn checking(&self, run: RunId) -> Option<&ChosenFile> {
+    /// The batch being checked, when its run is `run`; `None` when `run` is stale or nothing is being checked.
+    fn checking(&self, run: RunId) -> Option<&ChosenBatch> {
         match &self.phase {
-            Phase::Checking { file, .. } if run == self.current_run => Some(file),
+            Phase::Checking { batch, .. } if run == self.current_run => Some(batch),
             _ => None,
         }
     }
@@ -165,21 +176,21 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::FileChosen { run, file } => {
+            Action::BatchChosen { run, batch } => {
                 next.current_run = run.max(self.current_run);
-                next.phase = Phase::Checking { file, bytes_checked: 0 };
+                next.phase = Phase::Checking { batch, bytes_checked: 0 };
             }
             Action::Progress { run, bytes_checked } => {
-                let Some(file) = self.checking(run) else { return self };
-                next.phase = Phase::Checking { file: file.clone(), bytes_checked };
+                let Some(batch) = self.checking(run) else { return self };
+                next.phase = Phase::Checking { batch: batch.clone(), bytes_checked };
             }
             Action::Checked { run, report } => {
-                let Some(file) = self.checking(run) else { return self };
-                next.phase = Phase::Checked(Rc::new(CheckedFile { file: file.clone(), report }));
+                let Some(batch) = self.checking(run) else { return self };
+                next.phase = Phase::Checked(Rc::new(CheckedFile { batch: batch.clone(), report }));
             }
             Action::ReadFailed { run, message } => {
-                let Some(file) = self.checking(run) else { return self };
-                next.phase = Phase::Failed { file: file.clone(), message };
+                let Some(batch) = self.checking(run) else { return self };
+                next.phase = Phase::Failed { batch: batch.clone(), message };
             }
             Action::ToggleSeverity(severity) => next.shown_severities.toggle(severity),
             Action::Reset => next.phase = Phase::Idle,
@@ -193,8 +204,8 @@ mod tests {
     use super::*;
     use ferry_core::{Diagnostic, Rule};
 
-    fn file(name: &str) -> ChosenFile {
-        ChosenFile { name: name.to_owned(), size_bytes: 10 }
+    fn file(name: &str) -> ChosenBatch {
+        ChosenBatch { file_names: vec![name.to_owned()], size_bytes: 10 }
     }
 
     fn report(severities: &[Severity]) -> Report {
@@ -220,7 +231,7 @@ mod tests {
     #[test]
     fn phases_follow_the_actions() {
         let checked = |state: &AppState| match &state.phase {
-            Phase::Checked(checked) => Some((checked.file.name.clone(), checked.report.summary.errors)),
+            Phase::Checked(checked) => Some((checked.batch.title(), checked.report.summary.errors)),
             _ => None,
         };
         /// The file shown and its error count, when a check is shown.
@@ -231,7 +242,7 @@ mod tests {
             (
                 "one file checked",
                 vec![
-                    Action::FileChosen { run: 1, file: file("a.json") },
+                    Action::BatchChosen { run: 1, batch: file("a.json") },
                     Action::Checked { run: 1, report: report(&[Severity::Error]) },
                 ],
                 Some(("a.json".to_owned(), 1)),
@@ -240,8 +251,8 @@ mod tests {
             (
                 "a stale outcome is dropped",
                 vec![
-                    Action::FileChosen { run: 1, file: file("big.json") },
-                    Action::FileChosen { run: 2, file: file("small.json") },
+                    Action::BatchChosen { run: 1, batch: file("big.json") },
+                    Action::BatchChosen { run: 2, batch: file("small.json") },
                     Action::Checked { run: 1, report: report(&[Severity::Error]) },
                 ],
                 None,
@@ -250,8 +261,8 @@ mod tests {
             (
                 "the newest file wins whatever order outcomes arrive in",
                 vec![
-                    Action::FileChosen { run: 1, file: file("big.json") },
-                    Action::FileChosen { run: 2, file: file("small.json") },
+                    Action::BatchChosen { run: 1, batch: file("big.json") },
+                    Action::BatchChosen { run: 2, batch: file("small.json") },
                     Action::Checked { run: 2, report: report(&[]) },
                     Action::Checked { run: 1, report: report(&[Severity::Error]) },
                 ],
@@ -261,8 +272,8 @@ mod tests {
             (
                 "progress of a stale run is dropped",
                 vec![
-                    Action::FileChosen { run: 1, file: file("a.json") },
-                    Action::FileChosen { run: 2, file: file("b.json") },
+                    Action::BatchChosen { run: 1, batch: file("a.json") },
+                    Action::BatchChosen { run: 2, batch: file("b.json") },
                     Action::Progress { run: 1, bytes_checked: 5 },
                     Action::Checked { run: 2, report: report(&[]) },
                 ],
@@ -272,8 +283,8 @@ mod tests {
             (
                 "a stale read failure is dropped",
                 vec![
-                    Action::FileChosen { run: 1, file: file("a.json") },
-                    Action::FileChosen { run: 2, file: file("b.json") },
+                    Action::BatchChosen { run: 1, batch: file("a.json") },
+                    Action::BatchChosen { run: 2, batch: file("b.json") },
                     Action::ReadFailed { run: 1, message: "gone".to_owned() },
                 ],
                 None,
@@ -282,7 +293,7 @@ mod tests {
             (
                 "reset forgets the report",
                 vec![
-                    Action::FileChosen { run: 1, file: file("a.json") },
+                    Action::BatchChosen { run: 1, batch: file("a.json") },
                     Action::Checked { run: 1, report: report(&[]) },
                     Action::Reset,
                 ],
@@ -298,12 +309,26 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_is_titled_by_its_files() {
+        let batch = |names: &[&str]| ChosenBatch { file_names: names.iter().map(|name| (*name).to_owned()).collect(), size_bytes: 0 };
+        let cases: [(&[&str], &str); 4] = [
+            (&[], "no file"),
+            (&["a.json"], "a.json"),
+            (&["a.json", "b.json"], "2 files (a.json and 1 more)"),
+            (&["a.json", "b.json", "c.json"], "3 files (a.json and 2 more)"),
+        ];
+        for (names, expected) in cases {
+            assert_eq!(batch(names).title(), expected);
+        }
+    }
+
+    #[test]
     fn progress_of_the_current_run_is_shown() {
         let state = apply(vec![
-            Action::FileChosen { run: 1, file: file("a.json") },
+            Action::BatchChosen { run: 1, batch: file("a.json") },
             Action::Progress { run: 1, bytes_checked: 4 },
         ]);
-        assert_eq!(state.phase, Phase::Checking { file: file("a.json"), bytes_checked: 4 });
+        assert_eq!(state.phase, Phase::Checking { batch: file("a.json"), bytes_checked: 4 });
     }
 
     #[test]
@@ -317,10 +342,10 @@ mod tests {
     #[test]
     fn read_failure_of_the_current_file_is_shown() {
         let state = apply(vec![
-            Action::FileChosen { run: 1, file: file("a.json") },
+            Action::BatchChosen { run: 1, batch: file("a.json") },
             Action::ReadFailed { run: 1, message: "unreadable".to_owned() },
         ]);
-        assert_eq!(state.phase, Phase::Failed { file: file("a.json"), message: "unreadable".to_owned() });
+        assert_eq!(state.phase, Phase::Failed { batch: file("a.json"), message: "unreadable".to_owned() });
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The one place the app reads a file and runs the core on it.
 //!
-//! The file is read in slices of [`CHUNK_BYTES`] and fed to ferry-core's streaming [`Validator`], so memory
-//! holds one slice and the record in hand, never the whole file, and the page stays responsive between
-//! slices (each read yields to the browser). The components only see [`check_file`]'s signature (a `File` in,
+//! The files of a batch are read one after the other, in slices of [`CHUNK_BYTES`] and fed to ferry-core's streaming [`Validator`], so memory
+//! holds one slice and the record in hand, never a whole file, and the page stays responsive between
+//! slices (each read yields to the browser). The files form one batch: record indices run across them and a
+//! duplicate in a later file is found. The components only see [`check_files`]'s signature (`File`s in,
 //! progress callbacks, a [`Report`] or a [`CheckError`] out), so moving the check into a worker that posts the
 //! same progress changes this module alone.
 //!
@@ -24,6 +25,8 @@ pub const MAX_KEPT_DIAGNOSTICS: usize = 10_000;
 pub enum CheckError {
     /// The browser could not read the file (removed, permission revoked, ...).
     Unreadable {
+        /// The file's name.
+        file_name: String,
         /// The browser's reason.
         reason: String,
     },
@@ -32,7 +35,9 @@ pub enum CheckError {
 impl fmt::Display for CheckError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CheckError::Unreadable { reason } => write!(formatter, "The browser could not read the file: {reason}"),
+            CheckError::Unreadable { file_name, reason } => {
+                write!(formatter, "The browser could not read {file_name}: {reason}")
+            }
         }
     }
 }
@@ -43,30 +48,39 @@ fn keep(kept: &mut Vec<Diagnostic>, found: Vec<Diagnostic>) {
     kept.extend(found.into_iter().take(room));
 }
 
-/// Reads `file` slice by slice and checks it against the rules of `target`, taking "now" from the page's
-/// clock; calls `on_progress` with the bytes checked after each slice.
+/// Reads `files` slice by slice, in order, and checks them as one batch against the rules of `target`, taking
+/// "now" from the page's clock; calls `on_progress` with the bytes checked so far (over all files) after each
+/// slice.
 ///
 /// # Errors
-/// When the browser cannot read the file.
-pub async fn check_file(file: web_sys::File, target: Target, on_progress: impl Fn(u64)) -> Result<Report, CheckError> {
-    let file = gloo_file::File::from(file);
+/// When the browser cannot read a file.
+pub async fn check_files(
+    files: Vec<web_sys::File>,
+    target: Target,
+    on_progress: impl Fn(u64),
+) -> Result<Report, CheckError> {
     // `Date.now()` is an integral number of milliseconds well inside i64.
     let mut validator = Validator::new(Options::new(target, js_sys::Date::now() as i64));
-    validator.begin_file(&file.name());
     let mut kept = Vec::new();
-    let size = file.size();
-    let mut offset = 0;
-    while offset < size {
-        let end = offset.saturating_add(CHUNK_BYTES).min(size);
-        let chunk = gloo_file::futures::read_as_bytes(&file.slice(offset, end))
-            .await
-            .map_err(|error| CheckError::Unreadable { reason: error.to_string() })?;
-        validator.push(&chunk);
-        keep(&mut kept, validator.drain_diagnostics());
-        offset = end;
-        on_progress(offset);
+    let mut bytes_before_file = 0;
+    for file in files {
+        let file = gloo_file::File::from(file);
+        validator.begin_file(&file.name());
+        let size = file.size();
+        let mut offset = 0;
+        while offset < size {
+            let end = offset.saturating_add(CHUNK_BYTES).min(size);
+            let chunk = gloo_file::futures::read_as_bytes(&file.slice(offset, end)).await.map_err(|error| {
+                CheckError::Unreadable { file_name: file.name(), reason: error.to_string() }
+            })?;
+            validator.push(&chunk);
+            keep(&mut kept, validator.drain_diagnostics());
+            offset = end;
+            on_progress(bytes_before_file + offset);
+        }
+        validator.end_file();
+        bytes_before_file += size;
     }
-    validator.end_file();
     let mut report = validator.finish();
     keep(&mut kept, std::mem::take(&mut report.diagnostics));
     report.diagnostics = kept;

@@ -1,4 +1,5 @@
-//! The drop zone: drop a batch file on it, or pick one with the file input inside it.
+//! The drop zone: drop batch files on it, or pick them with the file input inside it. Several files form one
+//! batch, in the order the browser lists them.
 
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, HtmlInputElement};
@@ -7,15 +8,17 @@ use yew::prelude::*;
 /// Properties of [`DropZone`].
 #[derive(Properties, PartialEq)]
 pub struct DropZoneProps {
-    /// Called with the file dropped or picked (the first one when several are given).
-    pub on_file: Callback<web_sys::File>,
+    /// Called with the files dropped or picked, never with none.
+    pub on_files: Callback<Vec<web_sys::File>>,
     /// Whether a check is running (shown, not blocking: a new file replaces the one being checked).
     pub busy: bool,
 }
 
-/// The first file of a file list, if any.
-fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
-    files.and_then(|files| files.get(0))
+/// The files of a file list, in order; `None` when there is none.
+fn files_of(list: Option<web_sys::FileList>) -> Option<Vec<web_sys::File>> {
+    let list = list?;
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|index| list.get(index)).collect();
+    (!files.is_empty()).then_some(files)
 }
 
 /// A drop target with a file input inside.
@@ -37,23 +40,23 @@ pub fn drop_zone(props: &DropZoneProps) -> Html {
     };
     let on_drop = {
         let hovering = hovering.clone();
-        let on_file = props.on_file.clone();
+        let on_files = props.on_files.clone();
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
             hovering.set(false);
-            if let Some(file) = first_file(event.data_transfer().and_then(|transfer| transfer.files())) {
-                on_file.emit(file);
+            if let Some(files) = files_of(event.data_transfer().and_then(|transfer| transfer.files())) {
+                on_files.emit(files);
             }
         })
     };
     let on_change = {
-        let on_file = props.on_file.clone();
+        let on_files = props.on_files.clone();
         Callback::from(move |event: Event| {
             let Some(input) = event.target().and_then(|target| target.dyn_into::<HtmlInputElement>().ok()) else {
                 return;
             };
-            if let Some(file) = first_file(input.files()) {
-                on_file.emit(file);
+            if let Some(files) = files_of(input.files()) {
+                on_files.emit(files);
             }
             // Picking the same file again must fire `change` again.
             input.set_value("");
@@ -70,13 +73,16 @@ pub fn drop_zone(props: &DropZoneProps) -> Html {
             ondragleave={on_drag_leave}
             ondrop={on_drop}
         >
-            <p class="drop-title">{ "Drop a batch file here" }</p>
-            <p class="drop-hint">{ "A JSON array or NDJSON of V4ImportedMessage records" }</p>
+            <p class="drop-title">{ "Drop batch files here" }</p>
+            <p class="drop-hint">
+                { "JSON arrays or NDJSON of V4ImportedMessage records; several files are checked as one batch" }
+            </p>
             <label class="file-button">
-                { "or choose a file" }
+                { "or choose files" }
                 <input
                     type="file"
                     id="file-input"
+                    multiple=true
                     accept=".json,.ndjson,.jsonl,application/json,application/x-ndjson"
                     onchange={on_change}
                 />

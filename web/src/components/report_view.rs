@@ -54,10 +54,10 @@ pub fn report_view(props: &ReportViewProps) -> Html {
         <section class="report" aria-label="Report">
             <div class="report-head">
                 <h2>
-                    <span class="file-name">{ &checked.file.name }</span>
-                    <span class="file-size">{ format!("{} bytes", checked.file.size_bytes) }</span>
+                    <span class="file-name">{ checked.batch.title() }</span>
+                    <span class="file-size">{ format!("{} bytes", grouped(checked.batch.size_bytes)) }</span>
                 </h2>
-                <button class="secondary" onclick={props.on_reset.clone()}>{ "Check another file" }</button>
+                <button class="secondary" onclick={props.on_reset.clone()}>{ "Check other files" }</button>
             </div>
             { verdict }
             <dl class="summary">
@@ -112,6 +112,11 @@ fn diagnostic_list(props: &DiagnosticListProps) -> Html {
     }
     let n_listed = report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).count();
     let not_listed = n_shown.saturating_sub(n_listed);
+    // A file column only when the batch has several files.
+    let file_names = match props.checked.batch.file_names.as_slice() {
+        [_, _, ..] => Some(props.checked.batch.file_names.as_slice()),
+        _ => None,
+    };
     html! {
         <>
             <table class="diagnostics">
@@ -119,13 +124,16 @@ fn diagnostic_list(props: &DiagnosticListProps) -> Html {
                     <tr>
                         <th>{ "severity" }</th>
                         <th>{ "code" }</th>
+                        if file_names.is_some() {
+                            <th>{ "file" }</th>
+                        }
                         <th>{ "record" }</th>
                         <th>{ "field" }</th>
                         <th>{ "finding" }</th>
                     </tr>
                 </thead>
                 <tbody>
-                    { for props.checked.report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).map(diagnostic_row) }
+                    { for report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).map(|diagnostic| diagnostic_row(diagnostic, file_names)) }
                 </tbody>
             </table>
             if not_listed > 0 {
@@ -177,8 +185,8 @@ fn grouped(number: u64) -> String {
 }
 
 
-/// One row of the findings table.
-fn diagnostic_row(diagnostic: &Diagnostic) -> Html {
+/// One row of the findings table; with the file's name when `file_names` is given.
+fn diagnostic_row(diagnostic: &Diagnostic, file_names: Option<&[String]>) -> Html {
     let record = match diagnostic.location.record {
         // Reports count records from 0, as `ferry check --format json` does; the title says so.
         Some(record) => html! { <span title="record index in the batch, counted from 0">{ format!("#{record}") }</span> },
@@ -193,6 +201,9 @@ fn diagnostic_row(diagnostic: &Diagnostic) -> Html {
         <tr class={classes!("diagnostic", diagnostic.severity.to_string())}>
             <td><span class={classes!("badge", diagnostic.severity.to_string())}>{ diagnostic.severity.to_string() }</span></td>
             <td><code class="code">{ diagnostic.code() }</code></td>
+            if let Some(file_names) = file_names {
+                <td class="file">{ file_names.get(diagnostic.location.file).cloned().unwrap_or_default() }</td>
+            }
             <td>{ record }</td>
             <td>{ pointer }</td>
             <td>
