@@ -540,14 +540,26 @@ fn parse_attributes(
         };
         let value_end = value_start + value_length;
         let value = &text[value_start..value_end];
-        if let Some(less_than) = memchr::memchr(b'<', value.as_bytes()) {
+        // Values are short: one plain pass finds what needs a closer look, cheaper than several searches.
+        let (mut less_than, mut ampersand, mut line_break) = (None, false, false);
+        for (index, byte) in value.bytes().enumerate() {
+            match byte {
+                b'<' if less_than.is_none() => less_than = Some(index),
+                b'&' => ampersand = true,
+                b'\t' | b'\n' | b'\r' => line_break = true,
+                _ => {}
+            }
+        }
+        if let Some(less_than) = less_than {
             return Err(malformed(
                 format!("The value of attribute \"{name}\" associated with an element type \"{element_name}\" must not contain the '<' character."),
                 value_start + less_than..value_start + less_than + 1,
             ));
         }
-        let has_references = check_references(value, value_start)?;
-        let needs_decoding = has_references || memchr::memchr3(b'\t', b'\n', b'\r', value.as_bytes()).is_some();
+        if ampersand {
+            check_references(value, value_start)?;
+        }
+        let needs_decoding = ampersand || line_break;
         attributes.push(Attribute {
             name: name_start..name_start + length,
             value: value_start..value_end,
