@@ -24,8 +24,11 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn serving_prints_one_line_and_answers_on_the_announced_port() {
     let directory = scratch("serve");
+    // The key as a file beside the manifest: `publicKeyPath` is read relative to the manifest's folder.
+    std::fs::create_dir_all(directory.join("keys")).unwrap();
+    std::fs::write(directory.join("keys").join("bot.pem"), PUBLIC_KEY).unwrap();
     let manifest = serde_json::json!({
-        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT"]}],
+        "serviceUsers": [{"username": "import-bot", "publicKeyPath": "keys/bot.pem", "roles": ["CONTENT_MANAGEMENT"]}],
         "users": [{"id": 7215545057281_i64, "username": "alice", "active": true}],
         "streams": [{"id": "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA", "type": "ROOM", "active": true, "members": [7215545057281_i64]}]
     });

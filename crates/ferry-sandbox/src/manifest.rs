@@ -10,7 +10,8 @@
 //!               "members": [7215545057281]}]}
 //! ```
 //!
-//! Extensions beyond that shape, all optional: `serviceUsers[].id`, `users[].displayName`, `users[].email`,
+//! Extensions beyond that shape, all optional: `serviceUsers[].id`, `serviceUsers[].publicKeyPath` (a PEM file
+//! instead of `publicKeyPem`, relative to the manifest's folder), `users[].displayName`, `users[].email`,
 //! `streams[].name`. Applying a manifest is idempotent: users are matched by id (service users by username)
 //! and streams by id, and the manifest's values win.
 
@@ -43,8 +44,12 @@ pub struct Manifest {
 pub struct ManifestServiceUser {
     /// Username; the `sub` of its JWTs.
     pub username: String,
-    /// RSA public key, PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`).
-    pub public_key_pem: String,
+    /// RSA public key, PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`). Either this or `publicKeyPath`.
+    #[serde(default)]
+    pub public_key_pem: Option<String>,
+    /// A file holding the PEM, relative to the manifest's folder (see [`Manifest::resolve_key_paths`]).
+    #[serde(default)]
+    pub public_key_path: Option<std::path::PathBuf>,
     /// Roles, e.g. `CONTENT_MANAGEMENT`, `USER_PROVISIONING`.
     #[serde(default)]
     pub roles: Vec<String>,
@@ -104,6 +109,32 @@ impl Manifest {
     pub fn from_json(text: &[u8]) -> Result<Manifest, SandboxError> {
         serde_json::from_slice(text).map_err(|source| SandboxError::Json { what: "manifest".to_owned(), source })
     }
+
+    /// Reads every `publicKeyPath` (relative paths from `folder`, the manifest's folder) into `publicKeyPem`.
+    ///
+    /// # Errors
+    /// [`SandboxError::Invalid`] when a service user gives both or neither, or a key file cannot be read.
+    pub fn resolve_key_paths(&mut self, folder: &std::path::Path) -> Result<(), SandboxError> {
+        for service_user in &mut self.service_users {
+            match (&service_user.public_key_pem, service_user.public_key_path.take()) {
+                (Some(_), Some(_)) => {
+                    return Err(SandboxError::Invalid(format!(
+                        "service user `{}` gives both publicKeyPem and publicKeyPath; give one",
+                        service_user.username
+                    )))
+                }
+                (None, Some(path)) => {
+                    let path = folder.join(path);
+                    let pem = std::fs::read_to_string(&path).map_err(|error| {
+                        SandboxError::Invalid(format!("public key of `{}`: {}: {error}", service_user.username, path.display()))
+                    })?;
+                    service_user.public_key_pem = Some(pem);
+                }
+                (_, None) => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What provisioning created or changed, for printing.
@@ -147,8 +178,16 @@ impl std::fmt::Display for ProvisionSummary {
 pub fn apply_manifest(store: &mut Store, manifest: &Manifest) -> Result<ProvisionSummary, SandboxError> {
     let mut known_users: BTreeSet<i64> = manifest.users.iter().map(|user| user.id).collect();
     known_users.extend(manifest.service_users.iter().filter_map(|user| user.id));
+    let mut public_keys = Vec::with_capacity(manifest.service_users.len());
     for service_user in &manifest.service_users {
-        parse_public_key(&service_user.username, &service_user.public_key_pem)?;
+        let pem = service_user.public_key_pem.as_ref().ok_or_else(|| {
+            SandboxError::Invalid(format!(
+                "service user `{}` needs publicKeyPem (or publicKeyPath, read by the command line)",
+                service_user.username
+            ))
+        })?;
+        parse_public_key(&service_user.username, pem)?;
+        public_keys.push(pem.clone());
     }
     for stream in &manifest.streams {
         for member in &stream.members {
@@ -176,7 +215,7 @@ pub fn apply_manifest(store: &mut Store, manifest: &Manifest) -> Result<Provisio
             public_key_pem: None,
         })?;
     }
-    for service_user in &manifest.service_users {
+    for (service_user, public_key_pem) in manifest.service_users.iter().zip(public_keys) {
         let existing = store.directory().user_by_name(&service_user.username).map(|user| user.id);
         let id = service_user.id.or(existing).unwrap_or_else(|| store.directory().next_user_id());
         if store.directory().user(id).is_none() {
@@ -190,7 +229,7 @@ pub fn apply_manifest(store: &mut Store, manifest: &Manifest) -> Result<Provisio
             active: true,
             service: true,
             roles: service_user.roles.clone(),
-            public_key_pem: Some(service_user.public_key_pem.clone()),
+            public_key_pem: Some(public_key_pem),
         })?;
     }
     for stream in &manifest.streams {
@@ -357,6 +396,7 @@ mod tests {
                 "not an RSA public key",
             ),
             (serde_json::json!({"streams": [{"id": "s", "type": "CHANNEL"}]}), "unknown variant `CHANNEL`"),
+            (serde_json::json!({"serviceUsers": [{"username": "b"}]}), "needs publicKeyPem"),
         ];
         for (json, fragment) in table {
             let mut store = Store::open(&Storage::Memory).unwrap();
@@ -365,6 +405,29 @@ mod tests {
             let error = outcome.unwrap_err().to_string();
             assert!(error.contains(fragment), "{json}: {error}");
             assert_eq!(store.directory().counts(), (0, 0), "{json}");
+        }
+    }
+
+    #[test]
+    fn key_paths_are_read_relative_to_the_manifest() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let table = [
+            (serde_json::json!({"username": "a", "publicKeyPath": "fixtures/service-user.pub.pem"}), Ok(PUBLIC)),
+            (serde_json::json!({"username": "a", "publicKeyPem": PUBLIC}), Ok(PUBLIC)),
+            (
+                serde_json::json!({"username": "a", "publicKeyPem": PUBLIC, "publicKeyPath": "x.pem"}),
+                Err("both publicKeyPem and publicKeyPath"),
+            ),
+            (serde_json::json!({"username": "a", "publicKeyPath": "missing.pem"}), Err("missing.pem")),
+        ];
+        for (entry, expected) in table {
+            let text = serde_json::json!({"serviceUsers": [entry]}).to_string();
+            let mut manifest = Manifest::from_json(text.as_bytes()).unwrap();
+            match (manifest.resolve_key_paths(&folder), expected) {
+                (Ok(()), Ok(pem)) => assert_eq!(manifest.service_users[0].public_key_pem.as_deref(), Some(pem), "{text}"),
+                (Err(error), Err(fragment)) => assert!(error.to_string().contains(fragment), "{text}: {error}"),
+                (outcome, expected) => panic!("{text}: {outcome:?} but expected {expected:?}"),
+            }
         }
     }
 

@@ -129,7 +129,8 @@ fn run_server(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let sandbox = Sandbox::open(&storage, config).context("opening sandbox state")?;
     if let Some(path) = &args.manifest {
         let bytes = std::fs::read(path).with_context(|| format!("reading manifest {}", path.display()))?;
-        let manifest = Manifest::from_json(&bytes)?;
+        let mut manifest = Manifest::from_json(&bytes)?;
+        manifest.resolve_key_paths(path.parent().unwrap_or_else(|| std::path::Path::new(".")))?;
         let summary = sandbox.apply_manifest(&manifest)?;
         eprintln!("{summary}");
     }
