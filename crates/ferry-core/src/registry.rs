@@ -135,6 +135,7 @@ rule_table! {
     ("MML021", Error, NestingTooDeep in messageml::rules::nesting_too_deep),
     ("MML022", Info, UnknownMentionUser in messageml::rules::unknown_mention_user),
     ("MML023", Error, ReferenceParserCrash in messageml::rules::reference_parser_crash),
+    ("MML024", Info, InstrumentResolvedByPod in messageml::rules::instrument_resolved_by_pod),
 }
 
 impl Rule {

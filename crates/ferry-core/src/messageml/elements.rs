@@ -1453,7 +1453,16 @@ impl<'d, 't> Checker<'d, 't> {
                     format!("the attribute \"bbgmarket-sector\" must be one of those values [{}]", SECTORS.join(", ")),
                     span,
                 );
+                return;
             }
+        }
+        if self.attribute(node, "fallback-ticker").is_none_or(|ticker| is_blank(&ticker)) {
+            let span = self.start_tag(node);
+            self.report(
+                Rule::InstrumentResolvedByPod,
+                "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)",
+                span,
+            );
         }
     }
 

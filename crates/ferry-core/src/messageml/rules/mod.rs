@@ -23,3 +23,4 @@ pub mod freemarker_template_error;
 pub mod nesting_too_deep;
 pub mod unknown_mention_user;
 pub mod reference_parser_crash;
+pub mod instrument_resolved_by_pod;
