@@ -67,7 +67,9 @@ impl Sessions {
         // Bound the table: drop expired sessions whenever a new one is issued.
         self.by_token.retain(|_, session| session.expires_at > now);
         let token = crate::ids::new_session_token();
-        let expires_at = now.checked_add(lifetime).unwrap_or(now);
+        // A lifetime too long for the clock to represent means "does not expire": a year is as good.
+        const ONE_YEAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+        let expires_at = now.checked_add(lifetime).or_else(|| now.checked_add(ONE_YEAR)).unwrap_or(now);
         self.by_token.insert(token.clone(), Session { user_id, kind, expires_at });
         token
     }
@@ -281,7 +283,9 @@ mod tests {
         assert_eq!(sessions.user_of(&key_manager, TokenKind::KeyManager), Ok(10));
         let short = sessions.issue(10, TokenKind::Session, Duration::ZERO);
         assert!(sessions.user_of(&short, TokenKind::Session).unwrap_err().message.contains("expired"));
-        assert_eq!(sessions.expire_all(), 3);
+        let forever = sessions.issue(10, TokenKind::Session, Duration::MAX);
+        assert_eq!(sessions.user_of(&forever, TokenKind::Session), Ok(10), "an unrepresentable lifetime does not expire at once");
+        assert_eq!(sessions.expire_all(), 3, "the expired one was purged when `forever` was issued");
         assert!(sessions.user_of(&session, TokenKind::Session).is_err());
     }
 }
