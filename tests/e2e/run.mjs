@@ -112,6 +112,20 @@ const APP_TESTS = [
     await expectText(row.first().locator("td").nth(3), "#2");
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-two-files.png"), fullPage: true });
   }],
+  ["markup quoted from the file is shown as text, never run", async (page) => {
+    await page.goto(appUrl());
+    const record = JSON.parse(WELL_FORMED_BATCH)[0];
+    record["<img src=x onerror=window.__ferryInjected=1>"] = "unknown field";
+    await dropFile(page, "#drop-zone", "hostile.json", JSON.stringify([record]));
+    const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "SCH004" }) });
+    await row.first().waitFor({ timeout: TIMEOUT_MS });
+    const message = await row.first().locator(".message").textContent();
+    if (!message.includes("<img src=x onerror=window.__ferryInjected=1>")) {
+      throw new Error(`the field name is not quoted as text: ${JSON.stringify(message)}`);
+    }
+    await expectCount(page.locator(".report img"), 0);
+    if (await page.evaluate(() => window.__ferryInjected !== undefined)) throw new Error("the quoted markup ran");
+  }],
   ["a file picked with the file input is checked", async (page) => {
     await page.goto(appUrl());
     await page.locator("#file-input").setInputFiles({
