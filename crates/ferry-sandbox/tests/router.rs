@@ -360,6 +360,16 @@ async fn migration_steps_through_the_pod_api() {
     assert_eq!(created.status, StatusCode::OK, "{}", created.json);
     let carol = created.json["userSystemInfo"]["id"].as_i64().unwrap();
     assert_eq!(created.json["userSystemInfo"]["status"], "ENABLED");
+    let service = pod("POST", "/pod/v2/admin/user/create".into(), &admin,
+        json!({"userAttributes": {"userName": "svc-2", "accountType": "SYSTEM", "currentKey": {"key": PUBLIC}},
+               "roles": ["CONTENT_MANAGEMENT"]})).await;
+    assert_eq!(service.status, StatusCode::OK, "{}", service.json);
+    let service_tokens = login(&router, "svc-2").await;
+    let imported_by_new_service_user = import(&router, &service_tokens, json!([message("by-svc-2", json!({}))]).to_string()).await;
+    assert!(imported_by_new_service_user.json[0]["messageId"].is_string(), "{}", imported_by_new_service_user.json);
+    let bad_key = pod("POST", "/pod/v2/admin/user/create".into(), &admin,
+        json!({"userAttributes": {"userName": "svc-3", "accountType": "SYSTEM", "currentKey": {"key": "nope"}}})).await;
+    assert_error(&bad_key, StatusCode::BAD_REQUEST, "not an RSA public key", "bad key");
     let duplicate = pod("POST", "/pod/v2/admin/user/create".into(), &admin, json!({"userAttributes": {"userName": "carol"}})).await;
     assert_error(&duplicate, StatusCode::BAD_REQUEST, "already exists", "duplicate username");
 
