@@ -813,8 +813,8 @@ impl<'d, 't> Checker<'d, 't> {
         }
         self.entity_elements.insert(node);
         let entity = values[0];
-        let entity_type = entity.get("type");
-        let value = entity.get("id").and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
+        let (entity_type, ids) = entity.get_two("type", "id");
+        let value = ids.and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {
             match entity_type.text_value().as_deref() {
                 Some("org.symphonyoss.fin.security") => return Kind::CashTag,

@@ -9,7 +9,7 @@
 //! without allocating, and never descend deeper than [`MAX_SEARCH_DEPTH`].
 
 use std::borrow::Cow;
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -27,6 +27,9 @@ pub struct EntityJson<'a> {
     text: Cow<'a, str>,
     lookups: Cell<usize>,
     index: OnceCell<Index>,
+    /// The last name looked up and its `findValues` ranges: a reference is looked up by the document check
+    /// and again when its element is built.
+    last: RefCell<Option<(String, Vec<Range<usize>>)>>,
 }
 
 /// Every member of the object: key → value ranges (as `findValues` sees them), and the top-level keys.
@@ -129,18 +132,7 @@ impl EntityJson<'_> {
 
     /// Jackson's `findPath(name)`: the first value of a field called `name`, depth-first at any depth.
     pub fn find_path(&self, name: &str) -> Option<JsonRef<'_>> {
-        if self.text.is_empty() {
-            return None;
-        }
-        if let Some(index) = self.index() {
-            return index.members.get(name).and_then(|ranges| ranges.first()).map(|range| self.at(range));
-        }
-        let mut found = None;
-        walk(self.root(), name, 0, &mut |value| {
-            found = Some(value);
-            false
-        });
-        found
+        self.find_values(name).into_iter().next()
     }
 
     /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches.
@@ -148,15 +140,35 @@ impl EntityJson<'_> {
         if self.text.is_empty() {
             return Vec::new();
         }
-        if let Some(index) = self.index() {
-            return index.members.get(name).map_or_else(Vec::new, |ranges| ranges.iter().map(|range| self.at(range)).collect());
+        if let Ok(last) = self.last.try_borrow() {
+            if let Some((last_name, ranges)) = last.as_ref() {
+                if last_name == name {
+                    return ranges.iter().map(|range| self.at(range)).collect();
+                }
+            }
         }
-        let mut found = Vec::new();
-        walk(self.root(), name, 0, &mut |value| {
-            found.push(value);
-            true
-        });
+        let found: Vec<JsonRef<'_>> = match self.index() {
+            Some(index) => index.members.get(name).map_or_else(Vec::new, |ranges| ranges.iter().map(|range| self.at(range)).collect()),
+            None => {
+                let mut found = Vec::new();
+                walk(self.root(), name, 0, &mut |value| {
+                    found.push(value);
+                    true
+                });
+                found
+            }
+        };
+        if let Ok(mut last) = self.last.try_borrow_mut() {
+            let ranges = found.iter().map(|value| self.range_of(value)).collect();
+            *last = Some((name.to_owned(), ranges));
+        }
         found
+    }
+
+    /// The range of a value inside the text.
+    fn range_of(&self, value: &JsonRef<'_>) -> Range<usize> {
+        let start = (value.raw.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
+        start..start + value.raw.len()
     }
 
     fn at(&self, range: &Range<usize>) -> JsonRef<'_> {
@@ -280,6 +292,21 @@ impl<'j> JsonRef<'j> {
         self.members().filter(|(key, _)| key_equals(key, name)).last().map(|(_, value)| value)
     }
 
+    /// The values of members `first` and `second`, in one pass (the last one of each when a key repeats).
+    pub fn get_two(&self, first: &str, second: &str) -> (Option<JsonRef<'j>>, Option<JsonRef<'j>>) {
+        let mut found = (None, None);
+        if self.is_object() {
+            for (key, value) in self.members() {
+                if key_equals(key, first) {
+                    found.0 = Some(value);
+                } else if key_equals(key, second) {
+                    found.1 = Some(value);
+                }
+            }
+        }
+        found
+    }
+
     /// Item `index` of an array.
     pub fn index(&self, index: usize) -> Option<JsonRef<'j>> {
         if !self.raw.starts_with('[') {
@@ -328,16 +355,18 @@ fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
     position
 }
 
-/// End (exclusive) of the string starting at `start` (a `"`).
+/// End (exclusive) of the string starting at `start` (a `"`). Entity values are short: a plain loop beats
+/// a vectorised search's set-up here.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut position = start + 1;
-    loop {
-        position += memchr::memchr2(b'"', b'\\', bytes.get(position..)?)?;
-        if bytes[position] == b'"' {
-            return Some(position + 1);
+    while position < bytes.len() {
+        match bytes[position] {
+            b'"' => return Some(position + 1),
+            b'\\' => position += 2,
+            _ => position += 1,
         }
-        position += 2;
     }
+    None
 }
 
 /// End (exclusive) of the value starting at `start`. In valid JSON a container's own brackets balance by
@@ -354,23 +383,23 @@ fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
     };
     let mut depth = 0_usize;
     let mut position = start;
-    loop {
-        position += memchr::memchr3(b'"', open, close, bytes.get(position..)?)?;
-        match bytes[position] {
-            b'"' => {
-                position = string_end(bytes, position)?;
-                continue;
-            }
-            byte if byte == open => depth += 1,
-            _ => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Some(position + 1);
-                }
+    while position < bytes.len() {
+        let byte = bytes[position];
+        if byte == b'"' {
+            position = string_end(bytes, position)?;
+            continue;
+        }
+        if byte == open {
+            depth += 1;
+        } else if byte == close {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Some(position + 1);
             }
         }
         position += 1;
     }
+    None
 }
 
 struct Members<'j> {
@@ -497,8 +526,8 @@ mod tests {
         let text = r#"{"a":{"k":1,"b":{"k":2}},"k":{"k":3},"l":[{"k":4},{"m":{"k":5}}],"e\u0078":{"k":6}}"#;
         let walked = parse_entity_json(text).unwrap();
         let indexed = parse_entity_json(text).unwrap();
-        for _ in 0..=WALKS_BEFORE_INDEX {
-            indexed.find_path("warm-up");
+        for round in 0..=WALKS_BEFORE_INDEX {
+            indexed.find_path(&format!("warm-up-{round}"));
         }
         assert!(indexed.index.get().is_some());
         for key in ["k", "a", "b", "l", "m", "ex", "zz"] {
