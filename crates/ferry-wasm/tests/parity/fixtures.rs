@@ -202,6 +202,11 @@ const FIXTURES: &[(&str, &[u8], &str)] = &[
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/mml023.json")),
     ),
     (
+        "mml024.json",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/mml024.json")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/mml024.json")),
+    ),
+    (
         "sch001.ndjson",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/sch001.ndjson")),
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/sch001.json")),
