@@ -9,7 +9,7 @@ SCENARIO is {"sandboxUrl": "http://127.0.0.1:PORT", "streamId": "...", "first": 
 2. import `first` again (the repeat: answered with the first import's ids);
 3. ask the sandbox to end every session, then import `afterExpiry`: the Agent answers 401 and the BDK must
    authenticate again and retry on its own;
-4. read `streamId` back with list_messages.
+4. read `streamId` back with list_messages, and download every attachment with get_attachment.
 Works with BDK 2.x (OpenAPI-generator models) and 3.x (pydantic models): both accept snake_case keywords.
 """
 import asyncio
@@ -81,9 +81,21 @@ async def main() -> None:
                 "timestamp": message.timestamp,
                 "message": message.message,
                 "userId": message.user.user_id,
+                "attachments": [
+                    {"id": file.id, "name": file.name, "size": file.size}
+                    for file in (getattr(message, "attachments", None) or [])
+                ],
             }
             for message in (listed or [])
         ]
+        downloads = []
+        for message in result["listed"]:
+            for file in message["attachments"]:
+                content = await messages.get_attachment(scenario["streamId"], message["messageId"], file["id"])
+                if isinstance(content, (bytes, bytearray)):
+                    content = content.decode("ascii")
+                downloads.append(content)
+        result["downloads"] = downloads
     print(json.dumps(result))
 
 

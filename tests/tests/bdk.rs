@@ -303,6 +303,8 @@ fn run_bdk_against_sandbox(version: &'static str) {
     assert_eq!(listed[0]["timestamp"], 1_433_045_623_000_i64);
     assert!(listed[0]["message"].as_str().unwrap().contains("Hello <b>world</b>"), "{}", listed[0]);
     assert_eq!(stats.messages_stored, 5, "{version}: {stats:?}");
+    assert_eq!(listed[1]["attachments"], json!([{"id": format!("internal_{}_0", first_ids[1]), "name": "notes.txt", "size": 11}]));
+    assert_eq!(result["downloads"], json!(["aGVsbG8gd29ybGQ="]), "{version}: get_attachment gives the base64 content");
 }
 
 /// Faults on 60% of import requests (seeded, so the same every run); the BDK retries on its own, and `originalMessageId` keeps the

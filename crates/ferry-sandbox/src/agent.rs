@@ -3,6 +3,8 @@
 //! Read-back answers `V4Message` objects oldest first (ties in import order), 204 when none match, as the
 //! Agent API documents. The caller may read a stream it is a member of, or any stream when it holds the
 //! Content Management role (the import service user is often not a member of the IMs it imported into).
+//! Attachments are downloaded with `GET /agent/v1/stream/{sid}/attachment?messageId&fileId`, answered as the
+//! Agent does: the content base64-encoded, `application/octet-stream`; `fileId` is the `id` read-back gives.
 //! `message` is given as PresentationML the simple way: the `<messageML>` root becomes
 //! `<div data-format="PresentationML" data-version="2.0">`; the content inside is returned as imported.
 
@@ -15,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use axum::{Extension, Json};
+use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::error::AppError;
@@ -109,12 +112,8 @@ pub(crate) async fn list_messages(
     query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let caller = if headers.contains_key("keymanagertoken") {
-        agent_user(&sandbox, &headers)?
-    } else {
-        session_user(&sandbox, &headers)?
-    };
-    let Query(query) = query.map_err(|rejection| AppError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
+    let caller = reader(&sandbox, &headers)?;
+    let query = crate::request::query(query)?;
     let since = query.since.ok_or_else(|| AppError::bad_request("Missing required query parameter `since`"))?;
     let skip = query.skip.unwrap_or(0);
     let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
@@ -129,14 +128,7 @@ pub(crate) async fn list_messages(
     let messages = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>, AppError> {
         let store = sandbox_for_read.lock_store()?;
         let directory = store.directory();
-        let stream = directory
-            .stream(&stream_id)
-            .ok_or_else(|| AppError::bad_request(format!("Stream {stream_id} does not exist")))?;
-        if !stream.members.contains(&caller.id) && !caller.has_role(CONTENT_MANAGEMENT) {
-            return Err(AppError::forbidden(format!(
-                "Caller lacks necessary entitlement: not a member of stream {stream_id}"
-            )));
-        }
+        let stream = readable_stream(directory, &caller, &stream_id)?;
         let stored = store.list_messages(
             &stream_id,
             since,
@@ -154,7 +146,7 @@ pub(crate) async fn list_messages(
                     .enumerate()
                     .map(|(position, (name, size))| {
                         serde_json::json!({
-                            "id": format!("internal_{}_{position}", message.message_id),
+                            "id": attachment_id(&message.message_id, position),
                             "name": name,
                             "size": size,
                             "images": [],
@@ -188,6 +180,67 @@ pub(crate) async fn list_messages(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     Ok(Json(messages).into_response())
+}
+
+/// The caller of a read: `sessionToken` required; `keyManagerToken`, when given, of the same user.
+fn reader(sandbox: &Sandbox, headers: &HeaderMap) -> Result<crate::store::User, AppError> {
+    if headers.contains_key("keymanagertoken") {
+        agent_user(sandbox, headers)
+    } else {
+        session_user(sandbox, headers)
+    }
+}
+
+/// The stream, if it exists and the caller may read it (a member, or a holder of Content Management).
+fn readable_stream<'directory>(
+    directory: &'directory crate::store::Directory,
+    caller: &crate::store::User,
+    stream_id: &str,
+) -> Result<&'directory crate::store::Stream, AppError> {
+    let stream = directory
+        .stream(stream_id)
+        .ok_or_else(|| AppError::bad_request(format!("Stream {stream_id} does not exist")))?;
+    if !stream.members.contains(&caller.id) && !caller.has_role(CONTENT_MANAGEMENT) {
+        return Err(AppError::forbidden(format!("Caller lacks necessary entitlement: not a member of stream {stream_id}")));
+    }
+    Ok(stream)
+}
+
+/// The `id` of an attachment in read-back, and the `fileId` of its download.
+fn attachment_id(message_id: &str, position: usize) -> String {
+    format!("internal_{message_id}_{position}")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AttachmentQuery {
+    message_id: Option<String>,
+    file_id: Option<String>,
+}
+
+pub(crate) async fn download_attachment(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(stream_id): Path<String>,
+    query: Result<Query<AttachmentQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let caller = reader(&sandbox, &headers)?;
+    let query = crate::request::query(query)?;
+    let message_id = query.message_id.ok_or_else(|| AppError::bad_request("Missing required query parameter `messageId`"))?;
+    let file_id = query.file_id.ok_or_else(|| AppError::bad_request("Missing required query parameter `fileId`"))?;
+    let position = file_id
+        .strip_prefix(&format!("internal_{message_id}_"))
+        .and_then(|position| position.parse::<usize>().ok())
+        .ok_or_else(|| AppError::bad_request(format!("fileId `{file_id}` is not an attachment of message {message_id}")))?;
+    let stream_id = normalize_stream_id(&stream_id);
+    let content = {
+        let store = sandbox.lock_store()?;
+        readable_stream(store.directory(), &caller, &stream_id)?;
+        store.attachment(&stream_id, &message_id, position)?
+    };
+    let content = content.ok_or_else(|| AppError::not_found(format!("No attachment {file_id} in message {message_id}")))?;
+    let body = base64::engine::general_purpose::STANDARD.encode(content);
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
 }
 
 fn presentation_ml(message: &str) -> String {

@@ -10,6 +10,7 @@
 //! | `POST /login/pubkey/authenticate`, `POST /relay/pubkey/authenticate` | RSA JWT → opaque token |
 //! | `POST /agent/v4/message/import` | import (see [`import`]) |
 //! | `GET /agent/v4/stream/{sid}/message?since&until&skip&limit` | read back imported messages (`V4Message`) |
+//! | `GET /agent/v1/stream/{sid}/attachment?messageId&fileId` | download an imported attachment (base64) |
 //! | `GET /pod/v2/sessioninfo` | who the session belongs to |
 //! | `POST /pod/v2/admin/user/create`, `POST /pod/v1/admin/user/{uid}/status/update` | provision, (de)activate users |
 //! | `POST /pod/v3/room/create`, `POST /pod/v1/admin/im/create` | create rooms and admin IMs |
@@ -250,6 +251,7 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router {
         .route("/relay/pubkey/authenticate", post(login::key_manager_authenticate))
         .route("/agent/v4/message/import", post(agent::import_messages))
         .route("/agent/v4/stream/{sid}/message", get(agent::list_messages))
+        .route("/agent/v1/stream/{sid}/attachment", get(agent::download_attachment))
         .route("/pod/v2/sessioninfo", get(pod::session_info))
         .route("/pod/v2/admin/user/create", post(pod::create_user))
         .route("/pod/v1/admin/user/{uid}/status/update", post(pod::update_user_status))

@@ -294,7 +294,7 @@ fn set_stream_active(
     query: Result<Query<ActiveQuery>, QueryRejection>,
     member_required: Option<i64>,
 ) -> JsonResult {
-    let Query(query) = query.map_err(|rejection| AppError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
+    let query = crate::request::query(query)?;
     let active = match query.active.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("true") => true,
         Some("false") => false,

@@ -121,3 +121,15 @@ pub(crate) fn without_nulls(value: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
+
+/// The parsed query string, or 400 saying what was wrong with it.
+///
+/// # Errors
+/// 400 when the query string does not parse into `T`.
+pub(crate) fn query<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, AppError> {
+    query
+        .map(|axum::extract::Query(value)| value)
+        .map_err(|rejection| AppError::bad_request(format!("Invalid query: {}", rejection.body_text())))
+}

@@ -516,6 +516,20 @@ impl Store {
         Ok(messages)
     }
 
+    /// The content of attachment `position` (0-based) of a stored message in a stream.
+    ///
+    /// # Errors
+    /// [`SandboxError::Storage`] when SQLite fails.
+    pub fn attachment(&self, stream_id: &str, message_id: &str, position: usize) -> Result<Option<Vec<u8>>, SandboxError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT attachments.content FROM attachments JOIN messages ON messages.sequence = attachments.message_sequence
+             WHERE messages.stream_id = ?1 AND messages.message_id = ?2 AND attachments.kind = 'attachment'
+                 AND attachments.position = ?3",
+        )?;
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        Ok(statement.query_row(params![stream_id, message_id, position], |row| row.get(0)).optional()?)
+    }
+
     /// Number of stored messages.
     ///
     /// # Errors

@@ -67,7 +67,12 @@ async fn call(router: &Router, method: &str, uri: &str, headers: &[(&str, &str)]
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+    // Attachment downloads are base64 text, not JSON: kept as a string.
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
     Answer { status, headers, json }
 }
 
@@ -231,6 +236,32 @@ async fn import_answers_per_message_in_order_and_dedupes() {
     assert!(responses[3]["messageId"].is_string());
     assert_eq!(responses[4]["messageId"], first_id, "repeat in the same request");
     assert!(responses[4]["diagnostic"].as_str().unwrap().contains("already imported"));
+    let listed = call(&router, "GET", &format!("/agent/v4/stream/{STREAM}/message?since=0"), &[("sessionToken", &tokens.0)], Body::empty()).await;
+    let with_file = listed.json.as_array().unwrap().iter().find(|m| m["messageId"] == responses[3]["messageId"]).unwrap().clone();
+    assert_eq!(with_file["attachments"][0]["name"], "a.txt");
+    assert_eq!(with_file["attachments"][0]["size"], 5);
+    let file_id = with_file["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let message_id = with_file["messageId"].as_str().unwrap().to_owned();
+    let download = |query: String, session: String| {
+        let router = router.clone();
+        async move {
+            call(&router, "GET", &format!("/agent/v1/stream/{STREAM}/attachment?{query}"), &[("sessionToken", &session)], Body::empty()).await
+        }
+    };
+    let file = download(format!("messageId={message_id}&fileId={file_id}"), tokens.0.clone()).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.json, "aGVsbG8=", "the content, base64-encoded as the Agent answers it");
+    assert_eq!(file.headers["content-type"], "application/octet-stream");
+    let reader = login(&router, "reader-bot").await;
+    let table = [
+        (format!("messageId={message_id}&fileId=internal_{message_id}_1"), &tokens.0, StatusCode::NOT_FOUND, "No attachment"),
+        (format!("messageId={message_id}&fileId=other"), &tokens.0, StatusCode::BAD_REQUEST, "is not an attachment"),
+        (format!("messageId={message_id}"), &tokens.0, StatusCode::BAD_REQUEST, "fileId"),
+        (format!("messageId={message_id}&fileId={file_id}"), &reader.0, StatusCode::FORBIDDEN, "not a member"),
+    ];
+    for (query, session, status, fragment) in table {
+        assert_error(&download(query.clone(), session.clone()).await, status, fragment, &query);
+    }
     let again = import(&router, &tokens, body).await;
     let repeat = again.json.as_array().unwrap();
     assert_eq!(repeat[0]["messageId"], first_id, "repeat of an earlier request");
