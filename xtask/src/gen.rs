@@ -121,6 +121,8 @@ pub struct Generator {
     user_ids: Vec<u64>,
     invalid_per_mille: u32,
     next_record: usize,
+    /// Records whose `originalMessageId` repeats an earlier one's.
+    repeated_ids: std::collections::HashSet<usize>,
     /// How many records of each kind were made invalid, in [`InvalidKind::ALL`] order.
     pub invalid_counts: Vec<usize>,
 }
@@ -157,6 +159,7 @@ impl Generator {
             user_ids,
             invalid_per_mille,
             next_record: 0,
+            repeated_ids: std::collections::HashSet::new(),
             invalid_counts: vec![0; InvalidKind::ALL.len()],
         }
     }
@@ -201,9 +204,15 @@ impl Generator {
         }
 
         if self.rng.chance(self.invalid_per_mille) {
-            let kind_index = self.rng.below(InvalidKind::ALL.len());
-            self.invalid_counts[kind_index] += 1;
-            self.break_record(&mut record, InvalidKind::ALL[kind_index], record_index);
+            let mut kind = InvalidKind::ALL[self.rng.below(InvalidKind::ALL.len())];
+            if kind == InvalidKind::DuplicateOriginalMessageId && record_index == 0 {
+                // Nothing earlier to repeat.
+                kind = InvalidKind::MissingStreamId;
+            }
+            if let Some(kind_index) = InvalidKind::ALL.iter().position(|candidate| *candidate == kind) {
+                self.invalid_counts[kind_index] += 1;
+            }
+            self.break_record(&mut record, kind, record_index);
         }
         Value::Object(record)
     }
@@ -309,7 +318,9 @@ impl Generator {
             let name = self.rng.pick(ATTACHMENT_NAMES);
             attachments.push(json!({"filename": format!("{index}-{name}"), "content": STANDARD.encode(&content)}));
             if with_previews {
-                let preview: Vec<u8> = (0..64 + self.rng.below(512)).map(|_| self.rng.next_u64() as u8).collect();
+                // A thumbnail: the PNG signature, then bytes that stand for the image data.
+                let mut preview = b"\x89PNG\r\n\x1a\n".to_vec();
+                preview.extend((0..64 + self.rng.below(512)).map(|_| self.rng.next_u64() as u8));
                 previews.push(json!({"filename": format!("{index}-preview.png"), "content": STANDARD.encode(&preview)}));
             }
         }
@@ -357,7 +368,14 @@ impl Generator {
                 record.insert("data".into(), json!("{obj1: 'not json'"));
             }
             InvalidKind::DuplicateOriginalMessageId => {
-                let earlier = self.rng.below(record_index.max(1));
+                // Repeat an id an earlier record still carries (not one itself replaced by a repeat), so that
+                // every repeat is one duplicate the Agent would ignore.
+                // Record 0 is never a repeat, so it is the fallback when the draws keep finding repeats.
+                let earlier = (0..16)
+                    .map(|_| self.rng.below(record_index))
+                    .find(|candidate| !self.repeated_ids.contains(candidate))
+                    .unwrap_or(0);
+                self.repeated_ids.insert(record_index);
                 record.insert("originalMessageId".into(), json!(original_message_id(earlier)));
             }
         }
@@ -525,6 +543,18 @@ mod tests {
                 let parsed: Value = serde_json::from_str(data.as_str().unwrap()).unwrap();
                 assert!(parsed.is_object());
             }
+        }
+    }
+
+    #[test]
+    fn the_core_finds_exactly_the_records_made_invalid() {
+        for seed in [11, 12] {
+            let mut bytes = Vec::new();
+            let generator = write_json_array(&mut bytes, seed, 3_000).unwrap();
+            let options = ferry_core::Options::new(ferry_core::Target::Symphony, NOW_MILLIS);
+            let report = ferry_core::validate(&bytes, &options);
+            assert_eq!(report.summary.records, 3_000);
+            assert_eq!(report.summary.records_with_errors, generator.n_invalid(), "seed {seed}");
         }
     }
 
