@@ -7,6 +7,8 @@
 //!   "files": ["batch.json"],
 //!   "summary": {"files": 1, "bytes": 1289, "records": 3, "errors": 1, "warnings": 1, "infos": 0,
 //!               "recordsWithErrors": 1, "recordsWithWarningsOnly": 1, "fixable": 1, "byCode": {"TS001": 1}},
+//!   "plan": {"requests": 1, "recordsPlanned": 2, "recordsExcluded": 1, "totalBytes": 812,
+//!            "largestRequestBytes": 812, "estimatedSeconds": 1, "messagesPerHour": 200000},
 //!   "diagnostics": [
 //!     {
 //!       "file": "batch.json",
@@ -31,12 +33,13 @@
 //! the whole record); `span` is `{"start", "end"}`, a half-open 0-based byte range inside the field's decoded
 //! text (for example an element inside `message`), or `null`; `line` and `column` are 1-based and locate the
 //! start of the finding in the file (column counted in Unicode scalar values), or `null` when the reader did not
-//! record where in the file the finding is; `fix` is `{"title", "edits": [{"pointer", "value"}]}` or `null`.
+//! record where in the file the finding is; `fix` is `{"title", "edits": [{"pointer", "value"}]}` or `null`;
+//! `plan` is the import plan of the records without errors (request count, sizes, estimated duration).
 //! Members are only ever added, never renamed or removed.
 
 use std::io::Write;
 
-use ferry_core::{Diagnostic, Fix, Severity, Span, Summary};
+use ferry_core::{Diagnostic, Fix, Plan, Severity, Span, Summary};
 use serde::Serialize;
 
 use crate::position::Position;
@@ -93,6 +96,41 @@ impl<'a> DiagnosticOutput<'a> {
     }
 }
 
+/// The import plan of the records without errors, in short: the requests' record lists are left out.
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSummary {
+    /// Requests the import would send.
+    pub requests: usize,
+    /// Records in those requests.
+    pub records_planned: usize,
+    /// Records left out (those with errors).
+    pub records_excluded: usize,
+    /// Bytes of JSON over all requests.
+    pub total_bytes: u64,
+    /// The largest request body, in bytes.
+    pub largest_request_bytes: u64,
+    /// Estimated duration of the import, in seconds.
+    pub estimated_seconds: u64,
+    /// The import rate the estimate assumes.
+    pub messages_per_hour: u64,
+}
+
+impl PlanSummary {
+    /// Summarises a plan.
+    pub fn of(plan: &Plan) -> Self {
+        PlanSummary {
+            requests: plan.requests.len(),
+            records_planned: plan.records_planned,
+            records_excluded: plan.records_excluded,
+            total_bytes: plan.total_bytes,
+            largest_request_bytes: plan.requests.iter().map(|request| request.bytes).max().unwrap_or(0),
+            estimated_seconds: plan.estimated_seconds,
+            messages_per_hour: plan.messages_per_hour,
+        }
+    }
+}
+
 /// Writes the JSON object of a run, one diagnostic at a time (a run can have millions), one per line.
 ///
 /// # Errors
@@ -100,16 +138,18 @@ impl<'a> DiagnosticOutput<'a> {
 pub fn write_json(
     out: &mut impl Write,
     summary: &Summary,
+    plan: &PlanSummary,
     files: &[&str],
     store: &mut DiagnosticStore,
     positions: &[Option<Position>],
 ) -> anyhow::Result<()> {
     write!(
         out,
-        "{{\n  \"records\": {},\n  \"files\": {},\n  \"summary\": {},\n  \"diagnostics\": [",
+        "{{\n  \"records\": {},\n  \"files\": {},\n  \"summary\": {},\n  \"plan\": {},\n  \"diagnostics\": [",
         summary.records,
         serde_json::to_string(files)?,
-        serde_json::to_string(summary)?
+        serde_json::to_string(summary)?,
+        serde_json::to_string(plan)?
     )?;
     store.for_each(|index, diagnostic: &Diagnostic| {
         let entry = Located {

@@ -6,6 +6,8 @@ use std::io;
 use annotate_snippets::{Level, Renderer, Snippet};
 use ferry_core::{Diagnostic, Severity, Summary};
 
+use crate::output::PlanSummary;
+
 use crate::input::{Input, ReadSeek};
 use crate::position::{self, Excerpt, Position};
 use crate::store::DiagnosticStore;
@@ -168,6 +170,38 @@ pub fn closing_line(summary: &Summary) -> String {
     )
 }
 
+/// `import plan: 2 requests for 9,000 records (12.3 MB), about 3 min at 200,000 messages/hour`.
+pub fn plan_line(plan: &PlanSummary) -> String {
+    if plan.requests == 0 {
+        return "import plan: nothing to import".to_owned();
+    }
+    format!(
+        "import plan: {} for {} ({}), about {} at {} messages/hour",
+        plural(plan.requests, "request"),
+        plural(plan.records_planned, "record"),
+        human_bytes(plan.total_bytes),
+        human_duration(plan.estimated_seconds),
+        plan.messages_per_hour
+    )
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} B"),
+        1_000..=999_999 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.1} GB", bytes as f64 / 1e9),
+    }
+}
+
+fn human_duration(seconds: u64) -> String {
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        120..=7_199 => format!("{} min", seconds.div_ceil(60)),
+        _ => format!("{:.1} h", seconds as f64 / 3600.0),
+    }
+}
+
 fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("{count} {noun}")
@@ -179,6 +213,28 @@ fn plural(count: usize, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_line_in_words() {
+        let plan = |requests, records_planned, total_bytes, estimated_seconds| PlanSummary {
+            requests,
+            records_planned,
+            records_excluded: 0,
+            total_bytes,
+            largest_request_bytes: total_bytes,
+            estimated_seconds,
+            messages_per_hour: 200_000,
+        };
+        let cases = [
+            (plan(0, 0, 0, 0), "import plan: nothing to import"),
+            (plan(1, 3, 812, 1), "import plan: 1 request for 3 records (812 B), about 1 s at 200000 messages/hour"),
+            (plan(2, 9_000, 12_300_000, 162), "import plan: 2 requests for 9000 records (12.3 MB), about 3 min at 200000 messages/hour"),
+            (plan(200, 1_000_000, 2_000_000_000, 18_000), "import plan: 200 requests for 1000000 records (2.0 GB), about 5.0 h at 200000 messages/hour"),
+        ];
+        for (plan, expected) in cases {
+            assert_eq!(plan_line(&plan), expected);
+        }
+    }
 
     #[test]
     fn closing_line_counts_in_words() {

@@ -15,7 +15,8 @@ use ferry_core::{Diagnostic, Options, Summary, Target, Validator};
 use crate::apply::{self, FixesByRecord};
 use crate::input::{self, Input};
 use crate::store::{self, DiagnosticStore};
-use crate::{output, render};
+use crate::output::{self, PlanSummary};
+use crate::render;
 
 /// Arguments of `ferry check`.
 #[derive(clap::Args)]
@@ -106,10 +107,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Ok::<(), anyhow::Error>(())
             })?;
             writeln!(stdout, "{}", render::closing_line(&checked.summary))?;
+            writeln!(stdout, "{}", render::plan_line(&checked.plan))?;
         }
         Format::Json => {
             let files: Vec<&str> = inputs.iter().map(Input::name).collect();
-            output::write_json(&mut stdout, &checked.summary, &files, &mut store, &positions)?;
+            output::write_json(&mut stdout, &checked.summary, &checked.plan, &files, &mut store, &positions)?;
         }
     }
     stdout.flush().context("could not write the report")?;
@@ -136,6 +138,8 @@ const CHUNK_BYTES: usize = 64 * 1024;
 struct Checked {
     /// Counts over the run.
     summary: Summary,
+    /// The import plan of the records without errors, in short.
+    plan: PlanSummary,
     /// Every finding, in the order found.
     store: DiagnosticStore,
     /// The fixes on offer, when `--fix` asked for them.
@@ -174,7 +178,7 @@ fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool) -> Result<
     }
     let report = validator.finish();
     take_findings(report.diagnostics)?;
-    Ok(Checked { summary: report.summary, store, fixes })
+    Ok(Checked { summary: report.summary, plan: PlanSummary::of(&report.plan), store, fixes })
 }
 
 /// Parses `--now`: an integer is milliseconds since the Unix epoch, anything else must be RFC 3339.
