@@ -40,6 +40,7 @@ impl LineIndex {
     }
 
     /// The 0-based index of the line holding `offset`.
+    // INVARIANT: `line_starts` starts with 0, so the result is a valid index into it.
     fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(line) => line,

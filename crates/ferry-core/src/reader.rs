@@ -569,13 +569,11 @@ fn scan_record(file: &mut FileReader, bytes: &[u8], mut index: usize) -> (usize,
             b'{' | b'[' => file.depth = file.depth.saturating_add(1),
             b']' if in_array && file.depth == 0 => return (index, Some(Boundary::Before(index))),
             b',' if in_array && file.depth == 0 => return (index, Some(Boundary::Before(index))),
-            b'}' | b']' => {
-                // A stray closer at depth 0 inside an array element stays in the element; the parser reports it.
-                if file.depth > 0 {
-                    file.depth -= 1;
-                    if !in_array && file.depth == 0 {
-                        return (index + 1, Some(Boundary::After(index)));
-                    }
+            // A stray closer at depth 0 inside an array element stays in the element; the parser reports it.
+            b'}' | b']' if file.depth > 0 => {
+                file.depth -= 1;
+                if !in_array && file.depth == 0 {
+                    return (index + 1, Some(Boundary::After(index)));
                 }
             }
             _ => {}

@@ -150,6 +150,14 @@ fn a_huge_string_is_reported_without_being_held() {
     assert_eq!(report.records, 2);
     assert_eq!(codes(&report), vec!["LIM001"]);
     assert_eq!(report.diagnostics[0].location.record, Some(0));
+
+    // The same input held in memory as one buffer.
+    let mut whole = b"[{\"message\":\"".to_vec();
+    whole.resize(whole.len() + 100 * 1024 * 1024, b'a');
+    whole.extend_from_slice(format!("\"}},{}]", record(1)).as_bytes());
+    let report = validate(&whole, &options());
+    assert_eq!(codes(&report), vec!["LIM001"]);
+    assert_eq!(report.records, 2);
 }
 
 #[test]

@@ -127,9 +127,12 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, pointer: &str, content: &Js
 mod tests {
     use super::*;
 
+    /// The decoded length, or where and why the text is not base64.
+    type Expected = Result<usize, (usize, Base64FaultKind)>;
+
     #[test]
     fn lengths_and_faults() {
-        let table: &[(&str, Result<usize, (usize, Base64FaultKind)>)] = &[
+        let table: &[(&str, Expected)] = &[
             ("", Ok(0)),
             ("aGVsbG8=", Ok(5)),
             ("aGVsbG8", Ok(5)),
