@@ -90,7 +90,10 @@ pub(crate) fn check_record(
             let source = Span::new(blank.raw_start, blank.raw_start + blank.raw.len());
             missing_original_message_id::check(checker, fields, "/originalMessageId", source);
         }
-        (_, None) => missing_original_message_id::check(checker, fields, "", Span::new(record_span.start, record_span.start + 1)),
+        (_, None) => {
+            let source = Span::new(record_span.start, record_span.start + 1);
+            missing_original_message_id::check(checker, fields, "", source);
+        }
     }
     if checker.target() == Target::Teams {
         if let (Some(stream), Some(stream_id), Some((timestamp, value))) = (stream, fields.stream_id, fields.timestamp) {
