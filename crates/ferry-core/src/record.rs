@@ -224,10 +224,11 @@ impl<'v> RecordChecker<'v> {
     pub(crate) fn check(&mut self, parsed: &ParsedRecord<'_>) {
         for &key_span in &parsed.duplicate_keys {
             let key = self.text.get(key_span.start..key_span.end).unwrap_or("");
+            let pointer = pointer_to_key(&parsed.value, key_span).unwrap_or_default();
             self.emit(
                 Diagnostic::new(Rule::DuplicateKey, format!("the key {key} appears more than once in the same object"))
                     .with_help("the Agent keeps only the last value; remove the other copies"),
-                "",
+                &pointer,
                 key_span,
                 None,
             );
@@ -415,6 +416,38 @@ impl<'v> RecordChecker<'v> {
     }
 }
 
+/// The JSON pointer of the member whose key is at `key_span` (the later copy of a duplicate key), found by
+/// descending into the value that holds the span. Only called for duplicates, so its cost is off the hot path.
+fn pointer_to_key(value: &Spanned<'_>, key_span: Span) -> Option<String> {
+    let mut pointer = String::new();
+    let mut current = value;
+    loop {
+        let contains = |candidate: &Spanned<'_>| candidate.span.start <= key_span.start && key_span.end <= candidate.span.end;
+        match &current.value {
+            Value::Object(members) => {
+                for member in members {
+                    // The key's span: its raw text plus the quotes.
+                    if member.key.raw_start == key_span.start + 1 {
+                        pointer.push('/');
+                        pointer.push_str(&escape_pointer_token(member.key.as_str()));
+                        return Some(pointer);
+                    }
+                }
+                let member = members.iter().find(|member| contains(&member.value))?;
+                pointer.push('/');
+                pointer.push_str(&escape_pointer_token(member.key.as_str()));
+                current = &member.value;
+            }
+            Value::Array(items) => {
+                let (index, item) = items.iter().enumerate().find(|(_, item)| contains(item))?;
+                pointer.push_str(&format!("/{index}"));
+                current = item;
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// Escapes a key as an RFC 6901 reference token (`~` → `~0`, `/` → `~1`).
 pub(crate) fn escape_pointer_token(key: &str) -> std::borrow::Cow<'_, str> {
     if key.contains(['~', '/']) {
@@ -447,5 +480,29 @@ impl RecordChecker<'_> {
     /// The run's target.
     pub(crate) fn target(&self) -> Target {
         self.options.target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    #[test]
+    fn duplicate_keys_get_the_pointer_of_their_member() {
+        let table: &[(&str, &str)] = &[
+            (r#"{"a":1,"a":2}"#, "/a"),
+            (r#"{"x":{"y":[0,{"a/b":1,"a/b":2}]}}"#, "/x/y/1/a~1b"),
+            (r#"{"attachments":[{"filename":"a","filename":"b"}]}"#, "/attachments/0/filename"),
+        ];
+        for (text, expected) in table {
+            let parsed = match json::parse(text, 16) {
+                Ok(parsed) => parsed,
+                Err(error) => panic!("{text}: {error}"),
+            };
+            let pointers: Vec<Option<String>> =
+                parsed.duplicate_keys.iter().map(|&span| pointer_to_key(&parsed.value, span)).collect();
+            assert_eq!(pointers, vec![Some((*expected).to_owned())], "{text}");
+        }
     }
 }
