@@ -203,6 +203,8 @@ impl Harness {
             .arg(scripts().join(script))
             .arg(self.work.join("config.json"))
             .arg(self.work.join("scenario.json"))
+            // The scripts import each other; keep Python's bytecode cache out of the source tree.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout_path).unwrap())
             .stderr(std::fs::File::create(&stderr_path).unwrap())
