@@ -261,7 +261,7 @@ impl Validator {
         std::mem::take(&mut self.diagnostics)
     }
 
-    /// The summary so far.
+    /// The summary so far (every count is up to date after each `push`, for progress reporting).
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
@@ -274,8 +274,6 @@ impl Validator {
     /// Ends the run: ends the current file and plans the records without errors.
     pub fn finish(mut self) -> Report {
         self.end_file();
-        self.summary.records = self.batch.facts().len();
-        self.summary.records_with_errors = self.batch.facts().iter().filter(|facts| facts.has_error).count();
         let plan = planner::plan(self.batch.facts(), &self.options, |_, _| true);
         Report { records: self.summary.records, diagnostics: self.diagnostics, summary: self.summary, plan }
     }

@@ -64,6 +64,8 @@ impl BatchState {
         diagnostic.location =
             Location { file: file_index, record: Some(record_index), pointer: String::new(), span: None, source: Some(source) };
         summary.count(&diagnostic);
+        summary.records += 1;
+        summary.records_with_errors += 1;
         diagnostics.push(diagnostic);
         self.facts.push(RecordFacts {
             stream: RecordFacts::NO_STREAM,
@@ -257,7 +259,10 @@ impl<'v> RecordChecker<'v> {
             bytes: u32::try_from(self.text.trim_ascii().len()).unwrap_or(u32::MAX),
             has_error: self.has_error,
         });
-        if self.has_warning && !self.has_error {
+        self.summary.records += 1;
+        if self.has_error {
+            self.summary.records_with_errors += 1;
+        } else if self.has_warning {
             self.summary.records_with_warnings_only += 1;
         }
     }

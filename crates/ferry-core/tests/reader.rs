@@ -127,6 +127,7 @@ fn draining_keeps_counts_and_empties_the_report() {
     let drained = validator.drain_diagnostics();
     assert_eq!(drained.len(), 1);
     assert_eq!(validator.summary().errors, 1);
+    assert_eq!((validator.summary().records, validator.summary().records_with_errors), (2, 1));
     assert_eq!(validator.record_facts().len(), 2);
     let report = validator.finish();
     assert!(report.diagnostics.is_empty());
