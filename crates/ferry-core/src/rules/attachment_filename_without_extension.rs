@@ -42,3 +42,24 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, pointer: &str, filename: &J
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::extension;
+
+    #[test]
+    fn extensions() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("a.txt", Some("txt")),
+            ("archive.tar.gz", Some("gz")),
+            ("report", None),
+            ("report.", None),
+            (".png", None),
+            ("my file.p df", None),
+            ("IMG.JPEG", Some("JPEG")),
+        ];
+        for (name, expected) in table {
+            assert_eq!(extension(name), *expected, "{name}");
+        }
+    }
+}

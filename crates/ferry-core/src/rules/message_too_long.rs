@@ -75,3 +75,21 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, message: &JsonString<'_>) {
         Span::new(passed_at, text.len()),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::text_characters;
+
+    #[test]
+    fn counts_text_outside_tags() {
+        let table: &[(&str, usize, (usize, Option<usize>))] = &[
+            ("<messageML>abc</messageML>", 2, (3, Some(13))),
+            ("<messageML>abc</messageML>", 3, (3, None)),
+            ("<messageML>é<b>é</b></messageML>", 1, (2, Some(16))),
+            ("plain > text", 100, (12, None)),
+        ];
+        for (message, limit, expected) in table {
+            assert_eq!(text_characters(message, *limit), *expected, "{message}");
+        }
+    }
+}

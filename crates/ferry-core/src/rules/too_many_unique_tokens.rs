@@ -67,3 +67,21 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, message: &JsonString<'_>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::unique_words;
+
+    #[test]
+    fn counts_distinct_words_case_insensitively() {
+        let table: &[(&str, usize)] = &[
+            ("<messageML>a b a</messageML>", 2),
+            ("<messageML>Word word WORD</messageML>", 1),
+            ("<messageML><mention uid=\"12\"/> hi-there 42</messageML>", 3),
+            ("", 0),
+        ];
+        for (message, expected) in table {
+            assert_eq!(unique_words(message), *expected, "{message}");
+        }
+    }
+}
