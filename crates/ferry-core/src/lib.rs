@@ -61,7 +61,7 @@ pub struct Options {
     /// Most records in one planned request (the documented recommendation is 5,000).
     pub max_records_per_request: usize,
     /// Most bytes of JSON in one planned request body, attachments included. The Agent documents no limit;
-    /// the default, 64 MiB, keeps a request well inside common proxy limits for bodies of attachments.
+    /// the default, 64 MiB, is a conservative bound for one HTTP request carrying attachments.
     pub max_request_bytes: u64,
     /// Import rate used to estimate the duration (the documented ~200,000 messages per hour).
     pub messages_per_hour: u64,
