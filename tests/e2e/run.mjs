@@ -84,7 +84,7 @@ const APP_TESTS = [
     await expectText(page.locator(".report .file-name"), "batch.json");
     const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "TS003" }) });
     await row.first().waitFor({ timeout: TIMEOUT_MS });
-    await expectText(row.first().locator("td").nth(2), "#2");
+    await expectText(row.first().locator(".record-index"), "#2");
     await expectText(row.first().locator("td code").nth(1), "/intendedMessageTimestamp");
     await page.locator("#plan").waitFor({ timeout: TIMEOUT_MS });
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-well-formed.png"), fullPage: true });
@@ -95,6 +95,9 @@ const APP_TESTS = [
     const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "JSON001" }) });
     await row.first().waitFor({ timeout: TIMEOUT_MS });
     await expectText(row.first().locator(".badge"), "error");
+    // The batch breaks off on its third line: the finding says where, line and column from 1.
+    const position = await row.first().locator(".position").textContent();
+    if (!/^line 3, col \d+$/.test(position.trim())) throw new Error(`position shown: ${JSON.stringify(position)}`);
     const errors = Number(await page.locator("#error-count").textContent());
     if (!(errors >= 1)) throw new Error(`error count shows ${errors}, expected at least 1`);
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-malformed.png"), fullPage: true });
@@ -109,7 +112,7 @@ const APP_TESTS = [
     const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "BATCH001" }) });
     await row.first().waitFor({ timeout: TIMEOUT_MS });
     await expectText(row.first().locator("td.file"), "part-2.ndjson");
-    await expectText(row.first().locator("td").nth(3), "#2");
+    await expectText(row.first().locator(".record-index"), "#2");
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-two-files.png"), fullPage: true });
   }],
   ["markup quoted from the file is shown as text, never run", async (page) => {
@@ -186,13 +189,14 @@ async function dropFiles(page, selector, files) {
 async function expectText(locator, expected) {
   const deadline = Date.now() + TIMEOUT_MS;
   let actual;
-  do {
-    await locator.first().waitFor({ timeout: Math.max(1, deadline - Date.now()) });
-    actual = (await locator.first().textContent())?.trim();
-    if (actual === expected) return;
+  while (Date.now() < deadline) {
+    if ((await locator.count()) > 0) {
+      actual = (await locator.first().textContent())?.trim();
+      if (actual === expected) return;
+    }
     await locator.page().waitForFunction(() => true, null, { polling: "raf", timeout: TIMEOUT_MS });
-  } while (Date.now() < deadline);
-  throw new Error(`expected text ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`);
+  }
+  throw new Error(`expected text ${JSON.stringify(expected)}, found ${actual === undefined ? "no element" : JSON.stringify(actual)}`);
 }
 
 /** Waits until `locator` matches exactly `expected` elements. */

@@ -46,7 +46,7 @@ pub fn app() -> Html {
                     move |bytes_checked| dispatcher.dispatch(Action::Progress { run, bytes_checked })
                 };
                 match check_files(files, Target::Symphony, progress).await {
-                    Ok(report) => dispatcher.dispatch(Action::Checked { run, report }),
+                    Ok(checked) => dispatcher.dispatch(Action::Checked { run, checked }),
                     Err(error) => dispatcher.dispatch(Action::ReadFailed { run, message: error.to_string() }),
                 }
             });

@@ -7,6 +7,8 @@
 use std::rc::Rc;
 
 use ferry_core::{Report, Severity, Summary};
+
+use crate::validation::{CheckedBatch, Position};
 use yew::Reducible;
 
 /// Identifies one check of one file; increases with every file chosen.
@@ -48,6 +50,8 @@ pub struct CheckedFile {
     pub batch: ChosenBatch,
     /// The core's report; its summary counts every finding, its list may hold only the first ones.
     pub report: Report,
+    /// Where each listed finding starts in its file (same order as `report.diagnostics`).
+    pub positions: Vec<Option<Position>>,
 }
 
 /// Where the app is.
@@ -144,8 +148,8 @@ pub enum Action {
     Checked {
         /// Which run finished.
         run: RunId,
-        /// Its report.
-        report: Report,
+        /// Its report and the positions of its findings.
+        checked: CheckedBatch,
     },
     /// The file of run `run` could not be read.
     ReadFailed {
@@ -184,9 +188,10 @@ impl Reducible for AppState {
                 let Some(batch) = self.checking(run) else { return self };
                 next.phase = Phase::Checking { batch: batch.clone(), bytes_checked };
             }
-            Action::Checked { run, report } => {
+            Action::Checked { run, checked } => {
                 let Some(batch) = self.checking(run) else { return self };
-                next.phase = Phase::Checked(Rc::new(CheckedFile { batch: batch.clone(), report }));
+                let CheckedBatch { report, positions } = checked;
+                next.phase = Phase::Checked(Rc::new(CheckedFile { batch: batch.clone(), report, positions }));
             }
             Action::ReadFailed { run, message } => {
                 let Some(batch) = self.checking(run) else { return self };
@@ -208,7 +213,7 @@ mod tests {
         ChosenBatch { file_names: vec![name.to_owned()], size_bytes: 10 }
     }
 
-    fn report(severities: &[Severity]) -> Report {
+    fn report(severities: &[Severity]) -> CheckedBatch {
         let diagnostics: Vec<Diagnostic> = severities
             .iter()
             .map(|&severity| Diagnostic::new(Rule::MalformedJson, "finding").with_severity(severity))
@@ -221,7 +226,8 @@ mod tests {
             infos: count(Severity::Info),
             ..Summary::default()
         };
-        Report { records: 3, diagnostics, summary, ..Report::default() }
+        let positions = vec![None; diagnostics.len()];
+        CheckedBatch { report: Report { records: 3, diagnostics, summary, ..Report::default() }, positions }
     }
 
     fn apply(actions: Vec<Action>) -> Rc<AppState> {
@@ -243,7 +249,7 @@ mod tests {
                 "one file checked",
                 vec![
                     Action::BatchChosen { run: 1, batch: file("a.json") },
-                    Action::Checked { run: 1, report: report(&[Severity::Error]) },
+                    Action::Checked { run: 1, checked: report(&[Severity::Error]) },
                 ],
                 Some(("a.json".to_owned(), 1)),
                 false,
@@ -253,7 +259,7 @@ mod tests {
                 vec![
                     Action::BatchChosen { run: 1, batch: file("big.json") },
                     Action::BatchChosen { run: 2, batch: file("small.json") },
-                    Action::Checked { run: 1, report: report(&[Severity::Error]) },
+                    Action::Checked { run: 1, checked: report(&[Severity::Error]) },
                 ],
                 None,
                 true,
@@ -263,8 +269,8 @@ mod tests {
                 vec![
                     Action::BatchChosen { run: 1, batch: file("big.json") },
                     Action::BatchChosen { run: 2, batch: file("small.json") },
-                    Action::Checked { run: 2, report: report(&[]) },
-                    Action::Checked { run: 1, report: report(&[Severity::Error]) },
+                    Action::Checked { run: 2, checked: report(&[]) },
+                    Action::Checked { run: 1, checked: report(&[Severity::Error]) },
                 ],
                 Some(("small.json".to_owned(), 0)),
                 false,
@@ -275,7 +281,7 @@ mod tests {
                     Action::BatchChosen { run: 1, batch: file("a.json") },
                     Action::BatchChosen { run: 2, batch: file("b.json") },
                     Action::Progress { run: 1, bytes_checked: 5 },
-                    Action::Checked { run: 2, report: report(&[]) },
+                    Action::Checked { run: 2, checked: report(&[]) },
                 ],
                 Some(("b.json".to_owned(), 0)),
                 false,
@@ -294,7 +300,7 @@ mod tests {
                 "reset forgets the report",
                 vec![
                     Action::BatchChosen { run: 1, batch: file("a.json") },
-                    Action::Checked { run: 1, report: report(&[]) },
+                    Action::Checked { run: 1, checked: report(&[]) },
                     Action::Reset,
                 ],
                 None,
@@ -333,7 +339,7 @@ mod tests {
 
     #[test]
     fn severity_counts_come_from_the_summary() {
-        let summary = report(&[Severity::Warning, Severity::Error, Severity::Info, Severity::Warning]).summary;
+        let summary = report(&[Severity::Warning, Severity::Error, Severity::Info, Severity::Warning]).report.summary;
         let counts: Vec<usize> =
             [Severity::Error, Severity::Warning, Severity::Info].map(|severity| severity_count(&summary, severity)).to_vec();
         assert_eq!(counts, vec![1, 2, 1]);

@@ -9,6 +9,7 @@ use ferry_core::{Diagnostic, Plan, Severity};
 use yew::prelude::*;
 
 use crate::state::{severity_count, CheckedFile, ShownSeverities};
+use crate::validation::Position;
 
 /// The most findings listed at once; more would make the page slow without helping anyone read them.
 pub const MAX_LISTED_DIAGNOSTICS: usize = 1000;
@@ -133,7 +134,13 @@ fn diagnostic_list(props: &DiagnosticListProps) -> Html {
                     </tr>
                 </thead>
                 <tbody>
-                    { for report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).map(|diagnostic| diagnostic_row(diagnostic, file_names)) }
+                    { for report
+                        .diagnostics
+                        .iter()
+                        .zip(props.checked.positions.iter())
+                        .filter(|(diagnostic, _)| shown(diagnostic))
+                        .take(MAX_LISTED_DIAGNOSTICS)
+                        .map(|(diagnostic, position)| diagnostic_row(diagnostic, *position, file_names)) }
                 </tbody>
             </table>
             if not_listed > 0 {
@@ -186,10 +193,12 @@ fn grouped(number: u64) -> String {
 
 
 /// One row of the findings table; with the file's name when `file_names` is given.
-fn diagnostic_row(diagnostic: &Diagnostic, file_names: Option<&[String]>) -> Html {
+fn diagnostic_row(diagnostic: &Diagnostic, position: Option<Position>, file_names: Option<&[String]>) -> Html {
     let record = match diagnostic.location.record {
         // Reports count records from 0, as `ferry check --format json` does; the title says so.
-        Some(record) => html! { <span title="record index in the batch, counted from 0">{ format!("#{record}") }</span> },
+        Some(record) => html! {
+            <span class="record-index" title="record index in the batch, counted from 0">{ format!("#{record}") }</span>
+        },
         None => html! { <span class="muted">{ "file" }</span> },
     };
     let pointer = match (diagnostic.location.record, diagnostic.location.pointer.as_str()) {
@@ -204,7 +213,14 @@ fn diagnostic_row(diagnostic: &Diagnostic, file_names: Option<&[String]>) -> Htm
             if let Some(file_names) = file_names {
                 <td class="file">{ file_names.get(diagnostic.location.file).cloned().unwrap_or_default() }</td>
             }
-            <td>{ record }</td>
+            <td class="record">
+                { record }
+                if let Some(Position { line, column }) = position {
+                    <div class="position" title="line and column in the file, counted from 1">
+                        { format!("line {line}, col {column}") }
+                    </div>
+                }
+            </td>
             <td>{ pointer }</td>
             <td>
                 <div class="message">{ &diagnostic.message }</div>
