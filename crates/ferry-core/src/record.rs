@@ -309,14 +309,14 @@ impl<'v> RecordChecker<'v> {
         fields
     }
 
-    /// Reports field `name` missing from the object at `pointer`. The diagnostic's pointer names the missing
-    /// member (RFC 6901 allows pointing where a member would be); its source is the object's opening brace.
+    /// Reports field `name` missing from the object at `pointer`, pointing at the object (its opening brace):
+    /// the message names the field.
     pub(crate) fn missing_field(&mut self, name: &str, pointer: &str, object: &Spanned<'_>) {
         let place = if pointer.is_empty() { String::new() } else { format!(" in `{pointer}`") };
         self.emit(
             Diagnostic::new(Rule::MissingRequiredField, format!("required field `{name}` is missing or null{place}"))
                 .with_help(field_help(name)),
-            &format!("{pointer}/{name}"),
+            pointer,
             Span::new(object.span.start, object.span.start + 1),
             None,
         );
