@@ -1,3 +1,5 @@
+//! Rule `ATT003` ([`AttachmentFilenameWithPath`]): an attachment's or preview's `filename` holds a path separator.
+
 use crate::declare_rule;
 
 declare_rule! {

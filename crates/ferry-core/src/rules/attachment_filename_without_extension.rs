@@ -1,3 +1,5 @@
+//! Rule `ATT002` ([`AttachmentFilenameWithoutExtension`]): an attachment's or preview's `filename` has no extension.
+
 use crate::declare_rule;
 
 declare_rule! {

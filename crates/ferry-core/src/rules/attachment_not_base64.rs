@@ -1,3 +1,5 @@
+//! Rule `ATT001` ([`AttachmentNotBase64`]): an attachment's or preview's `content` is not valid standard base64.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `ATT004` ([`AttachmentsTooLarge`]): a message's attachments add up to more than 30 MB.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `JSON007` ([`DuplicateKey`]): the same key appears twice in one object.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `BATCH001` ([`DuplicateOriginalMessageId`]): the same `(originatingSystemId, originalMessageId)` appears twice in the batch.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `JSON002` ([`EmptyInput`]): a batch file holds no record at all.
+
 use crate::declare_rule;
 
 declare_rule! {

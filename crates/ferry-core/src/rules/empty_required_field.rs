@@ -1,3 +1,5 @@
+//! Rule `SCH003` ([`EmptyRequiredField`]): a required text field is empty or only whitespace.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `SCH008` ([`EntityDataNotString`]): `data` is a JSON object or array instead of a string holding one.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `JSON005` ([`InvalidUtf8`]): a record holds bytes that are not UTF-8.
+
 use crate::declare_rule;
 
 declare_rule! {

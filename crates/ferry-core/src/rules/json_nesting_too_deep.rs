@@ -1,3 +1,5 @@
+//! Rule `JSON006` ([`JsonNestingTooDeep`]): a record nests arrays and objects deeper than allowed.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `JSON001` ([`MalformedJson`]): the input is not well-formed JSON.
+
 use crate::declare_rule;
 
 declare_rule! {

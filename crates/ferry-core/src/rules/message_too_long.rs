@@ -1,3 +1,5 @@
+//! Rule `LIM003` ([`MessageTooLong`]): a message's text is longer than Symphony's limits.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `BATCH002` ([`MissingOriginalMessageId`]): a record has no `originalMessageId`.
+
 use crate::declare_rule;
 
 declare_rule! {

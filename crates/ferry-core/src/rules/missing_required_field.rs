@@ -1,3 +1,5 @@
+//! Rule `SCH001` ([`MissingRequiredField`]): a field the import requires is missing or `null`.
+
 use crate::declare_rule;
 
 declare_rule! {

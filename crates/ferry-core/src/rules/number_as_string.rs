@@ -1,3 +1,5 @@
+//! Rule `SCH005` ([`NumberAsString`]): an integer field is given as a string of digits.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `SCH006` ([`NumberNotInteger`]): an integer field has a fraction or an exponent.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `SCH007` ([`NumberOutOfRange`]): an integer field is outside the 64-bit signed range.
+
 use crate::declare_rule;
 
 declare_rule! {

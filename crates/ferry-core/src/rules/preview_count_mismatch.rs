@@ -1,3 +1,5 @@
+//! Rule `ATT006` ([`PreviewCountMismatch`]): `previews` is given but does not have one entry per attachment.
+
 use crate::declare_rule;
 
 declare_rule! {

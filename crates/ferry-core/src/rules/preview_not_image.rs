@@ -1,3 +1,5 @@
+//! Rule `ATT007` ([`PreviewNotImage`]): a preview is not an image.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `JSON004` ([`RecordNotObject`]): an element of the batch is not a JSON object.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `LIM001` ([`RecordTooLarge`]): a record is larger than Ferry reads.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `SCH010` ([`StreamIdInvalidCharacter`]): `streamId` holds a character that no Symphony stream id has.
+
 use crate::declare_rule;
 
 declare_rule! {

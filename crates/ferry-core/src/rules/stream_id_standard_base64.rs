@@ -1,3 +1,5 @@
+//! Rule `SCH009` ([`StreamIdStandardBase64`]): `streamId` is written in standard base64 (`+`, `/`, `=`) instead of URL-safe base64.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `TEAMS002` ([`TeamsTimestampBeforeConversation`]): teams target: a message is dated before its conversation was created.
+
 use crate::declare_rule;
 
 declare_rule! {

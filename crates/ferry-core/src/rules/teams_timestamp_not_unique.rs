@@ -1,3 +1,5 @@
+//! Rule `TEAMS001` ([`TeamsTimestampNotUnique`]): teams target: two messages of one conversation have the same millisecond.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `TS001` ([`TimestampInFuture`]): `intendedMessageTimestamp` is in the future.
+
 use crate::declare_rule;
 
 declare_rule! {

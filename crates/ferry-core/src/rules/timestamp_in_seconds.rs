@@ -1,3 +1,5 @@
+//! Rule `TS003` ([`TimestampInSeconds`]): `intendedMessageTimestamp` looks like seconds, not milliseconds.
+
 use crate::declare_rule;
 
 declare_rule! {

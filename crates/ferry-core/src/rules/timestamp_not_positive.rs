@@ -1,3 +1,5 @@
+//! Rule `TS002` ([`TimestampNotPositive`]): `intendedMessageTimestamp` is zero or negative.
+
 use crate::declare_rule;
 
 declare_rule! {

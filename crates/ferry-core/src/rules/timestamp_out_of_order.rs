@@ -1,3 +1,5 @@
+//! Rule `TS004` ([`TimestampOutOfOrder`]): a message is dated before an earlier record of the same stream.
+
 use crate::declare_rule;
 
 declare_rule! {

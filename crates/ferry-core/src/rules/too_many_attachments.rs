@@ -1,3 +1,5 @@
+//! Rule `ATT005` ([`TooManyAttachments`]): a message carries more than 25 attachments.
+
 use crate::declare_rule;
 
 declare_rule! {

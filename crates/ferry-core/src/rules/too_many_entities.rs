@@ -1,3 +1,5 @@
+//! Rule `LIM002` ([`TooManyEntities`]): a message has more than 40 entities (mentions, hashtags, cashtags).
+
 use crate::declare_rule;
 
 declare_rule! {

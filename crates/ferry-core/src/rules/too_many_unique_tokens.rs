@@ -1,3 +1,5 @@
+//! Rule `LIM004` ([`TooManyUniqueTokens`]): a message has more than 2,500 distinct words.
+
 use crate::declare_rule;
 
 declare_rule! {

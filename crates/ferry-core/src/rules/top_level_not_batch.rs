@@ -1,3 +1,5 @@
+//! Rule `JSON003` ([`TopLevelNotBatch`]): the file's top-level value is neither an array of records nor a stream of objects.
+
 use crate::declare_rule;
 
 declare_rule! {

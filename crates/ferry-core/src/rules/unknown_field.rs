@@ -1,3 +1,5 @@
+//! Rule `SCH004` ([`UnknownField`]): a record or attachment has a field the import does not know.
+
 use crate::declare_rule;
 
 declare_rule! {

@@ -1,3 +1,5 @@
+//! Rule `SCH011` ([`UserIdNotPositive`]): `intendedMessageFromUserId` is zero or negative.
+
 use crate::declare_rule;
 
 declare_rule! {

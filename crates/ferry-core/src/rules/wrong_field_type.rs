@@ -1,3 +1,5 @@
+//! Rule `SCH002` ([`WrongFieldType`]): a field has the wrong JSON type.
+
 use crate::declare_rule;
 
 declare_rule! {
