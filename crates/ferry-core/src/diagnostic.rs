@@ -100,7 +100,7 @@ pub struct Edit {
 /// An automatic fix, offered as data and applied only on request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fix {
-    /// What the fix does, in a few words ("Wrap the text in <messageML>").
+    /// What the fix does, in a few words ("Wrap the text in `<messageML>`").
     pub title: String,
     /// The edits, applied in order.
     pub edits: Vec<Edit>,

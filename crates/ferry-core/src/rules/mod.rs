@@ -1,7 +1,7 @@
 //! The import rules, one file per problem found. Codes are assigned in [`crate::registry`].
 //!
-//! [`check_record`] runs every record rule, in the order of the fields of `V4ImportedMessage`, after the
-//! schema pass of [`crate::record`] found the usable fields.
+//! `check_record` runs every record rule, in the order of the fields of `V4ImportedMessage`, after the
+//! schema pass (the crate's private `record` module) found the usable fields.
 
 pub mod attachment_filename_with_path;
 pub mod attachment_filename_without_extension;
