@@ -136,7 +136,7 @@ impl Validator {
     /// A validator for one batch.
     pub fn new(options: Options) -> Self {
         Validator {
-            batch: BatchState::new(&options),
+            batch: BatchState::default(),
             options,
             file: None,
             file_names: Vec::new(),

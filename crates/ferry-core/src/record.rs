@@ -31,10 +31,6 @@ pub(crate) struct BatchState {
 }
 
 impl BatchState {
-    pub(crate) fn new(_options: &Options) -> Self {
-        BatchState::default()
-    }
-
     pub(crate) fn facts(&self) -> &[RecordFacts] {
         &self.facts
     }
