@@ -112,6 +112,8 @@ rule_table! {
     ("LIM004", Warning, TooManyUniqueTokens in rules::too_many_unique_tokens),
     ("TEAMS001", Error, TeamsTimestampNotUnique in rules::teams_timestamp_not_unique),
     ("TEAMS002", Error, TeamsTimestampBeforeConversation in rules::teams_timestamp_before_conversation),
+    ("ATT008", Warning, AttachmentOverClientLimit in rules::attachment_over_client_limit),
+    ("TEAMS003", Error, TeamsMessageTooLarge in rules::teams_message_too_large),
     ("MML001", Error, EmptyMessage in messageml::rules::empty_message),
     ("MML002", Error, PlainTextMessage in messageml::rules::plain_text_message),
     ("MML003", Error, MalformedXml in messageml::rules::malformed_xml),

@@ -42,6 +42,15 @@ fn generated_fixture(rule: Rule) -> Option<Vec<u8>> {
             );
             generated_record(1, "<messageML>one</messageML>", &one) + &generated_record(2, "<messageML>two</messageML>", &two)
         }
+        Rule::AttachmentOverClientLimit => {
+            // 24 MiB passes, 26 MiB does not (both within the 30 MiB total).
+            let attachment = |mebibytes: usize| {
+                let content = "A".repeat(mebibytes * 1024 * 1024 / 3 * 4);
+                format!(",\"attachments\":[{{\"filename\":\"a.bin\",\"content\":\"{content}\"}}]")
+            };
+            generated_record(1, "<messageML>one</messageML>", &attachment(24))
+                + &generated_record(2, "<messageML>two</messageML>", &attachment(26))
+        }
         Rule::MessageTooLong => {
             let long = |characters: usize| format!("<messageML>{}</messageML>", "é".repeat(characters));
             generated_record(1, &long(30_000), "") + &generated_record(2, &long(30_001), "") + &generated_record(3, &long(81_131), "")

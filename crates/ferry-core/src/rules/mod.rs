@@ -6,6 +6,7 @@
 pub mod attachment_filename_with_path;
 pub mod attachment_filename_without_extension;
 pub mod attachment_not_base64;
+pub mod attachment_over_client_limit;
 pub mod attachments_too_large;
 pub mod duplicate_key;
 pub mod duplicate_original_message_id;
@@ -28,6 +29,7 @@ pub mod record_too_large;
 pub mod stream_id_invalid_character;
 pub mod stream_id_standard_base64;
 pub mod teams_timestamp_before_conversation;
+pub mod teams_message_too_large;
 pub mod teams_timestamp_not_unique;
 pub mod timestamp_in_future;
 pub mod timestamp_in_seconds;
@@ -96,6 +98,9 @@ pub(crate) fn check_record(
         }
     }
     if checker.target() == Target::Teams {
+        if let Some(message) = fields.message {
+            teams_message_too_large::check(checker, message);
+        }
         if let (Some(stream), Some(stream_id), Some((timestamp, value))) = (stream, fields.stream_id, fields.timestamp) {
             teams_timestamp_not_unique::check(checker, stream, timestamp, value);
             teams_timestamp_before_conversation::check(checker, stream_id.as_str(), timestamp, value);
@@ -209,6 +214,9 @@ fn check_attachment(checker: &mut RecordChecker<'_>, pointer: &str, item: &Spann
         attachment_filename_without_extension::check(checker, pointer, filename);
     }
     let size = attachment_not_base64::check(checker, pointer, content?)?;
+    if !is_preview {
+        attachment_over_client_limit::check(checker, pointer, content?, size);
+    }
     if is_preview {
         preview_not_image::check(checker, pointer, filename, content?);
     }

@@ -272,6 +272,11 @@ const FIXTURES: &[(&str, &[u8], &str)] = &[
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams002.json")),
     ),
     (
+        "teams003.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/teams003.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams003.json")),
+    ),
+    (
         "ts001.ndjson",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/ts001.ndjson")),
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/ts001.json")),
