@@ -64,7 +64,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             <dl class="summary">
                 <div class="count records">
                     <dt>{ "records" }</dt>
-                    <dd id="record-count">{ checked.report.records }</dd>
+                    <dd id="record-count">{ grouped(checked.report.records as u64) }</dd>
                 </div>
                 { for SEVERITIES.iter().map(|&severity| {
                     let on_toggle = props.on_toggle_severity.clone();
@@ -72,7 +72,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     html! {
                         <div class={class}>
                             <dt>{ severity_label(severity) }</dt>
-                            <dd id={format!("{severity}-count")}>{ severity_count(summary, severity) }</dd>
+                            <dd id={format!("{severity}-count")}>{ grouped(severity_count(summary, severity) as u64) }</dd>
                             <button
                                 class="toggle"
                                 aria-pressed={shown(severity).to_string()}
@@ -145,7 +145,7 @@ fn diagnostic_list(props: &DiagnosticListProps) -> Html {
             </table>
             if not_listed > 0 {
                 <p class="truncated">
-                    { format!("{not_listed} more findings are not listed; run `ferry check --format json` for all of them.") }
+                    { format!("{} more findings are not listed; run `ferry check --format json` for all of them.", grouped(not_listed as u64)) }
                 </p>
             }
         </>
@@ -165,7 +165,7 @@ fn plan_view(plan: &Plan) -> Html {
                 "{} in {} ({} left out for errors), {duration} at {} messages per hour.",
                 counted(plan.records_planned, "record"),
                 counted(plan.requests.len(), "request"),
-                plan.records_excluded,
+                grouped(plan.records_excluded as u64),
                 grouped(plan.messages_per_hour),
             ) }
         </p>
