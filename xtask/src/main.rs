@@ -4,6 +4,9 @@
 //! - `serve`: setup, release build of the web app and the CLI, then `ferry serve`.
 //! - `test`: setup, then every test tier (native, wasm in Node, wasm in Chromium, browser end to end), ending
 //!   with one line `N passed, M failed`.
+//! - `build-web`: the web app's release build into `dist/`.
+//! - `package`: the npm package of `ferry-wasm` (wasm-pack layout) into `crates/ferry-wasm/pkg`, and a copy next
+//!   to `examples/plain-js/index.html`.
 //! - `docs`: generates `docs/rules.md` from the rule table (see `docs.rs`).
 //! - `tidy`: fails when a rule lacks a doc section, a fixture or a snapshot, or `docs/rules.md` is stale.
 //! - `bench`: builds in release mode and prints throughput and memory figures (see `bench.rs`).
@@ -30,12 +33,16 @@ fn main() -> Result<()> {
             let tools = setup::run()?;
             test::build_web(&tools)
         }
+        Some("package") => {
+            let tools = setup::run()?;
+            test::build_wasm_package(&tools)
+        }
         Some("docs") => docs::run(),
         Some("gen") => gen::run(rest),
         Some("tidy") => tidy::run(),
         Some("bench") => bench::run(rest),
         Some("bench-run") => bench::run_measurements(rest),
         Some("bench-stream") => bench::run_stream_child(rest),
-        _ => bail!("usage: cargo xtask <setup|serve|test|build-web|docs|tidy|bench|gen>"),
+        _ => bail!("usage: cargo xtask <setup|serve|test|build-web|package|docs|tidy|bench|gen>"),
     }
 }

@@ -17,7 +17,7 @@ use crate::setup::{self, Tools};
 use crate::shell::{self, workspace_root};
 
 /// Crates whose `wasm-bindgen-test` tests run in Node and in Chromium.
-const WASM_TEST_ARGS: &[&str] = &["test", "-p", "ferry-core", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--lib", "--tests"];
+const WASM_TEST_ARGS: &[&str] = &["test", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--tests"];
 /// The end-to-end test scripts, run with node from `tests/e2e`.
 const E2E_SCRIPT: &str = "tests/e2e/run.mjs";
 /// How long `ferry serve` may take to print its address.
@@ -161,14 +161,58 @@ pub fn build_web(tools: &Tools) -> Result<()> {
     shell::run(&mut command)
 }
 
+/// Builds `crates/ferry-wasm/pkg`, the npm package in wasm-pack layout, and copies it next to the plain
+/// JavaScript example page.
+///
+/// # Errors
+/// When a build step fails.
+pub fn build_wasm_package(tools: &Tools) -> Result<()> {
+    let root = workspace_root();
+    let package = root.join("crates/ferry-wasm/pkg");
+    let mut build = Command::new("/usr/bin/cargo");
+    build
+        .args(["build", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--release"])
+        .envs(tools.wasm_env())
+        .current_dir(&root);
+    shell::run(&mut build)?;
+    shell::run(
+        Command::new(tools.wasm_bindgen_bin.join("wasm-bindgen"))
+            .args(["--target", "web", "--out-dir"])
+            .arg(&package)
+            .arg(root.join("target/wasm32-unknown-unknown/release/ferry_wasm.wasm")),
+    )?;
+    let module = package.join("ferry_wasm_bg.wasm");
+    shell::run(Command::new(tools.wasm_opt_bin.join("wasm-opt")).arg("-Oz").arg("-o").arg(&module).arg(&module))?;
+    for file in ["package.json", "README.md"] {
+        std::fs::copy(root.join("crates/ferry-wasm/npm").join(file), package.join(file))
+            .with_context(|| format!("copying {file} into {}", package.display()))?;
+    }
+    let example_package = root.join("examples/plain-js/pkg");
+    if example_package.exists() {
+        std::fs::remove_dir_all(&example_package).with_context(|| format!("removing {}", example_package.display()))?;
+    }
+    std::fs::create_dir_all(&example_package)?;
+    for entry in std::fs::read_dir(&package)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), example_package.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
 fn end_to_end(tools: &Tools) -> Result<Counts> {
     build_web(tools)?;
+    build_wasm_package(tools)?;
     let root = workspace_root();
     shell::run(Command::new("cargo").args(["build", "-p", "ferry-cli"]).current_dir(&root))?;
     let ferry = root.join("target/debug/ferry");
-    let server = Server::start(&ferry, &["serve", "--port", "0"])?;
+    let app = Server::start(&ferry, &["serve", "--port", "0"])?;
+    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--dist", "examples/plain-js"])?;
     let mut command = Command::new("node");
-    command.arg(E2E_SCRIPT).env("FERRY_URL", &server.url).current_dir(&root);
+    command
+        .arg(E2E_SCRIPT)
+        .env("FERRY_URL", &app.url)
+        .env("FERRY_PLAIN_JS_URL", &plain_js.url)
+        .current_dir(&root);
     counted(&mut command)
 }
 
