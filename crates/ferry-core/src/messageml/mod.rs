@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 
-use crate::diagnostic::{Diagnostic, Fix, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
 use elements::{Checker, Finding, Format, Kind};
 use entity_json::EntityJson;
@@ -77,26 +77,6 @@ fn keep_scratch(scratch: Scratch) {
 ///
 /// Returns every finding; the first one is the error the reference parser would report.
 pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptions) -> Vec<Diagnostic> {
-    let findings = check_findings(message, data, options);
-    findings.into_iter().map(|(finding, severity, fix)| {
-        let mut diagnostic = Diagnostic::new(finding.rule, finding.message).with_span(finding.span);
-        if let Some(severity) = severity {
-            diagnostic = diagnostic.with_severity(severity);
-        }
-        if let Some(fix) = fix {
-            diagnostic = diagnostic.with_fix(fix);
-        }
-        diagnostic
-    }).collect()
-}
-
-type Output = Vec<(Finding, Option<Severity>, Option<Fix>)>;
-
-fn finding(rule: Rule, message: impl Into<String>, span: Range<usize>) -> (Finding, Option<Severity>, Option<Fix>) {
-    (Finding { rule, message: message.into(), span }, None, None)
-}
-
-fn check_findings(message: &str, data: Option<&str>, options: &MessageMlOptions) -> Output {
     let whole = 0..message.len();
     if xml::is_blank(message) {
         return vec![finding(Rule::EmptyMessage, "Error parsing message: the message cannot be null or empty", whole)];
@@ -111,16 +91,27 @@ fn check_findings(message: &str, data: Option<&str>, options: &MessageMlOptions)
     check_expanded(message, &entity_json, options)
 }
 
+fn finding(rule: Rule, message: impl Into<String>, span: Range<usize>) -> Diagnostic {
+    Diagnostic::new(rule, message).with_span(span)
+}
+
 /// A message the Agent expands first: report certain template errors, else check the masked markup.
-fn check_template(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Output {
+fn check_template(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Vec<Diagnostic> {
     let scan = freemarker::scan(message, entity_json);
     if let Some((text, span)) = scan.error {
         return vec![finding(Rule::FreemarkerTemplateError, text, span)];
     }
-    let mut output: Output = check_expanded(&scan.masked, entity_json, options)
+    let mut output: Vec<Diagnostic> = check_expanded(&scan.masked, entity_json, options)
         .into_iter()
-        .filter(|(found, _, _)| !overlaps_any(&scan.regions, &found.span))
-        .map(|(found, severity, _)| (found, severity, None))
+        .filter(|diagnostic| {
+            let span = diagnostic.location.span.map_or(0..0, |span| span.start..span.end);
+            !overlaps_any(&scan.regions, &span)
+        })
+        .map(|mut diagnostic| {
+            // A fix computed on the masked text would write the mask back.
+            diagnostic.fix = None;
+            diagnostic
+        })
         .collect();
     output.push(finding(
         Rule::FreemarkerNotExpanded,
@@ -153,7 +144,7 @@ fn overlaps_any(regions: &[Range<usize>], span: &Range<usize>) -> bool {
     regions.get(first_ending_after).is_some_and(|region| region.start < end)
 }
 
-fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Output {
+fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Vec<Diagnostic> {
     if let Some(position) = find_control_character(message.as_bytes()) {
         return vec![finding(Rule::ControlCharacters, "Invalid control characters in message", position..position + 1)];
     }
@@ -164,8 +155,7 @@ fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &Message
             let text = format!("Invalid messageML: {}", fault.message);
             return vec![match fault.kind {
                 XmlFaultKind::NoRootElement => {
-                    let fix = crate::fix::wrap_message_fix(message);
-                    (Finding { rule: Rule::PlainTextMessage, message: text, span: 0..message.len() }, None, Some(fix))
+                    finding(Rule::PlainTextMessage, text, 0..message.len()).with_fix(crate::fix::wrap_message_fix(message))
                 }
                 XmlFaultKind::Doctype => finding(Rule::DoctypeRefused, text, fault.span),
                 XmlFaultKind::TooDeep => finding(Rule::NestingTooDeep, fault.message, fault.span),
@@ -218,7 +208,7 @@ fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &Message
     scratch.tree = tree;
     scratch.xml = document.into_buffers();
     keep_scratch(scratch);
-    findings.into_iter().map(|found| (found, None, None)).collect()
+    findings.into_iter().map(|found: Finding| finding(found.rule, found.message, found.span)).collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Table-driven tests of [`check_message`]: the first finding, its rule and its wording.
 
 use super::*;
+use crate::diagnostic::Severity;
 
 fn first(message: &str, data: Option<&str>) -> Option<(Rule, String)> {
     check_message(message, data, &MessageMlOptions::default())
