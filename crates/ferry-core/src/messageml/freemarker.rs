@@ -143,11 +143,10 @@ pub fn scan(text: &str, data: &EntityJson<'_>) -> TemplateScan {
 
 /// Whether the bytes at `position` open a template construct (`${`, `#{`, `<#`, `<@`, `</#`, `</@`).
 fn is_opener(bytes: &[u8], position: usize) -> bool {
-    match (bytes.get(position), bytes.get(position + 1), bytes.get(position + 2)) {
-        (Some(b'$' | b'#'), Some(b'{'), _) | (Some(b'<'), Some(b'#' | b'@'), _) => true,
-        (Some(b'<'), Some(b'/'), Some(b'#' | b'@')) => true,
-        _ => false,
-    }
+    matches!(
+        (bytes.get(position), bytes.get(position + 1), bytes.get(position + 2)),
+        (Some(b'$' | b'#'), Some(b'{'), _) | (Some(b'<'), Some(b'#' | b'@'), _) | (Some(b'<'), Some(b'/'), Some(b'#' | b'@'))
+    )
 }
 
 /// The names a template defines itself (`<#list … as name>`, `<#assign name=…>`, macro parameters…).
