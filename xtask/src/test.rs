@@ -205,8 +205,8 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     let root = workspace_root();
     shell::run(Command::new("cargo").args(["build", "-p", "ferry-cli"]).current_dir(&root))?;
     let ferry = root.join("target/debug/ferry");
-    let app = Server::start(&ferry, &["serve", "--port", "0"])?;
-    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--dist", "examples/plain-js"])?;
+    let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
+    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--dist", "examples/plain-js"])?;
     let mut command = Command::new("node");
     command
         .arg(E2E_SCRIPT)

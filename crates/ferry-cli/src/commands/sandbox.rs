@@ -10,7 +10,8 @@
 
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -57,19 +58,21 @@ struct ServeArgs {
     session_lifetime: u64,
 }
 
+/// Where the sandbox keeps its state; shared with `ferry serve`, which runs the sandbox in-process.
 #[derive(clap::Args)]
 #[group(multiple = false)]
-struct StorageArgs {
+pub struct StorageArgs {
     /// SQLite file holding the sandbox's state (created when missing).
     #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    pub state: Option<PathBuf>,
     /// Keep the state in memory only.
     #[arg(long)]
-    memory: bool,
+    pub memory: bool,
 }
 
 impl StorageArgs {
-    fn storage(&self) -> Storage {
+    /// The storage these arguments choose.
+    pub fn storage(&self) -> Storage {
         match (&self.state, self.memory) {
             (_, true) => Storage::Memory,
             (Some(path), false) => Storage::File(path.clone()),
@@ -112,6 +115,22 @@ fn run_provision(args: ProvisionArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Opens the sandbox's state and applies a manifest to it, printing what the manifest created on standard error.
+///
+/// # Errors
+/// When the state cannot be opened or the manifest cannot be read or applied.
+pub fn open_sandbox(storage: &StorageArgs, manifest: Option<&Path>, config: Config) -> anyhow::Result<Arc<Sandbox>> {
+    let sandbox = Sandbox::open(&storage.storage(), config).context("opening sandbox state")?;
+    if let Some(path) = manifest {
+        let bytes = std::fs::read(path).with_context(|| format!("reading manifest {}", path.display()))?;
+        let mut manifest = Manifest::from_json(&bytes)?;
+        manifest.resolve_key_paths(path.parent().unwrap_or_else(|| Path::new(".")))?;
+        let summary = sandbox.apply_manifest(&manifest)?;
+        eprintln!("{summary}");
+    }
+    Ok(sandbox)
+}
+
 fn run_server(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // What the sandbox does (logins, imports, injected faults) goes to standard error, never standard output,
     // which carries only the `listening on` line. Tokens and message bodies are never logged.
@@ -125,15 +144,7 @@ fn run_server(args: ServeArgs) -> anyhow::Result<ExitCode> {
         faults: args.faults.map(|rate| FaultConfig { rate, seed: args.faults_seed }),
         ..Config::default()
     };
-    let storage = args.storage.storage();
-    let sandbox = Sandbox::open(&storage, config).context("opening sandbox state")?;
-    if let Some(path) = &args.manifest {
-        let bytes = std::fs::read(path).with_context(|| format!("reading manifest {}", path.display()))?;
-        let mut manifest = Manifest::from_json(&bytes)?;
-        manifest.resolve_key_paths(path.parent().unwrap_or_else(|| std::path::Path::new(".")))?;
-        let summary = sandbox.apply_manifest(&manifest)?;
-        eprintln!("{summary}");
-    }
+    let sandbox = open_sandbox(&args.storage, args.manifest.as_deref(), config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));

@@ -1,8 +1,10 @@
-//! `ferry serve`: serves the built web app (trunk's `dist/`) on 127.0.0.1.
+//! `ferry serve`: serves the built web app (trunk's `dist/`) and, by default, the embedded sandbox Symphony
+//! (pod login, key manager, Agent import) on one port of 127.0.0.1.
 //!
 //! Binds 127.0.0.1 only, never another interface: the app checks files that must not leave the machine.
 //! Prints `Ferry is running at http://127.0.0.1:PORT/` once the socket is bound, so a caller that starts it
-//! with `--port 0` can read the address from the first line of stdout.
+//! with `--port 0` can read the address from the first line of stdout. The sandbox answers on the same address
+//! (`/login`, `/relay`, `/agent`, `/pod`), so a BDK configured with that host and port imports into it.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -10,7 +12,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use axum::Router;
+use ferry_sandbox::{Config as SandboxConfig, Sandbox};
+use std::sync::Arc;
 use tower_http::services::ServeDir;
+
+use super::sandbox::{open_sandbox, StorageArgs};
 
 /// Arguments of `ferry serve`.
 #[derive(clap::Args)]
@@ -21,11 +27,24 @@ pub struct Args {
     /// Folder of the built web app (`trunk build --release` writes `dist/`).
     #[arg(long, default_value = "dist")]
     pub dist: PathBuf,
+    /// Serve the web app only, without the embedded sandbox Symphony.
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// Manifest of service users, users and streams to provision in the sandbox at start (JSON).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_sandbox")]
+    pub manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
-/// The router serving `dist`: its files, and `index.html` for `/` and for every folder.
-pub fn app(dist: &Path) -> Router {
-    Router::new().fallback_service(ServeDir::new(dist).append_index_html_on_directories(true))
+/// The router serving `dist` (its files, and `index.html` for `/` and for every folder), behind the sandbox's
+/// paths when there is a sandbox.
+pub fn app(dist: &Path, sandbox: Option<Arc<Sandbox>>) -> Router {
+    let files = ServeDir::new(dist).append_index_html_on_directories(true);
+    match sandbox {
+        Some(sandbox) => ferry_sandbox::routes(sandbox).fallback_service(files),
+        None => Router::new().fallback_service(files),
+    }
 }
 
 /// Runs `ferry serve` until interrupted (Ctrl-C).
@@ -39,21 +58,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.dist.display()
         );
     }
+    let sandbox = if args.no_sandbox {
+        None
+    } else {
+        Some(open_sandbox(&args.storage, args.manifest.as_deref(), SandboxConfig::default())?)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    runtime.block_on(serve(args))?;
+    runtime.block_on(serve(args.port, app(&args.dist, sandbox.clone()), sandbox.is_some()))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: Args) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+async fn serve(port: u16, router: Router, with_sandbox: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
-        .with_context(|| format!("could not listen on 127.0.0.1:{}", args.port))?;
+        .with_context(|| format!("could not listen on 127.0.0.1:{port}"))?;
     let address = listener.local_addr().context("the bound socket has no address")?;
     println!("Ferry is running at http://{address}/");
-    axum::serve(listener, app(&args.dist))
+    if with_sandbox {
+        println!("The sandbox Symphony answers at the same address: POST http://{address}/agent/v4/message/import");
+    }
+    axum::serve(listener, router)
         .with_graceful_shutdown(async {
             // An error here means no signal handler could be installed: then serve until killed.
             if tokio::signal::ctrl_c().await.is_err() {
@@ -97,7 +124,7 @@ mod tests {
         ];
         for (path, status, content_type, body) in cases {
             let response =
-                app(&dist).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+                app(&dist, None).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
             assert_eq!(response.status(), status, "{path}");
             if let Some(content_type) = content_type {
                 let actual = response.headers()["content-type"].to_str().unwrap();
@@ -111,11 +138,39 @@ mod tests {
         std::fs::remove_dir_all(&dist).unwrap();
     }
 
+    fn memory_storage() -> StorageArgs {
+        StorageArgs { state: None, memory: true }
+    }
+
+    #[tokio::test]
+    async fn serves_the_sandbox_beside_the_app() {
+        let dist = built_app("sandbox");
+        let sandbox = open_sandbox(&memory_storage(), None, SandboxConfig::default()).unwrap();
+        let router = app(&dist, Some(sandbox));
+        let page = router.clone().oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        // A forged token reaches the sandbox's login, which answers 401 with the documented JSON error body.
+        let login = Request::post("/login/pubkey/authenticate")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"token":"not.a.jwt"}"#))
+            .unwrap();
+        let response = router.clone().oneshot(login).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value =
+            serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(body["code"], 401, "{body}");
+        // Without a session token the Agent import is refused, as the real Agent does.
+        let import = Request::post("/agent/v4/message/import").body(Body::from("[]")).unwrap();
+        assert_eq!(router.oneshot(import).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        std::fs::remove_dir_all(&dist).unwrap();
+    }
+
     #[test]
     fn refuses_a_folder_without_index_html() {
         let dist = std::env::temp_dir().join(format!("ferry-serve-test-{}-empty", std::process::id()));
         std::fs::create_dir_all(&dist).unwrap();
-        let error = run(Args { port: 0, dist: dist.clone() }).unwrap_err();
+        let args = Args { port: 0, dist: dist.clone(), no_sandbox: true, manifest: None, storage: memory_storage() };
+        let error = run(args).unwrap_err();
         assert!(error.to_string().contains("holds no index.html"), "{error}");
         std::fs::remove_dir_all(&dist).unwrap();
     }
