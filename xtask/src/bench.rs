@@ -10,7 +10,7 @@
 //!   once taking the diagnostics as they come (what a streaming consumer does) and once keeping them all to
 //!   the end (what one `validate()` call does), and of the release `ferry check` on the same file (measured
 //!   with `/usr/bin/time` when the machine has it);
-//! - the places for the wasm-under-Node figure and the sandbox import rate.
+//! - the wasm package under Node on the same batch, against the native time of this run, and the sandbox import rate.
 //!
 //! Each timed step runs a few times and the fastest run is printed (the machine is shared; the fastest run is
 //! the least disturbed one); the two sides of a ratio run in turns, so a passing load weighs on both alike.
@@ -80,6 +80,9 @@ impl BenchArgs {
 /// When the build or the run fails.
 pub fn run(args: &[String]) -> Result<()> {
     let parsed = BenchArgs::parse(args)?;
+    // The wasm figure needs the npm package, built with the wasm toolchain.
+    let tools = crate::setup::run()?;
+    crate::test::build_wasm_package(&tools)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The `ferry` binary is measured too (its peak memory on the streaming file).
     crate::shell::run(
@@ -105,19 +108,20 @@ pub fn run_measurements(args: &[String]) -> Result<()> {
         println!("note: this is a debug build; figures are only meaningful from `cargo xtask bench` (release)");
     }
     println!("Ferry benchmark (seed {}, fastest of {RUNS} runs per figure)\n", args.seed);
-    batch_throughput(&args)?;
+    let (batch, native) = batch_throughput(&args)?;
     if args.stream_bytes > 0 {
         streaming_memory(&args)?;
     } else {
         println!("streaming validation: skipped (--stream-bytes 0)\n");
     }
-    wasm_under_node();
+    wasm_under_node(&batch, native)?;
     sandbox_import_rate()?;
     Ok(())
 }
 
 /// Full validation and MessageML validation of the 100,000-message batch, each against its bare baseline.
-fn batch_throughput(args: &BenchArgs) -> Result<()> {
+/// Returns the batch and the native full-validation time, the baseline of the wasm figure.
+fn batch_throughput(args: &BenchArgs) -> Result<(Vec<u8>, Duration)> {
     let mut bytes = Vec::new();
     let generator = gen::write_json_array(&mut bytes, args.seed, args.records)?;
     let megabytes = bytes.len() as f64 / 1e6;
@@ -174,7 +178,9 @@ fn batch_throughput(args: &BenchArgs) -> Result<()> {
     print_rate("MessageML validation (check_message)", messageml, messages.len(), text_bytes);
     print_rate("quick-xml bare event scan", scan, messages.len(), text_bytes);
     println!("  ratio MessageML / bare scan: {:.2}x (target <= 2x)\n", ratio(messageml, scan));
-    Ok(())
+    drop(messages);
+    drop(values);
+    Ok((bytes, full))
 }
 
 /// Feeds the validator the way the CLI does: one file after another, in fixed-size chunks.
@@ -386,10 +392,45 @@ fn peak_resident_kib() -> Result<u64> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// wasm under Node: the wasm build's throughput on the same batch, to compare with the native figure above
-// (target: within 2x of native). Wired by the wasm test tier; until then this prints that it is not measured.
-fn wasm_under_node() {
-    println!("wasm under Node: not measured by this command yet (target: within 2x of native)");
+// wasm under Node: the npm package (`cargo xtask package`, built by `cargo xtask bench` before this process
+// starts) validates the same batch, fed in the same 64 KiB chunks, in a Node process; its time is compared with
+// the native `Validator` time measured above in this run (target: within 2x of native).
+fn wasm_under_node(batch: &[u8], native: Duration) -> Result<()> {
+    let root = crate::shell::workspace_root();
+    let package = root.join("crates/ferry-wasm/pkg");
+    if !package.join("ferry_wasm_bg.wasm").is_file() {
+        println!("wasm under Node: not measured, {} holds no built package (`cargo xtask package`)\n", package.display());
+        return Ok(());
+    }
+    let directory = root.join("target").join("bench-wasm");
+    std::fs::create_dir_all(&directory)?;
+    let batch_path = directory.join("batch.json");
+    std::fs::write(&batch_path, batch)?;
+    let output = crate::shell::capture(
+        Command::new("node")
+            .arg(root.join("crates/ferry-wasm/bench/throughput.mjs"))
+            .arg(&package)
+            .arg(&batch_path)
+            .arg(gen::NOW_MILLIS.to_string()),
+    )?;
+    std::fs::remove_dir_all(&directory)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("the wasm benchmark failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
+    }
+    let seconds_of = |key: &str| -> Option<f64> {
+        let line = stdout.lines().find(|line| line.starts_with("wasm-node:"))?;
+        let value = line.split_whitespace().find_map(|field| field.strip_prefix(key)?.strip_prefix('='))?;
+        value.parse().ok()
+    };
+    let (Some(whole), Some(streaming)) = (seconds_of("validate_seconds"), seconds_of("streaming_seconds")) else {
+        bail!("the wasm benchmark printed no `wasm-node:` line:\n{stdout}");
+    };
+    let native_seconds = native.as_secs_f64();
+    println!("wasm under Node (same batch, fastest of its runs):");
+    println!("  StreamingValidator, 64 KiB chunks     {streaming:>8.3} s  ({:.2}x native {native_seconds:.3} s; target <= 2x)", streaming / native_seconds);
+    println!("  validate() on the whole file           {whole:>8.3} s  ({:.2}x native)\n", whole / native_seconds);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------------
