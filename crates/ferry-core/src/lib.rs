@@ -134,7 +134,13 @@ impl Summary {
         if diagnostic.fix.is_some() {
             self.fixable += 1;
         }
-        *self.by_code.entry(diagnostic.code().to_owned()).or_insert(0) += 1;
+        // Look up before inserting: the code's `String` is allocated once per code, not once per finding.
+        match self.by_code.get_mut(diagnostic.code()) {
+            Some(count) => *count += 1,
+            None => {
+                self.by_code.insert(diagnostic.code().to_owned(), 1);
+            }
+        }
     }
 }
 
