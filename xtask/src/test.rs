@@ -16,8 +16,13 @@ use anyhow::{bail, Context, Result};
 use crate::setup::{self, Tools};
 use crate::shell::{self, workspace_root};
 
-/// Crates whose `wasm-bindgen-test` tests run in Node and in Chromium.
-const WASM_TEST_ARGS: &[&str] = &["test", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--tests"];
+/// The `wasm-bindgen-test` runs, each in Node and in Chromium: ferry-core's portable tests (its other test
+/// targets use dev-dependencies that do not build for wasm32), and every test of ferry-wasm (the bindings, and
+/// the parity of the wasm reports with the native ones on every rule fixture).
+const WASM_TEST_RUNS: &[&[&str]] = &[
+    &["test", "-p", "ferry-core", "--target", "wasm32-unknown-unknown", "--test", "portable"],
+    &["test", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--tests"],
+];
 /// The end-to-end test scripts, run with node from `tests/e2e`.
 const E2E_SCRIPT: &str = "tests/e2e/run.mjs";
 /// How long `ferry serve` may take to print its address.
@@ -48,16 +53,8 @@ pub fn run(args: &[String]) -> Result<()> {
         command.args(["test", "--workspace", "--no-fail-fast"]).current_dir(&root);
         counted(&mut command)
     }));
-    outcomes.push(tier("wasm (node)", || {
-        let mut command = wasm_command(&tools);
-        command.args(WASM_TEST_ARGS).current_dir(&root);
-        counted(&mut command)
-    }));
-    outcomes.push(tier("wasm (chromium)", || {
-        let mut command = wasm_command(&tools);
-        command.args(WASM_TEST_ARGS).env("WASM_BINDGEN_USE_BROWSER", "1").current_dir(&root);
-        counted(&mut command)
-    }));
+    outcomes.push(tier("wasm (node)", || wasm_tests(&tools, false)));
+    outcomes.push(tier("wasm (chromium)", || wasm_tests(&tools, true)));
     outcomes.push(tier("browser end to end", || end_to_end(&tools)));
 
     println!();
@@ -144,11 +141,21 @@ fn counted(command: &mut Command) -> Result<Counts> {
     Ok(counts)
 }
 
-/// A cargo command for wasm32, through Debian's toolchain.
-fn wasm_command(tools: &Tools) -> Command {
-    let mut command = Command::new("/usr/bin/cargo");
-    command.envs(tools.wasm_env());
-    command
+/// Runs every [`WASM_TEST_RUNS`] entry through Debian's toolchain, in Node or in headless Chromium.
+fn wasm_tests(tools: &Tools, in_browser: bool) -> Result<Counts> {
+    let mut total = Counts { command_succeeded: true, ..Counts::default() };
+    for args in WASM_TEST_RUNS {
+        let mut command = Command::new("/usr/bin/cargo");
+        command.envs(tools.wasm_env()).args(*args).current_dir(workspace_root());
+        if in_browser {
+            command.env("WASM_BINDGEN_USE_BROWSER", "1");
+        }
+        let counts = counted(&mut command)?;
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        total.command_succeeded &= counts.command_succeeded;
+    }
+    Ok(total)
 }
 
 /// Builds the web app in release mode into `dist/`.

@@ -3,7 +3,7 @@
 //! A code is assigned once, here, and never reused: a retired rule keeps its row (marked in its doc) so an
 //! old report still explains itself. Codes are a family prefix and three digits (`TS001`).
 //!
-//! Each rule lives in a file named after the problem it finds and is declared with [`declare_rule!`]; its doc
+//! Each rule lives in a file named after the problem it finds and is declared with [`declare_rule!`](crate::declare_rule); its doc
 //! comment (first line: one-line summary; then `## What it does`, `## Why is this bad?`, `## Example`) is what
 //! `ferry explain CODE` and `docs/rules.md` print.
 
@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::diagnostic::Severity;
 
-/// What every rule declared with [`declare_rule!`] knows about itself.
+/// What every rule declared with [`declare_rule!`](crate::declare_rule) knows about itself.
 pub trait RuleDoc {
     /// The rule's name, the problem it finds in CamelCase (`TimestampInFuture`).
     const NAME: &'static str;
@@ -41,7 +41,7 @@ macro_rules! rule_table {
         #[non_exhaustive]
         pub enum Rule {
             $(
-                #[doc = concat!("`", $code, "`: see [`", stringify!($name), "`](crate::", stringify!($($module)::+), "::", stringify!($name), ").")]
+                #[doc = concat!("`", $code, "`: see [`", stringify!($name), "`](crate::", $(stringify!($module), "::",)+ stringify!($name), ").")]
                 $name,
             )+
         }
