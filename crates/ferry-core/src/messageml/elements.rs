@@ -11,7 +11,7 @@
 //! message text.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 
@@ -315,22 +315,22 @@ pub struct Checker<'d, 't> {
     /// Element parent in the built tree (transparent `div`s skipped).
     pub parents: Vec<NodeId>,
     /// Class attribute after the reference removed the token that picked the element class.
-    class_overrides: HashMap<NodeId, Option<String>>,
+    class_overrides: BTreeMap<NodeId, Option<String>>,
     /// Findings so far, in the reference's order.
     pub findings: Vec<Finding>,
     /// Ids of forms and dialogs seen.
-    ids: HashSet<String>,
+    ids: BTreeSet<String>,
     /// Label and tooltip target ids (PresentationML), to accept `id` on their targets.
-    tooltip_targets: HashSet<String>,
+    tooltip_targets: BTreeSet<String>,
     /// Whether an error was found in the current element's attributes.
     attribute_failed: bool,
     /// PresentationML checkbox/radio groups: group `div` → (the `input` holding its attributes, the `label`
     /// holding its content).
-    groups: HashMap<NodeId, (NodeId, NodeId)>,
+    groups: BTreeMap<NodeId, (NodeId, NodeId)>,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
     /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`).
-    entity_elements: HashSet<NodeId>,
+    entity_elements: BTreeSet<NodeId>,
 }
 
 /// Findings kept per message: the first is the Agent's answer, a few more help, thousands only drown it.
@@ -371,14 +371,14 @@ impl<'d, 't> Checker<'d, 't> {
             format,
             kinds,
             parents,
-            class_overrides: HashMap::new(),
+            class_overrides: BTreeMap::new(),
             findings: Vec::new(),
-            ids: HashSet::new(),
-            tooltip_targets: HashSet::new(),
+            ids: BTreeSet::new(),
+            tooltip_targets: BTreeSet::new(),
             attribute_failed: false,
-            groups: HashMap::new(),
+            groups: BTreeMap::new(),
             has_ui_action_target: false,
-            entity_elements: HashSet::new(),
+            entity_elements: BTreeSet::new(),
         }
     }
 

@@ -27,9 +27,19 @@ pub struct EntityJson<'a> {
     text: Cow<'a, str>,
     lookups: Cell<usize>,
     index: OnceCell<Index>,
-    /// The last name looked up and its `findValues` ranges: a reference is looked up by the document check
-    /// and again when its element is built.
-    last: RefCell<Option<(String, Vec<Range<usize>>)>>,
+    /// The last name looked up: a reference is looked up by the document check and again when its element
+    /// is built.
+    last: RefCell<Option<LastLookup>>,
+}
+
+/// The answers for the name looked up last.
+#[derive(Clone, Debug)]
+struct LastLookup {
+    name: String,
+    /// The `findValues` ranges.
+    ranges: Vec<Range<usize>>,
+    /// Whether one of them is a member of the object itself ([`EntityJson::has_top_level_key`]).
+    top_level: bool,
 }
 
 /// Every member of the object: key → value ranges (as `findValues` sees them), and the top-level keys.
@@ -124,6 +134,11 @@ impl EntityJson<'_> {
         if self.text.is_empty() {
             return false;
         }
+        if let Ok(Some(last)) = self.last.try_borrow().as_deref() {
+            if last.name == name {
+                return last.top_level;
+            }
+        }
         match self.index() {
             Some(index) => index.top_level.contains(name),
             None => self.root().get(name).is_some(),
@@ -140,27 +155,30 @@ impl EntityJson<'_> {
         if self.text.is_empty() {
             return Vec::new();
         }
-        if let Ok(last) = self.last.try_borrow() {
-            if let Some((last_name, ranges)) = last.as_ref() {
-                if last_name == name {
-                    return ranges.iter().map(|range| self.at(range)).collect();
-                }
+        if let Ok(Some(last)) = self.last.try_borrow().as_deref() {
+            if last.name == name {
+                return last.ranges.iter().map(|range| self.at(range)).collect();
             }
         }
-        let found: Vec<JsonRef<'_>> = match self.index() {
-            Some(index) => index.members.get(name).map_or_else(Vec::new, |ranges| ranges.iter().map(|range| self.at(range)).collect()),
+        let (found, top_level): (Vec<JsonRef<'_>>, bool) = match self.index() {
+            Some(index) => (
+                index.members.get(name).map_or_else(Vec::new, |ranges| ranges.iter().map(|range| self.at(range)).collect()),
+                index.top_level.contains(name),
+            ),
             None => {
                 let mut found = Vec::new();
-                walk(self.root(), name, 0, &mut |value| {
+                let mut top_level = false;
+                walk(self.root(), name, 0, &mut |value, depth| {
                     found.push(value);
+                    top_level |= depth == 0;
                     true
                 });
-                found
+                (found, top_level)
             }
         };
         if let Ok(mut last) = self.last.try_borrow_mut() {
             let ranges = found.iter().map(|value| self.range_of(value)).collect();
-            *last = Some((name.to_owned(), ranges));
+            *last = Some(LastLookup { name: name.to_owned(), ranges, top_level });
         }
         found
     }
@@ -241,16 +259,17 @@ fn decode_key(raw_key: &str) -> Cow<'_, str> {
     }
 }
 
-/// Visits, depth-first in document order, the values of members called `name` (not descending into them);
-/// `visit` returns whether to go on. Returns whether the walk went to its end.
-fn walk<'j>(value: JsonRef<'j>, name: &str, depth: usize, visit: &mut dyn FnMut(JsonRef<'j>) -> bool) -> bool {
+/// Visits, depth-first in document order, the values of members called `name` (not descending into them),
+/// with the depth of the object holding them (0: `value` itself); `visit` returns whether to go on. Returns
+/// whether the walk went to its end.
+fn walk<'j>(value: JsonRef<'j>, name: &str, depth: usize, visit: &mut dyn FnMut(JsonRef<'j>, usize) -> bool) -> bool {
     if depth > MAX_SEARCH_DEPTH {
         return true;
     }
     match value.raw.as_bytes().first() {
         Some(b'{') => {
             for (key, member) in value.members() {
-                let keep_going = if key_equals(key, name) { visit(member) } else { walk(member, name, depth + 1, visit) };
+                let keep_going = if key_equals(key, name) { visit(member, depth) } else { walk(member, name, depth + 1, visit) };
                 if !keep_going {
                     return false;
                 }

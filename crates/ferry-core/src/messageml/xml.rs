@@ -85,6 +85,8 @@ pub struct Document<'t> {
     pub attributes: Vec<Attribute>,
     /// The document element.
     pub root: NodeId,
+    /// The parser's stack of open elements, empty after a parse; kept only to be reused ([`Document::into_buffers`]).
+    open: Vec<(NodeId, NodeId)>,
 }
 
 /// A fatal well-formedness error: the XML parser's message and where it happened.
@@ -187,7 +189,7 @@ impl<'t> Document<'t> {
 
     /// Gives the node and attribute storage back for reuse by the next parse.
     pub fn into_buffers(self) -> Buffers {
-        Buffers { nodes: self.nodes, attributes: self.attributes, open: Vec::new() }
+        Buffers { nodes: self.nodes, attributes: self.attributes, open: self.open }
     }
 
     /// The children of a node, in order.
@@ -787,7 +789,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
             }
         }
     }
-    Ok(Document { text, nodes: builder.nodes, attributes: builder.attributes, root: builder.root })
+    Ok(Document { text, nodes: builder.nodes, attributes: builder.attributes, root: builder.root, open: builder.open })
 }
 
 /// Words a quick-xml error as Xerces would.
