@@ -627,11 +627,14 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
     let mut seen_anything = false;
     loop {
         let event_start = body_start + usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let event = match reader.read_event() {
+        // Matched where it lies, not moved out: copying the whole event out of the reader's answer was the
+        // costliest step of the loop (a stalled load, right after the reader wrote it).
+        let result = reader.read_event();
+        let event = match &result {
             Ok(event) => event,
             Err(error) => {
                 let position = body_start + usize::try_from(reader.error_position()).unwrap_or(0);
-                return Err(translate_error(&error, &builder, text, event_start, position, phase));
+                return Err(translate_error(error, &builder, text, event_start, position, phase));
             }
         };
         let event_end = (body_start + usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)).min(text.len());
@@ -718,7 +721,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                 }
             }
             Event::Comment(_) | Event::CData(_) | Event::PI(_) => {
-                let (kind, name) = match &event {
+                let (kind, name) = match event {
                     Event::Comment(_) => (NodeKind::Comment, 0..0),
                     Event::CData(_) => (NodeKind::CData, 0..0),
                     _ => {
