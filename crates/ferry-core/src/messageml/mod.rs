@@ -58,19 +58,20 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-fn take_scratch() -> Scratch {
-    SCRATCH.with(|cell| cell.try_borrow_mut().map(|mut scratch| std::mem::take(&mut *scratch)).unwrap_or_default())
-}
-
-fn keep_scratch(scratch: Scratch) {
-    if scratch.tree.0.capacity() > MAX_KEPT_NODES {
-        return;
-    }
-    SCRATCH.with(|cell| {
-        if let Ok(mut slot) = cell.try_borrow_mut() {
-            *slot = scratch;
+/// Runs `work` with this thread's storage, used where it lies rather than moved out of the thread-local slot
+/// and back (each move copies it).
+fn with_scratch<T>(work: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let output = work(&mut scratch);
+            if scratch.tree.0.capacity() > MAX_KEPT_NODES {
+                *scratch = Scratch::default();
+            }
+            output
         }
-    });
+        // Only a check made while another one holds the storage gets here; it works in storage of its own.
+        Err(_) => work(&mut Scratch::default()),
+    })
 }
 
 /// Checks one message's MessageML, with the record's EntityJSON `data` when it has one.
@@ -148,7 +149,16 @@ fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &Message
     if let Some(position) = find_control_character(message.as_bytes()) {
         return vec![finding(Rule::ControlCharacters, "Invalid control characters in message", position..position + 1)];
     }
-    let mut scratch = take_scratch();
+    with_scratch(|scratch| check_markup(message, entity_json, options, scratch))
+}
+
+/// The checks after the control characters: XML, EntityJSON references, root, elements.
+fn check_markup(
+    message: &str,
+    entity_json: &EntityJson<'_>,
+    options: &MessageMlOptions,
+    scratch: &mut Scratch,
+) -> Vec<Diagnostic> {
     let document = match parse_document_in(message, std::mem::take(&mut scratch.xml)) {
         Ok(document) => document,
         Err(fault) => {
@@ -207,7 +217,6 @@ fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &Message
     let (findings, tree) = checker.finish();
     scratch.tree = tree;
     scratch.xml = document.into_buffers();
-    keep_scratch(scratch);
     findings.into_iter().map(|found: Finding| finding(found.rule, found.message, found.span)).collect()
 }
 
