@@ -50,7 +50,9 @@ pub fn run(args: &[String]) -> Result<()> {
 
     outcomes.push(tier("native", || {
         let mut command = Command::new("cargo");
-        command.args(["test", "--workspace", "--no-fail-fast"]).current_dir(&root);
+        // --show-output: the data-driven tests print their figures (or that their data is absent) even when
+        // they pass.
+        command.args(["test", "--workspace", "--no-fail-fast", "--", "--show-output"]).current_dir(&root);
         counted(&mut command)
     }));
     outcomes.push(tier("wasm (node)", || wasm_tests(&tools, false)));
