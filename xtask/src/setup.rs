@@ -135,7 +135,7 @@ pub fn run() -> Result<Tools> {
 
     let steps = [
         Step {
-            what: format!("Debian packages {}", DEBIAN_PACKAGES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")),
+            what: format!("Debian packages {}", missing_packages.join(", ")),
             why: "wasm32 std, linker, chromium",
             present: missing_packages.is_empty(),
         },
