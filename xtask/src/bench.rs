@@ -222,7 +222,7 @@ struct StreamFigures {
 
 /// Generates the NDJSON file, has a child validate it streaming, prints the figures, deletes the file.
 fn streaming_memory(args: &BenchArgs) -> Result<()> {
-    let directory = crate::shell::workspace_root().join("target").join("ferry-bench");
+    let directory = crate::shell::target_dir().join("ferry-bench");
     std::fs::create_dir_all(&directory).with_context(|| format!("could not create {}", directory.display()))?;
     let path = directory.join("stream.ndjson");
     let _cleanup = RemoveOnDrop(path.clone());
@@ -279,7 +279,7 @@ fn streaming_memory(args: &BenchArgs) -> Result<()> {
 /// the peak resident memory of the process it runs (`%M`, in KiB); says so when either is missing.
 fn ferry_check_memory(path: &Path) -> Result<()> {
     let time = Path::new("/usr/bin/time");
-    let ferry = crate::shell::workspace_root().join("target").join("release").join("ferry");
+    let ferry = crate::shell::target_dir().join("release").join("ferry");
     if !time.exists() || !ferry.exists() {
         println!("  `ferry check` on the same file: not measured (needs /usr/bin/time and target/release/ferry)");
         return Ok(());
@@ -402,7 +402,7 @@ fn wasm_under_node(batch: &[u8], native: Duration) -> Result<()> {
         println!("wasm under Node: not measured, {} holds no built package (`cargo xtask package`)\n", package.display());
         return Ok(());
     }
-    let directory = root.join("target").join("bench-wasm");
+    let directory = crate::shell::target_dir().join("bench-wasm");
     std::fs::create_dir_all(&directory)?;
     let batch_path = directory.join("batch.json");
     std::fs::write(&batch_path, batch)?;
@@ -441,7 +441,7 @@ fn sandbox_import_rate() -> Result<()> {
     const BATCHES: usize = 10;
     const BATCH_SIZE: usize = 5_000;
     const REQUIRED_PER_SECOND: f64 = 20_000.0;
-    let directory = crate::shell::workspace_root().join("target").join("bench-sandbox");
+    let directory = crate::shell::target_dir().join("bench-sandbox");
     std::fs::create_dir_all(&directory)?;
     let file = directory.join("state.sqlite3");
     println!("sandbox import ({BATCHES} requests of {BATCH_SIZE} messages, no attachments, over HTTP):");

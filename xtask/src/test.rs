@@ -188,7 +188,7 @@ pub fn build_wasm_package(tools: &Tools) -> Result<()> {
         Command::new(tools.wasm_bindgen_bin.join("wasm-bindgen"))
             .args(["--target", "web", "--out-dir"])
             .arg(&package)
-            .arg(root.join("target/wasm32-unknown-unknown/release/ferry_wasm.wasm")),
+            .arg(shell::target_dir().join("wasm32-unknown-unknown/release/ferry_wasm.wasm")),
     )?;
     let module = package.join("ferry_wasm_bg.wasm");
     shell::run(Command::new(tools.wasm_opt_bin.join("wasm-opt")).arg("-Oz").arg("-o").arg(&module).arg(&module))?;
@@ -213,7 +213,7 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     build_wasm_package(tools)?;
     let root = workspace_root();
     shell::run(Command::new("cargo").args(["build", "-p", "ferry-cli"]).current_dir(&root))?;
-    let ferry = root.join("target/debug/ferry");
+    let ferry = shell::target_dir().join("debug/ferry");
     let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
     let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--dist", "examples/plain-js"])?;
     let mut command = Command::new("node");
@@ -276,5 +276,5 @@ pub fn serve(args: &[String]) -> Result<()> {
     build_web(&tools)?;
     let root = workspace_root();
     shell::run(Command::new("cargo").args(["build", "--release", "-p", "ferry-cli"]).current_dir(&root))?;
-    shell::run(Command::new(root.join("target/release/ferry")).arg("serve").args(args).current_dir(&root))
+    shell::run(Command::new(shell::target_dir().join("release/ferry")).arg("serve").args(args).current_dir(&root))
 }
