@@ -8,6 +8,8 @@
 //! The corpus lives outside the repository (`../shared/conformance` next to the workspace root). When it is
 //! absent the test says so and passes without measuring anything.
 
+#![allow(clippy::expect_used)]
+
 use std::path::PathBuf;
 
 use ferry_core::messageml::{check_message, MessageMlOptions};

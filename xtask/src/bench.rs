@@ -514,6 +514,7 @@ impl Drop for RemoveOnDrop {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

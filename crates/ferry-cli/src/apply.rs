@@ -188,6 +188,7 @@ fn same_file(first: &Path, second: &Path) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use ferry_core::{Edit, Rule};

@@ -157,6 +157,7 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::io::Cursor;

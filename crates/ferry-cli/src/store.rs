@@ -104,6 +104,7 @@ fn create_spill() -> io::Result<Spill> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use ferry_core::Rule;

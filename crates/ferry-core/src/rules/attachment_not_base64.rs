@@ -86,7 +86,7 @@ pub(crate) fn decoded_length(text: &str) -> Result<usize, Base64Fault> {
         return Err(Base64Fault { span: Span::new(index, end), kind });
     }
     let remainder = body_length % 4;
-    let padded_ok = padding == 0 || (body_length + padding) % 4 == 0;
+    let padded_ok = padding == 0 || (body_length + padding).is_multiple_of(4);
     if remainder == 1 || !padded_ok {
         return Err(Base64Fault { span: Span::new(bytes.len(), bytes.len()), kind: Base64FaultKind::Length });
     }
