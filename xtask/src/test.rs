@@ -191,7 +191,7 @@ pub fn build_wasm_package(tools: &Tools) -> Result<()> {
             .arg(shell::target_dir().join("wasm32-unknown-unknown/release/ferry_wasm.wasm")),
     )?;
     let module = package.join("ferry_wasm_bg.wasm");
-    shell::run(Command::new(tools.wasm_opt_bin.join("wasm-opt")).arg("-Oz").arg("-o").arg(&module).arg(&module))?;
+    shell::run(Command::new(tools.wasm_opt_bin.join("wasm-opt")).args(["-Oz", "--enable-simd", "-o"]).arg(&module).arg(&module))?;
     for file in ["package.json", "README.md"] {
         std::fs::copy(root.join("crates/ferry-wasm/npm").join(file), package.join(file))
             .with_context(|| format!("copying {file} into {}", package.display()))?;
