@@ -598,7 +598,7 @@ impl<'d, 't> Checker<'d, 't> {
                     || self.document.find_attribute(node, "data-target-id").is_some()
                         && self.document.find_attribute(node, "data-title").is_some()
                 {
-                    self.fold_tooltip(node)
+                    self.fold_target_reference(node, "data-target-id")
                 } else if has_class_token(&class, "entity") {
                     self.create_entity(node)
                 } else {
@@ -671,7 +671,7 @@ impl<'d, 't> Checker<'d, 't> {
             "dialog" => Kind::Dialog,
             "title" => Kind::DialogTitle,
             "footer" => Kind::DialogFooter,
-            "label" => self.fold_label(node),
+            "label" => self.fold_target_reference(node, "for"),
             "sub" => Kind::Subscript,
             "sup" => Kind::Superscript,
             "tag" => Kind::FinancialTag,
@@ -684,8 +684,10 @@ impl<'d, 't> Checker<'d, 't> {
         }
     }
 
-    fn fold_tooltip(&mut self, node: NodeId) -> Kind {
-        match self.document.attribute(node, "data-target-id") {
+    /// A `tooltip` (`data-target-id`) or `label` (`for`) names the element it belongs to; the reference's
+    /// message names the attribute as the element and speaks of `data-target-id` in both cases.
+    fn fold_target_reference(&mut self, node: NodeId, attribute: &str) -> Kind {
+        match self.document.attribute(node, attribute) {
             Some(id) if !id.is_empty() => {
                 self.tooltip_targets.insert(id.into_owned());
                 Kind::Folded
@@ -694,25 +696,7 @@ impl<'d, 't> Checker<'d, 't> {
                 let span = self.start_tag(node);
                 self.report(
                     Rule::MissingAttribute,
-                    "Invalid MessageML content at element \"data-target-id\": 'data-target-id' attribute missing or empty",
-                    span,
-                );
-                Kind::None
-            }
-        }
-    }
-
-    fn fold_label(&mut self, node: NodeId) -> Kind {
-        match self.document.attribute(node, "for") {
-            Some(id) if !id.is_empty() => {
-                self.tooltip_targets.insert(id.into_owned());
-                Kind::Folded
-            }
-            _ => {
-                let span = self.start_tag(node);
-                self.report(
-                    Rule::MissingAttribute,
-                    "Invalid MessageML content at element \"for\": 'data-target-id' attribute missing or empty",
+                    format!("Invalid MessageML content at element \"{attribute}\": 'data-target-id' attribute missing or empty"),
                     span,
                 );
                 Kind::None
