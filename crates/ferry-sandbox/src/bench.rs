@@ -134,16 +134,7 @@ fn provision(sandbox: &Sandbox) -> Result<Vec<String>, crate::SandboxError> {
     })?;
     for offset in 0..SENDERS {
         let id = FIRST_SENDER_ID + offset;
-        store.upsert_user(User {
-            id,
-            username: format!("sender-{offset}"),
-            display_name: format!("Sender {offset}"),
-            email: None,
-            active: true,
-            service: false,
-            roles: Vec::new(),
-            public_key_pem: None,
-        })?;
+        store.upsert_user(User::person(id, format!("sender-{offset}"), format!("Sender {offset}"), true))?;
     }
     let mut stream_ids = Vec::with_capacity(STREAMS);
     for _ in 0..STREAMS {

@@ -354,16 +354,7 @@ mod tests {
         let mut store = Store::open(&Storage::Memory).unwrap();
         for (id, active) in [(1, true), (2, true), (3, false)] {
             store
-                .upsert_user(User {
-                    id,
-                    username: format!("u{id}"),
-                    display_name: format!("U {id}"),
-                    email: None,
-                    active,
-                    service: false,
-                    roles: vec![],
-                    public_key_pem: None,
-                })
+                .upsert_user(User::person(id, format!("u{id}"), format!("U {id}"), active))
                 .unwrap();
         }
         for (id, active) in [(STREAM, true), ("closed", false)] {

@@ -204,15 +204,10 @@ pub fn apply_manifest(store: &mut Store, manifest: &Manifest) -> Result<Provisio
         if store.directory().user(user.id).is_none() {
             summary.users_created.push((user.id, user.username.clone()));
         }
+        let display_name = user.display_name.clone().unwrap_or_else(|| user.username.clone());
         store.upsert_user(User {
-            id: user.id,
-            username: user.username.clone(),
-            display_name: user.display_name.clone().unwrap_or_else(|| user.username.clone()),
             email: user.email.clone(),
-            active: user.active,
-            service: false,
-            roles: Vec::new(),
-            public_key_pem: None,
+            ..User::person(user.id, user.username.clone(), display_name, user.active)
         })?;
     }
     for (service_user, public_key_pem) in manifest.service_users.iter().zip(public_keys) {
@@ -307,16 +302,7 @@ pub fn provision_needs(store: &mut Store, needs: &BatchNeeds, now_millis: i64) -
     for sender in senders {
         if store.directory().user(sender).is_none() {
             let username = format!("user-{sender}");
-            store.upsert_user(User {
-                id: sender,
-                username: username.clone(),
-                display_name: username.clone(),
-                email: None,
-                active: true,
-                service: false,
-                roles: Vec::new(),
-                public_key_pem: None,
-            })?;
+            store.upsert_user(User::person(sender, username.clone(), username.clone(), true))?;
             summary.users_created.push((sender, username));
         }
     }

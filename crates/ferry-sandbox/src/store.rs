@@ -115,6 +115,11 @@ pub struct User {
 }
 
 impl User {
+    /// A person (not a service user), with no e-mail address, roles or key.
+    pub fn person(id: i64, username: String, display_name: String, active: bool) -> User {
+        User { id, username, display_name, email: None, active, service: false, roles: Vec::new(), public_key_pem: None }
+    }
+
     /// Whether the user holds `role`.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|held| held == role)
@@ -691,16 +696,7 @@ mod tests {
     use super::*;
 
     fn person(id: i64, name: &str) -> User {
-        User {
-            id,
-            username: name.to_owned(),
-            display_name: name.to_owned(),
-            email: None,
-            active: true,
-            service: false,
-            roles: Vec::new(),
-            public_key_pem: None,
-        }
+        User::person(id, name.to_owned(), name.to_owned(), true)
     }
 
     #[test]
