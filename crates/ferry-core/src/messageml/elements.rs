@@ -428,6 +428,12 @@ impl<'d, 't> Checker<'d, 't> {
         self.document.find_attribute(node, name).map_or_else(|| self.start_tag(node), |attribute| attribute.span.clone())
     }
 
+    /// Reports a finding at attribute `name` of `node` (at its start tag when the attribute is absent).
+    pub fn report_attribute(&mut self, node: NodeId, name: &str, rule: Rule, message: impl Into<String>) {
+        let span = self.attribute_span(node, name);
+        self.report(rule, message, span);
+    }
+
     /// Builds the whole message from its root.
     pub fn check_root(&mut self) {
         let root = self.document.root;
@@ -555,12 +561,7 @@ impl<'d, 't> Checker<'d, 't> {
         if matches!(kind, Kind::Form | Kind::Dialog) {
             if let Some(id) = self.attribute(node, "id") {
                 if !self.ids.insert(id.clone().into_owned()) {
-                    let span = self.attribute_span(node, "id");
-                    self.report(
-                        Rule::DuplicateId,
-                        format!("Elements must have unique ids. The following value is not unique: [{id}]."),
-                        span,
-                    );
+                    self.report_attribute(node, "id", Rule::DuplicateId, format!("Elements must have unique ids. The following value is not unique: [{id}]."));
                 }
             }
         }
@@ -1184,12 +1185,7 @@ impl<'d, 't> Checker<'d, 't> {
             return true;
         }
         let tag = self.tag(node);
-        let span = self.attribute_span(node, name);
-        self.report(
-            Rule::InvalidAttributeValue,
-            format!("Attribute \"{name}\" of element \"{tag}\" can only be one of the following values: [{}].", allowed.join(", ")),
-            span,
-        );
+        self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"{name}\" of element \"{tag}\" can only be one of the following values: [{}].", allowed.join(", ")));
         false
     }
 
@@ -1215,15 +1211,7 @@ impl<'d, 't> Checker<'d, 't> {
                 if let Some(language) = self.attribute(node, "language").or_else(|| self.attribute(node, "data-language")) {
                     let name = if self.attribute(node, "language").is_some() { "language" } else { "data-language" };
                     if !CODE_LANGUAGES.contains(&language.as_ref()) && !language.is_empty() {
-                        let span = self.attribute_span(node, name);
-                        self.report(
-                            Rule::InvalidAttributeValue,
-                            format!(
-                                "Attribute \"language\" of element \"code\" can only be one of the following values: [{}].",
-                                CODE_LANGUAGES.join(", ")
-                            ),
-                            span,
-                        );
+                        self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"language\" of element \"code\" can only be one of the following values: [{}].", CODE_LANGUAGES.join(", ")));
                         return;
                     }
                 }
@@ -1284,12 +1272,7 @@ impl<'d, 't> Checker<'d, 't> {
             Kind::Chime => {
                 if let Some(source) = self.attribute(node, "src") {
                     if !source.eq_ignore_ascii_case(CHIME_SOURCE) {
-                        let span = self.attribute_span(node, "src");
-                        self.report(
-                            Rule::InvalidAttributeValue,
-                            format!("Attribute \"src\" value needs to be \"{CHIME_SOURCE}\""),
-                            span,
-                        );
+                        self.report_attribute(node, "src", Rule::InvalidAttributeValue, format!("Attribute \"src\" value needs to be \"{CHIME_SOURCE}\""));
                         return;
                     }
                 }
@@ -1419,24 +1402,14 @@ impl<'d, 't> Checker<'d, 't> {
     fn validate_financial_tag(&mut self, node: NodeId) {
         if let Some(class) = self.attribute(node, "instrument-class") {
             if !["equity", "index", "fxcross"].contains(&class.as_ref()) {
-                let span = self.attribute_span(node, "instrument-class");
-                self.report(
-                    Rule::InvalidAttributeValue,
-                    "the attribute \"instrument-class\" must be one of those values [equity, index, fxcross]",
-                    span,
-                );
+                self.report_attribute(node, "instrument-class", Rule::InvalidAttributeValue, "the attribute \"instrument-class\" must be one of those values [equity, index, fxcross]");
                 return;
             }
         }
         if let Some(sector) = self.attribute(node, "bbgmarket-sector") {
             const SECTORS: &[&str] = &["Equity", "Comdty", "Corp", "Curncy", "Govt", "Index", "Mmkt", "Mtge", "Muni", "Pfd"];
             if !SECTORS.contains(&sector.as_ref()) {
-                let span = self.attribute_span(node, "bbgmarket-sector");
-                self.report(
-                    Rule::InvalidAttributeValue,
-                    format!("the attribute \"bbgmarket-sector\" must be one of those values [{}]", SECTORS.join(", ")),
-                    span,
-                );
+                self.report_attribute(node, "bbgmarket-sector", Rule::InvalidAttributeValue, format!("the attribute \"bbgmarket-sector\" must be one of those values [{}]", SECTORS.join(", ")));
                 return;
             }
         }
@@ -1455,12 +1428,7 @@ impl<'d, 't> Checker<'d, 't> {
         let entity_id = self.attribute(node, "data-entity-id");
         let span = self.start_tag(node);
         if entity_id.is_some() && class != "entity" {
-            let span = self.attribute_span(node, "data-entity-id");
-            self.report(
-                Rule::AttributeNotAllowed,
-                "The attribute \"data-entity-id\" is only allowed if the element class is \"entity\".",
-                span,
-            );
+            self.report_attribute(node, "data-entity-id", Rule::AttributeNotAllowed, "The attribute \"data-entity-id\" is only allowed if the element class is \"entity\".");
             return;
         }
         if entity_id.is_none() && class == "entity" {
@@ -1480,12 +1448,7 @@ impl<'d, 't> Checker<'d, 't> {
                 ("data-variant", "expandableCardBody"),
             ] {
                 if self.attribute(node, attribute).is_some() && first_class != required {
-                    let span = self.attribute_span(node, attribute);
-                    self.report(
-                        Rule::AttributeNotAllowed,
-                        format!("The attribute \"{attribute}\" is only allowed if the element class is \"{required}\"."),
-                        span,
-                    );
+                    self.report_attribute(node, attribute, Rule::AttributeNotAllowed, format!("The attribute \"{attribute}\" is only allowed if the element class is \"{required}\"."));
                     return;
                 }
             }

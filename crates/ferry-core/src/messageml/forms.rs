@@ -226,12 +226,7 @@ fn require_name(checker: &mut Checker<'_, '_>, node: NodeId) -> bool {
 fn max_length(checker: &mut Checker<'_, '_>, node: NodeId, name: &str, limit: usize) -> bool {
     if let Some(value) = value_of(checker, node, name) {
         if value.chars().count() > limit {
-            let span = checker.attribute_span(node, name);
-            checker.report(
-                Rule::InvalidAttributeValue,
-                format!("The attribute \"{name}\" length is bigger than maximum allowed [{limit}]"),
-                span,
-            );
+            checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("The attribute \"{name}\" length is bigger than maximum allowed [{limit}]"));
             return false;
         }
     }
@@ -279,12 +274,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
         if let Some(value) = value_of(checker, node, name) {
             let limit = if kind == Kind::DatePicker { 64 } else { limit };
             if value.chars().count() > limit {
-                let span = checker.attribute_span(node, name);
-                checker.report(
-                    Rule::InvalidAttributeValue,
-                    format!("The attribute {name} value is too long. Max length is: {limit}"),
-                    span,
-                );
+                checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("The attribute {name} value is too long. Max length is: {limit}"));
                 return;
             }
         }
@@ -301,12 +291,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                 let valid = if kind == Kind::PersonSelector { is_long_array(&value) } else { is_string_array(&value) };
                 if !valid {
                     let what = if kind == Kind::PersonSelector { "user" } else { "room" };
-                    let span = checker.attribute_span(node, "value");
-                    checker.report(
-                        Rule::InvalidAttributeValue,
-                        format!("Attribute \"value\" contains an unsupported format, should be an array of {what} ids"),
-                        span,
-                    );
+                    checker.report_attribute(node, "value", Rule::InvalidAttributeValue, format!("Attribute \"value\" contains an unsupported format, should be an array of {what} ids"));
                     return;
                 }
             }
@@ -320,12 +305,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
         Kind::TimezonePicker => {
             if let Some(value) = value_of(checker, node, "value").filter(|value| !value.is_empty()) {
                 if !is_known_zone(&value) {
-                    let span = checker.attribute_span(node, "value");
-                    checker.report(
-                        Rule::InvalidAttributeValue,
-                        format!("Attribute \"value\" contains an invalid timezone: {value}"),
-                        span,
-                    );
+                    checker.report_attribute(node, "value", Rule::InvalidAttributeValue, format!("Attribute \"value\" contains an invalid timezone: {value}"));
                     return;
                 }
             }
@@ -378,12 +358,7 @@ fn validate_select(checker: &mut Checker<'_, '_>, node: NodeId) {
         }
         for name in ["min", "max"] {
             if value_of(checker, node, name).is_some() {
-                let span = checker.attribute_span(node, name);
-                checker.report(
-                    Rule::InvalidAttributeValue,
-                    format!("Attribute \"{name}\" is not allowed. Attribute \"multiple\" missing"),
-                    span,
-                );
+                checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"{name}\" is not allowed. Attribute \"multiple\" missing"));
                 return;
             }
         }
@@ -427,30 +402,15 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
     };
     if let Some(pattern) = value_of(checker, node, "pattern") {
         if pattern.chars().count() > 256 {
-            let span = checker.attribute_span(node, "pattern");
-            checker.report(
-                Rule::InvalidAttributeValue,
-                "The attribute \"pattern\" value is too long. Max length for this attribute is: 256",
-                span,
-            );
+            checker.report_attribute(node, "pattern", Rule::InvalidAttributeValue, "The attribute \"pattern\" value is too long. Max length for this attribute is: 256");
             return;
         }
         let Some(error_message) = value_of(checker, node, "pattern-error-message") else {
-            let span = checker.attribute_span(node, "pattern");
-            checker.report(
-                Rule::MissingAttribute,
-                "The attribute \"pattern-error-message\" is mandatory when attribute \"pattern\" is defined",
-                span,
-            );
+            checker.report_attribute(node, "pattern", Rule::MissingAttribute, "The attribute \"pattern-error-message\" is mandatory when attribute \"pattern\" is defined");
             return;
         };
         if error_message.chars().count() > 256 {
-            let span = checker.attribute_span(node, "pattern-error-message");
-            checker.report(
-                Rule::InvalidAttributeValue,
-                "The attribute \"pattern-error-message\" value is too long. Max length for this attribute is: 256",
-                span,
-            );
+            checker.report_attribute(node, "pattern-error-message", Rule::InvalidAttributeValue, "The attribute \"pattern-error-message\" value is too long. Max length for this attribute is: 256");
             return;
         }
         if !is_plausible_java_regex(&pattern) {
@@ -463,12 +423,7 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
         for name in ["rows", "cols"] {
             if let Some(value) = value_of(checker, node, name) {
                 if !value.parse::<i32>().is_ok_and(|number| number >= 0) {
-                    let span = checker.attribute_span(node, name);
-                    checker.report(
-                        Rule::InvalidAttributeValue,
-                        format!("Attribute \"{name}\" is not valid, it must be an integer >= 0"),
-                        span,
-                    );
+                    checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"{name}\" is not valid, it must be an integer >= 0"));
                     return;
                 }
             }
@@ -495,12 +450,7 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
     }
     if let [Some(minimum), Some(maximum)] = bounds {
         if minimum > maximum {
-            let span = checker.attribute_span(node, "minlength");
-            checker.report(
-                Rule::InvalidAttributeValue,
-                "The attribute \"minlength\" must be lower than the \"maxlength\" attribute",
-                span,
-            );
+            checker.report_attribute(node, "minlength", Rule::InvalidAttributeValue, "The attribute \"minlength\" must be lower than the \"maxlength\" attribute");
             return;
         }
     }
@@ -558,12 +508,7 @@ fn validate_date_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
     }
     if let Some(format) = value_of(checker, node, "format") {
         if format.is_empty() || !format.chars().all(|character| "0123456789Mdy/. -:".contains(character) || ('.'..=':').contains(&character)) {
-            let span = checker.attribute_span(node, "format");
-            checker.report(
-                Rule::InvalidAttributeValue,
-                "Attribute \"format\" contains an unsupported date format, only 'M', 'd' and 'y' are supported with a space or '.','-','/',':' as separator",
-                span,
-            );
+            checker.report_attribute(node, "format", Rule::InvalidAttributeValue, "Attribute \"format\" contains an unsupported date format, only 'M', 'd' and 'y' are supported with a space or '.','-','/',':' as separator");
         }
     }
 }
@@ -609,12 +554,7 @@ fn validate_time_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
     for name in ["value", "min", "max"] {
         if let Some(value) = value_of(checker, node, name) {
             if !is_iso_time(&value, true) {
-                let span = checker.attribute_span(node, name);
-                checker.report(
-                    Rule::InvalidAttributeValue,
-                    format!("Attribute \"{name}\" has invalid time format, only HH:mm:ss format is allowed"),
-                    span,
-                );
+                checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"{name}\" has invalid time format, only HH:mm:ss format is allowed"));
                 return;
             }
         }
@@ -646,12 +586,7 @@ fn validate_time_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
     }
     if let Some(format) = value_of(checker, node, "format") {
         if format.is_empty() || !format.chars().all(|character| "hHmsa: ".contains(character)) {
-            let span = checker.attribute_span(node, "format");
-            checker.report(
-                Rule::InvalidAttributeValue,
-                "Attribute \"format\" contains an unsupported time format, only 'h', 'm' 's' and 'a' are supported with ':' or space as separator",
-                span,
-            );
+            checker.report_attribute(node, "format", Rule::InvalidAttributeValue, "Attribute \"format\" contains an unsupported time format, only 'h', 'm' 's' and 'a' are supported with ':' or space as separator");
         }
     }
 }
@@ -758,12 +693,7 @@ fn validate_button(checker: &mut Checker<'_, '_>, node: NodeId) {
             "primary-destructive", "secondary-destructive",
         ];
         if !CLASSES.contains(&class.as_str()) {
-            let span = checker.attribute_span(node, "class");
-            checker.report(
-                Rule::InvalidAttributeValue,
-                "Attribute \"class\" must be \"primary\", \"secondary\", \"tertiary\" or \"destructive\" (\"primary-destructive\" and \"secondary-destructive\" are deprecated)",
-                span,
-            );
+            checker.report_attribute(node, "class", Rule::InvalidAttributeValue, "Attribute \"class\" must be \"primary\", \"secondary\", \"tertiary\" or \"destructive\" (\"primary-destructive\" and \"secondary-destructive\" are deprecated)");
             return;
         }
     }
@@ -872,12 +802,7 @@ fn validate_ui_action(checker: &mut Checker<'_, '_>, node: NodeId) {
     } else {
         let target = value_of(checker, node, "target-id").unwrap_or_default();
         if target.is_empty() || target.chars().any(char::is_whitespace) {
-            let span = checker.attribute_span(node, "target-id");
-            checker.report(
-                Rule::MissingAttribute,
-                "The attribute \"target-id\" is required and must not contain any whitespace",
-                span,
-            );
+            checker.report_attribute(node, "target-id", Rule::MissingAttribute, "The attribute \"target-id\" is required and must not contain any whitespace");
             return;
         }
         max_length(checker, node, "target-id", 64);
