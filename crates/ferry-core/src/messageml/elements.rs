@@ -428,6 +428,12 @@ impl<'d, 't> Checker<'d, 't> {
         self.document.find_attribute(node, name).map_or_else(|| self.start_tag(node), |attribute| attribute.span.clone())
     }
 
+    /// Reports a finding at the start tag of `node`.
+    pub fn report_element(&mut self, node: NodeId, rule: Rule, message: impl Into<String>) {
+        let span = self.start_tag(node);
+        self.report(rule, message, span);
+    }
+
     /// Reports a finding at attribute `name` of `node` (at its start tag when the attribute is absent).
     pub fn report_attribute(&mut self, node: NodeId, name: &str, rule: Rule, message: impl Into<String>) {
         let span = self.attribute_span(node, name);
@@ -694,12 +700,7 @@ impl<'d, 't> Checker<'d, 't> {
                 Kind::Folded
             }
             _ => {
-                let span = self.start_tag(node);
-                self.report(
-                    Rule::MissingAttribute,
-                    format!("Invalid MessageML content at element \"{attribute}\": 'data-target-id' attribute missing or empty"),
-                    span,
-                );
+                self.report_element(node, Rule::MissingAttribute, format!("Invalid MessageML content at element \"{attribute}\": 'data-target-id' attribute missing or empty"));
                 Kind::None
             }
         }
@@ -758,12 +759,7 @@ impl<'d, 't> Checker<'d, 't> {
                 return kind;
             }
         }
-        let span = self.start_tag(node);
-        self.report(
-            Rule::UnknownElement,
-            format!("The input type \"{input_type}\" is not allowed on PresentationML"),
-            span,
-        );
+        self.report_element(node, Rule::UnknownElement, format!("The input type \"{input_type}\" is not allowed on PresentationML"));
         Kind::None
     }
 
@@ -1124,12 +1120,7 @@ impl<'d, 't> Checker<'d, 't> {
         if parent == NO_NODE || !allowed.contains(&self.kinds[parent]) {
             let names: Vec<&str> = allowed.iter().map(|kind| kind.class_name()).collect();
             let tag = self.tag(node);
-            let span = self.start_tag(node);
-            self.report(
-                Rule::ElementNotAllowedHere,
-                format!("Element \"{tag}\" can only be a child of the following elements: [{}]", names.join(", ")),
-                span,
-            );
+            self.report_element(node, Rule::ElementNotAllowedHere, format!("Element \"{tag}\" can only be a child of the following elements: [{}]", names.join(", ")));
             return false;
         }
         true
@@ -1152,12 +1143,7 @@ impl<'d, 't> Checker<'d, 't> {
         if !self.has_ancestor(node, kinds) {
             let names: Vec<&str> = kinds.iter().map(|kind| kind.class_name()).collect();
             let tag = self.tag(node);
-            let span = self.start_tag(node);
-            self.report(
-                Rule::ElementNotAllowedHere,
-                format!("Element \"{tag}\" can only be a inner child of the following elements: [{}]", names.join(", ")),
-                span,
-            );
+            self.report_element(node, Rule::ElementNotAllowedHere, format!("Element \"{tag}\" can only be a inner child of the following elements: [{}]", names.join(", ")));
             return false;
         }
         true
@@ -1168,12 +1154,7 @@ impl<'d, 't> Checker<'d, 't> {
         let found = self.children(node).any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child]));
         if !found {
             let tag = self.tag(node);
-            let span = self.start_tag(node);
-            self.report(
-                Rule::ElementNotAllowedHere,
-                format!("The \"{tag}\" element must have at least one child that is any of the following elements: [{names}]."),
-                span,
-            );
+            self.report_element(node, Rule::ElementNotAllowedHere, format!("The \"{tag}\" element must have at least one child that is any of the following elements: [{names}]."));
         }
         found
     }
@@ -1357,12 +1338,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_entity_mention(&mut self, node: NodeId) {
-        let span = self.start_tag(node);
-        self.report(
-            Rule::UnknownMentionUser,
-            "The mentioned user is looked up in the pod's directory on import; whether it exists cannot be known offline",
-            span,
-        );
+        self.report_element(node, Rule::UnknownMentionUser, "The mentioned user is looked up in the pod's directory on import; whether it exists cannot be known offline");
     }
 
     fn validate_emoji(&mut self, node: NodeId) {
@@ -1414,12 +1390,7 @@ impl<'d, 't> Checker<'d, 't> {
             }
         }
         if self.attribute(node, "fallback-ticker").is_none_or(|ticker| is_blank(&ticker)) {
-            let span = self.start_tag(node);
-            self.report(
-                Rule::InstrumentResolvedByPod,
-                "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)",
-                span,
-            );
+            self.report_element(node, Rule::InstrumentResolvedByPod, "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)");
         }
     }
 
@@ -1459,12 +1430,7 @@ impl<'d, 't> Checker<'d, 't> {
         if self.format == Format::PresentationMl {
             let format_ok = self.attribute(root, "data-format").is_some_and(|value| value.eq_ignore_ascii_case("PresentationML"));
             if !format_ok || self.attribute(root, "data-version").is_none() {
-                let span = self.start_tag(root);
-                self.report(
-                    Rule::InvalidRoot,
-                    "Malformed PresentationML. The attributes \"data-format\" and \"data-version\" are required.",
-                    span,
-                );
+                self.report_element(root, Rule::InvalidRoot, "Malformed PresentationML. The attributes \"data-format\" and \"data-version\" are required.");
                 return;
             }
         }

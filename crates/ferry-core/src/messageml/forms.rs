@@ -472,12 +472,7 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
         let maximum = bounds[1].unwrap_or(ceiling);
         let length = i64::try_from(length).unwrap_or(i64::MAX);
         if length < minimum || length > maximum {
-            let span = checker.start_tag(node);
-            checker.report(
-                Rule::InvalidAttributeValue,
-                format!("The length of this {element_name}'s initial value must be between {minimum} and {maximum}"),
-                span,
-            );
+            checker.report_element(node, Rule::InvalidAttributeValue, format!("The length of this {element_name}'s initial value must be between {minimum} and {maximum}"));
         }
     }
 }
@@ -621,12 +616,7 @@ fn check_time_intervals(value: &str) -> Result<(), String> {
 
 fn validate_form(checker: &mut Checker<'_, '_>, node: NodeId) {
     if checker.has_ancestor(node, &[Kind::Form]) {
-        let span = checker.start_tag(node);
-        checker.report(
-            Rule::InvalidFormStructure,
-            "Element \"form\" cannot be an inner child of the following elements: [form]",
-            span,
-        );
+        checker.report_element(node, Rule::InvalidFormStructure, "Element \"form\" cannot be an inner child of the following elements: [form]");
         return;
     }
     if !checker.assert_attribute_not_blank(node, "id") {
