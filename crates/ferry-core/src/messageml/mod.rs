@@ -86,10 +86,11 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
         Ok(object) => object,
         Err(error) => return vec![finding(Rule::MalformedEntityJson, error, whole)],
     };
-    if freemarker::is_template(message) {
-        return check_template(message, &entity_json, options);
+    match prescan(message.as_bytes()) {
+        Prescan { template: true, .. } => check_template(message, &entity_json, options),
+        Prescan { control: Some(position), .. } => control_character_at(position),
+        Prescan { control: None, .. } => with_scratch(|scratch| check_markup(message, &entity_json, options, scratch)),
     }
-    check_expanded(message, &entity_json, options)
 }
 
 fn finding(rule: Rule, message: impl Into<String>, span: Range<usize>) -> Diagnostic {
@@ -122,20 +123,45 @@ fn check_template(message: &str, entity_json: &EntityJson<'_>, options: &Message
     output
 }
 
-/// The first byte below U+0020 other than tab, line feed and carriage return.
+/// A byte below U+0020 other than tab, line feed and carriage return: the Agent refuses the message.
+fn is_control(byte: u8) -> bool {
+    (byte < 0x20) & (byte != b'\t') & (byte != b'\n') & (byte != b'\r')
+}
+
+/// What one pass over the raw text finds before any parsing.
+#[derive(Debug, PartialEq, Eq)]
+struct Prescan {
+    /// The Agent expands the text as a Freemarker template ([`freemarker::opens_template`]).
+    template: bool,
+    /// The first byte below U+0020 other than tab, line feed and carriage return (not searched in a template).
+    control: Option<usize>,
+}
+
+/// Finds, in one pass, whether the text is a template and where its first control character is.
 ///
-/// Whole 32-byte blocks are tested without branches (the compiler vectorises it); only a block that has such
-/// a byte is searched.
-fn find_control_character(bytes: &[u8]) -> Option<usize> {
-    let is_control = |byte: u8| (byte < 0x20) & (byte != b'\t') & (byte != b'\n') & (byte != b'\r');
+/// Messages are short and most have neither: whole 32-byte blocks are tested for the few bytes that matter
+/// without branches (the compiler vectorises it), and only a block that has one is looked at byte by byte.
+fn prescan(bytes: &[u8]) -> Prescan {
+    let is_marker = |byte: u8| (byte == b'#') | (byte == b'@') | (byte == b'$');
+    // The bulk test lets tab, line feed and carriage return through too: fewer operations per byte, and a
+    // block that has one is only looked at more closely.
+    let may_matter = |byte: u8| (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@');
+    let mut control = None;
     let mut offset = 0;
     for block in bytes.chunks(32) {
-        if block.iter().fold(false, |found, byte| found | is_control(*byte)) {
-            return block.iter().position(|byte| is_control(*byte)).map(|index| offset + index);
+        if block.iter().fold(false, |found, byte| found | may_matter(*byte)) {
+            for (index, byte) in block.iter().enumerate() {
+                if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {
+                    return Prescan { template: true, control: None };
+                }
+                if control.is_none() && is_control(*byte) {
+                    control = Some(offset + index);
+                }
+            }
         }
         offset += block.len();
     }
-    None
+    Prescan { template: false, control }
 }
 
 /// Whether `span` (an empty span counts as its first byte) overlaps one of `regions` (sorted, disjoint).
@@ -145,11 +171,16 @@ fn overlaps_any(regions: &[Range<usize>], span: &Range<usize>) -> bool {
     regions.get(first_ending_after).is_some_and(|region| region.start < end)
 }
 
+/// The markup checks of a template's masked text (where template markers no longer count).
 fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Vec<Diagnostic> {
-    if let Some(position) = find_control_character(message.as_bytes()) {
-        return vec![finding(Rule::ControlCharacters, "Invalid control characters in message", position..position + 1)];
+    match message.bytes().position(is_control) {
+        Some(position) => control_character_at(position),
+        None => with_scratch(|scratch| check_markup(message, entity_json, options, scratch)),
     }
-    with_scratch(|scratch| check_markup(message, entity_json, options, scratch))
+}
+
+fn control_character_at(position: usize) -> Vec<Diagnostic> {
+    vec![finding(Rule::ControlCharacters, "Invalid control characters in message", position..position + 1)]
 }
 
 /// The checks after the control characters: XML, EntityJSON references, root, elements.

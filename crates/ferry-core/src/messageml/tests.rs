@@ -120,3 +120,19 @@ fn hostile_repetition_stays_linear() {
     assert_eq!(first(&many_entities, Some(&data)), None);
     assert_eq!(first(&cards, None), None);
 }
+
+#[test]
+fn prescan_finds_template_markers_and_the_first_control_character() {
+    let template = |text: &str| prescan(text.as_bytes()).template;
+    for (text, expected) in [("a ${b}", true), ("#{x}", true), ("<#if>", true), ("<@m/>", true), ("$ { # @ <", false), ("&#36;{", false)] {
+        assert_eq!(template(text), expected, "{text}");
+    }
+    // A marker split across the 32-byte blocks the scan tests in bulk.
+    let split = format!("{}<#if>", "x".repeat(31));
+    assert!(template(&split));
+    let late_control = format!("{}\u{1}{}\u{2}", "x".repeat(40), "y".repeat(40));
+    assert_eq!(prescan(late_control.as_bytes()), Prescan { template: false, control: Some(40) });
+    // A template is expanded before control characters are looked for.
+    assert_eq!(prescan("\u{1} ${x}".as_bytes()), Prescan { template: true, control: None });
+    assert_eq!(prescan("a\tb\r\nc".as_bytes()), Prescan { template: false, control: None });
+}

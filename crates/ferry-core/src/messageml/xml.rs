@@ -145,12 +145,13 @@ impl<'t> Document<'t> {
     }
 
     /// The attribute named `name` of an element, if present.
+    ///
+    /// Elements have a few attributes: a linear search that rejects on length first beats a binary search.
     pub fn find_attribute(&self, node: NodeId, name: &str) -> Option<&Attribute> {
-        let attributes = self.attributes_of(node);
-        attributes
-            .binary_search_by(|attribute| self.slice(&attribute.name).cmp(name))
-            .ok()
-            .map(|index| &attributes[index])
+        let bytes = self.text.as_bytes();
+        self.attributes_of(node).iter().find(|attribute| {
+            attribute.name.len() == name.len() && bytes.get(attribute.name.clone()) == Some(name.as_bytes())
+        })
     }
 
     /// The decoded value of the attribute named `name`, if present.
@@ -322,25 +323,49 @@ fn is_xml_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// What a byte can be, for the loops that look at every byte of a tag ([`BYTE_CLASS`]).
+const NAME_START: u8 = 1;
+const NAME: u8 = 2;
+const NON_ASCII: u8 = 4;
+/// A byte an attribute value needs a closer look for: `<`, `&`, and the whitespace normalisation replaces.
+const VALUE_SPECIAL: u8 = 8;
+
+/// The class bits of every byte value: one table look-up instead of several comparisons per byte.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0_u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = if b >= 0x80 {
+            NON_ASCII
+        } else if b.is_ascii_alphabetic() || b == b'_' || b == b':' {
+            NAME_START | NAME
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+            NAME
+        } else if b == b'<' || b == b'&' || b == b'\t' || b == b'\n' || b == b'\r' {
+            VALUE_SPECIAL
+        } else {
+            0
+        };
+        byte += 1;
+    }
+    table
+};
+
 /// Length in bytes of the XML name at the start of `text` (0 when it does not start with a name).
 fn name_length(text: &str) -> usize {
     let bytes = text.as_bytes();
-    match bytes.first() {
-        Some(byte) if byte.is_ascii_alphabetic() || matches!(byte, b'_' | b':') => {}
-        Some(byte) if byte.is_ascii() => return 0,
-        Some(_) => return name_length_unicode(text),
-        None => return 0,
+    let Some(first) = bytes.first() else { return 0 };
+    match BYTE_CLASS[usize::from(*first)] {
+        class if class & NAME_START != 0 => {}
+        NON_ASCII => return name_length_unicode(text),
+        _ => return 0,
     }
-    for (index, byte) in bytes.iter().enumerate().skip(1) {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b':' | b'-' | b'.') {
-            continue;
-        }
-        if byte.is_ascii() {
-            return index;
-        }
+    let length = 1 + bytes[1..].iter().take_while(|byte| BYTE_CLASS[usize::from(**byte)] & NAME != 0).count();
+    if bytes.get(length).is_some_and(|byte| !byte.is_ascii()) {
         return name_length_unicode(text);
     }
-    text.len()
+    length
 }
 
 /// [`name_length`] for names with characters outside ASCII.
@@ -543,15 +568,13 @@ fn parse_attributes(
         };
         let value_end = value_start + value_length;
         let value = &text[value_start..value_end];
-        // Values are short: one plain pass finds what needs a closer look, cheaper than several searches.
+        // Values are short: one pass of table look-ups tells whether anything needs a closer look.
+        let special = value.bytes().fold(0, |found, byte| found | BYTE_CLASS[usize::from(byte)]) & VALUE_SPECIAL != 0;
         let (mut less_than, mut ampersand, mut line_break) = (None, false, false);
-        for (index, byte) in value.bytes().enumerate() {
-            match byte {
-                b'<' if less_than.is_none() => less_than = Some(index),
-                b'&' => ampersand = true,
-                b'\t' | b'\n' | b'\r' => line_break = true,
-                _ => {}
-            }
+        if special {
+            less_than = value.bytes().position(|byte| byte == b'<');
+            ampersand = value.contains('&');
+            line_break = value.contains(['\t', '\n', '\r']);
         }
         if let Some(less_than) = less_than {
             return Err(malformed(
