@@ -5,11 +5,12 @@
 //! (double-encoded data). Look-ups are Jackson's `findPath`/`findValues`: depth-first in document order, at
 //! any depth.
 //!
-//! Invariant: `data` is validated once (serde_json, no tree built); look-ups then walk the JSON text in place,
-//! without allocating, and never descend deeper than [`MAX_SEARCH_DEPTH`].
+//! Invariant: `data` is validated once (serde_json); the first look-up lays the validated text out as a flat
+//! table of its values in document order (one pass), and every look-up after that reads the table, never the
+//! text again. Look-ups never descend deeper than [`MAX_SEARCH_DEPTH`].
 
 use std::borrow::Cow;
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -20,36 +21,37 @@ const MAX_SEARCH_DEPTH: usize = 128;
 
 /// A record's EntityJSON: the text of one JSON object (empty when the record has no `data`).
 ///
-/// The first few look-ups walk the text; a message with many entity references gets an index of every
+/// The first few look-ups scan the table; a message with many entity references gets an index of every
 /// member instead, so that its look-ups stay linear in the size of `data` overall.
 #[derive(Clone, Debug, Default)]
 pub struct EntityJson<'a> {
     text: Cow<'a, str>,
+    table: OnceCell<Vec<JsonNode>>,
     lookups: Cell<usize>,
     index: OnceCell<Index>,
-    /// The last name looked up: a reference is looked up by the document check and again when its element
-    /// is built.
-    last: RefCell<Option<LastLookup>>,
 }
 
-/// The answers for the name looked up last.
+/// One value of the text, in document order (a container comes before what it contains).
 #[derive(Clone, Debug)]
-struct LastLookup {
-    name: String,
-    /// The `findValues` ranges.
-    ranges: Vec<Range<usize>>,
-    /// Whether one of them is a member of the object itself ([`EntityJson::has_top_level_key`]).
-    top_level: bool,
+struct JsonNode {
+    /// The value's text.
+    value: Range<usize>,
+    /// The raw key (with its quotes) of a member; empty for the root and for array items.
+    key: Range<usize>,
+    /// The first node after this value's own contents: its next sibling, or where its parent's siblings go on.
+    next: usize,
+    /// Nesting depth of the container holding the value (0: the root object).
+    depth: usize,
 }
 
-/// Every member of the object: key → value ranges (as `findValues` sees them), and the top-level keys.
+/// Every member of the object: key → its values' nodes (as `findValues` sees them), and the top-level keys.
 #[derive(Clone, Debug, Default)]
 struct Index {
-    members: HashMap<String, Vec<Range<usize>>>,
+    members: HashMap<String, Vec<usize>>,
     top_level: std::collections::HashSet<String>,
 }
 
-/// Look-ups made by walking the text before the index is built.
+/// Look-ups made by scanning the table before the index is built.
 const WALKS_BEFORE_INDEX: usize = 8;
 
 /// Parses `data` into the object the reference would use (blank data is an empty object).
@@ -124,9 +126,19 @@ fn jackson_wording(text: &str, error: &serde_json::Error) -> String {
 }
 
 impl EntityJson<'_> {
+    /// The values of the text, laid out on first use.
+    fn table(&self) -> &[JsonNode] {
+        self.table.get_or_init(|| lay_out(&self.text))
+    }
+
+    fn node(&self, index: usize) -> JsonRef<'_> {
+        JsonRef { text: &self.text, table: self.table(), index }
+    }
+
     /// The whole object.
+    #[cfg(test)]
     fn root(&self) -> JsonRef<'_> {
-        JsonRef { raw: &self.text }
+        self.node(0)
     }
 
     /// Whether the object has a member `name` at its top level.
@@ -134,20 +146,21 @@ impl EntityJson<'_> {
         if self.text.is_empty() {
             return false;
         }
-        if let Ok(Some(last)) = self.last.try_borrow().as_deref() {
-            if last.name == name {
-                return last.top_level;
-            }
-        }
         match self.index() {
             Some(index) => index.top_level.contains(name),
-            None => self.root().get(name).is_some(),
+            None => self.node(0).members().any(|(key, _)| key_equals(key, name)),
         }
     }
 
     /// Jackson's `findPath(name)`: the first value of a field called `name`, depth-first at any depth.
     pub fn find_path(&self, name: &str) -> Option<JsonRef<'_>> {
-        self.find_values(name).into_iter().next()
+        if self.text.is_empty() {
+            return None;
+        }
+        match self.index() {
+            Some(index) => index.members.get(name).and_then(|nodes| nodes.first()).map(|node| self.node(*node)),
+            None => self.scan(name).next().map(|node| self.node(node)),
+        }
     }
 
     /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches.
@@ -155,42 +168,27 @@ impl EntityJson<'_> {
         if self.text.is_empty() {
             return Vec::new();
         }
-        if let Ok(Some(last)) = self.last.try_borrow().as_deref() {
-            if last.name == name {
-                return last.ranges.iter().map(|range| self.at(range)).collect();
-            }
+        match self.index() {
+            Some(index) => index.members.get(name).map_or_else(Vec::new, |nodes| nodes.iter().map(|node| self.node(*node)).collect()),
+            None => self.scan(name).map(|node| self.node(node)).collect(),
         }
-        let (found, top_level): (Vec<JsonRef<'_>>, bool) = match self.index() {
-            Some(index) => (
-                index.members.get(name).map_or_else(Vec::new, |ranges| ranges.iter().map(|range| self.at(range)).collect()),
-                index.top_level.contains(name),
-            ),
-            None => {
-                let mut found = Vec::new();
-                let mut top_level = false;
-                walk(self.root(), name, 0, &mut |value, depth| {
-                    found.push(value);
-                    top_level |= depth == 0;
-                    true
-                });
-                (found, top_level)
-            }
-        };
-        if let Ok(mut last) = self.last.try_borrow_mut() {
-            let ranges = found.iter().map(|value| self.range_of(value)).collect();
-            *last = Some(LastLookup { name: name.to_owned(), ranges, top_level });
-        }
-        found
     }
 
-    /// The range of a value inside the text.
-    fn range_of(&self, value: &JsonRef<'_>) -> Range<usize> {
-        let start = (value.raw.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
-        start..start + value.raw.len()
-    }
-
-    fn at(&self, range: &Range<usize>) -> JsonRef<'_> {
-        JsonRef { raw: self.text.get(range.clone()).unwrap_or("") }
+    /// The nodes of the members called `name`, in document order, not descending into them.
+    fn scan<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
+        let table = self.table();
+        let mut position = 1;
+        std::iter::from_fn(move || {
+            while let Some(node) = table.get(position) {
+                let found = position;
+                if node.depth <= MAX_SEARCH_DEPTH && !node.key.is_empty() && key_equals(&self.text[node.key.clone()], name) {
+                    position = node.next;
+                    return Some(found);
+                }
+                position += 1;
+            }
+            None
+        })
     }
 
     /// The index of every member, once enough look-ups were made to pay for it.
@@ -203,50 +201,98 @@ impl EntityJson<'_> {
         if lookups <= WALKS_BEFORE_INDEX {
             return None;
         }
-        Some(self.index.get_or_init(|| {
-            let mut members = HashMap::new();
-            let mut path = HashMap::new();
-            index_members(&self.text, self.root(), 0, &mut path, &mut members);
-            let top_level = self.root().members().map(|(key, _)| decode_key(key).into_owned()).collect();
-            Index { members, top_level }
-        }))
+        Some(self.index.get_or_init(|| index_members(&self.text, self.table())))
     }
 }
 
-/// Records, for every member, its value's range under its key, unless an enclosing member has the same key
-/// (`findValues` does not descend into a match). `path` counts the keys of the enclosing members.
-fn index_members(
-    text: &str,
-    value: JsonRef<'_>,
-    depth: usize,
-    path: &mut HashMap<String, usize>,
-    index: &mut HashMap<String, Vec<Range<usize>>>,
-) {
-    if depth > MAX_SEARCH_DEPTH {
-        return;
-    }
-    match value.raw.as_bytes().first() {
-        Some(b'{') => {
-            for (raw_key, member) in value.members() {
-                let key = decode_key(raw_key);
-                let start = member.raw.as_ptr() as usize - text.as_ptr() as usize;
-                if path.get(key.as_ref()).copied().unwrap_or(0) == 0 {
-                    index.entry(key.clone().into_owned()).or_default().push(start..start + member.raw.len());
-                }
-                *path.entry(key.clone().into_owned()).or_default() += 1;
-                index_members(text, member, depth + 1, path, index);
-                if let Some(count) = path.get_mut(key.as_ref()) {
-                    *count -= 1;
-                }
+/// Lays the values of validated JSON text out in document order, in one pass.
+///
+/// Only brackets, commas, colons and string boundaries are looked at: the text was validated before. On text
+/// that is not valid JSON the table stops early rather than fail.
+fn lay_out(text: &str) -> Vec<JsonNode> {
+    let bytes = text.as_bytes();
+    // About one value per 16 bytes of typical entity data: most tables never grow.
+    let mut table: Vec<JsonNode> = Vec::with_capacity(text.len() / 16 + 4);
+    let mut open: Vec<usize> = Vec::with_capacity(8);
+    let mut position = skip_whitespace(bytes, 0);
+    let mut key = 0..0;
+    loop {
+        let index = table.len();
+        table.push(JsonNode { value: position..position, key: key.clone(), next: index + 1, depth: open.len().saturating_sub(1) });
+        match bytes.get(position) {
+            Some(b'{' | b'[') => {
+                open.push(index);
+                position += 1;
             }
-        }
-        Some(b'[') => {
-            for item in value.items() {
-                index_members(text, item, depth + 1, path, index);
+            Some(_) => {
+                let Some(end) = scalar_end(bytes, position) else { return table };
+                table[index].value.end = end;
+                position = end;
             }
+            None => return table,
         }
-        _ => {}
+        // Close what ends here; stop in front of the next member or item.
+        loop {
+            position = skip_whitespace(bytes, position);
+            match bytes.get(position) {
+                Some(b',') => position = skip_whitespace(bytes, position + 1),
+                Some(b'}' | b']') => {
+                    let Some(container) = open.pop() else { return table };
+                    table[container].value.end = position + 1;
+                    table[container].next = table.len();
+                    position += 1;
+                    if open.is_empty() {
+                        return table;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            break;
+        }
+        let Some(container) = open.last() else { return table };
+        key = 0..0;
+        if bytes.get(table[*container].value.start) == Some(&b'{') {
+            let Some(key_end) = string_end(bytes, position) else { return table };
+            key = position..key_end;
+            position = skip_whitespace(bytes, skip_whitespace(bytes, key_end) + 1);
+        }
     }
+}
+
+/// Records, for every member, its value's node under its key, unless an enclosing member has the same key
+/// (`findValues` does not descend into a match); and the keys of the object itself.
+fn index_members(text: &str, table: &[JsonNode]) -> Index {
+    let mut index = Index::default();
+    // The enclosing members (node, key) and how many of them have each key.
+    let mut enclosing: Vec<(usize, Cow<'_, str>)> = Vec::new();
+    let mut open_keys: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    for (position, node) in table.iter().enumerate().skip(1) {
+        while let Some((ancestor, key)) = enclosing.last() {
+            if table[*ancestor].next > position {
+                break;
+            }
+            if let Some(count) = open_keys.get_mut(key) {
+                *count -= 1;
+            }
+            enclosing.pop();
+        }
+        if node.key.is_empty() || node.depth > MAX_SEARCH_DEPTH {
+            continue;
+        }
+        let key = decode_key(&text[node.key.clone()]);
+        if node.depth == 0 {
+            index.top_level.insert(key.clone().into_owned());
+        }
+        if open_keys.get(&key).copied().unwrap_or(0) == 0 {
+            index.members.entry(key.clone().into_owned()).or_default().push(position);
+        }
+        if node.next > position + 1 {
+            *open_keys.entry(key.clone()).or_default() += 1;
+            enclosing.push((position, key));
+        }
+    }
+    index
 }
 
 /// A raw JSON key (with its quotes), unescaped.
@@ -259,68 +305,47 @@ fn decode_key(raw_key: &str) -> Cow<'_, str> {
     }
 }
 
-/// Visits, depth-first in document order, the values of members called `name` (not descending into them),
-/// with the depth of the object holding them (0: `value` itself); `visit` returns whether to go on. Returns
-/// whether the walk went to its end.
-fn walk<'j>(value: JsonRef<'j>, name: &str, depth: usize, visit: &mut dyn FnMut(JsonRef<'j>, usize) -> bool) -> bool {
-    if depth > MAX_SEARCH_DEPTH {
-        return true;
-    }
-    match value.raw.as_bytes().first() {
-        Some(b'{') => {
-            for (key, member) in value.members() {
-                let keep_going = if key_equals(key, name) { visit(member, depth) } else { walk(member, name, depth + 1, visit) };
-                if !keep_going {
-                    return false;
-                }
-            }
-            true
-        }
-        Some(b'[') => value.items().all(|item| walk(item, name, depth + 1, visit)),
-        _ => true,
-    }
-}
-
 /// Whether a raw JSON key (with its quotes) names `name`.
 fn key_equals(raw_key: &str, name: &str) -> bool {
     let inner = raw_key.get(1..raw_key.len().saturating_sub(1)).unwrap_or("");
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
-    } else {
-        inner == name
+    if inner.len() == name.len() && inner == name {
+        return true;
     }
+    inner.contains('\\') && serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
 }
 
 /// A JSON value inside validated text.
 #[derive(Clone, Copy, Debug)]
 pub struct JsonRef<'j> {
-    raw: &'j str,
+    text: &'j str,
+    table: &'j [JsonNode],
+    index: usize,
 }
 
 impl<'j> JsonRef<'j> {
+    /// The value's text.
+    fn raw(&self) -> &'j str {
+        self.table.get(self.index).and_then(|node| self.text.get(node.value.clone())).unwrap_or("")
+    }
+
     /// Whether the value is an object.
     pub fn is_object(&self) -> bool {
-        self.raw.starts_with('{')
+        self.raw().starts_with('{')
     }
 
     /// The value of member `name` (the last one when the key repeats, as Jackson keeps it).
     pub fn get(&self, name: &str) -> Option<JsonRef<'j>> {
-        if !self.is_object() {
-            return None;
-        }
         self.members().filter(|(key, _)| key_equals(key, name)).last().map(|(_, value)| value)
     }
 
     /// The values of members `first` and `second`, in one pass (the last one of each when a key repeats).
     pub fn get_two(&self, first: &str, second: &str) -> (Option<JsonRef<'j>>, Option<JsonRef<'j>>) {
         let mut found = (None, None);
-        if self.is_object() {
-            for (key, value) in self.members() {
-                if key_equals(key, first) {
-                    found.0 = Some(value);
-                } else if key_equals(key, second) {
-                    found.1 = Some(value);
-                }
+        for (key, value) in self.members() {
+            if key_equals(key, first) {
+                found.0 = Some(value);
+            } else if key_equals(key, second) {
+                found.1 = Some(value);
             }
         }
         found
@@ -328,20 +353,21 @@ impl<'j> JsonRef<'j> {
 
     /// Item `index` of an array.
     pub fn index(&self, index: usize) -> Option<JsonRef<'j>> {
-        if !self.raw.starts_with('[') {
+        if !self.raw().starts_with('[') {
             return None;
         }
-        self.items().nth(index)
+        self.children().nth(index)
     }
 
     /// Jackson's `textValue()`: the content of a string, `None` for anything else.
     pub fn text_value(&self) -> Option<Cow<'j, str>> {
-        if !self.raw.starts_with('"') {
+        let raw = self.raw();
+        if !raw.starts_with('"') {
             return None;
         }
-        let inner = self.raw.get(1..self.raw.len().saturating_sub(1)).unwrap_or("");
+        let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
         if inner.contains('\\') {
-            serde_json::from_str::<String>(self.raw).ok().map(Cow::Owned)
+            serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
         } else {
             Some(Cow::Borrowed(inner))
         }
@@ -351,19 +377,38 @@ impl<'j> JsonRef<'j> {
     pub fn as_text(&self) -> Cow<'j, str> {
         match self.text_value() {
             Some(text) => text,
-            None if self.raw.starts_with(['{', '[']) || self.raw == "null" => Cow::Borrowed(""),
-            None => Cow::Borrowed(self.raw),
+            None => {
+                let raw = self.raw();
+                if raw.starts_with(['{', '[']) || raw == "null" {
+                    Cow::Borrowed("")
+                } else {
+                    Cow::Borrowed(raw)
+                }
+            }
         }
     }
 
-    /// The members of an object, as (raw key with quotes, value), in document order.
-    fn members(&self) -> Members<'j> {
-        Members { text: self.raw, position: 1 }
+    /// The values directly inside an object or array, in document order.
+    fn children(&self) -> impl Iterator<Item = JsonRef<'j>> + 'j {
+        let (text, table) = (self.text, self.table);
+        let end = table.get(self.index).map_or(0, |node| node.next);
+        let mut position = self.index + 1;
+        std::iter::from_fn(move || {
+            let node = table.get(position).filter(|_| position < end)?;
+            let child = JsonRef { text, table, index: position };
+            position = node.next;
+            Some(child)
+        })
     }
 
-    /// The items of an array, in document order.
-    fn items(&self) -> Items<'j> {
-        Items { text: self.raw, position: 1 }
+    /// The members of an object, as (raw key with quotes, value), in document order.
+    fn members(&self) -> impl Iterator<Item = (&'j str, JsonRef<'j>)> + 'j {
+        let is_object = self.is_object();
+        let text = self.text;
+        self.children().filter(move |_| is_object).map(move |child| {
+            let key = child.table.get(child.index).and_then(|node| text.get(node.key.clone())).unwrap_or("");
+            (key, child)
+        })
     }
 }
 
@@ -388,85 +433,13 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// End (exclusive) of the value starting at `start`. In valid JSON a container's own brackets balance by
-/// themselves, so only those (and strings, which may hold brackets) are looked at.
-fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let (open, close) = match bytes.get(start)? {
-        b'"' => return string_end(bytes, start),
-        b'{' => (b'{', b'}'),
-        b'[' => (b'[', b']'),
-        _ => {
-            let length = bytes[start..].iter().position(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
-            return Some(start + length.unwrap_or(bytes.len() - start));
-        }
-    };
-    let mut depth = 0_usize;
-    let mut position = start;
-    while position < bytes.len() {
-        let byte = bytes[position];
-        if byte == b'"' {
-            position = string_end(bytes, position)?;
-            continue;
-        }
-        if byte == open {
-            depth += 1;
-        } else if byte == close {
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                return Some(position + 1);
-            }
-        }
-        position += 1;
+/// End (exclusive) of the string, number or literal starting at `start`.
+fn scalar_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if bytes.get(start) == Some(&b'"') {
+        return string_end(bytes, start);
     }
-    None
-}
-
-struct Members<'j> {
-    text: &'j str,
-    position: usize,
-}
-
-impl<'j> Iterator for Members<'j> {
-    type Item = (&'j str, JsonRef<'j>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let bytes = self.text.as_bytes();
-        let key_start = skip_whitespace(bytes, self.position);
-        if bytes.get(key_start) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(bytes, key_start)?;
-        let colon = skip_whitespace(bytes, key_end);
-        if bytes.get(colon) != Some(&b':') {
-            return None;
-        }
-        let value_start = skip_whitespace(bytes, colon + 1);
-        let end = value_end(bytes, value_start)?;
-        let after = skip_whitespace(bytes, end);
-        self.position = if bytes.get(after) == Some(&b',') { after + 1 } else { bytes.len() };
-        Some((self.text.get(key_start..key_end)?, JsonRef { raw: self.text.get(value_start..end)? }))
-    }
-}
-
-struct Items<'j> {
-    text: &'j str,
-    position: usize,
-}
-
-impl<'j> Iterator for Items<'j> {
-    type Item = JsonRef<'j>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let bytes = self.text.as_bytes();
-        let start = skip_whitespace(bytes, self.position);
-        if matches!(bytes.get(start), None | Some(b']')) {
-            return None;
-        }
-        let end = value_end(bytes, start)?;
-        let after = skip_whitespace(bytes, end);
-        self.position = if bytes.get(after) == Some(&b',') { after + 1 } else { bytes.len() };
-        Some(JsonRef { raw: self.text.get(start..end)? })
-    }
+    let length = bytes[start..].iter().position(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
+    Some(start + length.unwrap_or(bytes.len() - start))
 }
 
 /// Jackson's wording for a JSON value cut short: the innermost container left open and where it starts.
@@ -551,23 +524,92 @@ mod tests {
         assert!(indexed.index.get().is_some());
         for key in ["k", "a", "b", "l", "m", "ex", "zz"] {
             assert_eq!(walked.has_top_level_key(key), indexed.has_top_level_key(key), "{key}");
-            let raw = |values: Vec<JsonRef<'_>>| values.iter().map(|value| value.raw.to_owned()).collect::<Vec<_>>();
+            let raw = |values: Vec<JsonRef<'_>>| values.iter().map(|value| value.raw().to_owned()).collect::<Vec<_>>();
             assert_eq!(raw(walked.find_values(key)), raw(indexed.find_values(key)), "{key}");
-            assert_eq!(walked.find_path(key).map(|value| value.raw), indexed.find_path(key).map(|value| value.raw), "{key}");
+            assert_eq!(walked.find_path(key).map(|value| value.raw()), indexed.find_path(key).map(|value| value.raw()), "{key}");
         }
     }
 
     #[test]
     fn look_ups_are_recursive_and_in_document_order() {
         let object = parse_entity_json(r#"{"a":{"b":{"c":1}},"d":[{"b":2}],"c":{"x":1},"e":{"k":1,"k":{"z":2}}}"#).unwrap();
-        assert_eq!(object.find_path("c").map(|value| value.raw), Some("1"));
+        assert_eq!(object.find_path("c").map(|value| value.raw()), Some("1"));
         assert_eq!(object.find_values("b").len(), 2);
         assert!(object.find_path("zz").is_none());
         assert!(object.has_top_level_key("c") && !object.has_top_level_key("b"));
-        assert_eq!(object.root().get("e").and_then(|e| e.get("k")).map(|k| k.raw), Some("{\"z\":2}"));
+        assert_eq!(object.root().get("e").and_then(|e| e.get("k")).map(|k| k.raw()), Some("{\"z\":2}"));
         let entity = parse_entity_json(r#"{"m":{"type":"t\u0041","id":[{"value":12}]}}"#).unwrap();
         let m = entity.find_path("m").unwrap();
         assert_eq!(m.get("type").and_then(|t| t.text_value()).as_deref(), Some("tA"));
         assert_eq!(m.get("id").and_then(|ids| ids.index(0)).and_then(|first| first.get("value")).map(|v| v.as_text()).as_deref(), Some("12"));
+    }
+
+    /// Jackson's `findValues` on a parsed value: the reference the table's look-ups are held to.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn reference_find_values<'v>(value: &'v serde_json::Value, name: &str, found: &mut Vec<&'v serde_json::Value>) {
+        match value {
+            serde_json::Value::Object(members) => {
+                for (key, member) in members {
+                    if key == name {
+                        found.push(member);
+                    } else {
+                        reference_find_values(member, name, found);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| reference_find_values(item, name, found)),
+            _ => {}
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn look_ups_agree_with_a_parsed_value(value in json_object(), pretty in proptest::bool::ANY) {
+            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.unwrap();
+            let scanned = parse_entity_json(&text).unwrap();
+            let indexed = parse_entity_json(&text).unwrap();
+            for round in 0..=WALKS_BEFORE_INDEX {
+                indexed.find_path(&format!("warm-up-{round}"));
+            }
+            for key in KEYS.iter().chain(&["absent"]) {
+                let mut expected = Vec::new();
+                reference_find_values(&value, key, &mut expected);
+                for object in [&scanned, &indexed] {
+                    let found: Vec<serde_json::Value> =
+                        object.find_values(key).iter().map(|value| serde_json::from_str(value.raw()).unwrap()).collect();
+                    proptest::prop_assert_eq!(found.iter().collect::<Vec<_>>(), expected.clone(), "key {}", key);
+                    proptest::prop_assert_eq!(object.has_top_level_key(key), value.get(*key).is_some());
+                    let first = object.find_path(key).map(|value| serde_json::from_str::<serde_json::Value>(value.raw()).unwrap());
+                    proptest::prop_assert_eq!(first.as_ref(), expected.first().copied());
+                }
+            }
+        }
+    }
+
+    /// Keys the generated objects use (one written with an escape), so that look-ups find several matches.
+    #[cfg(not(target_arch = "wasm32"))]
+    const KEYS: &[&str] = &["id", "type", "value", "k\u{e9}y", "a\"b"];
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn json_object() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from),
+            "[a-z {}\\[\\],:\"\\\\]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        let value = leaf.prop_recursive(5, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(prop::sample::select(KEYS), inner, 0..4).prop_map(|members| {
+                    serde_json::Value::Object(members.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+                }),
+            ]
+        });
+        prop::collection::btree_map(prop::sample::select(KEYS), value, 0..4).prop_map(|members| {
+            serde_json::Value::Object(members.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+        })
     }
 }
