@@ -59,26 +59,43 @@ pub fn locate(mut reader: impl Read, offsets: &[u64]) -> io::Result<Vec<Position
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(error),
         };
-        for &byte in &buffer[..filled] {
+        // The chunk is taken in segments, each ending at the next offset asked for (or the chunk's end):
+        // line breaks are found with a vectorised search and characters counted in bulk.
+        let mut chunk = &buffer[..filled];
+        while next < order.len() {
             while next < order.len() && offsets[order[next]] <= absolute {
                 positions[order[next]] = current;
                 next += 1;
             }
-            if next == order.len() {
+            let Some(&index) = order.get(next) else { break };
+            if chunk.is_empty() {
                 break;
             }
-            if byte == b'\n' {
-                current = Position { line: current.line + 1, column: 1, line_start: absolute + 1 };
-            } else if !is_utf8_continuation(byte) {
-                current.column += 1;
-            }
-            absolute += 1;
+            let length = usize::try_from(offsets[index] - absolute).map_or(chunk.len(), |gap| gap.min(chunk.len()));
+            let (segment, rest) = chunk.split_at(length);
+            advance(&mut current, absolute, segment);
+            absolute += segment.len() as u64;
+            chunk = rest;
         }
     }
     for &index in &order[next..] {
         positions[index] = current;
     }
     Ok(positions)
+}
+
+/// Moves `current` (the position of byte `start`) over `segment`, the bytes from `start` on.
+fn advance(current: &mut Position, start: u64, segment: &[u8]) {
+    let after_last_line_break = match memchr::memrchr(b'\n', segment) {
+        Some(last) => {
+            current.line += memchr::memchr_iter(b'\n', segment).count();
+            current.column = 1;
+            current.line_start = start + last as u64 + 1;
+            &segment[last + 1..]
+        }
+        None => segment,
+    };
+    current.column += after_last_line_break.iter().filter(|&&byte| !is_utf8_continuation(byte)).count();
 }
 
 /// A short piece of one source line around a span, ready to be printed with the span underlined.
@@ -190,6 +207,22 @@ mod tests {
         text.push_str("bc");
         let positions = locate(Cursor::new(&text), &[CHUNK_SIZE as u64 + 1]).unwrap();
         assert_eq!(positions[0], Position { line: 2, column: 2, line_start: CHUNK_SIZE as u64 });
+    }
+
+    #[test]
+    fn locate_agrees_with_a_byte_by_byte_count() {
+        // Several chunks of mixed lines (empty ones, multi-byte characters), offsets everywhere and repeated.
+        let line = "{\"message\":\"caf\u{e9} \u{2192} \u{65e5}\"}\n\n";
+        let text = line.repeat(2 * CHUNK_SIZE / line.len() + 3);
+        let offsets: Vec<u64> = (0..text.len() as u64 + 2).step_by(997).chain([5, 5, 0]).collect();
+        let positions = locate(Cursor::new(&text), &offsets).unwrap();
+        for (offset, position) in offsets.iter().zip(positions) {
+            let before = &text.as_bytes()[..(*offset as usize).min(text.len())];
+            let line_start = before.iter().rposition(|&byte| byte == b'\n').map_or(0, |index| index + 1);
+            let line = 1 + before.iter().filter(|&&byte| byte == b'\n').count();
+            let column = 1 + before[line_start..].iter().filter(|&&byte| !is_utf8_continuation(byte)).count();
+            assert_eq!(position, Position { line, column, line_start: line_start as u64 }, "offset {offset}");
+        }
     }
 
     #[test]
