@@ -314,21 +314,31 @@ pub struct Checker<'d, 't> {
     pub kinds: Vec<Kind>,
     /// Element parent in the built tree (transparent `div`s skipped).
     pub parents: Vec<NodeId>,
-    /// Class attribute after the reference removed the token that picked the element class.
-    class_overrides: BTreeMap<NodeId, Option<String>>,
     /// Findings so far, in the reference's order.
     pub findings: Vec<Finding>,
+    /// What the walk remembers about elements it passed; created by the first element that needs it (most
+    /// messages have none).
+    memory: Option<Box<Memory>>,
+    /// Whether an error was found in the current element's attributes.
+    attribute_failed: bool,
+    /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
+    has_ui_action_target: bool,
+    /// Whether a `chime` was built (the root then checks that it is alone).
+    has_chime: bool,
+}
+
+/// What the walk remembers about the elements it passed.
+#[derive(Default)]
+struct Memory {
+    /// Class attribute after the reference removed the token that picked the element class.
+    class_overrides: BTreeMap<NodeId, Option<String>>,
     /// Ids of forms and dialogs seen.
     ids: BTreeSet<String>,
     /// Label and tooltip target ids (PresentationML), to accept `id` on their targets.
     tooltip_targets: BTreeSet<String>,
-    /// Whether an error was found in the current element's attributes.
-    attribute_failed: bool,
     /// PresentationML checkbox/radio groups: group `div` → (the `input` holding its attributes, the `label`
     /// holding its content).
     groups: BTreeMap<NodeId, (NodeId, NodeId)>,
-    /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
-    has_ui_action_target: bool,
     /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`).
     entity_elements: BTreeSet<NodeId>,
 }
@@ -371,15 +381,28 @@ impl<'d, 't> Checker<'d, 't> {
             format,
             kinds,
             parents,
-            class_overrides: BTreeMap::new(),
             findings: Vec::new(),
-            ids: BTreeSet::new(),
-            tooltip_targets: BTreeSet::new(),
+            memory: None,
             attribute_failed: false,
-            groups: BTreeMap::new(),
             has_ui_action_target: false,
-            entity_elements: BTreeSet::new(),
+            has_chime: false,
         }
+    }
+
+    /// What the walk remembers, created on first use.
+    fn memory_mut(&mut self) -> &mut Memory {
+        self.memory.get_or_insert_with(Box::default)
+    }
+
+    /// The group parts of a PresentationML checkbox/radio group `div`.
+    fn group(&self, node: NodeId) -> Option<(NodeId, NodeId)> {
+        self.memory.as_ref().and_then(|memory| memory.groups.get(&node).copied())
+    }
+
+    /// The class attribute left after the reference removed the token that picked the element class:
+    /// `Some(None)` when nothing is left, `None` when the class was not changed.
+    fn class_override(&self, node: NodeId) -> Option<&Option<String>> {
+        self.memory.as_ref().and_then(|memory| memory.class_overrides.get(&node))
     }
 
     /// The findings, and the storage for the next check.
@@ -415,7 +438,7 @@ impl<'d, 't> Checker<'d, 't> {
             return None;
         }
         if name == "class" {
-            if let Some(class) = (!self.class_overrides.is_empty()).then(|| self.class_overrides.get(&node)).flatten() {
+            if let Some(class) = self.class_override(node) {
                 return class.clone().map(Cow::Owned);
             }
         }
@@ -457,11 +480,11 @@ impl<'d, 't> Checker<'d, 't> {
     /// The built children of `node` (transparent `div`s flattened, folded elements left out), without
     /// allocating unless a transparent `div` is met.
     pub fn children(&self, node: NodeId) -> BuiltChildren<'_, 'd, 't> {
-        let first = if let Some((_, label)) = self.groups.get(&node) {
-            if *label == NO_NODE {
+        let first = if let Some((_, label)) = self.group(node) {
+            if label == NO_NODE {
                 NO_NODE
             } else {
-                self.document.nodes[*label].first_child
+                self.document.nodes[label].first_child
             }
         } else if self.document.name(node) == "input" && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
             NO_NODE
@@ -473,10 +496,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// The node whose attributes an element is built from (the `input` of a PresentationML group).
     pub fn attribute_source(&self, node: NodeId) -> NodeId {
-        if self.groups.is_empty() {
-            return node;
-        }
-        self.groups.get(&node).map_or(node, |(input, _)| *input)
+        self.group(node).map_or(node, |(input, _)| input)
     }
 
     /// The format an element is built in: PresentationML for the elements written as `div`/`input`, else the
@@ -545,7 +565,7 @@ impl<'d, 't> Checker<'d, 't> {
         let content = if grouped {
             match self.group_parts(node, kind) {
                 Some((input, label)) => {
-                    self.groups.insert(node, (input, label));
+                    self.memory_mut().groups.insert(node, (input, label));
                     label
                 }
                 None => return,
@@ -566,7 +586,7 @@ impl<'d, 't> Checker<'d, 't> {
         }
         if matches!(kind, Kind::Form | Kind::Dialog) {
             if let Some(id) = self.attribute(node, "id") {
-                if !self.ids.insert(id.clone().into_owned()) {
+                if !self.memory_mut().ids.insert(id.clone().into_owned()) {
                     self.report_attribute(node, "id", Rule::DuplicateId, format!("Elements must have unique ids. The following value is not unique: [{id}]."));
                 }
             }
@@ -594,8 +614,14 @@ impl<'d, 't> Checker<'d, 't> {
             return Kind::Header;
         }
         match tag {
-            "chime" => shorthand(self, Kind::Chime),
-            "audio" => Kind::Chime,
+            "chime" => {
+                self.has_chime = true;
+                shorthand(self, Kind::Chime)
+            }
+            "audio" => {
+                self.has_chime = true;
+                Kind::Chime
+            }
             "p" => Kind::Paragraph,
             "br" => Kind::LineBreak,
             "hr" => Kind::HorizontalRule,
@@ -696,7 +722,7 @@ impl<'d, 't> Checker<'d, 't> {
     fn fold_target_reference(&mut self, node: NodeId, attribute: &str) -> Kind {
         match self.document.attribute(node, attribute) {
             Some(id) if !id.is_empty() => {
-                self.tooltip_targets.insert(id.into_owned());
+                self.memory_mut().tooltip_targets.insert(id.into_owned());
                 Kind::Folded
             }
             _ => {
@@ -712,7 +738,7 @@ impl<'d, 't> Checker<'d, 't> {
             .filter(|part| !part.is_empty() && !part.eq_ignore_ascii_case(token))
             .collect();
         let value = if remaining.is_empty() { None } else { Some(remaining.join(" ")) };
-        self.class_overrides.insert(node, value);
+        self.memory_mut().class_overrides.insert(node, value);
     }
 
     fn create_from_div(&mut self, node: NodeId, class: &str) -> Kind {
@@ -776,13 +802,13 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
             return Kind::None;
         }
-        let inside_entity = {
+        let inside_entity = self.memory.as_ref().is_some_and(|memory| {
             let mut ancestor = self.parents[node];
-            while ancestor != NO_NODE && !self.entity_elements.contains(&ancestor) {
+            while ancestor != NO_NODE && !memory.entity_elements.contains(&ancestor) {
                 ancestor = self.parents[ancestor];
             }
             ancestor != NO_NODE
-        };
+        });
         if inside_entity && self.entity_json.has_top_level_key(&id) {
             // Observed: the reference crashes (ClassCastException) on an entity inside another entity.
             self.report(
@@ -792,7 +818,7 @@ impl<'d, 't> Checker<'d, 't> {
             );
             return Kind::None;
         }
-        self.entity_elements.insert(node);
+        self.memory_mut().entity_elements.insert(node);
         let entity = values[0];
         let (entity_type, ids) = entity.get_two("type", "id");
         let value = ids.and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
@@ -893,11 +919,12 @@ impl<'d, 't> Checker<'d, 't> {
             let value = document.attribute_value(attribute);
             let span = attribute.span.clone();
             if name == "class" {
-                if let Some(None) = self.class_overrides.get(&node) {
+                if let Some(None) = self.class_override(node) {
                     continue;
                 }
             }
-            if self.format == Format::PresentationMl && name == "id" && self.tooltip_targets.contains(value.as_ref()) {
+            let is_tooltip_target = || self.memory.as_ref().is_some_and(|memory| memory.tooltip_targets.contains(value.as_ref()));
+            if self.format == Format::PresentationMl && name == "id" && is_tooltip_target() {
                 continue;
             }
             self.build_attribute(node, kind, name, &value, span);
@@ -930,7 +957,11 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn build_attribute(&mut self, node: NodeId, kind: Kind, name: &str, value: &str, span: Range<usize>) {
-        let presentation = self.element_format(node) == Format::PresentationMl;
+        // Only the card elements' attributes depend on the format they are written in.
+        let presentation = matches!(
+            kind,
+            Kind::Card | Kind::CardHeader | Kind::CardBody | Kind::ExpandableCard | Kind::ExpandableCardHeader | Kind::ExpandableCardBody
+        ) && self.element_format(node) == Format::PresentationMl;
         match kind {
             Kind::MessageMl => match name {
                 "xmlns" => {}
@@ -1183,7 +1214,8 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate(&mut self, node: NodeId, kind: Kind) {
-        let presentation = self.element_format(node) == Format::PresentationMl;
+        let presentation = matches!(kind, Kind::ExpandableCard | Kind::ExpandableCardBody)
+            && self.element_format(node) == Format::PresentationMl;
         match kind {
             Kind::Bold | Kind::Italic | Kind::Header | Kind::Preformatted => {
                 self.assert_phrasing(node, false);
@@ -1434,7 +1466,7 @@ impl<'d, 't> Checker<'d, 't> {
                 return;
             }
         }
-        let has_chime = self.children(root).any(|child| self.kinds[child] == Kind::Chime);
+        let has_chime = self.has_chime && self.children(root).any(|child| self.kinds[child] == Kind::Chime);
         if has_chime && self.children(root).count() != 1 {
             let span = self.start_tag(root);
             self.report(Rule::ElementNotAllowedHere, "Chime messages may not have any other content", span);
@@ -1491,7 +1523,7 @@ pub fn parse_java_long(value: &str) -> Option<i64> {
 
 /// The scheme of an absolute URI, as `java.net.URI#getScheme` sees it.
 fn uri_scheme(uri: &str) -> Option<&str> {
-    let colon = uri.find(':')?;
+    let colon = uri.bytes().position(|byte| byte == b':')?;
     let scheme = &uri[..colon];
     let mut characters = scheme.chars();
     let first = characters.next()?;
@@ -1501,6 +1533,39 @@ fn uri_scheme(uri: &str) -> Option<&str> {
 
 /// Whether `java.net.URI` (RFC 2396) accepts the text.
 fn is_java_uri(uri: &str) -> bool {
+    let raw = uri.as_bytes();
+    // Most links are made of RFC 3986's unreserved and reserved characters only (brackets and `%` aside):
+    // those need no closer look.
+    let plain = |byte: u8| {
+        byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
+    };
+    if !raw.iter().all(|byte| plain(*byte)) && !bytes_form_a_java_uri(uri) {
+        return false;
+    }
+    if uri.is_empty() {
+        return true;
+    }
+    // A scheme must be followed by something, and the scheme itself must be well-formed when present.
+    if let Some(colon) = raw.iter().position(|byte| *byte == b':') {
+        let before = &uri[..colon];
+        if !before.contains(['/', '?', '#']) {
+            if before.is_empty() {
+                return false;
+            }
+            if uri_scheme(uri).is_none() {
+                return false;
+            }
+            if colon + 1 == uri.len() {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The character checks of [`is_java_uri`]: escapes, characters a URI never holds, brackets outside an IPv6 host.
+fn bytes_form_a_java_uri(uri: &str) -> bool {
     let raw = uri.as_bytes();
     for (index, &byte) in raw.iter().enumerate() {
         match byte {
@@ -1523,24 +1588,6 @@ fn is_java_uri(uri: &str) -> bool {
                 }
             }
             _ => {}
-        }
-    }
-    if uri.is_empty() {
-        return true;
-    }
-    // A scheme must be followed by something, and the scheme itself must be well-formed when present.
-    if let Some(colon) = uri.find(':') {
-        let before = &uri[..colon];
-        if !before.contains(['/', '?', '#']) {
-            if before.is_empty() {
-                return false;
-            }
-            if uri_scheme(uri).is_none() {
-                return false;
-            }
-            if colon + 1 == uri.len() {
-                return false;
-            }
         }
     }
     true

@@ -180,13 +180,16 @@ impl<'t> Document<'t> {
 
     /// Whether a text node is whitespace only (as Java's `StringUtils.isBlank` sees its decoded text).
     pub fn is_blank_text(&self, node: NodeId) -> bool {
-        let raw = self.slice(&self.nodes[node].span);
-        // Text runs are short: the plain search of the standard library beats the vectorised one's set-up.
-        if raw.as_bytes().contains(&b'&') {
-            is_blank(&self.text_value(node))
-        } else {
-            is_blank(raw)
+        // Decoding is needed only when a reference comes before the first character that is not whitespace.
+        for character in self.slice(&self.nodes[node].span).chars() {
+            if character == '&' {
+                return is_blank(&self.text_value(node));
+            }
+            if !is_java_whitespace(character) {
+                return false;
+            }
         }
+        true
     }
 
     /// Gives the node and attribute storage back for reuse by the next parse.
@@ -668,9 +671,9 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                 let raw = text.get(span.clone()).unwrap_or("");
                 match phase {
                     Phase::InsideRoot => {
-                        // Text runs are short: the plain search of the standard library beats the vectorised
-                        // one's set-up, and most runs have no reference.
-                        if raw.as_bytes().contains(&b'&') {
+                        // quick-xml ends a text event before each `&`: a reference, or a text that starts with
+                        // an `&` that ends no reference, is an event of its own that starts with it.
+                        if raw.starts_with('&') {
                             check_references(raw, span.start)?;
                         }
                         match &mut builder.pending_text {
