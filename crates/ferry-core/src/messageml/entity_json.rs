@@ -5,9 +5,10 @@
 //! (double-encoded data). Look-ups are Jackson's `findPath`/`findValues`: depth-first in document order, at
 //! any depth.
 //!
-//! Invariant: `data` is validated once (serde_json); the first look-up lays the validated text out as a flat
-//! table of its values in document order (one pass), and every look-up after that reads the table, never the
-//! text again. Look-ups never descend deeper than [`MAX_SEARCH_DEPTH`].
+//! Invariant: `data` is read once: one pass checks it with serde_json's grammar and lays it out as a flat table
+//! of its values in document order; look-ups read the table, never the text again. serde_json itself reads only
+//! what that pass refuses (for the wording of the error) and double-encoded data. Look-ups never descend deeper
+//! than [`MAX_SEARCH_DEPTH`].
 
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
@@ -62,6 +63,12 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, String> {
     if data.trim().is_empty() {
         return Ok(EntityJson::default());
     }
+    // The common case, an object, is checked and laid out in one pass.
+    let object = data.trim_start_matches([' ', '\t', '\n', '\r']);
+    if let Some((end, table)) = lay_out(object) {
+        return Ok(EntityJson { text: Cow::Borrowed(&object[..end]), table: OnceCell::from(table), ..EntityJson::default() });
+    }
+    // Anything else goes through serde_json: its errors in the reference's wording, double-encoded data.
     let value = first_json_value(data).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
     let not_object = || "Error parsing EntityJSON: provided content is not a JSON object".to_owned();
     match value.as_bytes().first() {
@@ -128,7 +135,9 @@ fn jackson_wording(text: &str, error: &serde_json::Error) -> String {
 impl EntityJson<'_> {
     /// The values of the text, laid out on first use.
     fn table(&self) -> &[JsonNode] {
-        self.table.get_or_init(|| lay_out(&self.text))
+        // Text that serde_json accepted is accepted here too (the layout follows its grammar); an empty table
+        // would only mean nothing can be looked up.
+        self.table.get_or_init(|| lay_out(&self.text).map(|(_, table)| table).unwrap_or_default())
     }
 
     fn node(&self, index: usize) -> JsonRef<'_> {
@@ -205,59 +214,136 @@ impl EntityJson<'_> {
     }
 }
 
-/// Lays the values of validated JSON text out in document order, in one pass.
+/// Checks the JSON object at the start of `text` exactly as serde_json's `IgnoredAny` does (the check
+/// [`first_json_value`] makes) and lays its values out in document order, in the same pass.
 ///
-/// Only brackets, commas, colons and string boundaries are looked at: the text was validated before. On text
-/// that is not valid JSON the table stops early rather than fail.
-fn lay_out(text: &str) -> Vec<JsonNode> {
+/// Returns the object's length and its table, or `None` when `text` does not start with a valid object (the
+/// caller then asks serde_json, for its wording). Nesting is tracked on a heap stack: no recursion.
+fn lay_out(text: &str) -> Option<(usize, Vec<JsonNode>)> {
     let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
     // About one value per 16 bytes of typical entity data: most tables never grow.
     let mut table: Vec<JsonNode> = Vec::with_capacity(text.len() / 16 + 4);
     let mut open: Vec<usize> = Vec::with_capacity(8);
-    let mut position = skip_whitespace(bytes, 0);
+    let mut position = 0;
     let mut key = 0..0;
     loop {
+        // A value starts at `position`.
         let index = table.len();
         table.push(JsonNode { value: position..position, key: key.clone(), next: index + 1, depth: open.len().saturating_sub(1) });
-        match bytes.get(position) {
-            Some(b'{' | b'[') => {
+        let mut closed = false;
+        match *bytes.get(position)? {
+            opener @ (b'{' | b'[') => {
                 open.push(index);
-                position += 1;
-            }
-            Some(_) => {
-                let Some(end) = scalar_end(bytes, position) else { return table };
-                table[index].value.end = end;
-                position = end;
-            }
-            None => return table,
-        }
-        // Close what ends here; stop in front of the next member or item.
-        loop {
-            position = skip_whitespace(bytes, position);
-            match bytes.get(position) {
-                Some(b',') => position = skip_whitespace(bytes, position + 1),
-                Some(b'}' | b']') => {
-                    let Some(container) = open.pop() else { return table };
-                    table[container].value.end = position + 1;
-                    table[container].next = table.len();
+                position = skip_whitespace(bytes, position + 1);
+                let closer = if opener == b'{' { b'}' } else { b']' };
+                if bytes.get(position) == Some(&closer) {
+                    close(&mut table, &mut open, position);
                     position += 1;
-                    if open.is_empty() {
-                        return table;
-                    }
+                    closed = true;
+                } else if opener == b'{' {
+                    (key, position) = member_key(bytes, position)?;
+                    continue;
+                } else {
+                    key = 0..0;
                     continue;
                 }
-                _ => {}
             }
-            break;
+            b'"' => position = string_end(bytes, position)?,
+            b'-' | b'0'..=b'9' => position = number_end(bytes, position)?,
+            b't' => position = literal_end(bytes, position, b"true")?,
+            b'f' => position = literal_end(bytes, position, b"false")?,
+            b'n' => position = literal_end(bytes, position, b"null")?,
+            _ => return None,
         }
-        let Some(container) = open.last() else { return table };
-        key = 0..0;
-        if bytes.get(table[*container].value.start) == Some(&b'{') {
-            let Some(key_end) = string_end(bytes, position) else { return table };
-            key = position..key_end;
-            position = skip_whitespace(bytes, skip_whitespace(bytes, key_end) + 1);
+        if !closed {
+            table[index].value.end = position;
+        }
+        // After a value: close what ends here, stop in front of the next member or item.
+        loop {
+            let Some(&container) = open.last() else { return Some((position, table)) };
+            position = skip_whitespace(bytes, position);
+            let is_object = bytes[table[container].value.start] == b'{';
+            match (bytes.get(position), is_object) {
+                (Some(b','), true) => {
+                    (key, position) = member_key(bytes, skip_whitespace(bytes, position + 1))?;
+                    break;
+                }
+                (Some(b','), false) => {
+                    key = 0..0;
+                    position = skip_whitespace(bytes, position + 1);
+                    break;
+                }
+                (Some(b'}'), true) | (Some(b']'), false) => {
+                    close(&mut table, &mut open, position);
+                    position += 1;
+                }
+                _ => return None,
+            }
         }
     }
+}
+
+/// Ends the innermost open container at its closing bracket (at `position`).
+fn close(table: &mut [JsonNode], open: &mut Vec<usize>, position: usize) {
+    if let Some(container) = open.pop() {
+        let next = table.len();
+        table[container].value.end = position + 1;
+        table[container].next = next;
+    }
+}
+
+/// A member's key (a string at `position`) and the colon after it: the key's range and where its value starts.
+fn member_key(bytes: &[u8], position: usize) -> Option<(Range<usize>, usize)> {
+    if bytes.get(position) != Some(&b'"') {
+        return None;
+    }
+    let key_end = string_end(bytes, position)?;
+    let colon = skip_whitespace(bytes, key_end);
+    if bytes.get(colon) != Some(&b':') {
+        return None;
+    }
+    Some((position..key_end, skip_whitespace(bytes, colon + 1)))
+}
+
+/// End (exclusive) of the literal `word` at `start`.
+fn literal_end(bytes: &[u8], start: usize, word: &[u8]) -> Option<usize> {
+    (bytes.get(start..start + word.len())? == word).then_some(start + word.len())
+}
+
+/// End (exclusive) of the number at `start`: serde_json's grammar (`-`, no leading zero, fraction, exponent).
+fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let digits_from = |position: usize| position + bytes[position.min(bytes.len())..].iter().take_while(|byte| byte.is_ascii_digit()).count();
+    let mut position = start + usize::from(bytes.get(start) == Some(&b'-'));
+    match bytes.get(position)? {
+        b'0' => position += 1,
+        b'1'..=b'9' => position = digits_from(position + 1),
+        _ => return None,
+    }
+    if bytes.get(position).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    if bytes.get(position) == Some(&b'.') {
+        let end = digits_from(position + 1);
+        if end == position + 1 {
+            return None;
+        }
+        position = end;
+    }
+    if matches!(bytes.get(position), Some(b'e' | b'E')) {
+        position += 1;
+        if matches!(bytes.get(position), Some(b'+' | b'-')) {
+            position += 1;
+        }
+        let end = digits_from(position);
+        if end == position {
+            return None;
+        }
+        position = end;
+    }
+    Some(position)
 }
 
 /// Records, for every member, its value's node under its key, unless an enclosing member has the same key
@@ -419,27 +505,22 @@ fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
     position
 }
 
-/// End (exclusive) of the string starting at `start` (a `"`). Entity values are short: a plain loop beats
-/// a vectorised search's set-up here.
+/// End (exclusive) of the string starting at `start` (a `"`), checked as serde_json checks it: no control
+/// character, only its escapes. Entity values are short: a plain loop beats a vectorised search's set-up.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut position = start + 1;
-    while position < bytes.len() {
-        match bytes[position] {
+    loop {
+        match *bytes.get(position)? {
             b'"' => return Some(position + 1),
-            b'\\' => position += 2,
+            b'\\' => match *bytes.get(position + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => position += 2,
+                b'u' if bytes.get(position + 2..position + 6)?.iter().all(u8::is_ascii_hexdigit) => position += 6,
+                _ => return None,
+            },
+            0..=0x1F => return None,
             _ => position += 1,
         }
     }
-    None
-}
-
-/// End (exclusive) of the string, number or literal starting at `start`.
-fn scalar_end(bytes: &[u8], start: usize) -> Option<usize> {
-    if bytes.get(start) == Some(&b'"') {
-        return string_end(bytes, start);
-    }
-    let length = bytes[start..].iter().position(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
-    Some(start + length.unwrap_or(bytes.len() - start))
 }
 
 /// Jackson's wording for a JSON value cut short: the innermost container left open and where it starts.
@@ -611,5 +692,58 @@ mod tests {
         prop::collection::btree_map(prop::sample::select(KEYS), value, 0..4).prop_map(|members| {
             serde_json::Value::Object(members.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
         })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// The one-pass check accepts exactly what serde_json accepts, and ends the object where it does.
+        #[test]
+        fn the_layout_accepts_what_serde_json_accepts(
+            value in json_object(),
+            pretty in proptest::bool::ANY,
+            edits in proptest::collection::vec((proptest::num::usize::ANY, proptest::sample::select(EDIT_BYTES)), 0..3),
+            trailing in "[ x,\\]}\"]{0,3}",
+        ) {
+            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.unwrap();
+            let mut bytes = text.into_bytes();
+            for (at, byte) in edits {
+                let at = at % (bytes.len() + 1);
+                match byte {
+                    b'~' if at < bytes.len() => { bytes.remove(at); }
+                    _ => bytes.insert(at, byte),
+                }
+            }
+            let Ok(mut text) = String::from_utf8(bytes) else { return Ok(()) };
+            text.push_str(&trailing);
+            let object = text.trim_start_matches([' ', '\t', '\n', '\r']);
+            let by_serde = first_json_value(&text).ok().filter(|value| value.starts_with('{')).map(str::len);
+            proptest::prop_assert_eq!(lay_out(object).map(|(end, _)| end), by_serde, "text: {}", text);
+        }
+    }
+
+    /// Bytes the property test inserts (`~` deletes one instead): JSON's punctuation and the starts of its tokens.
+    #[cfg(not(target_arch = "wasm32"))]
+    const EDIT_BYTES: &[u8] = b"{}[],:\"\\/ 0-.e+tfnu\x01~~~";
+
+    #[test]
+    fn the_layout_follows_serde_json_grammar() {
+        let cases = [
+            ("{}", Some(2)),
+            ("{} tail", Some(2)),
+            ("{\"a\":[1,-0.5e+3,true,null,\"\\u00e9\\n\"]}x", Some(38)),
+            ("{\"a\":01}", None),
+            ("{\"a\":1.}", None),
+            ("{\"a\":\"\\x\"}", None),
+            ("{\"a\":\"\u{1}\"}", None),
+            ("{\"a\":tru}", None),
+            ("{\"a\":1,}", None),
+            ("{a:1}", None),
+            ("[1]", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(lay_out(text).map(|(end, _)| end), expected, "{text}");
+            let by_serde = first_json_value(text).ok().filter(|value| value.starts_with('{')).map(str::len);
+            assert_eq!(by_serde, expected, "serde_json on {text}");
+        }
     }
 }
