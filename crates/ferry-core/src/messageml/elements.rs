@@ -358,7 +358,7 @@ const CHIME_SOURCE: &str = "https://asset.symphony.com/symphony/audio/chime.mp3"
 
 /// Whether `class` has `token` among its whitespace-separated tokens (case-sensitive, like the reference).
 pub fn has_class_token(class: &str, token: &str) -> bool {
-    class.split(|character: char| character.is_ascii_whitespace()).any(|part| part == token)
+    class.split_ascii_whitespace().any(|part| part == token)
 }
 
 impl<'d, 't> Checker<'d, 't> {
@@ -420,7 +420,7 @@ impl<'d, 't> Checker<'d, 't> {
     /// The tag the reference uses in messages about `node`.
     pub fn tag(&self, node: NodeId) -> &'t str {
         match self.kinds[node].messageml_tag() {
-            Some(tag) if self.document.name(node) == "div" || self.document.name(node) == "input" => tag,
+            Some(tag) if self.document.is_named(node, "div") || self.document.is_named(node, "input") => tag,
             Some(tag) if matches!(self.kinds[node], Kind::Chime) => tag,
             _ => self.document.name(node),
         }
@@ -434,7 +434,7 @@ impl<'d, 't> Checker<'d, 't> {
     /// The decoded value of an attribute, honouring the class token removed at creation.
     pub fn attribute(&self, node: NodeId, name: &str) -> Option<Cow<'t, str>> {
         let node = self.attribute_source(node);
-        if name == "type" && self.document.name(node) == "input" {
+        if name == "type" && self.document.is_named(node, "input") {
             return None;
         }
         if name == "class" {
@@ -486,7 +486,7 @@ impl<'d, 't> Checker<'d, 't> {
             } else {
                 self.document.nodes[label].first_child
             }
-        } else if self.document.name(node) == "input" && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
+        } else if self.document.is_named(node, "input") && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
             NO_NODE
         } else {
             self.document.nodes[node].first_child
@@ -502,8 +502,8 @@ impl<'d, 't> Checker<'d, 't> {
     /// The format an element is built in: PresentationML for the elements written as `div`/`input`, else the
     /// message's format.
     pub fn element_format(&self, node: NodeId) -> Format {
-        let tag = self.document.name(node);
-        let converted = tag == "input" || tag == "div" && !matches!(self.kinds[node], Kind::Div | Kind::PresentationMl);
+        let converted = self.document.is_named(node, "input")
+            || self.document.is_named(node, "div") && !matches!(self.kinds[node], Kind::Div | Kind::PresentationMl);
         if converted {
             Format::PresentationMl
         } else {
@@ -560,9 +560,8 @@ impl<'d, 't> Checker<'d, 't> {
         }
         self.constructor_checks(node, kind);
         self.attribute_failed = false;
-        let tag = self.document.name(node);
-        let grouped = matches!(kind, Kind::Checkbox | Kind::Radio) && tag == "div";
-        let content = if grouped {
+        let group_kind = matches!(kind, Kind::Checkbox | Kind::Radio);
+        let content = if group_kind && self.document.is_named(node, "div") {
             match self.group_parts(node, kind) {
                 Some((input, label)) => {
                     self.memory_mut().groups.insert(node, (input, label));
@@ -570,15 +569,18 @@ impl<'d, 't> Checker<'d, 't> {
                 }
                 None => return,
             }
-        } else if tag == "input" && matches!(kind, Kind::Checkbox | Kind::Radio) {
+        } else if group_kind && self.document.is_named(node, "input") {
             // A grouped element written as a bare input builds its attributes only.
             NO_NODE
         } else {
             node
         };
-        self.build_attributes(self.attribute_source(node), node, kind);
+        let source = self.attribute_source(node);
+        if !self.document.nodes[source].attributes.is_empty() {
+            self.build_attributes(source, node, kind);
+        }
         let attributes_ok = !self.attribute_failed;
-        if content != NO_NODE {
+        if content != NO_NODE && self.document.nodes[content].first_child != NO_NODE {
             self.build_children(node, content);
         }
         if attributes_ok {
@@ -627,9 +629,9 @@ impl<'d, 't> Checker<'d, 't> {
             "hr" => Kind::HorizontalRule,
             "span" => {
                 let class = self.document.attribute(node, "class").unwrap_or_default();
-                if has_class_token(&class, "info-hint") && self.document.find_attribute(node, "data-target-id").is_some()
-                    || self.document.find_attribute(node, "data-target-id").is_some()
-                        && self.document.find_attribute(node, "data-title").is_some()
+                let has_target = self.document.find_attribute(node, "data-target-id").is_some();
+                if has_target
+                    && (self.document.find_attribute(node, "data-title").is_some() || has_class_token(&class, "info-hint"))
                 {
                     self.fold_target_reference(node, "data-target-id")
                 } else if has_class_token(&class, "entity") {
@@ -733,10 +735,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn remove_class_token(&mut self, node: NodeId, class: &str, token: &str) {
-        let remaining: Vec<&str> = class
-            .split(|character: char| character.is_ascii_whitespace())
-            .filter(|part| !part.is_empty() && !part.eq_ignore_ascii_case(token))
-            .collect();
+        let remaining: Vec<&str> = class.split_ascii_whitespace().filter(|part| !part.eq_ignore_ascii_case(token)).collect();
         let value = if remaining.is_empty() { None } else { Some(remaining.join(" ")) };
         self.memory_mut().class_overrides.insert(node, value);
     }
@@ -763,13 +762,18 @@ impl<'d, 't> Checker<'d, 't> {
             ("ui-action", Kind::UiAction),
             ("timezone-picker", Kind::TimezonePicker),
         ];
-        for (token, kind) in DIV_CLASSES {
-            if has_class_token(class, token) {
+        // The first entry of the list that the class has (the list's order decides, not the class's).
+        let picked = class
+            .split_ascii_whitespace()
+            .filter_map(|part| DIV_CLASSES.iter().position(|(token, _)| *token == part))
+            .min();
+        match picked.and_then(|index| DIV_CLASSES.get(index)) {
+            Some((token, kind)) => {
                 self.remove_class_token(node, class, token);
-                return *kind;
+                *kind
             }
+            None => Kind::Div,
         }
-        Kind::Div
     }
 
     fn create_from_input(&mut self, node: NodeId) -> Kind {
@@ -910,7 +914,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     fn build_attributes(&mut self, source: NodeId, node: NodeId, kind: Kind) {
         let document = self.document;
-        let from_input = document.name(source) == "input";
+        let from_input = document.is_named(source, "input");
         for attribute in document.attributes_of(source) {
             let name = document.attribute_name(attribute);
             if from_input && name == "type" {
@@ -1045,14 +1049,14 @@ impl<'d, 't> Checker<'d, 't> {
                 "src" | "autoplay" => {}
                 _ => self.attribute_not_allowed(node, name, span),
             },
-            Kind::HashTag | Kind::CashTag if self.document.name(node) != "hash" && self.document.name(node) != "cash" => {
+            Kind::HashTag | Kind::CashTag if !self.document.is_named(node, "hash") && !self.document.is_named(node, "cash") => {
                 self.entity_element_attribute(node, name, value, span);
             }
             Kind::HashTag | Kind::CashTag => match name {
                 "tag" | "data-entity-id" => {}
                 _ => self.attribute_not_allowed(node, name, span),
             },
-            Kind::Mention if self.document.name(node) != "mention" => {
+            Kind::Mention if !self.document.is_named(node, "mention") => {
                 self.entity_element_attribute(node, name, value, span);
             }
             Kind::Mention => match name {
@@ -1291,10 +1295,10 @@ impl<'d, 't> Checker<'d, 't> {
                 }
                 self.assert_no_content(node);
             }
-            Kind::HashTag | Kind::CashTag if matches!(self.document.name(node), "hash" | "cash") => {
+            Kind::HashTag | Kind::CashTag if self.document.is_named(node, "hash") || self.document.is_named(node, "cash") => {
                 self.validate_keyword(node, kind);
             }
-            Kind::Mention if self.document.name(node) == "mention" => self.validate_mention(node),
+            Kind::Mention if self.document.is_named(node, "mention") => self.validate_mention(node),
             Kind::Mention => self.validate_entity_mention(node),
             Kind::Emoji => self.validate_emoji(node),
             Kind::DateTime => self.validate_date_time(node),
@@ -1427,8 +1431,12 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_div_or_span(&mut self, node: NodeId, kind: Kind) {
+        // The checks below are about `data-` attributes; most elements have none.
+        let source = self.attribute_source(node);
+        let has_data_attribute =
+            self.document.attributes_of(source).iter().any(|attribute| self.document.attribute_name(attribute).starts_with("data-"));
         let class = self.attribute(node, "class").unwrap_or_default();
-        let entity_id = self.attribute(node, "data-entity-id");
+        let entity_id = if has_data_attribute { self.attribute(node, "data-entity-id") } else { None };
         let span = self.start_tag(node);
         if entity_id.is_some() && class != "entity" {
             self.report_attribute(node, "data-entity-id", Rule::AttributeNotAllowed, "The attribute \"data-entity-id\" is only allowed if the element class is \"entity\".");
@@ -1442,7 +1450,7 @@ impl<'d, 't> Checker<'d, 't> {
             );
             return;
         }
-        if kind == Kind::Div {
+        if kind == Kind::Div && has_data_attribute {
             let first_class = class.split_whitespace().next().unwrap_or("");
             for (attribute, required) in [
                 ("data-icon-src", "card"),

@@ -283,7 +283,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
         Kind::Select => validate_select(checker, node),
         Kind::TextField | Kind::TextArea | Kind::RichTextArea => validate_text_input(checker, node, kind),
         Kind::Checkbox | Kind::Radio
-            if (checker.element_format(node) == Format::MessageMl || checker.document.name(node) == "div") => {
+            if (checker.element_format(node) == Format::MessageMl || checker.document.is_named(node, "div")) => {
                 checker.assert_content_model(node, &[Kind::Bold, Kind::Italic], true);
             }
         Kind::PersonSelector | Kind::RoomSelector => {
@@ -454,14 +454,14 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
             return;
         }
     }
-    if checker.document.name(node) == "input" {
+    if checker.document.is_named(node, "input") {
         if !checker.assert_no_content(node) {
             return;
         }
     } else if !checker.assert_content_model(node, &[], true) {
         return;
     }
-    let initial = if checker.document.name(node) == "input" {
+    let initial = if checker.document.is_named(node, "input") {
         value_of(checker, node, "value").map(|value| value.encode_utf16().count())
     } else {
         let length = text_length(checker, node);

@@ -34,16 +34,17 @@ const ALLOWED_PROPERTIES: &[&str] = &[
 /// `:`; the trimmed name before it must be allowed (case-sensitive).
 pub fn check_style(style: &str) -> Option<String> {
     let mut unknown: Vec<&str> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    // Created with the first unknown name: most styles have none.
+    let mut seen: Option<std::collections::HashSet<&str>> = None;
     let mut rest = style;
     loop {
         let (chunk, next) = split_chunk(rest);
         if !super::xml::is_blank(chunk) {
-            let Some(colon) = chunk.find(':') else {
+            let Some(colon) = chunk.bytes().position(|byte| byte == b':') else {
                 return Some(format!("Unparseable \"style\" attribute: {style}"));
             };
             let name = chunk[..colon].trim_matches(|character: char| character <= ' ');
-            if ALLOWED_PROPERTIES.binary_search(&name).is_err() && seen.insert(name) {
+            if ALLOWED_PROPERTIES.binary_search(&name).is_err() && seen.get_or_insert_with(Default::default).insert(name) {
                 unknown.push(name);
             }
         }
@@ -62,7 +63,7 @@ pub fn check_style(style: &str) -> Option<String> {
 /// The text up to the next `;` that is not followed by `base64,`, and what follows it.
 fn split_chunk(text: &str) -> (&str, Option<&str>) {
     let mut from = 0;
-    while let Some(relative) = text[from..].find(';') {
+    while let Some(relative) = text.as_bytes()[from..].iter().position(|byte| *byte == b';') {
         let position = from + relative;
         if text[position + 1..].starts_with("base64,") {
             from = position + 1;

@@ -124,6 +124,12 @@ impl<'t> Document<'t> {
         self.slice(&self.nodes[node].name)
     }
 
+    /// Whether an element's tag name is `name` (compared as bytes, the length first: cheaper than [`Self::name`]).
+    pub fn is_named(&self, node: NodeId, name: &str) -> bool {
+        let range = &self.nodes[node].name;
+        range.len() == name.len() && self.text.as_bytes().get(range.clone()) == Some(name.as_bytes())
+    }
+
     /// The attributes of an element, sorted by name.
     pub fn attributes_of(&self, node: NodeId) -> &[Attribute] {
         &self.attributes[self.nodes[node].attributes.clone()]
