@@ -674,13 +674,12 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
         let span = event_start.min(event_end)..event_end;
         match event {
             Event::Text(_) | Event::GeneralRef(_) => {
-                let raw = text.get(span.clone()).unwrap_or("");
                 match phase {
                     Phase::InsideRoot => {
                         // quick-xml ends a text event before each `&`: a reference, or a text that starts with
                         // an `&` that ends no reference, is an event of its own that starts with it.
-                        if raw.starts_with('&') {
-                            check_references(raw, span.start)?;
+                        if text.as_bytes().get(span.start) == Some(&b'&') {
+                            check_references(text.get(span.clone()).unwrap_or(""), span.start)?;
                         }
                         match &mut builder.pending_text {
                             Some(pending) => pending.end = span.end,
@@ -688,6 +687,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                         }
                     }
                     Phase::Prolog | Phase::Trailing => {
+                        let raw = text.get(span.clone()).unwrap_or("");
                         if let Some(offset) = raw.find(|character: char| !matches!(character, ' ' | '\t' | '\n' | '\r')) {
                             let message = if phase == Phase::Prolog {
                                 "Content is not allowed in prolog."
@@ -730,7 +730,12 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                         span,
                     });
                 }
-                let attributes = parse_attributes(text, start.attributes_raw(), name_text, &mut builder.attributes)?;
+                let raw_attributes = start.attributes_raw();
+                let attributes = if raw_attributes.is_empty() {
+                    builder.attributes.len()..builder.attributes.len()
+                } else {
+                    parse_attributes(text, raw_attributes, name_text, &mut builder.attributes)?
+                };
                 let mut node = builder.leaf(NodeKind::Element, span.clone(), name_start..name_start + name_bytes.len());
                 node.start_tag = span.clone();
                 node.attributes = attributes;
