@@ -475,6 +475,7 @@ struct Builder {
 }
 
 impl Builder {
+    #[inline]
     fn append(&mut self, node: Node) -> NodeId {
         let id = self.nodes.len();
         if let Some((parent, last)) = self.open.last_mut() {
@@ -489,6 +490,7 @@ impl Builder {
         id
     }
 
+    #[inline]
     fn leaf(&self, kind: NodeKind, span: Range<usize>, name: Range<usize>) -> Node {
         Node {
             kind,
@@ -501,6 +503,7 @@ impl Builder {
         }
     }
 
+    #[inline]
     fn flush_text(&mut self) {
         if let Some(span) = self.pending_text.take() {
             let node = self.leaf(NodeKind::Text, span, 0..0);
