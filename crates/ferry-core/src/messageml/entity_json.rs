@@ -394,10 +394,14 @@ fn decode_key(raw_key: &str) -> Cow<'_, str> {
 /// Whether a raw JSON key (with its quotes) names `name`.
 fn key_equals(raw_key: &str, name: &str) -> bool {
     let inner = raw_key.get(1..raw_key.len().saturating_sub(1)).unwrap_or("");
-    if inner.len() == name.len() && inner == name {
-        return true;
+    // An escape is always longer than what it stands for: only a longer raw key can be an escaped `name`.
+    match inner.len().cmp(&name.len()) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => inner == name,
+        std::cmp::Ordering::Greater => {
+            inner.contains('\\') && serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
+        }
     }
-    inner.contains('\\') && serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
 }
 
 /// A JSON value inside validated text.
@@ -510,6 +514,8 @@ fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut position = start + 1;
     loop {
+        // Most bytes of a string are none of the three the match below looks for.
+        position += bytes.get(position..)?.iter().take_while(|byte| **byte >= 0x20 && **byte != b'"' && **byte != b'\\').count();
         match *bytes.get(position)? {
             b'"' => return Some(position + 1),
             b'\\' => match *bytes.get(position + 1)? {

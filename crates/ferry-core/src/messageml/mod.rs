@@ -139,7 +139,7 @@ struct Prescan {
 
 /// Finds, in one pass, whether the text is a template and where its first control character is.
 ///
-/// Messages are short and most have neither: whole 32-byte blocks are tested for the few bytes that matter
+/// Messages are short and most have neither: whole 64-byte blocks are tested for the few bytes that matter
 /// without branches (the compiler vectorises it), and only a block that has one is looked at byte by byte.
 fn prescan(bytes: &[u8]) -> Prescan {
     let is_marker = |byte: u8| (byte == b'#') | (byte == b'@') | (byte == b'$');
@@ -148,7 +148,7 @@ fn prescan(bytes: &[u8]) -> Prescan {
     let may_matter = |byte: u8| (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@');
     let mut control = None;
     let mut offset = 0;
-    for block in bytes.chunks(32) {
+    for block in bytes.chunks(64) {
         if block.iter().fold(false, |found, byte| found | may_matter(*byte)) {
             for (index, byte) in block.iter().enumerate() {
                 if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {

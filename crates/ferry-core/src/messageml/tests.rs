@@ -127,8 +127,8 @@ fn prescan_finds_template_markers_and_the_first_control_character() {
     for (text, expected) in [("a ${b}", true), ("#{x}", true), ("<#if>", true), ("<@m/>", true), ("$ { # @ <", false), ("&#36;{", false)] {
         assert_eq!(template(text), expected, "{text}");
     }
-    // A marker split across the 32-byte blocks the scan tests in bulk.
-    let split = format!("{}<#if>", "x".repeat(31));
+    // A marker split across the 64-byte blocks the scan tests in bulk.
+    let split = format!("{}<#if>", "x".repeat(63));
     assert!(template(&split));
     let late_control = format!("{}\u{1}{}\u{2}", "x".repeat(40), "y".repeat(40));
     assert_eq!(prescan(late_control.as_bytes()), Prescan { template: false, control: Some(40) });

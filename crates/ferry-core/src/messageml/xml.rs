@@ -361,24 +361,27 @@ static BYTE_CLASS: [u8; 256] = {
     table
 };
 
-/// Length in bytes of the XML name at the start of `text` (0 when it does not start with a name).
-fn name_length(text: &str) -> usize {
-    let bytes = text.as_bytes();
+/// Length in bytes of the XML name at the start of `bytes` (0 when they do not start with a name); `bytes`
+/// start at a character boundary of the text.
+fn name_length(bytes: &[u8]) -> usize {
     let Some(first) = bytes.first() else { return 0 };
     match BYTE_CLASS[usize::from(*first)] {
         class if class & NAME_START != 0 => {}
-        NON_ASCII => return name_length_unicode(text),
+        NON_ASCII => return name_length_unicode(bytes),
         _ => return 0,
     }
     let length = 1 + bytes[1..].iter().take_while(|byte| BYTE_CLASS[usize::from(**byte)] & NAME != 0).count();
     if bytes.get(length).is_some_and(|byte| !byte.is_ascii()) {
-        return name_length_unicode(text);
+        return name_length_unicode(bytes);
     }
     length
 }
 
 /// [`name_length`] for names with characters outside ASCII.
-fn name_length_unicode(text: &str) -> usize {
+fn name_length_unicode(bytes: &[u8]) -> usize {
+    // Only a slice that ends inside a character is not text: its whole characters are.
+    let text = std::str::from_utf8(bytes)
+        .unwrap_or_else(|error| std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default());
     let mut characters = text.char_indices();
     match characters.next() {
         Some((_, first)) if is_name_start_char(first) => {}
@@ -431,7 +434,7 @@ fn check_references(raw: &str, offset: usize) -> Result<bool, XmlFault> {
             search_from = position + prefix_length + digits + 1;
             continue;
         }
-        let length = name_length(after);
+        let length = name_length(after.as_bytes());
         if length == 0 {
             return Err(fault("The entity name must immediately follow the '&' in the entity reference.".to_owned(), 1));
         }
@@ -548,7 +551,7 @@ fn parse_attributes(
             return Err(malformed(element_follow(), position..position + 1));
         }
         let name_start = position;
-        let length = name_length(text.get(position..end).unwrap_or(""));
+        let length = name_length(bytes.get(position..end).unwrap_or_default());
         if length == 0 {
             return Err(malformed(element_follow(), position..position + 1));
         }
@@ -709,11 +712,11 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                 seen_anything = true;
             }
             Event::Start(start) | Event::Empty(start) => {
-                let is_empty = text.as_bytes().get(span.end.saturating_sub(2)) == Some(&b'/');
+                let is_empty = matches!(event, Event::Empty(_));
                 let name_bytes = start.name().into_inner();
                 let name_start = offset_in(text, name_bytes);
                 let name_text = text.get(name_start..name_start + name_bytes.len()).unwrap_or("");
-                let valid_name = name_length(name_text) == name_text.len() && !name_text.is_empty();
+                let valid_name = !name_bytes.is_empty() && name_length(name_bytes) == name_bytes.len();
                 if !valid_name {
                     let message = match phase {
                         Phase::Prolog => "The markup in the document preceding the root element must be well-formed.",
@@ -771,7 +774,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                     Event::CData(_) => (NodeKind::CData, 0..0),
                     _ => {
                         let inner = text.get(span.start + 2..span.end.saturating_sub(2)).unwrap_or("");
-                        let length = name_length(inner);
+                        let length = name_length(inner.as_bytes());
                         if length == 0 {
                             return Err(malformed("The processing instruction must begin with the name of the target.", span));
                         }
