@@ -509,13 +509,26 @@ fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
     position
 }
 
+/// The bytes a JSON string holds as they are: not a quote, a backslash or a control character.
+static PLAIN_STRING_BYTE: [bool; 256] = {
+    let mut table = [true; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = false;
+        byte += 1;
+    }
+    table[b'"' as usize] = false;
+    table[b'\\' as usize] = false;
+    table
+};
+
 /// End (exclusive) of the string starting at `start` (a `"`), checked as serde_json checks it: no control
 /// character, only its escapes. Entity values are short: a plain loop beats a vectorised search's set-up.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut position = start + 1;
     loop {
         // Most bytes of a string are none of the three the match below looks for.
-        position += bytes.get(position..)?.iter().take_while(|byte| **byte >= 0x20 && **byte != b'"' && **byte != b'\\').count();
+        position += bytes.get(position..)?.iter().take_while(|byte| PLAIN_STRING_BYTE[usize::from(**byte)]).count();
         match *bytes.get(position)? {
             b'"' => return Some(position + 1),
             b'\\' => match *bytes.get(position + 1)? {

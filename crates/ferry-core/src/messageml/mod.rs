@@ -204,18 +204,21 @@ fn check_markup(
             }];
         }
     };
-    if let Some(attribute) = document.attributes.iter().find(|attribute| attribute.value.len() > MAX_ATTRIBUTE_BYTES) {
-        return vec![finding(
-            Rule::NestingTooDeep,
-            format!("Attribute \"{}\" is longer than {MAX_ATTRIBUTE_BYTES} bytes", document.attribute_name(attribute)),
-            attribute.span.clone(),
-        )];
-    }
-    // EntityJSON references are checked for the whole document before the root tag.
+    let is_entity_reference = |attribute: &&xml::Attribute| document.attribute_is(attribute, "data-entity-id");
+    let mut has_entity_reference = false;
     for attribute in &document.attributes {
-        if document.attribute_name(attribute) != "data-entity-id" {
-            continue;
+        if attribute.value.len() > MAX_ATTRIBUTE_BYTES {
+            return vec![finding(
+                Rule::NestingTooDeep,
+                format!("Attribute \"{}\" is longer than {MAX_ATTRIBUTE_BYTES} bytes", document.attribute_name(attribute)),
+                attribute.span.clone(),
+            )];
         }
+        has_entity_reference |= is_entity_reference(&attribute);
+    }
+    // EntityJSON references are checked for the whole document before the root tag (most documents have none).
+    let with_references: &[xml::Attribute] = if has_entity_reference { &document.attributes } else { &[] };
+    for attribute in with_references.iter().filter(is_entity_reference) {
         let id = document.attribute_value(attribute);
         match entity_json.find_path(&id) {
             None => {

@@ -140,6 +140,11 @@ impl<'t> Document<'t> {
         self.slice(&attribute.name)
     }
 
+    /// Whether an attribute's name is `name` (compared as bytes, the length first).
+    pub fn attribute_is(&self, attribute: &Attribute, name: &str) -> bool {
+        attribute.name.len() == name.len() && self.text.as_bytes().get(attribute.name.clone()) == Some(name.as_bytes())
+    }
+
     /// An attribute's value with references decoded and whitespace normalised, as the DOM returns it.
     pub fn attribute_value(&self, attribute: &Attribute) -> Cow<'t, str> {
         let raw = self.slice(&attribute.value);
@@ -154,10 +159,7 @@ impl<'t> Document<'t> {
     ///
     /// Elements have a few attributes: a linear search that rejects on length first beats a binary search.
     pub fn find_attribute(&self, node: NodeId, name: &str) -> Option<&Attribute> {
-        let bytes = self.text.as_bytes();
-        self.attributes_of(node).iter().find(|attribute| {
-            attribute.name.len() == name.len() && bytes.get(attribute.name.clone()) == Some(name.as_bytes())
-        })
+        self.attributes_of(node).iter().find(|attribute| self.attribute_is(attribute, name))
     }
 
     /// The decoded value of the attribute named `name`, if present.
