@@ -314,6 +314,9 @@ pub struct Checker<'d, 't> {
     pub kinds: Vec<Kind>,
     /// Element parent in the built tree (transparent `div`s skipped).
     pub parents: Vec<NodeId>,
+    /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`), in document order (so
+    /// sorted: they are looked up by binary search).
+    entity_elements: Vec<NodeId>,
     /// Findings so far, in the reference's order.
     pub findings: Vec<Finding>,
     /// What the walk remembers about elements it passed; created by the first element that needs it (most
@@ -339,8 +342,6 @@ struct Memory {
     /// PresentationML checkbox/radio groups: group `div` → (the `input` holding its attributes, the `label`
     /// holding its content).
     groups: BTreeMap<NodeId, (NodeId, NodeId)>,
-    /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`).
-    entity_elements: BTreeSet<NodeId>,
 }
 
 /// Findings kept per message: the first is the Agent's answer, a few more help, thousands only drown it.
@@ -361,19 +362,36 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
     class.split_ascii_whitespace().any(|part| part == token)
 }
 
+/// The per-node storage of a [`Checker`], kept between checks so that checking a batch does not allocate per
+/// message.
+#[derive(Default)]
+pub struct Storage {
+    kinds: Vec<Kind>,
+    parents: Vec<NodeId>,
+    entity_elements: Vec<NodeId>,
+}
+
+impl Storage {
+    /// Nodes the storage has room for.
+    pub fn capacity(&self) -> usize {
+        self.kinds.capacity()
+    }
+}
+
 impl<'d, 't> Checker<'d, 't> {
-    /// A checker for one document; `kinds` and `parents` are storage reused from an earlier check.
+    /// A checker for one document, in storage reused from an earlier check.
     pub fn new(
         document: &'d Document<'t>,
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        (mut kinds, mut parents): (Vec<Kind>, Vec<NodeId>),
+        Storage { mut kinds, mut parents, mut entity_elements }: Storage,
     ) -> Self {
         kinds.clear();
         kinds.resize(document.nodes.len(), Kind::None);
         parents.clear();
         parents.resize(document.nodes.len(), NO_NODE);
+        entity_elements.clear();
         Checker {
             document,
             entity_json,
@@ -381,6 +399,7 @@ impl<'d, 't> Checker<'d, 't> {
             format,
             kinds,
             parents,
+            entity_elements,
             findings: Vec::new(),
             memory: None,
             attribute_failed: false,
@@ -406,8 +425,8 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     /// The findings, and the storage for the next check.
-    pub fn finish(self) -> (Vec<Finding>, (Vec<Kind>, Vec<NodeId>)) {
-        (self.findings, (self.kinds, self.parents))
+    pub fn finish(self) -> (Vec<Finding>, Storage) {
+        (self.findings, Storage { kinds: self.kinds, parents: self.parents, entity_elements: self.entity_elements })
     }
 
     /// Records a finding (up to [`MAX_FINDINGS`] per message).
@@ -797,22 +816,23 @@ impl<'d, 't> Checker<'d, 't> {
         let tag = self.document.name(node);
         let span = self.start_tag(node);
         let id = self.document.attribute(node, "data-entity-id").unwrap_or_default();
-        let values = self.entity_json.find_values(&id);
-        if values.is_empty() {
+        let mut values = self.entity_json.find_values(&id);
+        let (first, duplicate) = (values.next(), values.next().is_some());
+        let Some(entity) = first else {
             self.report(Rule::EntityDataMissing, "The attribute \"data-entity-id\" is required", span);
             return Kind::None;
-        }
-        if values.len() > 1 {
+        };
+        if duplicate {
             self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
             return Kind::None;
         }
-        let inside_entity = self.memory.as_ref().is_some_and(|memory| {
+        let inside_entity = {
             let mut ancestor = self.parents[node];
-            while ancestor != NO_NODE && !memory.entity_elements.contains(&ancestor) {
+            while ancestor != NO_NODE && self.entity_elements.binary_search(&ancestor).is_err() {
                 ancestor = self.parents[ancestor];
             }
             ancestor != NO_NODE
-        });
+        };
         if inside_entity && self.entity_json.has_top_level_key(&id) {
             // Observed: the reference crashes (ClassCastException) on an entity inside another entity.
             self.report(
@@ -822,8 +842,7 @@ impl<'d, 't> Checker<'d, 't> {
             );
             return Kind::None;
         }
-        self.memory_mut().entity_elements.insert(node);
-        let entity = values[0];
+        self.entity_elements.push(node);
         let (entity_type, ids) = entity.get_two("type", "id");
         let value = ids.and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {

@@ -172,15 +172,16 @@ impl EntityJson<'_> {
         }
     }
 
-    /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches.
-    pub fn find_values(&self, name: &str) -> Vec<JsonRef<'_>> {
-        if self.text.is_empty() {
-            return Vec::new();
-        }
-        match self.index() {
-            Some(index) => index.members.get(name).map_or_else(Vec::new, |nodes| nodes.iter().map(|node| self.node(*node)).collect()),
-            None => self.scan(name).map(|node| self.node(node)).collect(),
-        }
+    /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches, in
+    /// document order (taken one by one: a caller that needs the first two reads no further).
+    pub fn find_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = JsonRef<'s>> + 's {
+        let (indexed, scanned) = match (self.text.is_empty(), self.index()) {
+            (true, _) => (None, None),
+            (false, Some(index)) => (index.members.get(name), None),
+            (false, None) => (None, Some(self.scan(name))),
+        };
+        let nodes = indexed.into_iter().flatten().copied().chain(scanned.into_iter().flatten());
+        nodes.map(|node| self.node(node))
     }
 
     /// The nodes of the members called `name`, in document order, not descending into them.
@@ -625,7 +626,7 @@ mod tests {
         for key in ["k", "a", "b", "l", "m", "ex", "zz"] {
             assert_eq!(walked.has_top_level_key(key), indexed.has_top_level_key(key), "{key}");
             let raw = |values: Vec<JsonRef<'_>>| values.iter().map(|value| value.raw().to_owned()).collect::<Vec<_>>();
-            assert_eq!(raw(walked.find_values(key)), raw(indexed.find_values(key)), "{key}");
+            assert_eq!(raw(walked.find_values(key).collect()), raw(indexed.find_values(key).collect()), "{key}");
             assert_eq!(walked.find_path(key).map(|value| value.raw()), indexed.find_path(key).map(|value| value.raw()), "{key}");
         }
     }
@@ -634,7 +635,7 @@ mod tests {
     fn look_ups_are_recursive_and_in_document_order() {
         let object = parse_entity_json(r#"{"a":{"b":{"c":1}},"d":[{"b":2}],"c":{"x":1},"e":{"k":1,"k":{"z":2}}}"#).unwrap();
         assert_eq!(object.find_path("c").map(|value| value.raw()), Some("1"));
-        assert_eq!(object.find_values("b").len(), 2);
+        assert_eq!(object.find_values("b").count(), 2);
         assert!(object.find_path("zz").is_none());
         assert!(object.has_top_level_key("c") && !object.has_top_level_key("b"));
         assert_eq!(object.root().get("e").and_then(|e| e.get("k")).map(|k| k.raw()), Some("{\"z\":2}"));
@@ -677,7 +678,7 @@ mod tests {
                 reference_find_values(&value, key, &mut expected);
                 for object in [&scanned, &indexed] {
                     let found: Vec<serde_json::Value> =
-                        object.find_values(key).iter().map(|value| serde_json::from_str(value.raw()).unwrap()).collect();
+                        object.find_values(key).map(|value| serde_json::from_str(value.raw()).unwrap()).collect();
                     proptest::prop_assert_eq!(found.iter().collect::<Vec<_>>(), expected.clone(), "key {}", key);
                     proptest::prop_assert_eq!(object.has_top_level_key(key), value.get(*key).is_some());
                     let first = object.find_path(key).map(|value| serde_json::from_str::<serde_json::Value>(value.raw()).unwrap());

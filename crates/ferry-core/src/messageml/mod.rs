@@ -24,9 +24,9 @@ use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
-use elements::{Checker, Finding, Format, Kind};
+use elements::{Checker, Finding, Format};
 use entity_json::EntityJson;
-use xml::{parse_document_in, Buffers, NodeId, XmlFaultKind};
+use xml::{parse_document_in, Buffers, XmlFaultKind};
 
 /// Longest attribute value accepted, in bytes; longer ones are refused before any check looks at them.
 pub const MAX_ATTRIBUTE_BYTES: usize = 1 << 20;
@@ -48,7 +48,7 @@ impl Default for MessageMlOptions {
 #[derive(Default)]
 struct Scratch {
     xml: Buffers,
-    tree: (Vec<Kind>, Vec<NodeId>),
+    tree: elements::Storage,
 }
 
 /// Messages with more nodes than this do not keep their storage for the next message.
@@ -64,7 +64,7 @@ fn with_scratch<T>(work: impl FnOnce(&mut Scratch) -> T) -> T {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut scratch) => {
             let output = work(&mut scratch);
-            if scratch.tree.0.capacity() > MAX_KEPT_NODES {
+            if scratch.tree.capacity() > MAX_KEPT_NODES {
                 *scratch = Scratch::default();
             }
             output

@@ -580,13 +580,19 @@ fn parse_attributes(
             ));
         };
         let value_start = position + 1;
-        let Some(value_length) = bytes[value_start..end].iter().position(|byte| *byte == quote) else {
+        // Values are short: one pass finds the closing quote and, with table look-ups, whether anything in
+        // between needs a closer look.
+        let mut classes = 0;
+        let value_length = bytes[value_start..end].iter().position(|byte| {
+            classes |= BYTE_CLASS[usize::from(*byte)];
+            *byte == quote
+        });
+        let Some(value_length) = value_length else {
             return Err(malformed("XML document structures must start and end within the same entity.", name_start..end));
         };
         let value_end = value_start + value_length;
         let value = &text[value_start..value_end];
-        // Values are short: one pass of table look-ups tells whether anything needs a closer look.
-        let special = value.bytes().fold(0, |found, byte| found | BYTE_CLASS[usize::from(byte)]) & VALUE_SPECIAL != 0;
+        let special = classes & VALUE_SPECIAL != 0;
         let (mut less_than, mut ampersand, mut line_break) = (None, false, false);
         if special {
             less_than = value.bytes().position(|byte| byte == b'<');
@@ -614,7 +620,14 @@ fn parse_attributes(
     let added = &mut attributes[first_index..];
     if added.len() > 1 {
         // Stable: equal names stay in document order, so a repeated name is found next to its first use.
-        added.sort_by(|left, right| text[left.name.clone()].cmp(&text[right.name.clone()]));
+        let name = |attribute: &Attribute| &bytes[attribute.name.clone()];
+        if added.len() == 2 {
+            if name(&added[0]) > name(&added[1]) {
+                added.swap(0, 1);
+            }
+        } else {
+            added.sort_by(|left, right| name(left).cmp(name(right)));
+        }
         // Xerces stops at the first repetition in document order.
         let repeated = added
             .windows(2)
