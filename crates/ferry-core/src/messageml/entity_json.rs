@@ -394,13 +394,14 @@ fn decode_key(raw_key: &str) -> Cow<'_, str> {
 
 /// Whether a raw JSON key (with its quotes) names `name`.
 fn key_equals(raw_key: &str, name: &str) -> bool {
-    let inner = raw_key.get(1..raw_key.len().saturating_sub(1)).unwrap_or("");
+    let raw = raw_key.as_bytes();
+    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default();
     // An escape is always longer than what it stands for: only a longer raw key can be an escaped `name`.
     match inner.len().cmp(&name.len()) {
         std::cmp::Ordering::Less => false,
-        std::cmp::Ordering::Equal => inner == name,
+        std::cmp::Ordering::Equal => inner == name.as_bytes(),
         std::cmp::Ordering::Greater => {
-            inner.contains('\\') && serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
+            inner.contains(&b'\\') && serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
         }
     }
 }
