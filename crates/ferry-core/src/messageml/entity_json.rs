@@ -17,6 +17,8 @@ use std::ops::Range;
 
 use serde::de::IgnoredAny;
 
+use crate::registry::Rule;
+
 /// Depth of JSON nesting the look-ups descend into; deeper parts are not searched.
 const MAX_SEARCH_DEPTH: usize = 128;
 
@@ -55,33 +57,77 @@ struct Index {
 /// Look-ups made by scanning the table before the index is built.
 const WALKS_BEFORE_INDEX: usize = 8;
 
+/// Most values laid out for one record's `data` (each costs a table entry); more is refused as too large to
+/// check, so that hostile data (a megabyte of `[[[[…`) cannot make the table dozens of times its size.
+pub const MAX_VALUES: usize = 1 << 18;
+
+/// Why `data` cannot be used: the rule and the message of the finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityJsonError {
+    /// [`Rule::MalformedEntityJson`] for what the reference refuses, [`Rule::NestingTooDeep`] for data beyond
+    /// Ferry's bounds.
+    pub rule: Rule,
+    /// What is wrong; the reference's wording for what it refuses.
+    pub message: String,
+}
+
+impl EntityJsonError {
+    fn malformed(message: impl Into<String>) -> Self {
+        EntityJsonError { rule: Rule::MalformedEntityJson, message: message.into() }
+    }
+
+    fn too_large() -> Self {
+        EntityJsonError {
+            rule: Rule::NestingTooDeep,
+            message: format!("EntityJSON has more than {MAX_VALUES} values: Ferry does not check data this large"),
+        }
+    }
+}
+
+/// Why [`lay_out`] refused a text.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    /// It does not start with a valid JSON object.
+    NotAnObject,
+    /// It has more than [`MAX_VALUES`] values.
+    TooLarge,
+}
+
 /// Parses `data` into the object the reference would use (blank data is an empty object).
 ///
 /// # Errors
 /// The reference's message (`Error parsing EntityJSON: …`) when `data` is not a JSON object.
-pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, String> {
+pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> {
     if data.trim().is_empty() {
         return Ok(EntityJson::default());
     }
     // The common case, an object, is checked and laid out in one pass.
     let object = data.trim_start_matches([' ', '\t', '\n', '\r']);
-    if let Some((end, table)) = lay_out(object) {
-        return Ok(EntityJson { text: Cow::Borrowed(&object[..end]), table: OnceCell::from(table), ..EntityJson::default() });
+    match lay_out(object) {
+        Ok((end, table)) => {
+            return Ok(EntityJson { text: Cow::Borrowed(&object[..end]), table: OnceCell::from(table), ..EntityJson::default() })
+        }
+        Err(Refusal::TooLarge) => return Err(EntityJsonError::too_large()),
+        Err(Refusal::NotAnObject) => {}
     }
     // Anything else goes through serde_json: its errors in the reference's wording, double-encoded data.
-    let value = first_json_value(data).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
-    let not_object = || "Error parsing EntityJSON: provided content is not a JSON object".to_owned();
+    let parsing = |error: String| EntityJsonError::malformed(format!("Error parsing EntityJSON: {error}"));
+    let value = first_json_value(data).map_err(parsing)?;
+    let not_object = || EntityJsonError::malformed("Error parsing EntityJSON: provided content is not a JSON object");
     match value.as_bytes().first() {
         Some(b'{') => Ok(EntityJson { text: Cow::Borrowed(value), ..EntityJson::default() }),
         Some(b'"') => {
-            let inner: String = serde_json::from_str(value).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
-            let inner_value = first_json_value(&inner).map_err(|error| format!("Error parsing EntityJSON: {error}"))?;
+            let inner: String = serde_json::from_str(value).map_err(|error| parsing(error.to_string()))?;
+            let inner_value = first_json_value(&inner).map_err(parsing)?;
             if !inner_value.starts_with('{') {
                 return Err(not_object());
             }
-            let start = inner_value.as_ptr() as usize - inner.as_ptr() as usize;
-            let end = start + inner_value.len();
-            Ok(EntityJson { text: Cow::Owned(inner[start..end].to_owned()), ..EntityJson::default() })
+            let table = match lay_out(inner_value) {
+                Ok((_, table)) => OnceCell::from(table),
+                Err(Refusal::TooLarge) => return Err(EntityJsonError::too_large()),
+                Err(Refusal::NotAnObject) => OnceCell::new(),
+            };
+            Ok(EntityJson { text: Cow::Owned(inner_value.to_owned()), table, ..EntityJson::default() })
         }
         _ => Err(not_object()),
     }
@@ -218,12 +264,13 @@ impl EntityJson<'_> {
 /// Checks the JSON object at the start of `text` exactly as serde_json's `IgnoredAny` does (the check
 /// [`first_json_value`] makes) and lays its values out in document order, in the same pass.
 ///
-/// Returns the object's length and its table, or `None` when `text` does not start with a valid object (the
-/// caller then asks serde_json, for its wording). Nesting is tracked on a heap stack: no recursion.
-fn lay_out(text: &str) -> Option<(usize, Vec<JsonNode>)> {
+/// Returns the object's length and its table. Refuses a text that does not start with a valid object (the
+/// caller then asks serde_json, for its wording) and one with more than [`MAX_VALUES`] values. Nesting is
+/// tracked on a heap stack: no recursion.
+fn lay_out(text: &str) -> Result<(usize, Vec<JsonNode>), Refusal> {
     let bytes = text.as_bytes();
     if bytes.first() != Some(&b'{') {
-        return None;
+        return Err(Refusal::NotAnObject);
     }
     // About one value per 16 bytes of typical entity data: most tables never grow.
     let mut table: Vec<JsonNode> = Vec::with_capacity(text.len() / 16 + 4);
@@ -233,9 +280,12 @@ fn lay_out(text: &str) -> Option<(usize, Vec<JsonNode>)> {
     loop {
         // A value starts at `position`.
         let index = table.len();
+        if index == MAX_VALUES {
+            return Err(Refusal::TooLarge);
+        }
         table.push(JsonNode { value: position..position, key: key.clone(), next: index + 1, depth: open.len().saturating_sub(1) });
         let mut closed = false;
-        match *bytes.get(position)? {
+        match *bytes.get(position).ok_or(Refusal::NotAnObject)? {
             opener @ (b'{' | b'[') => {
                 open.push(index);
                 position = skip_whitespace(bytes, position + 1);
@@ -245,31 +295,31 @@ fn lay_out(text: &str) -> Option<(usize, Vec<JsonNode>)> {
                     position += 1;
                     closed = true;
                 } else if opener == b'{' {
-                    (key, position) = member_key(bytes, position)?;
+                    (key, position) = member_key(bytes, position).ok_or(Refusal::NotAnObject)?;
                     continue;
                 } else {
                     key = 0..0;
                     continue;
                 }
             }
-            b'"' => position = string_end(bytes, position)?,
-            b'-' | b'0'..=b'9' => position = number_end(bytes, position)?,
-            b't' => position = literal_end(bytes, position, b"true")?,
-            b'f' => position = literal_end(bytes, position, b"false")?,
-            b'n' => position = literal_end(bytes, position, b"null")?,
-            _ => return None,
+            b'"' => position = string_end(bytes, position).ok_or(Refusal::NotAnObject)?,
+            b'-' | b'0'..=b'9' => position = number_end(bytes, position).ok_or(Refusal::NotAnObject)?,
+            b't' => position = literal_end(bytes, position, b"true").ok_or(Refusal::NotAnObject)?,
+            b'f' => position = literal_end(bytes, position, b"false").ok_or(Refusal::NotAnObject)?,
+            b'n' => position = literal_end(bytes, position, b"null").ok_or(Refusal::NotAnObject)?,
+            _ => return Err(Refusal::NotAnObject),
         }
         if !closed {
             table[index].value.end = position;
         }
         // After a value: close what ends here, stop in front of the next member or item.
         loop {
-            let Some(&container) = open.last() else { return Some((position, table)) };
+            let Some(&container) = open.last() else { return Ok((position, table)) };
             position = skip_whitespace(bytes, position);
             let is_object = bytes[table[container].value.start] == b'{';
             match (bytes.get(position), is_object) {
                 (Some(b','), true) => {
-                    (key, position) = member_key(bytes, skip_whitespace(bytes, position + 1))?;
+                    (key, position) = member_key(bytes, skip_whitespace(bytes, position + 1)).ok_or(Refusal::NotAnObject)?;
                     break;
                 }
                 (Some(b','), false) => {
@@ -281,7 +331,7 @@ fn lay_out(text: &str) -> Option<(usize, Vec<JsonNode>)> {
                     close(&mut table, &mut open, position);
                     position += 1;
                 }
-                _ => return None,
+                _ => return Err(Refusal::NotAnObject),
             }
         }
     }
@@ -602,7 +652,7 @@ mod tests {
         ];
         for (input, expected) in table {
             let got = parse_entity_json(input).map(|object| !object.text.is_empty());
-            assert_eq!(got.as_ref().copied().map_err(String::as_str), expected, "input: {input}");
+            assert_eq!(got.as_ref().copied().map_err(|error| error.message.as_str()), expected, "input: {input}");
         }
     }
 
@@ -738,7 +788,7 @@ mod tests {
             text.push_str(&trailing);
             let object = text.trim_start_matches([' ', '\t', '\n', '\r']);
             let by_serde = first_json_value(&text).ok().filter(|value| value.starts_with('{')).map(str::len);
-            proptest::prop_assert_eq!(lay_out(object).map(|(end, _)| end), by_serde, "text: {}", text);
+            proptest::prop_assert_eq!(lay_out(object).ok().map(|(end, _)| end), by_serde, "text: {}", text);
         }
     }
 
@@ -762,9 +812,19 @@ mod tests {
             ("[1]", None),
         ];
         for (text, expected) in cases {
-            assert_eq!(lay_out(text).map(|(end, _)| end), expected, "{text}");
+            assert_eq!(lay_out(text).ok().map(|(end, _)| end), expected, "{text}");
             let by_serde = first_json_value(text).ok().filter(|value| value.starts_with('{')).map(str::len);
             assert_eq!(by_serde, expected, "serde_json on {text}");
         }
+    }
+
+    #[test]
+    fn data_beyond_the_bound_is_refused_not_laid_out() {
+        let many = format!("{{\"a\":[{}0]}}", "0,".repeat(MAX_VALUES));
+        assert_eq!(parse_entity_json(&many).map(|_| ()), Err(EntityJsonError::too_large()));
+        let double_encoded = serde_json::to_string(&many).unwrap();
+        assert_eq!(parse_entity_json(&double_encoded).map(|_| ()), Err(EntityJsonError::too_large()));
+        let just_under = format!("{{\"a\":[{}0]}}", "0,".repeat(MAX_VALUES - 3));
+        assert!(parse_entity_json(&just_under).is_ok());
     }
 }

@@ -84,7 +84,7 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
     }
     let entity_json = match entity_json::parse_entity_json(data.unwrap_or("")) {
         Ok(object) => object,
-        Err(error) => return vec![finding(Rule::MalformedEntityJson, error, whole)],
+        Err(error) => return vec![finding(error.rule, error.message, whole)],
     };
     match prescan(message.as_bytes()) {
         Prescan { template: true, .. } => check_template(message, &entity_json, options),

@@ -4,7 +4,8 @@ declare_rule! {
     /// The message exceeds Ferry's nesting or size bounds.
     ///
     /// ## What it does
-    /// Reports elements nested deeper than 256 levels or attribute values over 1 MiB; Ferry refuses to walk them.
+    /// Reports elements nested deeper than 256 levels, attribute values over 1 MiB, or EntityJSON `data` with more
+    /// than 262,144 values; Ferry refuses to walk them.
     ///
     /// ## Why is this bad?
     /// Such messages are almost always hostile or broken, and bounding them keeps validation fast and safe.
