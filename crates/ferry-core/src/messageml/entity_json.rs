@@ -96,7 +96,8 @@ enum Refusal {
 /// Parses `data` into the object the reference would use (blank data is an empty object).
 ///
 /// # Errors
-/// The reference's message (`Error parsing EntityJSON: …`) when `data` is not a JSON object.
+/// The reference's message (`Error parsing EntityJSON: …`) when `data` is not a JSON object; a bound error when
+/// it has more than [`MAX_VALUES`] values.
 pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> {
     if data.trim().is_empty() {
         return Ok(EntityJson::default());
