@@ -132,6 +132,26 @@ fn json_report_of_errors() {
 }
 
 #[test]
+fn min_severity_leaves_less_severe_findings_out_of_the_listing_only() {
+    let (all_code, all) = check_json(&[&fixture("errors.json")]);
+    let severities = |report: &Value| -> Vec<String> {
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["severity"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(["info", "warning", "error"].iter().all(|severity| severities(&all).iter().any(|s| s == severity)));
+    for (threshold, kept) in [("warning", &["warning", "error"][..]), ("error", &["error"][..])] {
+        let run = ferry(&["check", "--format", "json", "--now", NOW, "--min-severity", threshold, &fixture("errors.json")], None);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        let expected: Vec<String> = severities(&all).into_iter().filter(|s| kept.contains(&s.as_str())).collect();
+        assert_eq!(severities(&report), expected, "--min-severity {threshold}");
+        assert_eq!(report["summary"], all["summary"], "the counts cover every finding");
+        assert_eq!(run.code, all_code);
+    }
+    let human = ferry(&["check", "--now", NOW, "--min-severity", "error", &fixture("errors.json")], None);
+    assert!(!human.stdout.contains("warning[") && !human.stdout.contains("info["), "{}", human.stdout);
+    assert!(human.stdout.contains("error["), "{}", human.stdout);
+}
+
+#[test]
 fn json_report_of_a_clean_batch_has_no_diagnostics() {
     let (code, report) = check_json(&[&fixture("valid.json")]);
     assert_eq!(code, 0);

@@ -1,5 +1,8 @@
 //! `ferry check FILE...`: checks a batch against every rule of the import API and prints the findings.
 //!
+//! `--min-severity` leaves the less severe findings out of the listing (a large batch can carry thousands of
+//! infos); the counts, the plan, the fixes and the exit status still cover every finding.
+//!
 //! Several files form one batch (duplicates are found across them); `-` reads standard input. Exit status:
 //! 0 when no finding is an error, 1 when some are, 2 when the run itself fails (a file cannot be read, a bad
 //! `--now`, a fix that cannot be applied). With `--fix --output FILE` the offered fixes are applied to a copy
@@ -10,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use ferry_core::{Diagnostic, Options, Summary, Target, Validator};
+use ferry_core::{Diagnostic, Options, Severity, Summary, Target, Validator};
 
 use crate::apply::{self, FixesByRecord};
 use crate::input::{self, Input};
@@ -41,6 +44,30 @@ pub struct Args {
     /// JSON array.
     #[arg(long, value_name = "FILE", requires = "fix")]
     output: Option<PathBuf>,
+    /// List only findings this severe or more; the counts still cover every finding.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+    min_severity: SeverityArg,
+}
+
+/// `--min-severity` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SeverityArg {
+    /// Every finding.
+    Info,
+    /// Warnings and errors.
+    Warning,
+    /// Errors only.
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(severity: SeverityArg) -> Severity {
+        match severity {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
 }
 
 /// Output formats.
@@ -84,7 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(output) = &args.output {
         apply::ensure_output_is_not_an_input(&inputs, output)?;
     }
-    let checked = check_batch(&inputs, &options, args.fix)?;
+    let checked = check_batch(&inputs, &options, args.fix, args.min_severity.into())?;
     let mut store = checked.store;
     let positions =
         render::locate_all(&inputs, &mut store).context("could not re-read an input to locate a finding")?;
@@ -147,8 +174,9 @@ struct Checked {
 }
 
 /// Checks every input as one batch, streaming each file through the validator and moving its findings to
-/// the store as they come, so memory holds the record in hand and not every finding of a large batch.
-fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool) -> Result<Checked> {
+/// the store as they come, so memory holds the record in hand and not every finding of a large batch. Only
+/// findings at least `min_severity` are stored for listing; fixes are taken from all of them.
+fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool, min_severity: Severity) -> Result<Checked> {
     let mut validator = Validator::new(options.clone());
     let mut store = DiagnosticStore::with_memory_limit(store::DEFAULT_MEMORY_LIMIT);
     let mut fixes = FixesByRecord::new();
@@ -158,7 +186,8 @@ fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool) -> Result<
                 apply::collect_fix(&mut fixes, diagnostic);
             }
         }
-        store.extend(findings).context("could not keep the findings in a temporary file")
+        let listed = findings.into_iter().filter(|diagnostic| diagnostic.severity >= min_severity);
+        store.extend(listed.collect()).context("could not keep the findings in a temporary file")
     };
     let mut buffer = vec![0_u8; CHUNK_BYTES];
     for input in inputs {
