@@ -447,10 +447,11 @@ fn decode_key(raw_key: &str) -> Cow<'_, str> {
 fn key_equals(raw_key: &str, name: &str) -> bool {
     let raw = raw_key.as_bytes();
     let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default();
-    // An escape is always longer than what it stands for: only a longer raw key can be an escaped `name`.
+    // An escape is always longer than what it stands for: only a longer raw key can be an escaped `name`, and a
+    // raw key as long as `name` names it only when it has no escape.
     match inner.len().cmp(&name.len()) {
         std::cmp::Ordering::Less => false,
-        std::cmp::Ordering::Equal => inner == name.as_bytes(),
+        std::cmp::Ordering::Equal => inner == name.as_bytes() && !inner.contains(&b'\\'),
         std::cmp::Ordering::Greater => {
             inner.contains(&b'\\') && serde_json::from_str::<String>(raw_key).is_ok_and(|key| key == name)
         }
@@ -827,5 +828,13 @@ mod tests {
         assert_eq!(parse_entity_json(&double_encoded).map(|_| ()), Err(EntityJsonError::too_large()));
         let just_under = format!("{{\"a\":[{}0]}}", "0,".repeat(MAX_VALUES - 3));
         assert!(parse_entity_json(&just_under).is_ok());
+    }
+
+    #[test]
+    fn a_raw_key_with_an_escape_names_its_decoded_text_only() {
+        assert!(key_equals(r#""a\"b""#, "a\"b"));
+        assert!(!key_equals(r#""a\"b""#, r#"a\"b"#));
+        assert!(key_equals(r#""\u0041""#, "A"));
+        assert!(key_equals(r#""id""#, "id") && !key_equals(r#""id""#, "ix"));
     }
 }
