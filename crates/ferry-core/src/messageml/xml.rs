@@ -126,7 +126,11 @@ impl<'t> Document<'t> {
 
     /// Whether an element's tag name is `name` (compared as bytes, the length first: cheaper than [`Self::name`]).
     pub fn is_named(&self, node: NodeId, name: &str) -> bool {
-        let range = &self.nodes[node].name;
+        self.spells(&self.nodes[node].name, name)
+    }
+
+    /// Whether the text of `range` is `name`, compared as bytes, the length first.
+    fn spells(&self, range: &Range<usize>, name: &str) -> bool {
         range.len() == name.len() && self.text.as_bytes().get(range.clone()) == Some(name.as_bytes())
     }
 
@@ -142,7 +146,7 @@ impl<'t> Document<'t> {
 
     /// Whether an attribute's name is `name` (compared as bytes, the length first).
     pub fn attribute_is(&self, attribute: &Attribute, name: &str) -> bool {
-        attribute.name.len() == name.len() && self.text.as_bytes().get(attribute.name.clone()) == Some(name.as_bytes())
+        self.spells(&attribute.name, name)
     }
 
     /// An attribute's value with references decoded and whitespace normalised, as the DOM returns it.
@@ -620,18 +624,18 @@ fn parse_attributes(
     let added = &mut attributes[first_index..];
     if added.len() > 1 {
         // Stable: equal names stay in document order, so a repeated name is found next to its first use.
-        let name = |attribute: &Attribute| &bytes[attribute.name.clone()];
+        let name_of = |attribute: &Attribute| &bytes[attribute.name.clone()];
         if added.len() == 2 {
-            if name(&added[0]) > name(&added[1]) {
+            if name_of(&added[0]) > name_of(&added[1]) {
                 added.swap(0, 1);
             }
         } else {
-            added.sort_by(|left, right| name(left).cmp(name(right)));
+            added.sort_by(|left, right| name_of(left).cmp(name_of(right)));
         }
         // Xerces stops at the first repetition in document order.
         let repeated = added
             .windows(2)
-            .filter(|pair| text[pair[0].name.clone()] == text[pair[1].name.clone()])
+            .filter(|pair| name_of(&pair[0]) == name_of(&pair[1]))
             .map(|pair| &pair[1])
             .min_by_key(|attribute| attribute.span.start);
         if let Some(attribute) = repeated {
