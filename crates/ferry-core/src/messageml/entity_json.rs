@@ -29,7 +29,8 @@ const MAX_SEARCH_DEPTH: usize = 128;
 #[derive(Clone, Debug, Default)]
 pub struct EntityJson<'a> {
     text: Cow<'a, str>,
-    table: OnceCell<Vec<JsonNode>>,
+    /// The values of `text` ([`lay_out`]); empty when there is no data.
+    table: Vec<JsonNode>,
     lookups: Cell<usize>,
     index: OnceCell<Index>,
 }
@@ -106,7 +107,7 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> 
     let object = data.trim_start_matches([' ', '\t', '\n', '\r']);
     match lay_out(object) {
         Ok((end, table)) => {
-            return Ok(EntityJson { text: Cow::Borrowed(&object[..end]), table: OnceCell::from(table), ..EntityJson::default() })
+            return Ok(EntityJson { text: Cow::Borrowed(&object[..end]), table, ..EntityJson::default() })
         }
         Err(Refusal::TooLarge) => return Err(EntityJsonError::too_large()),
         Err(Refusal::NotAnObject) => {}
@@ -116,6 +117,8 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> 
     let value = first_json_value(data).map_err(parsing)?;
     let not_object = || EntityJsonError::malformed("Error parsing EntityJSON: provided content is not a JSON object");
     match value.as_bytes().first() {
+        // An object serde_json accepts and the layout refused does not happen (the layout follows its grammar);
+        // with an empty table nothing can be looked up.
         Some(b'{') => Ok(EntityJson { text: Cow::Borrowed(value), ..EntityJson::default() }),
         Some(b'"') => {
             let inner: String = serde_json::from_str(value).map_err(|error| parsing(error.to_string()))?;
@@ -124,9 +127,9 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> 
                 return Err(not_object());
             }
             let table = match lay_out(inner_value) {
-                Ok((_, table)) => OnceCell::from(table),
+                Ok((_, table)) => table,
                 Err(Refusal::TooLarge) => return Err(EntityJsonError::too_large()),
-                Err(Refusal::NotAnObject) => OnceCell::new(),
+                Err(Refusal::NotAnObject) => Vec::new(),
             };
             Ok(EntityJson { text: Cow::Owned(inner_value.to_owned()), table, ..EntityJson::default() })
         }
@@ -180,15 +183,8 @@ fn jackson_wording(text: &str, error: &serde_json::Error) -> String {
 }
 
 impl EntityJson<'_> {
-    /// The values of the text, laid out on first use.
-    fn table(&self) -> &[JsonNode] {
-        // Text that serde_json accepted is accepted here too (the layout follows its grammar); an empty table
-        // would only mean nothing can be looked up.
-        self.table.get_or_init(|| lay_out(&self.text).map(|(_, table)| table).unwrap_or_default())
-    }
-
     fn node(&self, index: usize) -> JsonRef<'_> {
-        JsonRef { text: &self.text, table: self.table(), index }
+        JsonRef { text: &self.text, table: &self.table, index }
     }
 
     /// The whole object.
@@ -222,10 +218,13 @@ impl EntityJson<'_> {
     /// Jackson's `findValues(name)`: every value of a field called `name`, not descending into matches, in
     /// document order (taken one by one: a caller that needs the first two reads no further).
     pub fn find_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = JsonRef<'s>> + 's {
-        let (indexed, scanned) = match (self.text.is_empty(), self.index()) {
-            (true, _) => (None, None),
-            (false, Some(index)) => (index.members.get(name), None),
-            (false, None) => (None, Some(self.scan(name))),
+        let (indexed, scanned) = if self.text.is_empty() {
+            (None, None)
+        } else {
+            match self.index() {
+                Some(index) => (index.members.get(name), None),
+                None => (None, Some(self.scan(name))),
+            }
         };
         let nodes = indexed.into_iter().flatten().copied().chain(scanned.into_iter().flatten());
         nodes.map(|node| self.node(node))
@@ -233,7 +232,7 @@ impl EntityJson<'_> {
 
     /// The nodes of the members called `name`, in document order, not descending into them.
     fn scan<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
-        let table = self.table();
+        let table = &self.table;
         let mut position = 1;
         std::iter::from_fn(move || {
             while let Some(node) = table.get(position) {
@@ -258,7 +257,7 @@ impl EntityJson<'_> {
         if lookups <= WALKS_BEFORE_INDEX {
             return None;
         }
-        Some(self.index.get_or_init(|| index_members(&self.text, self.table())))
+        Some(self.index.get_or_init(|| index_members(&self.text, &self.table)))
     }
 }
 
