@@ -208,7 +208,12 @@ fn readable_stream<'directory>(
 
 /// The `id` of an attachment in read-back, and the `fileId` of its download.
 fn attachment_id(message_id: &str, position: usize) -> String {
-    format!("internal_{message_id}_{position}")
+    format!("{}{position}", attachment_id_prefix(message_id))
+}
+
+/// What every [`attachment_id`] of a message starts with.
+fn attachment_id_prefix(message_id: &str) -> String {
+    format!("internal_{message_id}_")
 }
 
 #[derive(Deserialize)]
@@ -229,7 +234,7 @@ pub(crate) async fn download_attachment(
     let message_id = query.message_id.ok_or_else(|| AppError::bad_request("Missing required query parameter `messageId`"))?;
     let file_id = query.file_id.ok_or_else(|| AppError::bad_request("Missing required query parameter `fileId`"))?;
     let position = file_id
-        .strip_prefix(&format!("internal_{message_id}_"))
+        .strip_prefix(&attachment_id_prefix(&message_id))
         .and_then(|position| position.parse::<usize>().ok())
         .ok_or_else(|| AppError::bad_request(format!("fileId `{file_id}` is not an attachment of message {message_id}")))?;
     let stream_id = normalize_stream_id(&stream_id);
