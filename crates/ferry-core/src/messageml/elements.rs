@@ -20,18 +20,8 @@ use super::forms;
 use super::style::check_style;
 use super::xml::{is_blank, Document, NodeId, NodeKind, NO_NODE};
 use super::MessageMlOptions;
+use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
-
-/// One problem found, before it becomes a [`crate::Diagnostic`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    /// The rule.
-    pub rule: Rule,
-    /// The reference's wording.
-    pub message: String,
-    /// Byte span in the message text.
-    pub span: Range<usize>,
-}
 
 /// What the reference builds for an element: one variant per element class of messageml-utils.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,24 +261,54 @@ impl Kind {
         )
     }
 
-    fn is_phrasing(self) -> bool {
-        matches!(
-            self,
-            Kind::Link
-                | Kind::Chime
-                | Kind::Bold
-                | Kind::Italic
-                | Kind::Image
-                | Kind::LineBreak
-                | Kind::Span
-                | Kind::Emoji
-                | Kind::HashTag
-                | Kind::CashTag
-                | Kind::Mention
-                | Kind::Subscript
-                | Kind::Superscript
-        )
+    /// The kind's bit in a [`Contents::kinds`] set.
+    const fn bit(self) -> u64 {
+        1 << self as u8
     }
+
+    /// The set of `kinds`, as bits.
+    const fn set_of(kinds: &[Kind]) -> u64 {
+        let mut set = 0;
+        let mut index = 0;
+        while index < kinds.len() {
+            set |= kinds[index].bit();
+            index += 1;
+        }
+        set
+    }
+}
+
+// Every kind has a bit of a `u64`.
+const _: () = assert!((Kind::DialogFooter as u8) < 64);
+
+/// The phrasing elements: what `b`, `i`, headers and `pre` may contain.
+const PHRASING: u64 = Kind::set_of(&[
+    Kind::Link,
+    Kind::Chime,
+    Kind::Bold,
+    Kind::Italic,
+    Kind::Image,
+    Kind::LineBreak,
+    Kind::Span,
+    Kind::Emoji,
+    Kind::HashTag,
+    Kind::CashTag,
+    Kind::Mention,
+    Kind::Subscript,
+    Kind::Superscript,
+]);
+
+/// What the walk saw among the built children of an element ([`Checker::children`]), noted as it built them:
+/// enough for the content checks to pass without walking the children again. They walk them only to find the
+/// child to report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Contents {
+    /// The kinds of the element children, as bits ([`Kind::bit`]).
+    kinds: u64,
+    /// Whether there is a built child at all, blank text included.
+    any: bool,
+    /// Whether there is a text or CDATA child (blank or not: most never need to know, so it is not looked at).
+    text: bool,
 }
 
 /// The message format, fixed by the root element.
@@ -312,13 +332,15 @@ pub struct Checker<'d, 't> {
     pub format: Format,
     /// Built kind of each node.
     pub kinds: Vec<Kind>,
+    /// What each element's built children are, noted while building them.
+    contents: Vec<Contents>,
     /// Element parent in the built tree (transparent `div`s skipped).
     pub parents: Vec<NodeId>,
     /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`), in document order (so
     /// sorted: they are looked up by binary search).
     entity_elements: Vec<NodeId>,
     /// Findings so far, in the reference's order.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Diagnostic>,
     /// What the walk remembers about elements it passed; created by the first element that needs it (most
     /// messages have none).
     memory: Option<Box<Memory>>,
@@ -367,6 +389,7 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
 #[derive(Default)]
 pub struct Storage {
     kinds: Vec<Kind>,
+    contents: Vec<Contents>,
     parents: Vec<NodeId>,
     entity_elements: Vec<NodeId>,
 }
@@ -385,10 +408,12 @@ impl<'d, 't> Checker<'d, 't> {
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        Storage { mut kinds, mut parents, mut entity_elements }: Storage,
+        Storage { mut kinds, mut contents, mut parents, mut entity_elements }: Storage,
     ) -> Self {
         kinds.clear();
         kinds.resize(document.nodes.len(), Kind::None);
+        contents.clear();
+        contents.resize(document.nodes.len(), Contents::default());
         parents.clear();
         parents.resize(document.nodes.len(), NO_NODE);
         entity_elements.clear();
@@ -398,6 +423,7 @@ impl<'d, 't> Checker<'d, 't> {
             options,
             format,
             kinds,
+            contents,
             parents,
             entity_elements,
             findings: Vec::new(),
@@ -425,14 +451,16 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     /// The findings, and the storage for the next check.
-    pub fn finish(self) -> (Vec<Finding>, Storage) {
-        (self.findings, Storage { kinds: self.kinds, parents: self.parents, entity_elements: self.entity_elements })
+    pub fn finish(self) -> (Vec<Diagnostic>, Storage) {
+        let storage =
+            Storage { kinds: self.kinds, contents: self.contents, parents: self.parents, entity_elements: self.entity_elements };
+        (self.findings, storage)
     }
 
     /// Records a finding (up to [`MAX_FINDINGS`] per message).
     pub fn report(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
         if self.findings.len() < MAX_FINDINGS {
-            self.findings.push(Finding { rule, message: message.into(), span });
+            self.findings.push(Diagnostic::new(rule, message).with_span(span));
         }
     }
 
@@ -549,11 +577,20 @@ impl<'d, 't> Checker<'d, 't> {
         while child != NO_NODE {
             let node = &self.document.nodes[child];
             match node.kind {
-                NodeKind::Text => {}
-                NodeKind::Element => self.build_element(parent, child),
+                NodeKind::Text => self.note_text(parent),
+                NodeKind::Element => {
+                    self.build_element(parent, child);
+                    let kind = self.kinds[child];
+                    if !matches!(kind, Kind::None | Kind::Folded | Kind::Transparent) {
+                        let contents = &mut self.contents[parent];
+                        contents.kinds |= kind.bit();
+                        contents.any = true;
+                    }
+                }
                 NodeKind::Comment => self.report(Rule::UnknownElement, "Invalid element \"#comment\"", node.span.clone()),
                 NodeKind::CData => {
-                    self.report(Rule::UnknownElement, "Invalid element \"#cdata-section\"", node.span.clone())
+                    self.report(Rule::UnknownElement, "Invalid element \"#cdata-section\"", node.span.clone());
+                    self.note_text(parent);
                 }
                 NodeKind::ProcessingInstruction => self.report(
                     Rule::UnknownElement,
@@ -563,6 +600,26 @@ impl<'d, 't> Checker<'d, 't> {
             }
             child = self.document.nodes[child].next_sibling;
         }
+    }
+
+    /// Notes a text or CDATA child in its built parent's [`Contents`].
+    fn note_text(&mut self, parent: NodeId) {
+        let contents = &mut self.contents[parent];
+        contents.any = true;
+        contents.text = true;
+    }
+
+    /// The first built child of `node` that `offends`, unless `passes` (read off the node's [`Contents`]) says
+    /// that none does.
+    fn first_offending(&self, node: NodeId, passes: bool, offends: impl Fn(&Self, NodeId) -> bool) -> Option<NodeId> {
+        if passes {
+            debug_assert!(
+                self.children(node).all(|child| !offends(self, child)),
+                "the contents noted for node {node} disagree with its children"
+            );
+            return None;
+        }
+        self.children(node).find(|child| offends(self, *child))
     }
 
     fn build_element(&mut self, parent: NodeId, node: NodeId) {
@@ -1113,7 +1170,8 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertNoText`.
     pub fn assert_no_text(&mut self, node: NodeId) -> bool {
-        if let Some(text) = self.children(node).find(|child| self.is_nonblank_text(*child)) {
+        let passes = !self.contents[node].text;
+        if let Some(text) = self.first_offending(node, passes, |checker, child| checker.is_nonblank_text(child)) {
             let tag = self.tag(node);
             let span = self.document.nodes[text].span.clone();
             self.report(Rule::ElementNotAllowedHere, format!("Element \"{tag}\" may not have text content"), span);
@@ -1124,7 +1182,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertNoContent`: no children at all, whitespace included.
     pub fn assert_no_content(&mut self, node: NodeId) -> bool {
-        if let Some(child) = self.children(node).next() {
+        if let Some(child) = self.first_offending(node, !self.contents[node].any, |_, _| true) {
             let tag = self.tag(node);
             let span = self.document.nodes[child].span.clone();
             self.report(
@@ -1140,11 +1198,13 @@ impl<'d, 't> Checker<'d, 't> {
     /// `assertContentModel`: every element child is one of `allowed` (blank text ignored; other text allowed
     /// only when `text_allowed`).
     pub fn assert_content_model(&mut self, node: NodeId, allowed: &[Kind], text_allowed: bool) -> bool {
-        let offending = self.children(node).find(|child| {
-            if self.is_text(*child) {
-                !text_allowed && self.is_nonblank_text(*child)
+        let contents = self.contents[node];
+        let passes = contents.kinds & !Kind::set_of(allowed) == 0 && (text_allowed || !contents.text);
+        let offending = self.first_offending(node, passes, |checker, child| {
+            if checker.is_text(child) {
+                !text_allowed && checker.is_nonblank_text(child)
             } else {
-                !allowed.contains(&self.kinds[*child])
+                !allowed.contains(&checker.kinds[child])
             }
         });
         let Some(child) = offending else { return true };
@@ -1156,9 +1216,9 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn assert_phrasing(&mut self, node: NodeId, allow_preformatted: bool) -> bool {
-        let offending = self.children(node).find(|child| {
-            let kind = self.kinds[*child];
-            !(self.is_text(*child) || kind.is_phrasing() || allow_preformatted && kind == Kind::Preformatted)
+        let allowed = if allow_preformatted { PHRASING | Kind::Preformatted.bit() } else { PHRASING };
+        let offending = self.first_offending(node, self.contents[node].kinds & !allowed == 0, |checker, child| {
+            !checker.is_text(child) && checker.kinds[child].bit() & allowed == 0
         });
         let Some(child) = offending else { return true };
         let tag = self.tag(node);
@@ -1205,7 +1265,12 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertContainsChildOfType`.
     pub fn assert_contains_child(&mut self, node: NodeId, kinds: &[Kind], names: &str) -> bool {
-        let found = self.children(node).any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child]));
+        let found = self.contents[node].kinds & Kind::set_of(kinds) != 0;
+        debug_assert_eq!(
+            found,
+            self.children(node).any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child])),
+            "the contents noted for node {node} disagree with its children"
+        );
         if !found {
             let tag = self.tag(node);
             self.report_element(node, Rule::ElementNotAllowedHere, format!("The \"{tag}\" element must have at least one child that is any of the following elements: [{names}]."));

@@ -52,6 +52,26 @@ fn first_error_and_wording() {
     }
 }
 
+/// The markup is checked first and the answer of the checks before it in the reference's order replaces
+/// its findings: none of them may leak out.
+#[test]
+fn earlier_checks_replace_the_markup_findings() {
+    let table: &[(&str, Option<&str>, Rule)] = &[
+        ("  ", Some("[1]"), Rule::EmptyMessage),
+        ("<messageML>x</messageML>", Some("[1]"), Rule::MalformedEntityJson),
+        ("<messageML>\u{7}<b></messageML>", None, Rule::ControlCharacters),
+        ("<messageML>\u{7}<ul>x</ul><hash/></messageML>", None, Rule::ControlCharacters),
+        ("<messageML>${}<b></messageML>", None, Rule::FreemarkerTemplateError),
+    ];
+    for (message, data, rule) in table {
+        let rules: Vec<Rule> = check_message(message, *data, &MessageMlOptions::default())
+            .into_iter()
+            .map(|diagnostic| diagnostic.rule)
+            .collect();
+        assert_eq!(rules, vec![*rule], "message: {message:?}");
+    }
+}
+
 #[test]
 fn plain_text_fix_wraps_and_escapes() {
     let diagnostics = check_message("a < b & c", None, &MessageMlOptions::default());
