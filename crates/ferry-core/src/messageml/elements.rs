@@ -302,7 +302,7 @@ const PHRASING: u64 = Kind::set_of(&[
 /// enough for the content checks to pass without walking the children again. They walk them only to find the
 /// child to report.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Contents {
+struct Contents {
     /// The kinds of the element children, as bits ([`Kind::bit`]).
     kinds: u64,
     /// Whether there is a built child at all, blank text included.

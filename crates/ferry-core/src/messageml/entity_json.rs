@@ -8,7 +8,7 @@
 //! Invariant: `data` is read once: one pass checks it with serde_json's grammar and lays it out as a flat table
 //! of its values in document order; look-ups read the table, never the text again. serde_json itself reads only
 //! what that pass refuses (for the wording of the error) and double-encoded data. Look-ups never descend deeper
-//! than [`MAX_SEARCH_DEPTH`].
+//! than `MAX_SEARCH_DEPTH` (128 levels).
 
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};

@@ -4,9 +4,10 @@
 //! (the record checks) sets the record index and the JSON pointer (`/message`); spans are byte ranges in the
 //! message text, 0-based.
 //!
-//! The checks run in the reference's order (blank message, EntityJSON, Freemarker, control characters, XML,
+//! The checks answer in the reference's order (blank message, EntityJSON, Freemarker, control characters, XML,
 //! EntityJSON references, root, elements), so the first diagnostic is the error the Agent reports, in its
-//! wording. Invariants: no panic on any input; the work is linear in the message length apart from the
+//! wording; the markup is parsed before the three checks ahead of it, whose answer replaces its findings when
+//! one fires ([`check_message`]). Invariants: no panic on any input; the work is linear in the message length apart from the
 //! per-element checks, which look at an element's own children; nesting depth is bounded
 //! ([`xml::MAX_DEPTH`]); attribute values longer than [`MAX_ATTRIBUTE_BYTES`] are refused.
 
