@@ -1198,13 +1198,13 @@ impl<'d, 't> Checker<'d, 't> {
     /// `assertContentModel`: every element child is one of `allowed` (blank text ignored; other text allowed
     /// only when `text_allowed`).
     pub fn assert_content_model(&mut self, node: NodeId, allowed: &[Kind], text_allowed: bool) -> bool {
-        let contents = self.contents[node];
-        let passes = contents.kinds & !Kind::set_of(allowed) == 0 && (text_allowed || !contents.text);
+        let (contents, allowed) = (self.contents[node], Kind::set_of(allowed));
+        let passes = contents.kinds & !allowed == 0 && (text_allowed || !contents.text);
         let offending = self.first_offending(node, passes, |checker, child| {
             if checker.is_text(child) {
                 !text_allowed && checker.is_nonblank_text(child)
             } else {
-                !allowed.contains(&checker.kinds[child])
+                checker.kinds[child].bit() & allowed == 0
             }
         });
         let Some(child) = offending else { return true };

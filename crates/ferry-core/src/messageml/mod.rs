@@ -7,8 +7,8 @@
 //! The checks answer in the reference's order (blank message, EntityJSON, Freemarker, control characters, XML,
 //! EntityJSON references, root, elements), so the first diagnostic is the error the Agent reports, in its
 //! wording; the markup is parsed before the three checks ahead of it, whose answer replaces its findings when
-//! one fires ([`check_message`]). Invariants: no panic on any input; the work is linear in the message length apart from the
-//! per-element checks, which look at an element's own children; nesting depth is bounded
+//! one fires ([`check_message`]). Invariants: no panic on any input; the work is linear in the message length
+//! apart from the per-element checks, which look at an element's own children; nesting depth is bounded
 //! ([`xml::MAX_DEPTH`]); attribute values longer than [`MAX_ATTRIBUTE_BYTES`] are refused.
 
 pub mod elements;

@@ -685,8 +685,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
     let mut seen_anything = false;
     loop {
         let event_start = body_start + usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        // Matched where it lies, not moved out: copying the whole event out of the reader's answer was the
-        // costliest step of the loop (a stalled load, right after the reader wrote it).
+        // Matched where it lies rather than moved out of the reader's answer: one copy of the event fewer.
         let result = reader.read_event();
         let event = match &result {
             Ok(event) => event,
