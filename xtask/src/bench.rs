@@ -4,7 +4,7 @@
 //! - full validation of a seeded batch of 100,000 messages ([`crate::gen`]) against a bare `serde_json` parse
 //!   of the same bytes (target: within 3×);
 //! - MessageML validation of the batch's messages against quick-xml's bare event scan of the same text
-//!   (target: within 2×), overall and for each kind of message (plain text, markup, markup with EntityJSON);
+//!   (target: within 2×), overall and for each kind of message (plain text, markup, with EntityJSON data);
 //! - streaming validation of a 1 GB NDJSON file, generated under `target/` and deleted afterwards, with the
 //!   peak resident memory of a child process (`bench-stream`) that does only that (target: under 200 MB),
 //!   once taking the diagnostics as they come (what a streaming consumer does) and once keeping them all to
@@ -208,11 +208,11 @@ fn validate_in_chunks(options: &Options, files: &[&[u8]]) -> Report {
 }
 
 /// The kinds of message the MessageML figure is broken down by.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MessageKind {
-    /// `<messageML>` around text without markup.
+    /// `<messageML>` around text without markup, no EntityJSON data.
     Plain,
-    /// Any other markup, without EntityJSON data.
+    /// Any other markup, no EntityJSON data.
     Markup,
     /// A message with EntityJSON data.
     WithEntityJson,
@@ -234,8 +234,8 @@ impl MessageKind {
     fn label(self) -> &'static str {
         match self {
             MessageKind::Plain => "plain text in <messageML>",
-            MessageKind::Markup => "markup, no EntityJSON",
-            MessageKind::WithEntityJson => "markup with EntityJSON data",
+            MessageKind::Markup => "markup, no EntityJSON data",
+            MessageKind::WithEntityJson => "with EntityJSON data",
         }
     }
 }
@@ -579,10 +579,10 @@ mod tests {
 
     #[test]
     fn messages_are_told_apart_by_kind() {
-        assert!(MessageKind::of("<messageML>hi &amp; bye</messageML>", None) == MessageKind::Plain);
-        assert!(MessageKind::of("<messageML>hi <b>there</b></messageML>", None) == MessageKind::Markup);
-        assert!(MessageKind::of("<div data-format=\"PresentationML\">hi</div>", None) == MessageKind::Markup);
-        assert!(MessageKind::of("<messageML>hi</messageML>", Some("{}")) == MessageKind::WithEntityJson);
+        assert_eq!(MessageKind::of("<messageML>hi &amp; bye</messageML>", None), MessageKind::Plain);
+        assert_eq!(MessageKind::of("<messageML>hi <b>there</b></messageML>", None), MessageKind::Markup);
+        assert_eq!(MessageKind::of("<div data-format=\"PresentationML\">hi</div>", None), MessageKind::Markup);
+        assert_eq!(MessageKind::of("<messageML>hi</messageML>", Some("{}")), MessageKind::WithEntityJson);
     }
 
     #[test]
