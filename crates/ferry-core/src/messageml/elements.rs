@@ -348,8 +348,6 @@ pub struct Checker<'d, 't> {
     attribute_failed: bool,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
-    /// Whether a `chime` was built (the root then checks that it is alone).
-    has_chime: bool,
 }
 
 /// What the walk remembers about the elements it passed.
@@ -430,7 +428,6 @@ impl<'d, 't> Checker<'d, 't> {
             memory: None,
             attribute_failed: false,
             has_ui_action_target: false,
-            has_chime: false,
         }
     }
 
@@ -692,14 +689,8 @@ impl<'d, 't> Checker<'d, 't> {
             return Kind::Header;
         }
         match tag {
-            "chime" => {
-                self.has_chime = true;
-                shorthand(self, Kind::Chime)
-            }
-            "audio" => {
-                self.has_chime = true;
-                Kind::Chime
-            }
+            "chime" => shorthand(self, Kind::Chime),
+            "audio" => Kind::Chime,
             "p" => Kind::Paragraph,
             "br" => Kind::LineBreak,
             "hr" => Kind::HorizontalRule,
@@ -1449,14 +1440,11 @@ impl<'d, 't> Checker<'d, 't> {
         let lenient = self.attribute(node, "strict").is_some() && !strict;
         if !lenient {
             let who = uid.or(email).unwrap_or_default();
-            // Built by hand: a mention is common, and `format!` costs more than the rest of its check.
-            const BEFORE: &str = "The user \"";
-            const AFTER: &str = "\" is looked up in the pod's directory on import; whether it exists cannot be known offline";
-            let mut message = String::with_capacity(BEFORE.len() + who.len() + AFTER.len());
-            message.push_str(BEFORE);
-            message.push_str(&who);
-            message.push_str(AFTER);
-            self.report(Rule::UnknownMentionUser, message, span);
+            self.report(
+                Rule::UnknownMentionUser,
+                format!("The user \"{who}\" is looked up in the pod's directory on import; whether it exists cannot be known offline"),
+                span,
+            );
         }
     }
 
@@ -1561,7 +1549,12 @@ impl<'d, 't> Checker<'d, 't> {
                 return;
             }
         }
-        let has_chime = self.has_chime && self.children(root).any(|child| self.kinds[child] == Kind::Chime);
+        let has_chime = self.contents[root].kinds & Kind::Chime.bit() != 0;
+        debug_assert_eq!(
+            has_chime,
+            self.children(root).any(|child| self.kinds[child] == Kind::Chime),
+            "the contents noted for the root disagree with its children"
+        );
         if has_chime && self.children(root).count() != 1 {
             let span = self.start_tag(root);
             self.report(Rule::ElementNotAllowedHere, "Chime messages may not have any other content", span);
