@@ -331,14 +331,14 @@ pub struct Checker<'d, 't> {
     /// The message format.
     pub format: Format,
     /// Built kind of each node.
-    pub kinds: Vec<Kind>,
+    pub kinds: &'d mut Vec<Kind>,
     /// What each element's built children are, noted while building them.
-    contents: Vec<Contents>,
+    contents: &'d mut Vec<Contents>,
     /// Element parent in the built tree (transparent `div`s skipped).
-    pub parents: Vec<NodeId>,
+    pub parents: &'d mut Vec<NodeId>,
     /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`), in document order (so
     /// sorted: they are looked up by binary search).
-    entity_elements: Vec<NodeId>,
+    entity_elements: &'d mut Vec<NodeId>,
     /// Findings so far, in the reference's order.
     pub findings: Vec<Diagnostic>,
     /// What the walk remembers about elements it passed; created by the first element that needs it (most
@@ -382,8 +382,8 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
     class.split_ascii_whitespace().any(|part| part == token)
 }
 
-/// The per-node storage of a [`Checker`], kept between checks so that checking a batch does not allocate per
-/// message.
+/// The per-node storage of a [`Checker`], kept between checks (and lent to each) so that checking a batch does
+/// not allocate per message.
 #[derive(Default)]
 pub struct Storage {
     kinds: Vec<Kind>,
@@ -406,7 +406,7 @@ impl<'d, 't> Checker<'d, 't> {
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        Storage { mut kinds, mut contents, mut parents, mut entity_elements }: Storage,
+        Storage { kinds, contents, parents, entity_elements }: &'d mut Storage,
     ) -> Self {
         kinds.clear();
         kinds.resize(document.nodes.len(), Kind::None);
@@ -447,11 +447,9 @@ impl<'d, 't> Checker<'d, 't> {
         self.memory.as_ref().and_then(|memory| memory.class_overrides.get(&node))
     }
 
-    /// The findings, and the storage for the next check.
-    pub fn finish(self) -> (Vec<Diagnostic>, Storage) {
-        let storage =
-            Storage { kinds: self.kinds, contents: self.contents, parents: self.parents, entity_elements: self.entity_elements };
-        (self.findings, storage)
+    /// The findings.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        self.findings
     }
 
     /// Records a finding (up to [`MAX_FINDINGS`] per message).

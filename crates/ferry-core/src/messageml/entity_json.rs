@@ -42,6 +42,8 @@ struct JsonNode {
     value: Range<usize>,
     /// The raw key (with its quotes) of a member; empty for the root and for array items.
     key: Range<usize>,
+    /// Whether the raw key has an escape (only then does its text differ from the name it stands for).
+    key_escaped: bool,
     /// The first node after this value's own contents: its next sibling, or where its parent's siblings go on.
     next: usize,
     /// Nesting depth of the container holding the value (0: the root object).
@@ -200,7 +202,7 @@ impl EntityJson<'_> {
         }
         match self.index() {
             Some(index) => index.top_level.contains(name),
-            None => self.node(0).members().any(|(key, _)| key_equals(key, name)),
+            None => self.node(0).members().any(|member| member.key_is(name)),
         }
     }
 
@@ -237,7 +239,7 @@ impl EntityJson<'_> {
         std::iter::from_fn(move || {
             while let Some(node) = table.get(position) {
                 let found = position;
-                if node.depth <= MAX_SEARCH_DEPTH && !node.key.is_empty() && key_equals(&self.text[node.key.clone()], name) {
+                if node.depth <= MAX_SEARCH_DEPTH && node_key_is(&self.text, node, name) {
                     position = node.next;
                     return Some(found);
                 }
@@ -276,14 +278,20 @@ fn lay_out(text: &str) -> Result<(usize, Vec<JsonNode>), Refusal> {
     let mut table: Vec<JsonNode> = Vec::with_capacity(text.len() / 16 + 4);
     let mut open: Vec<usize> = Vec::with_capacity(8);
     let mut position = 0;
-    let mut key = 0..0;
+    let (mut key, mut key_escaped) = (0..0, false);
     loop {
         // A value starts at `position`.
         let index = table.len();
         if index == MAX_VALUES {
             return Err(Refusal::TooLarge);
         }
-        table.push(JsonNode { value: position..position, key: key.clone(), next: index + 1, depth: open.len().saturating_sub(1) });
+        table.push(JsonNode {
+            value: position..position,
+            key: key.clone(),
+            key_escaped,
+            next: index + 1,
+            depth: open.len().saturating_sub(1),
+        });
         let mut closed = false;
         match *bytes.get(position).ok_or(Refusal::NotAnObject)? {
             opener @ (b'{' | b'[') => {
@@ -295,14 +303,14 @@ fn lay_out(text: &str) -> Result<(usize, Vec<JsonNode>), Refusal> {
                     position += 1;
                     closed = true;
                 } else if opener == b'{' {
-                    (key, position) = member_key(bytes, position).ok_or(Refusal::NotAnObject)?;
+                    (key, key_escaped, position) = member_key(bytes, position).ok_or(Refusal::NotAnObject)?;
                     continue;
                 } else {
-                    key = 0..0;
+                    (key, key_escaped) = (0..0, false);
                     continue;
                 }
             }
-            b'"' => position = string_end(bytes, position).ok_or(Refusal::NotAnObject)?,
+            b'"' => (position, _) = string_end(bytes, position).ok_or(Refusal::NotAnObject)?,
             b'-' | b'0'..=b'9' => position = number_end(bytes, position).ok_or(Refusal::NotAnObject)?,
             b't' => position = literal_end(bytes, position, b"true").ok_or(Refusal::NotAnObject)?,
             b'f' => position = literal_end(bytes, position, b"false").ok_or(Refusal::NotAnObject)?,
@@ -319,11 +327,12 @@ fn lay_out(text: &str) -> Result<(usize, Vec<JsonNode>), Refusal> {
             let is_object = bytes[table[container].value.start] == b'{';
             match (bytes.get(position), is_object) {
                 (Some(b','), true) => {
-                    (key, position) = member_key(bytes, skip_whitespace(bytes, position + 1)).ok_or(Refusal::NotAnObject)?;
+                    (key, key_escaped, position) =
+                        member_key(bytes, skip_whitespace(bytes, position + 1)).ok_or(Refusal::NotAnObject)?;
                     break;
                 }
                 (Some(b','), false) => {
-                    key = 0..0;
+                    (key, key_escaped) = (0..0, false);
                     position = skip_whitespace(bytes, position + 1);
                     break;
                 }
@@ -346,17 +355,18 @@ fn close(table: &mut [JsonNode], open: &mut Vec<usize>, position: usize) {
     }
 }
 
-/// A member's key (a string at `position`) and the colon after it: the key's range and where its value starts.
-fn member_key(bytes: &[u8], position: usize) -> Option<(Range<usize>, usize)> {
+/// A member's key (a string at `position`) and the colon after it: the key's range, whether it has an escape,
+/// and where its value starts.
+fn member_key(bytes: &[u8], position: usize) -> Option<(Range<usize>, bool, usize)> {
     if bytes.get(position) != Some(&b'"') {
         return None;
     }
-    let key_end = string_end(bytes, position)?;
+    let (key_end, escaped) = string_end(bytes, position)?;
     let colon = skip_whitespace(bytes, key_end);
     if bytes.get(colon) != Some(&b':') {
         return None;
     }
-    Some((position..key_end, skip_whitespace(bytes, colon + 1)))
+    Some((position..key_end, escaped, skip_whitespace(bytes, colon + 1)))
 }
 
 /// End (exclusive) of the literal `word` at `start`.
@@ -442,6 +452,15 @@ fn decode_key(raw_key: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether the key of a node names `name` (false for a node without a key): bytes compared, unless the key has
+/// an escape.
+fn node_key_is(text: &str, node: &JsonNode, name: &str) -> bool {
+    if node.key_escaped {
+        return text.get(node.key.clone()).is_some_and(|raw_key| key_equals(raw_key, name));
+    }
+    node.key.len() == name.len() + 2 && text.as_bytes().get(node.key.start + 1..node.key.end - 1) == Some(name.as_bytes())
+}
+
 /// Whether a raw JSON key (with its quotes) names `name`.
 fn key_equals(raw_key: &str, name: &str) -> bool {
     let raw = raw_key.as_bytes();
@@ -478,17 +497,17 @@ impl<'j> JsonRef<'j> {
 
     /// The value of member `name` (the last one when the key repeats, as Jackson keeps it).
     pub fn get(&self, name: &str) -> Option<JsonRef<'j>> {
-        self.members().filter(|(key, _)| key_equals(key, name)).last().map(|(_, value)| value)
+        self.members().filter(|member| member.key_is(name)).last()
     }
 
     /// The values of members `first` and `second`, in one pass (the last one of each when a key repeats).
     pub fn get_two(&self, first: &str, second: &str) -> (Option<JsonRef<'j>>, Option<JsonRef<'j>>) {
         let mut found = (None, None);
-        for (key, value) in self.members() {
-            if key_equals(key, first) {
-                found.0 = Some(value);
-            } else if key_equals(key, second) {
-                found.1 = Some(value);
+        for member in self.members() {
+            if member.key_is(first) {
+                found.0 = Some(member);
+            } else if member.key_is(second) {
+                found.1 = Some(member);
             }
         }
         found
@@ -544,14 +563,15 @@ impl<'j> JsonRef<'j> {
         })
     }
 
-    /// The members of an object, as (raw key with quotes, value), in document order.
-    fn members(&self) -> impl Iterator<Item = (&'j str, JsonRef<'j>)> + 'j {
+    /// The member values of an object, in document order (each knows its key: [`Self::key_is`]).
+    fn members(&self) -> impl Iterator<Item = JsonRef<'j>> + 'j {
         let is_object = self.is_object();
-        let text = self.text;
-        self.children().filter(move |_| is_object).map(move |child| {
-            let key = child.table.get(child.index).and_then(|node| text.get(node.key.clone())).unwrap_or("");
-            (key, child)
-        })
+        self.children().filter(move |_| is_object)
+    }
+
+    /// Whether the value is a member whose key names `name`.
+    fn key_is(&self, name: &str) -> bool {
+        self.table.get(self.index).is_some_and(|node| node_key_is(self.text, node, name))
     }
 }
 
@@ -576,19 +596,24 @@ static PLAIN_STRING_BYTE: [bool; 256] = {
 };
 
 /// End (exclusive) of the string starting at `start` (a `"`), checked as serde_json checks it: no control
-/// character, only its escapes. Entity values are short: a plain loop beats a vectorised search's set-up.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// character, only its escapes; and whether it has an escape. Entity values are short: a plain loop beats a
+/// vectorised search's set-up.
+fn string_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut position = start + 1;
+    let mut escaped = false;
     loop {
         // Most bytes of a string are none of the three the match below looks for.
         position += bytes.get(position..)?.iter().take_while(|byte| PLAIN_STRING_BYTE[usize::from(**byte)]).count();
         match *bytes.get(position)? {
-            b'"' => return Some(position + 1),
-            b'\\' => match *bytes.get(position + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => position += 2,
-                b'u' if bytes.get(position + 2..position + 6)?.iter().all(u8::is_ascii_hexdigit) => position += 6,
-                _ => return None,
-            },
+            b'"' => return Some((position + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                match *bytes.get(position + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => position += 2,
+                    b'u' if bytes.get(position + 2..position + 6)?.iter().all(u8::is_ascii_hexdigit) => position += 6,
+                    _ => return None,
+                }
+            }
             0..=0x1F => return None,
             _ => position += 1,
         }

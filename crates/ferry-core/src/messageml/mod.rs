@@ -253,10 +253,9 @@ fn check_markup(
             return vec![finding(Rule::InvalidRoot, "Root tag must be <messageML> or <div>", span)];
         }
     };
-    let mut checker = Checker::new(&document, entity_json, options, format, std::mem::take(&mut scratch.tree));
+    let mut checker = Checker::new(&document, entity_json, options, format, &mut scratch.tree);
     checker.check_root();
-    let (findings, tree) = checker.finish();
-    scratch.tree = tree;
+    let findings = checker.finish();
     scratch.xml = document.into_buffers();
     findings
 }
