@@ -311,6 +311,23 @@ struct Contents {
     text: bool,
 }
 
+/// What the walk built of one node.
+#[derive(Clone, Copy, Debug)]
+pub struct Built {
+    /// The element class picked for it ([`Kind::None`] for nodes that are not built elements).
+    pub kind: Kind,
+    /// Its parent in the built tree (transparent `div`s skipped), or [`NO_NODE`].
+    pub parent: NodeId,
+    /// What its built children are, noted while building them.
+    contents: Contents,
+}
+
+impl Default for Built {
+    fn default() -> Self {
+        Built { kind: Kind::None, parent: NO_NODE, contents: Contents::default() }
+    }
+}
+
 /// The message format, fixed by the root element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -330,12 +347,8 @@ pub struct Checker<'d, 't> {
     pub options: &'d MessageMlOptions,
     /// The message format.
     pub format: Format,
-    /// Built kind of each node.
-    pub kinds: &'d mut Vec<Kind>,
-    /// What each element's built children are, noted while building them.
-    contents: &'d mut Vec<Contents>,
-    /// Element parent in the built tree (transparent `div`s skipped).
-    pub parents: &'d mut Vec<NodeId>,
+    /// What the walk built of each node, by node id.
+    pub built: &'d mut Vec<Built>,
     /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`), in document order (so
     /// sorted: they are looked up by binary search).
     entity_elements: &'d mut Vec<NodeId>,
@@ -386,16 +399,14 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
 /// not allocate per message.
 #[derive(Default)]
 pub struct Storage {
-    kinds: Vec<Kind>,
-    contents: Vec<Contents>,
-    parents: Vec<NodeId>,
+    built: Vec<Built>,
     entity_elements: Vec<NodeId>,
 }
 
 impl Storage {
     /// Nodes the storage has room for.
     pub fn capacity(&self) -> usize {
-        self.kinds.capacity()
+        self.built.capacity()
     }
 }
 
@@ -406,23 +417,17 @@ impl<'d, 't> Checker<'d, 't> {
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        Storage { kinds, contents, parents, entity_elements }: &'d mut Storage,
+        Storage { built, entity_elements }: &'d mut Storage,
     ) -> Self {
-        kinds.clear();
-        kinds.resize(document.nodes.len(), Kind::None);
-        contents.clear();
-        contents.resize(document.nodes.len(), Contents::default());
-        parents.clear();
-        parents.resize(document.nodes.len(), NO_NODE);
+        built.clear();
+        built.resize(document.nodes.len(), Built::default());
         entity_elements.clear();
         Checker {
             document,
             entity_json,
             options,
             format,
-            kinds,
-            contents,
-            parents,
+            built,
             entity_elements,
             findings: Vec::new(),
             memory: None,
@@ -461,9 +466,9 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// The tag the reference uses in messages about `node`.
     pub fn tag(&self, node: NodeId) -> &'t str {
-        match self.kinds[node].messageml_tag() {
+        match self.built[node].kind.messageml_tag() {
             Some(tag) if self.document.is_named(node, "div") || self.document.is_named(node, "input") => tag,
-            Some(tag) if matches!(self.kinds[node], Kind::Chime) => tag,
+            Some(tag) if matches!(self.built[node].kind, Kind::Chime) => tag,
             _ => self.document.name(node),
         }
     }
@@ -512,9 +517,11 @@ impl<'d, 't> Checker<'d, 't> {
             Format::MessageMl => Kind::MessageMl,
             Format::PresentationMl => Kind::PresentationMl,
         };
-        self.kinds[root] = kind;
+        self.built[root].kind = kind;
         self.attribute_failed = false;
-        self.build_attributes(root, root, kind);
+        if !self.document.nodes[root].attributes.is_empty() {
+            self.build_attributes(root, root, kind);
+        }
         self.build_children(root, root);
         self.validate_root(root);
     }
@@ -528,7 +535,7 @@ impl<'d, 't> Checker<'d, 't> {
             } else {
                 self.document.nodes[label].first_child
             }
-        } else if self.document.is_named(node, "input") && matches!(self.kinds[node], Kind::Checkbox | Kind::Radio) {
+        } else if self.document.is_named(node, "input") && matches!(self.built[node].kind, Kind::Checkbox | Kind::Radio) {
             NO_NODE
         } else {
             self.document.nodes[node].first_child
@@ -545,7 +552,7 @@ impl<'d, 't> Checker<'d, 't> {
     /// message's format.
     pub fn element_format(&self, node: NodeId) -> Format {
         let converted = self.document.is_named(node, "input")
-            || self.document.is_named(node, "div") && !matches!(self.kinds[node], Kind::Div | Kind::PresentationMl);
+            || self.document.is_named(node, "div") && !matches!(self.built[node].kind, Kind::Div | Kind::PresentationMl);
         if converted {
             Format::PresentationMl
         } else {
@@ -575,9 +582,9 @@ impl<'d, 't> Checker<'d, 't> {
                 NodeKind::Text => self.note_text(parent),
                 NodeKind::Element => {
                     self.build_element(parent, child);
-                    let kind = self.kinds[child];
+                    let kind = self.built[child].kind;
                     if !matches!(kind, Kind::None | Kind::Folded | Kind::Transparent) {
-                        let contents = &mut self.contents[parent];
+                        let contents = &mut self.built[parent].contents;
                         contents.kinds |= kind.bit();
                         contents.any = true;
                     }
@@ -599,7 +606,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// Notes a text or CDATA child in its built parent's [`Contents`].
     fn note_text(&mut self, parent: NodeId) {
-        let contents = &mut self.contents[parent];
+        let contents = &mut self.built[parent].contents;
         contents.any = true;
         contents.text = true;
     }
@@ -618,9 +625,9 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn build_element(&mut self, parent: NodeId, node: NodeId) {
-        self.parents[node] = parent;
+        self.built[node].parent = parent;
         let kind = self.create(parent, node);
-        self.kinds[node] = kind;
+        self.built[node].kind = kind;
         match kind {
             Kind::None | Kind::Folded => return,
             Kind::Transparent => {
@@ -733,16 +740,16 @@ impl<'d, 't> Checker<'d, 't> {
             "code" => Kind::Code,
             "header" => {
                 let kind =
-                    if self.kinds[parent] == Kind::ExpandableCard { Kind::ExpandableCardHeader } else { Kind::CardHeader };
+                    if self.built[parent].kind == Kind::ExpandableCard { Kind::ExpandableCardHeader } else { Kind::CardHeader };
                 shorthand(self, kind)
             }
             "body" => {
-                let grandparent = self.parents[parent];
-                let kind = if self.kinds[parent] == Kind::Dialog
-                    || (grandparent != NO_NODE && self.kinds[grandparent] == Kind::Dialog)
+                let grandparent = self.built[parent].parent;
+                let kind = if self.built[parent].kind == Kind::Dialog
+                    || (grandparent != NO_NODE && self.built[grandparent].kind == Kind::Dialog)
                 {
                     Kind::DialogBody
-                } else if self.kinds[parent] == Kind::ExpandableCard {
+                } else if self.built[parent].kind == Kind::ExpandableCard {
                     Kind::ExpandableCardBody
                 } else {
                     Kind::CardBody
@@ -873,9 +880,9 @@ impl<'d, 't> Checker<'d, 't> {
             return Kind::None;
         }
         let inside_entity = {
-            let mut ancestor = self.parents[node];
+            let mut ancestor = self.built[node].parent;
             while ancestor != NO_NODE && self.entity_elements.binary_search(&ancestor).is_err() {
-                ancestor = self.parents[ancestor];
+                ancestor = self.built[ancestor].parent;
             }
             ancestor != NO_NODE
         };
@@ -923,8 +930,8 @@ impl<'d, 't> Checker<'d, 't> {
 
     fn constructor_checks(&mut self, node: NodeId, kind: Kind) {
         if kind == Kind::Chime {
-            let parent = self.parents[node];
-            if !matches!(self.kinds[parent], Kind::MessageMl | Kind::PresentationMl) {
+            let parent = self.built[node].parent;
+            if !matches!(self.built[parent].kind, Kind::MessageMl | Kind::PresentationMl) {
                 let span = self.start_tag(node);
                 self.report(Rule::ElementNotAllowedHere, "Element \"chime\" has to be the only element in the message.", span);
             }
@@ -971,7 +978,7 @@ impl<'d, 't> Checker<'d, 't> {
         }
         for part in [input, label] {
             if part != NO_NODE {
-                self.kinds[part] = Kind::Folded;
+                self.built[part].kind = Kind::Folded;
             }
         }
         Some((input, label))
@@ -1159,7 +1166,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertNoText`.
     pub fn assert_no_text(&mut self, node: NodeId) -> bool {
-        let passes = !self.contents[node].text;
+        let passes = !self.built[node].contents.text;
         if let Some(text) = self.first_offending(node, passes, |checker, child| checker.is_nonblank_text(child)) {
             let tag = self.tag(node);
             let span = self.document.nodes[text].span.clone();
@@ -1171,7 +1178,7 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertNoContent`: no children at all, whitespace included.
     pub fn assert_no_content(&mut self, node: NodeId) -> bool {
-        if let Some(child) = self.first_offending(node, !self.contents[node].any, |_, _| true) {
+        if let Some(child) = self.first_offending(node, !self.built[node].contents.any, |_, _| true) {
             let tag = self.tag(node);
             let span = self.document.nodes[child].span.clone();
             self.report(
@@ -1187,13 +1194,13 @@ impl<'d, 't> Checker<'d, 't> {
     /// `assertContentModel`: every element child is one of `allowed` (blank text ignored; other text allowed
     /// only when `text_allowed`).
     pub fn assert_content_model(&mut self, node: NodeId, allowed: &[Kind], text_allowed: bool) -> bool {
-        let (contents, allowed) = (self.contents[node], Kind::set_of(allowed));
+        let (contents, allowed) = (self.built[node].contents, Kind::set_of(allowed));
         let passes = contents.kinds & !allowed == 0 && (text_allowed || !contents.text);
         let offending = self.first_offending(node, passes, |checker, child| {
             if checker.is_text(child) {
                 !text_allowed && checker.is_nonblank_text(child)
             } else {
-                checker.kinds[child].bit() & allowed == 0
+                checker.built[child].kind.bit() & allowed == 0
             }
         });
         let Some(child) = offending else { return true };
@@ -1206,8 +1213,8 @@ impl<'d, 't> Checker<'d, 't> {
 
     fn assert_phrasing(&mut self, node: NodeId, allow_preformatted: bool) -> bool {
         let allowed = if allow_preformatted { PHRASING | Kind::Preformatted.bit() } else { PHRASING };
-        let offending = self.first_offending(node, self.contents[node].kinds & !allowed == 0, |checker, child| {
-            !checker.is_text(child) && checker.kinds[child].bit() & allowed == 0
+        let offending = self.first_offending(node, self.built[node].contents.kinds & !allowed == 0, |checker, child| {
+            !checker.is_text(child) && checker.built[child].kind.bit() & allowed == 0
         });
         let Some(child) = offending else { return true };
         let tag = self.tag(node);
@@ -1219,8 +1226,8 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertParent`: the built parent is one of `allowed`.
     pub fn assert_parent(&mut self, node: NodeId, allowed: &[Kind]) -> bool {
-        let parent = self.parents[node];
-        if parent == NO_NODE || !allowed.contains(&self.kinds[parent]) {
+        let parent = self.built[node].parent;
+        if parent == NO_NODE || !allowed.contains(&self.built[parent].kind) {
             let names: Vec<&str> = allowed.iter().map(|kind| kind.class_name()).collect();
             let tag = self.tag(node);
             self.report_element(node, Rule::ElementNotAllowedHere, format!("Element \"{tag}\" can only be a child of the following elements: [{}]", names.join(", ")));
@@ -1231,12 +1238,12 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// Whether some ancestor of `node` is one of `kinds`.
     pub fn has_ancestor(&self, node: NodeId, kinds: &[Kind]) -> bool {
-        let mut current = self.parents[node];
+        let mut current = self.built[node].parent;
         while current != NO_NODE {
-            if kinds.contains(&self.kinds[current]) {
+            if kinds.contains(&self.built[current].kind) {
                 return true;
             }
-            current = self.parents[current];
+            current = self.built[current].parent;
         }
         false
     }
@@ -1254,10 +1261,10 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// `assertContainsChildOfType`.
     pub fn assert_contains_child(&mut self, node: NodeId, kinds: &[Kind], names: &str) -> bool {
-        let found = self.contents[node].kinds & Kind::set_of(kinds) != 0;
+        let found = self.built[node].contents.kinds & Kind::set_of(kinds) != 0;
         debug_assert_eq!(
             found,
-            self.children(node).any(|child| !self.is_text(child) && kinds.contains(&self.kinds[child])),
+            self.children(node).any(|child| !self.is_text(child) && kinds.contains(&self.built[child].kind)),
             "the contents noted for node {node} disagree with its children"
         );
         if !found {
@@ -1547,10 +1554,10 @@ impl<'d, 't> Checker<'d, 't> {
                 return;
             }
         }
-        let has_chime = self.contents[root].kinds & Kind::Chime.bit() != 0;
+        let has_chime = self.built[root].contents.kinds & Kind::Chime.bit() != 0;
         debug_assert_eq!(
             has_chime,
-            self.children(root).any(|child| self.kinds[child] == Kind::Chime),
+            self.children(root).any(|child| self.built[child].kind == Kind::Chime),
             "the contents noted for the root disagree with its children"
         );
         if has_chime && self.children(root).count() != 1 {
@@ -1584,7 +1591,7 @@ impl Iterator for BuiltChildren<'_, '_, '_> {
             }
             let current = self.next;
             self.next = nodes[current].next_sibling;
-            match (nodes[current].kind, self.checker.kinds[current]) {
+            match (nodes[current].kind, self.checker.built[current].kind) {
                 (NodeKind::Text | NodeKind::CData, _) => return Some(current),
                 (NodeKind::Element, Kind::Transparent) => {
                     self.resume.push(self.next);

@@ -349,7 +349,7 @@ fn validate_select(checker: &mut Checker<'_, '_>, node: NodeId) {
     if !multiple {
         let selected = checker
             .children(node)
-            .filter(|child| checker.kinds[*child] == Kind::Option)
+            .filter(|child| checker.built[*child].kind == Kind::Option)
             .filter(|child| checker.attribute(*child, "selected").is_some_and(|value| value.eq_ignore_ascii_case("true")))
             .count();
         if selected > 1 {
@@ -631,7 +631,7 @@ fn validate_form(checker: &mut Checker<'_, '_>, node: NodeId) {
     let (mut checkboxes, mut radios, mut action_buttons) = (0, 0, 0);
     let mut stack: Vec<NodeId> = checker.children(node).collect();
     while let Some(current) = stack.pop() {
-        match checker.kinds[current] {
+        match checker.built[current].kind {
             Kind::Checkbox => checkboxes += 1,
             Kind::Radio => radios += 1,
             Kind::Button => {
@@ -655,8 +655,8 @@ fn validate_form(checker: &mut Checker<'_, '_>, node: NodeId) {
         );
         return;
     }
-    let parent = checker.parents[node];
-    if checker.kinds[parent] == Kind::Dialog {
+    let parent = checker.built[node].parent;
+    if checker.built[parent].kind == Kind::Dialog {
         checker.assert_content_model(node, &[Kind::DialogTitle, Kind::DialogBody, Kind::DialogFooter], false);
         return;
     }
@@ -687,9 +687,9 @@ fn validate_button(checker: &mut Checker<'_, '_>, node: NodeId) {
             return;
         }
     }
-    let parent = checker.parents[node];
+    let parent = checker.built[node].parent;
     let span = checker.start_tag(node);
-    if checker.kinds[parent] == Kind::UiAction {
+    if checker.built[parent].kind == Kind::UiAction {
         if value_of(checker, node, "type").is_some() || value_of(checker, node, "name").is_some() {
             checker.report(
                 Rule::AttributeNotAllowed,
@@ -804,15 +804,15 @@ pub fn validate_ui_action_targets(checker: &mut Checker<'_, '_>, root: NodeId) {
     let mut stack = vec![root];
     while let Some(current) = stack.pop() {
         let children: Vec<NodeId> = checker.children(current).collect();
-        if children.iter().any(|child| checker.kinds[*child] == Kind::UiAction) {
+        if children.iter().any(|child| checker.built[*child].kind == Kind::UiAction) {
             // Dialogs among the siblings, counted per id once, so many ui-actions stay linear.
             let mut dialogs: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-            for sibling in children.iter().filter(|sibling| checker.kinds[**sibling] == Kind::Dialog) {
+            for sibling in children.iter().filter(|sibling| checker.built[**sibling].kind == Kind::Dialog) {
                 if let Some(id) = checker.attribute(*sibling, "id") {
                     *dialogs.entry(id.into_owned()).or_default() += 1;
                 }
             }
-            for child in children.iter().filter(|child| checker.kinds[**child] == Kind::UiAction) {
+            for child in children.iter().filter(|child| checker.built[**child].kind == Kind::UiAction) {
                 let Some(target) = value_of(checker, *child, "target-id") else { continue };
                 if dialogs.get(&target).copied().unwrap_or(0) != 1 {
                     let span = checker.start_tag(*child);
@@ -845,7 +845,7 @@ fn validate_dialog(checker: &mut Checker<'_, '_>, node: NodeId) {
             return;
         }
     }
-    let forms = checker.children(node).filter(|child| checker.kinds[*child] == Kind::Form).count();
+    let forms = checker.children(node).filter(|child| checker.built[*child].kind == Kind::Form).count();
     if forms > 1 {
         checker.report(Rule::InvalidFormStructure, "A \"dialog\" element can contain only one \"form\" element", span);
         return;
@@ -855,7 +855,7 @@ fn validate_dialog(checker: &mut Checker<'_, '_>, node: NodeId) {
             if checker.is_text(child) {
                 checker.is_nonblank_text(child)
             } else {
-                checker.kinds[child] != Kind::Form
+                checker.built[child].kind != Kind::Form
             }
         });
         if other {
@@ -880,15 +880,15 @@ pub fn validate_dialog_part(checker: &mut Checker<'_, '_>, node: NodeId) {
         checker.report(Rule::AttributeNotAllowed, format!("Element \"{tag}\" may not have attributes"), span);
         return;
     }
-    let parent = checker.parents[node];
-    let grandparent = if parent == NO_NODE { NO_NODE } else { checker.parents[parent] };
+    let parent = checker.built[node].parent;
+    let grandparent = if parent == NO_NODE { NO_NODE } else { checker.built[parent].parent };
     let in_dialog_form =
-        checker.kinds[parent] == Kind::Form && grandparent != NO_NODE && checker.kinds[grandparent] == Kind::Dialog;
+        checker.built[parent].kind == Kind::Form && grandparent != NO_NODE && checker.built[grandparent].kind == Kind::Dialog;
     let allowed = if in_dialog_form { Kind::Form } else { Kind::Dialog };
     if !checker.assert_parent(node, &[allowed]) {
         return;
     }
-    if let Some(dialog) = checker.children(node).find(|child| checker.kinds[*child] == Kind::Dialog) {
+    if let Some(dialog) = checker.children(node).find(|child| checker.built[*child].kind == Kind::Dialog) {
         let tag = checker.tag(node);
         let span = checker.start_tag(dialog);
         checker.report(Rule::InvalidFormStructure, format!("{tag} should not contain a dialog"), span);
