@@ -1607,11 +1607,28 @@ impl Iterator for BuiltChildren<'_, '_, '_> {
 
 /// Java's `Long.parseLong`: optional sign, ASCII digits, within `i64`.
 pub fn parse_java_long(value: &str) -> Option<i64> {
-    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
-    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+    let (negative, digits) = match value.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() {
         return None;
     }
-    value.parse::<i64>().ok()
+    // Accumulated below zero, which reaches `i64::MIN` too.
+    let mut below_zero: i64 = 0;
+    for byte in digits {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        below_zero = below_zero.checked_mul(10)?.checked_sub(i64::from(digit))?;
+    }
+    if negative {
+        Some(below_zero)
+    } else {
+        below_zero.checked_neg()
+    }
 }
 
 /// The scheme of an absolute URI, as `java.net.URI#getScheme` sees it.

@@ -32,7 +32,8 @@ pub struct EntityJson<'a> {
     /// The values of `text` ([`lay_out`]); empty when there is no data.
     table: Vec<JsonNode>,
     lookups: Cell<usize>,
-    index: OnceCell<Index>,
+    /// Boxed: few records build one, and unbuilt it keeps the value small to move.
+    index: OnceCell<Box<Index>>,
 }
 
 /// One value of the text, in document order (a container comes before what it contains).
@@ -259,7 +260,7 @@ impl EntityJson<'_> {
         if lookups <= WALKS_BEFORE_INDEX {
             return None;
         }
-        Some(self.index.get_or_init(|| index_members(&self.text, &self.table)))
+        Some(self.index.get_or_init(|| Box::new(index_members(&self.text, &self.table))))
     }
 }
 

@@ -156,3 +156,25 @@ fn prescan_finds_template_markers_and_the_first_control_character() {
     assert_eq!(prescan("\u{1} ${x}".as_bytes()), Prescan { template: true, control: None });
     assert_eq!(prescan("a\tb\r\nc".as_bytes()), Prescan { template: false, control: None });
 }
+
+#[test]
+fn java_longs_parse_as_long_parse_long_does() {
+    for (text, expected) in [
+        ("0", Some(0)),
+        ("+42", Some(42)),
+        ("-42", Some(-42)),
+        ("007", Some(7)),
+        ("9223372036854775807", Some(i64::MAX)),
+        ("-9223372036854775808", Some(i64::MIN)),
+        ("9223372036854775808", None),
+        ("-9223372036854775809", None),
+        ("", None),
+        ("-", None),
+        ("+-1", None),
+        ("1a", None),
+        (" 1", None),
+        ("1.0", None),
+    ] {
+        assert_eq!(elements::parse_java_long(text), expected, "{text:?}");
+    }
+}
