@@ -1305,8 +1305,10 @@ impl<'d, 't> Checker<'d, 't> {
                 self.assert_phrasing(node, false);
             }
             Kind::Code => {
-                if let Some(language) = self.attribute(node, "language").or_else(|| self.attribute(node, "data-language")) {
-                    let name = if self.attribute(node, "language").is_some() { "language" } else { "data-language" };
+                let language = ["language", "data-language"]
+                    .into_iter()
+                    .find_map(|name| self.attribute(node, name).map(|value| (name, value)));
+                if let Some((name, language)) = language {
                     if !CODE_LANGUAGES.contains(&language.as_ref()) && !language.is_empty() {
                         self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"language\" of element \"code\" can only be one of the following values: [{}].", CODE_LANGUAGES.join(", ")));
                         return;
@@ -1441,8 +1443,7 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::MissingAttribute, "Error processing user mention. No id or email provided", span);
             return;
         }
-        let strict = self.attribute(node, "strict").is_some_and(|value| value.eq_ignore_ascii_case("true"));
-        let lenient = self.attribute(node, "strict").is_some() && !strict;
+        let lenient = self.attribute(node, "strict").is_some_and(|value| !value.eq_ignore_ascii_case("true"));
         if !lenient {
             let who = uid.or(email).unwrap_or_default();
             self.report(
@@ -1512,17 +1513,32 @@ impl<'d, 't> Checker<'d, 't> {
 
     fn validate_div_or_span(&mut self, node: NodeId, kind: Kind) {
         // The checks below are about `data-` attributes; most elements have none.
+        const CARD_ATTRIBUTES: [(&str, &str); 4] = [
+            ("data-icon-src", "card"),
+            ("data-accent-color", "card"),
+            ("data-state", "expandable-card"),
+            ("data-variant", "expandableCardBody"),
+        ];
+        // One pass over the attributes notes which of those the element has (most have none of them).
         let source = self.attribute_source(node);
-        let has_data_attribute =
-            self.document.attributes_of(source).iter().any(|attribute| self.document.attribute_name(attribute).starts_with("data-"));
+        let (mut has_entity_id, mut has_card_attribute) = (false, [false; CARD_ATTRIBUTES.len()]);
+        for attribute in self.document.attributes_of(source) {
+            let name = self.document.attribute_name(attribute);
+            if !name.starts_with("data-") {
+                continue;
+            }
+            has_entity_id |= name == "data-entity-id";
+            for (has, (card_attribute, _)) in has_card_attribute.iter_mut().zip(CARD_ATTRIBUTES) {
+                *has |= name == card_attribute;
+            }
+        }
         let class = self.attribute(node, "class").unwrap_or_default();
-        let entity_id = if has_data_attribute { self.attribute(node, "data-entity-id") } else { None };
         let span = self.start_tag(node);
-        if entity_id.is_some() && class != "entity" {
+        if has_entity_id && class != "entity" {
             self.report_attribute(node, "data-entity-id", Rule::AttributeNotAllowed, "The attribute \"data-entity-id\" is only allowed if the element class is \"entity\".");
             return;
         }
-        if entity_id.is_none() && class == "entity" {
+        if !has_entity_id && class == "entity" {
             self.report(
                 Rule::MissingAttribute,
                 "The attribute \"data-entity-id\" is required if the element class is \"entity\".",
@@ -1530,15 +1546,10 @@ impl<'d, 't> Checker<'d, 't> {
             );
             return;
         }
-        if kind == Kind::Div && has_data_attribute {
+        if kind == Kind::Div {
             let first_class = class.split_whitespace().next().unwrap_or("");
-            for (attribute, required) in [
-                ("data-icon-src", "card"),
-                ("data-accent-color", "card"),
-                ("data-state", "expandable-card"),
-                ("data-variant", "expandableCardBody"),
-            ] {
-                if self.attribute(node, attribute).is_some() && first_class != required {
+            for ((attribute, required), has) in CARD_ATTRIBUTES.into_iter().zip(has_card_attribute) {
+                if has && first_class != required {
                     self.report_attribute(node, attribute, Rule::AttributeNotAllowed, format!("The attribute \"{attribute}\" is only allowed if the element class is \"{required}\"."));
                     return;
                 }
