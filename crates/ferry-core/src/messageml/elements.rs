@@ -1406,8 +1406,7 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::HrefNotAbsoluteUri, "The attribute \"href\" must contain an absolute URI", span);
             return;
         };
-        let lower = scheme.to_ascii_lowercase();
-        if !self.options.allowed_uri_schemes.iter().any(|allowed| allowed.eq_ignore_ascii_case(&lower)) {
+        if !self.options.allowed_uri_schemes.iter().any(|allowed| allowed.eq_ignore_ascii_case(scheme)) {
             self.report(Rule::UriSchemeNotAllowed, format!("URI scheme \"{scheme}\" is not supported by the pod."), span);
         }
     }
@@ -1646,22 +1645,30 @@ pub fn parse_java_long(value: &str) -> Option<i64> {
 fn uri_scheme(uri: &str) -> Option<&str> {
     let colon = uri.bytes().position(|byte| byte == b':')?;
     let scheme = &uri[..colon];
-    let mut characters = scheme.chars();
-    let first = characters.next()?;
-    (first.is_ascii_alphabetic() && characters.all(|character| character.is_ascii_alphanumeric() || matches!(character, '+' | '-' | '.')))
+    let (first, rest) = scheme.as_bytes().split_first()?;
+    (first.is_ascii_alphabetic() && rest.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.')))
         .then_some(scheme)
 }
+
+/// The bytes of RFC 3986's unreserved and reserved characters, brackets and `%` aside ([`is_java_uri`]).
+static PLAIN_URI_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=');
+        byte += 1;
+    }
+    table
+};
 
 /// Whether `java.net.URI` (RFC 2396) accepts the text.
 fn is_java_uri(uri: &str) -> bool {
     let raw = uri.as_bytes();
     // Most links are made of RFC 3986's unreserved and reserved characters only (brackets and `%` aside):
     // those need no closer look.
-    let plain = |byte: u8| {
-        byte.is_ascii_alphanumeric()
-            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
-    };
-    if !raw.iter().all(|byte| plain(*byte)) && !bytes_form_a_java_uri(uri) {
+    if !raw.iter().all(|byte| PLAIN_URI_BYTE[usize::from(*byte)]) && !bytes_form_a_java_uri(uri) {
         return false;
     }
     if uri.is_empty() {
