@@ -81,7 +81,11 @@ fn with_scratch<T>(work: impl FnOnce(&mut Scratch) -> T) -> T {
 pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptions) -> Vec<Diagnostic> {
     let whole = 0..message.len();
     let empty = || vec![finding(Rule::EmptyMessage, "Error parsing message: the message cannot be null or empty", whole.clone())];
-    let entity_json = match entity_json::parse_entity_json(data.unwrap_or("")) {
+    let parsed = match data {
+        Some(data) => entity_json::parse_entity_json(data),
+        None => Ok(EntityJson::default()),
+    };
+    let entity_json = match parsed {
         Ok(object) => object,
         Err(_) if xml::is_blank(message) => return empty(),
         Err(error) => return vec![finding(error.rule, error.message, whole)],
@@ -90,7 +94,9 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
     // replaces it: most messages pass those, and they cost little once the parse has brought the text into the
     // cache (the text's first reading is the slowest; done by a pass of their own, it stalled them).
     let markup = with_scratch(|scratch| check_markup(message, &entity_json, options, scratch));
-    if xml::is_blank(message) {
+    // Only a message whose markup has no root element at all can be blank.
+    let no_root = markup.first().is_some_and(|finding| matches!(finding.rule, Rule::PlainTextMessage | Rule::MalformedXml));
+    if no_root && xml::is_blank(message) {
         return empty();
     }
     match prescan(message.as_bytes()) {
