@@ -577,6 +577,7 @@ impl<'j> JsonRef<'j> {
     }
 
     /// Whether the value is a member whose key names `name`.
+    #[inline]
     fn key_is(&self, name: &str) -> bool {
         self.table.get(self.index).is_some_and(|node| node_key_is(self.text, node, name))
     }
