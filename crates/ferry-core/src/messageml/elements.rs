@@ -458,6 +458,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     /// Records a finding (up to [`MAX_FINDINGS`] per message).
+    #[cold]
     pub fn report(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
         if self.findings.len() < MAX_FINDINGS {
             self.findings.push(Diagnostic::new(rule, message).with_span(span));
@@ -499,12 +500,14 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     /// Reports a finding at the start tag of `node`.
+    #[cold]
     pub fn report_element(&mut self, node: NodeId, rule: Rule, message: impl Into<String>) {
         let span = self.start_tag(node);
         self.report(rule, message, span);
     }
 
     /// Reports a finding at attribute `name` of `node` (at its start tag when the attribute is absent).
+    #[cold]
     pub fn report_attribute(&mut self, node: NodeId, name: &str, rule: Rule, message: impl Into<String>) {
         let span = self.attribute_span(node, name);
         self.report(rule, message, span);
@@ -939,6 +942,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     /// Reports an attribute the element does not accept.
+    #[cold]
     pub fn attribute_not_allowed(&mut self, node: NodeId, name: &str, span: Range<usize>) {
         let tag = self.tag(node);
         self.report(Rule::AttributeNotAllowed, format!("Attribute \"{name}\" is not allowed in \"{tag}\""), span);
@@ -946,6 +950,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     /// Reports a value the attribute does not accept, failing the element's attribute phase.
+    #[cold]
     pub fn attribute_invalid(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
         self.report(rule, message, span);
         self.attribute_failed = true;

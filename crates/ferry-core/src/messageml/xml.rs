@@ -521,6 +521,7 @@ impl Builder {
     }
 }
 
+#[cold]
 fn malformed(message: impl Into<String>, span: Range<usize>) -> XmlFault {
     XmlFault { kind: XmlFaultKind::Malformed, message: message.into(), span }
 }
@@ -862,6 +863,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
 }
 
 /// Words a quick-xml error as Xerces would.
+#[cold]
 fn translate_error(
     error: &XmlError,
     builder: &Builder,
