@@ -152,29 +152,55 @@ struct Prescan {
 
 /// Finds, in one pass, whether the text is a template and where its first control character is.
 ///
-/// Messages are short and most have neither: whole 64-byte blocks are tested for the few bytes that matter
-/// without branches (the compiler vectorises it), and only a block that has one is looked at byte by byte.
+/// Messages are short and most have neither: 64-byte blocks (the last one padded) are tested for the few bytes
+/// that matter without branches (the compiler vectorises it), and only a block that has one is looked at byte by
+/// byte.
 fn prescan(bytes: &[u8]) -> Prescan {
     let is_marker = |byte: u8| (byte == b'#') | (byte == b'@') | (byte == b'$');
-    // The bulk test lets tab, line feed and carriage return through too: fewer operations per byte, and a
-    // block that has one is only looked at more closely.
-    let may_matter = |byte: u8| (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@');
+    let blocks = bytes.chunks_exact(BLOCK);
+    let tail = blocks.remainder();
+    let tail_offset = bytes.len() - tail.len();
+    let flagged_blocks = blocks
+        .enumerate()
+        .filter(|(_, block)| <&[u8; BLOCK]>::try_from(*block).map_or(true, block_may_matter))
+        .map(|(index, block)| (index * BLOCK, block));
+    let flagged_tail = block_may_matter(&padded(tail)).then_some((tail_offset, tail));
     let mut control = None;
-    let mut offset = 0;
-    for block in bytes.chunks(64) {
-        if block.iter().fold(false, |found, byte| found | may_matter(*byte)) {
-            for (index, byte) in block.iter().enumerate() {
-                if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {
-                    return Prescan { template: true, control: None };
-                }
-                if control.is_none() && is_control(*byte) {
-                    control = Some(offset + index);
-                }
+    for (offset, block) in flagged_blocks.chain(flagged_tail) {
+        for (index, byte) in block.iter().enumerate() {
+            if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {
+                return Prescan { template: true, control: None };
+            }
+            if control.is_none() && is_control(*byte) {
+                control = Some(offset + index);
             }
         }
-        offset += block.len();
     }
     Prescan { template: false, control }
+}
+
+/// Bytes per block of [`prescan`]'s bulk test.
+const BLOCK: usize = 64;
+
+/// Whether a block has a byte [`prescan`] must look at. Also true for tab, line feed and carriage return: fewer
+/// operations per byte, and a block that has one is only looked at more closely. Taking an array, of a length
+/// known when compiled, lets the test run on many bytes at once.
+fn block_may_matter(block: &[u8; BLOCK]) -> bool {
+    block.iter().fold(false, |found, byte| found | may_matter(*byte))
+}
+
+/// The last, partial block of [`prescan`] filled up with spaces (which do not matter), to be tested whole.
+fn padded(tail: &[u8]) -> [u8; BLOCK] {
+    let mut block = [b' '; BLOCK];
+    if let Some(start) = block.get_mut(..tail.len()) {
+        start.copy_from_slice(tail);
+    }
+    block
+}
+
+/// Whether [`prescan`] must look at a byte (see [`block_may_matter`]).
+fn may_matter(byte: u8) -> bool {
+    (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@')
 }
 
 /// Whether `span` (an empty span counts as its first byte) overlaps one of `regions` (sorted, disjoint).

@@ -155,6 +155,15 @@ fn prescan_finds_template_markers_and_the_first_control_character() {
     // A template is expanded before control characters are looked for.
     assert_eq!(prescan("\u{1} ${x}".as_bytes()), Prescan { template: true, control: None });
     assert_eq!(prescan("a\tb\r\nc".as_bytes()), Prescan { template: false, control: None });
+    // A control character in each whole block and in the partial one after them, for texts of every length.
+    for length in 0..200 {
+        for position in 0..length {
+            let mut text = vec![b'x'; length];
+            text[position] = 0x1F;
+            assert_eq!(prescan(&text), Prescan { template: false, control: Some(position) }, "{length} {position}");
+        }
+        assert_eq!(prescan(&vec![b' '; length]), Prescan { template: false, control: None }, "{length}");
+    }
 }
 
 #[test]

@@ -162,6 +162,7 @@ impl<'t> Document<'t> {
     /// The attribute named `name` of an element, if present.
     ///
     /// Elements have a few attributes: a linear search that rejects on length first beats a binary search.
+    #[inline]
     pub fn find_attribute(&self, node: NodeId, name: &str) -> Option<&Attribute> {
         self.attributes_of(node).iter().find(|attribute| self.attribute_is(attribute, name))
     }
