@@ -1516,14 +1516,14 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_div_or_span(&mut self, node: NodeId, kind: Kind) {
-        // The checks below are about `data-` attributes; most elements have none.
         const CARD_ATTRIBUTES: [(&str, &str); 4] = [
             ("data-icon-src", "card"),
             ("data-accent-color", "card"),
             ("data-state", "expandable-card"),
             ("data-variant", "expandableCardBody"),
         ];
-        // One pass over the attributes notes which of those the element has (most have none of them).
+        // The checks below are about `data-` attributes (most elements have none): one pass over the attributes
+        // notes which of them the element has.
         let source = self.attribute_source(node);
         let (mut has_entity_id, mut has_card_attribute) = (false, [false; CARD_ATTRIBUTES.len()]);
         for attribute in self.document.attributes_of(source) {

@@ -590,8 +590,9 @@ fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
     position
 }
 
-/// `0x01` and `0x80` in every byte of a word, for the word-at-a-time search in [`string_end`].
+/// `0x01` in every byte of a word, for the word-at-a-time search in [`string_end`].
 const LOW_BITS: u64 = u64::from_le_bytes([0x01; 8]);
+/// `0x80` in every byte of a word.
 const HIGH_BITS: u64 = u64::from_le_bytes([0x80; 8]);
 
 /// The high bit of each byte of `word` (read little-endian) that a JSON string does not hold as it is: a quote, a
