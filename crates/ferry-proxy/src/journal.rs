@@ -1,0 +1,712 @@
+//! The journal: every record's fate in an SQLite file (WAL), keyed by `(originatingSystemId,
+//! originalMessageId)`, written before and after each import request (the outbox pattern).
+//!
+//! A record moves `planned → in flight (request N) → imported | already imported | rejected`; records the
+//! checks refuse are `excluded` with their codes. Each transition of a request's records is one transaction.
+//!
+//! Invariants:
+//! - A record is marked in flight, in a committed transaction, before the request carrying it is sent; its
+//!   outcome is committed after the answer is read. A crash at any instant therefore leaves each record either
+//!   final (never sent again) or planned/in flight (sent again by the next run: safe, because the Agent ignores
+//!   an `originalMessageId` it has already imported).
+//! - A final outcome (imported, already imported) is never overwritten by a later run; rejected records are
+//!   sent again only when asked (`--retry-failed`).
+//! - A journal belongs to one upstream (the Agent's URL): opening it for another is refused, so a rehearsal's
+//!   journal can never make a real import skip messages.
+//! - The body kept for a record is the JSON that will be sent; it is dropped once the record is imported.
+//!
+//! `synchronous = NORMAL` in WAL mode: a process crash loses nothing committed; a power cut may lose the last
+//! transactions, which only makes records be sent again, and the Agent ignores repeats.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::ProxyError;
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    system_id TEXT,
+    message_id TEXT,
+    file TEXT NOT NULL,
+    record_index INTEGER NOT NULL,
+    stream_id TEXT,
+    timestamp INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    body BLOB,
+    request INTEGER,
+    agent_message_id TEXT,
+    diagnostic TEXT,
+    codes TEXT,
+    updated_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (system_id, message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_state ON records (state);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    finished_ms INTEGER,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_ms INTEGER NOT NULL,
+    finished_ms INTEGER,
+    files TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+";
+
+/// Where a record stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    /// To be sent.
+    Planned,
+    /// Sent in a request whose answer has not been recorded: its outcome is unknown until a run sends it again.
+    InFlight,
+    /// The Agent answered a `messageId`.
+    Imported,
+    /// The Agent ignored it as a repeat of a message it already holds.
+    AlreadyImported,
+    /// The Agent refused it (the diagnostic says why).
+    Rejected,
+    /// Ferry's checks or the pre-flight refused it (the codes say why); never sent.
+    Excluded,
+}
+
+impl RecordState {
+    /// The name stored and reported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordState::Planned => "planned",
+            RecordState::InFlight => "in_flight",
+            RecordState::Imported => "imported",
+            RecordState::AlreadyImported => "already_imported",
+            RecordState::Rejected => "rejected",
+            RecordState::Excluded => "excluded",
+        }
+    }
+
+    fn parse(text: &str) -> RecordState {
+        match text {
+            "planned" => RecordState::Planned,
+            "in_flight" => RecordState::InFlight,
+            "imported" => RecordState::Imported,
+            "already_imported" => RecordState::AlreadyImported,
+            "rejected" => RecordState::Rejected,
+            _ => RecordState::Excluded,
+        }
+    }
+
+    /// Imported or already imported: never sent again.
+    pub fn is_done(self) -> bool {
+        matches!(self, RecordState::Imported | RecordState::AlreadyImported)
+    }
+}
+
+/// A record of the input as the journal takes it.
+#[derive(Clone, Debug)]
+pub struct IncomingRecord {
+    /// `originatingSystemId` (None when missing: the record is then excluded by the checks).
+    pub system_id: Option<String>,
+    /// `originalMessageId`.
+    pub message_id: Option<String>,
+    /// The input file's name.
+    pub file: String,
+    /// 0-based index of the record in the batch.
+    pub record_index: usize,
+    /// `streamId`, normalised.
+    pub stream_id: Option<String>,
+    /// `intendedMessageTimestamp`.
+    pub timestamp: i64,
+    /// The JSON to send.
+    pub body: Vec<u8>,
+    /// Error codes found by the checks and the pre-flight; empty when it may be sent.
+    pub error_codes: Vec<String>,
+    /// The first error's message, for the report.
+    pub error_message: Option<String>,
+}
+
+/// What a run's intake did with the input's records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intake {
+    /// Newly planned, or planned again (not yet final, or rejected and retried).
+    pub planned: usize,
+    /// Already imported by an earlier run: skipped.
+    pub already_done: usize,
+    /// Rejected by the Agent in an earlier run and not retried (use `--retry-failed`).
+    pub previously_rejected: usize,
+    /// Excluded by the checks.
+    pub excluded: usize,
+}
+
+/// A record to send.
+#[derive(Clone, Debug)]
+pub struct PendingRecord {
+    /// Journal row id.
+    pub id: i64,
+    /// Normalised stream id.
+    pub stream_id: String,
+    /// Timestamp.
+    pub timestamp: i64,
+    /// The JSON to send.
+    pub body: Vec<u8>,
+}
+
+/// The outcome of one record of an answered request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Imported, already imported or rejected.
+    pub state: RecordState,
+    /// The Agent's `messageId`.
+    pub agent_message_id: Option<String>,
+    /// The Agent's `diagnostic`.
+    pub diagnostic: Option<String>,
+}
+
+/// Records per state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Planned, not yet sent.
+    pub planned: usize,
+    /// Sent, outcome not recorded.
+    pub in_flight: usize,
+    /// Imported.
+    pub imported: usize,
+    /// Ignored by the Agent as repeats.
+    pub already_imported: usize,
+    /// Refused by the Agent.
+    pub rejected: usize,
+    /// Refused by the checks.
+    pub excluded: usize,
+}
+
+impl Counts {
+    /// Every record.
+    pub fn total(&self) -> usize {
+        self.planned + self.in_flight + self.imported + self.already_imported + self.rejected + self.excluded
+    }
+
+    /// Records not (yet) in Symphony: planned, in flight, rejected, excluded.
+    pub fn not_imported(&self) -> usize {
+        self.planned + self.in_flight + self.rejected + self.excluded
+    }
+}
+
+/// One record's fate, for reports.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Fate {
+    /// Input file.
+    pub file: String,
+    /// 0-based record index in the batch of the run that last saw it.
+    pub record_index: usize,
+    /// `originatingSystemId`.
+    pub originating_system_id: Option<String>,
+    /// `originalMessageId`.
+    pub original_message_id: Option<String>,
+    /// Stream.
+    pub stream_id: Option<String>,
+    /// State.
+    pub state: RecordState,
+    /// The request that carried it, 1-based in the journal.
+    pub request: Option<i64>,
+    /// The Agent's `messageId`.
+    pub message_id: Option<String>,
+    /// The Agent's diagnostic, or the first error's message.
+    pub diagnostic: Option<String>,
+    /// Codes of the checks that excluded it, comma-separated.
+    pub codes: Option<String>,
+}
+
+/// An open journal.
+pub struct Journal {
+    connection: Connection,
+    path: String,
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Journal {
+    /// Opens (creating) the journal at `path` for `upstream` (the Agent's URL).
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`] when SQLite fails; [`ProxyError::Refused`] when the journal belongs to another
+    /// upstream or was written by a newer Ferry.
+    pub fn open(path: &Path, upstream: &str) -> Result<Journal, ProxyError> {
+        let name = path.display().to_string();
+        let connection = Connection::open(path).map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
+        Self::setup(connection, name, upstream)
+    }
+
+    /// A journal in memory (a dry run).
+    ///
+    /// # Errors
+    /// As [`Journal::open`].
+    pub fn in_memory(upstream: &str) -> Result<Journal, ProxyError> {
+        let connection =
+            Connection::open_in_memory().map_err(|source| ProxyError::Journal { path: ":memory:".into(), source })?;
+        Self::setup(connection, ":memory:".into(), upstream)
+    }
+
+    fn setup(connection: Connection, path: String, upstream: &str) -> Result<Journal, ProxyError> {
+        let journal = Journal { connection, path };
+        journal
+            .connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+            .and_then(|()| journal.connection.execute_batch(SCHEMA))
+            .map_err(|source| journal.error(source))?;
+        let stored = |name: &str| -> Result<Option<String>, ProxyError> {
+            journal
+                .connection
+                .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
+                .optional()
+                .map_err(|source| journal.error(source))
+        };
+        match stored("upstream")? {
+            Some(existing) if existing != upstream => {
+                return Err(ProxyError::Refused(format!(
+                    "journal {} records an import into {existing}, not {upstream}: give another --journal for this pod",
+                    journal.path
+                )))
+            }
+            Some(_) => {}
+            None => journal
+                .connection
+                .execute("INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)", params![upstream, SCHEMA_VERSION.to_string()])
+                .map(drop)
+                .map_err(|source| journal.error(source))?,
+        }
+        if let Some(version) = stored("schema")? {
+            if version.parse::<i64>().unwrap_or(i64::MAX) > SCHEMA_VERSION {
+                return Err(ProxyError::Refused(format!("journal {} was written by a newer Ferry (schema {version})", journal.path)));
+            }
+        }
+        Ok(journal)
+    }
+
+    fn error(&self, source: rusqlite::Error) -> ProxyError {
+        ProxyError::Journal { path: self.path.clone(), source }
+    }
+
+    /// The journal's file name.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Starts a run over `files`; returns its id.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn begin_run(&self, files: &[String]) -> Result<i64, ProxyError> {
+        self.connection
+            .execute("INSERT INTO runs (started_ms, files, state) VALUES (?1, ?2, 'running')", params![now_millis(), files.join("\n")])
+            .map_err(|source| self.error(source))?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    /// Ends a run with a state (`completed`, `stopped`, `unknown`).
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn end_run(&self, run: i64, state: &str) -> Result<(), ProxyError> {
+        self.connection
+            .execute("UPDATE runs SET finished_ms = ?1, state = ?2 WHERE id = ?3", params![now_millis(), state, run])
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    /// Takes the input's records in one transaction: new and unfinished records are planned (their body
+    /// replaced by this run's), records with errors excluded, final records left alone, rejected records planned
+    /// again only when `retry_rejected`. Records without a key (no `originalMessageId`) are only ever excluded:
+    /// they cannot be imported exactly once.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn take_records(&mut self, records: impl IntoIterator<Item = IncomingRecord>, retry_rejected: bool) -> Result<Intake, ProxyError> {
+        let path = self.path.clone();
+        let error = |source| ProxyError::Journal { path: path.clone(), source };
+        let transaction = self.connection.transaction().map_err(error)?;
+        let mut intake = Intake::default();
+        {
+            // Exclusions are recomputed from this run's input; keyless ones have no other identity.
+            transaction.execute("DELETE FROM records WHERE state = 'excluded' AND message_id IS NULL", []).map_err(error)?;
+            let mut find = transaction
+                .prepare("SELECT id, state FROM records WHERE system_id IS ?1 AND message_id = ?2")
+                .map_err(error)?;
+            let mut insert = transaction
+                .prepare(
+                    "INSERT INTO records (system_id, message_id, file, record_index, stream_id, timestamp, state, body, diagnostic, codes, updated_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(error)?;
+            let mut update = transaction
+                .prepare(
+                    "UPDATE records SET file = ?2, record_index = ?3, stream_id = ?4, timestamp = ?5, state = ?6, body = ?7,
+                     diagnostic = ?8, codes = ?9, agent_message_id = NULL, updated_ms = ?10 WHERE id = ?1",
+                )
+                .map_err(error)?;
+            let now = now_millis();
+            for record in records {
+                let excluded = !record.error_codes.is_empty() || record.message_id.is_none();
+                let state = if excluded { RecordState::Excluded } else { RecordState::Planned };
+                let codes = (!record.error_codes.is_empty()).then(|| record.error_codes.join(","));
+                let body = (!excluded).then_some(record.body.as_slice());
+                let existing: Option<(i64, String)> = match &record.message_id {
+                    Some(message_id) => find
+                        .query_row(params![record.system_id, message_id], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()
+                        .map_err(error)?,
+                    None => None,
+                };
+                match existing {
+                    None => {
+                        insert
+                            .execute(params![
+                                record.system_id,
+                                record.message_id,
+                                record.file,
+                                record.record_index as i64,
+                                record.stream_id,
+                                record.timestamp,
+                                state.as_str(),
+                                body,
+                                record.error_message,
+                                codes,
+                                now
+                            ])
+                            .map_err(error)?;
+                    }
+                    Some((id, stored)) => {
+                        let stored = RecordState::parse(&stored);
+                        if stored.is_done() {
+                            intake.already_done += 1;
+                            continue;
+                        }
+                        if stored == RecordState::Rejected && !retry_rejected {
+                            intake.previously_rejected += 1;
+                            continue;
+                        }
+                        update
+                            .execute(params![
+                                id,
+                                record.file,
+                                record.record_index as i64,
+                                record.stream_id,
+                                record.timestamp,
+                                state.as_str(),
+                                body,
+                                record.error_message,
+                                codes,
+                                now
+                            ])
+                            .map_err(error)?;
+                    }
+                }
+                if excluded {
+                    intake.excluded += 1;
+                } else {
+                    intake.planned += 1;
+                }
+            }
+        }
+        transaction.commit().map_err(error)?;
+        Ok(intake)
+    }
+
+    /// Records to send: planned and in flight (a request whose answer was never recorded), oldest first.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn pending(&self) -> Result<Vec<PendingRecord>, ProxyError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT id, stream_id, timestamp, body FROM records WHERE state IN ('planned', 'in_flight') AND body IS NOT NULL ORDER BY id")
+            .map_err(|source| self.error(source))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(PendingRecord {
+                    id: row.get(0)?,
+                    stream_id: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    timestamp: row.get(2)?,
+                    body: row.get(3)?,
+                })
+            })
+            .map_err(|source| self.error(source))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|source| self.error(source))
+    }
+
+    /// Marks records in flight in request `N` (returned), committed before the request is sent.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn begin_request(&mut self, run: i64, record_ids: &[i64]) -> Result<i64, ProxyError> {
+        let path = self.path.clone();
+        let error = |source| ProxyError::Journal { path: path.clone(), source };
+        let transaction = self.connection.transaction().map_err(error)?;
+        let now = now_millis();
+        transaction
+            .execute(
+                "INSERT INTO requests (run, records, state, started_ms) VALUES (?1, ?2, 'in_flight', ?3)",
+                params![run, record_ids.len() as i64, now],
+            )
+            .map_err(error)?;
+        let request = transaction.last_insert_rowid();
+        {
+            let mut mark = transaction
+                .prepare("UPDATE records SET state = 'in_flight', request = ?2, updated_ms = ?3 WHERE id = ?1")
+                .map_err(error)?;
+            for id in record_ids {
+                mark.execute(params![id, request, now]).map_err(error)?;
+            }
+        }
+        transaction.commit().map_err(error)?;
+        Ok(request)
+    }
+
+    /// Records the answer of request `N`: one outcome per record, in the order the records were sent.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn finish_request(&mut self, request: i64, record_ids: &[i64], outcomes: &[Outcome]) -> Result<(), ProxyError> {
+        let path = self.path.clone();
+        let error = |source| ProxyError::Journal { path: path.clone(), source };
+        let transaction = self.connection.transaction().map_err(error)?;
+        let now = now_millis();
+        {
+            let mut record = transaction
+                .prepare(
+                    "UPDATE records SET state = ?2, agent_message_id = ?3, diagnostic = ?4, updated_ms = ?5,
+                     body = CASE WHEN ?2 IN ('imported', 'already_imported') THEN NULL ELSE body END WHERE id = ?1",
+                )
+                .map_err(error)?;
+            for (id, outcome) in record_ids.iter().zip(outcomes) {
+                record
+                    .execute(params![id, outcome.state.as_str(), outcome.agent_message_id, outcome.diagnostic, now])
+                    .map_err(error)?;
+            }
+        }
+        transaction
+            .execute("UPDATE requests SET state = 'answered', finished_ms = ?2 WHERE id = ?1", params![request, now])
+            .map_err(error)?;
+        transaction.commit().map_err(error)?;
+        Ok(())
+    }
+
+    /// Records a request that failed: refused as a whole (`applied_nothing`: a 4xx answer, every record
+    /// rejected with `message`), or with an unknown outcome (records stay in flight; the next run sends them
+    /// again).
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn fail_request(&mut self, request: i64, record_ids: &[i64], message: &str, applied_nothing: bool) -> Result<(), ProxyError> {
+        let path = self.path.clone();
+        let error = |source| ProxyError::Journal { path: path.clone(), source };
+        let transaction = self.connection.transaction().map_err(error)?;
+        let now = now_millis();
+        if applied_nothing {
+            let mut record = transaction
+                .prepare("UPDATE records SET state = 'rejected', diagnostic = ?2, updated_ms = ?3 WHERE id = ?1")
+                .map_err(error)?;
+            for id in record_ids {
+                record.execute(params![id, message, now]).map_err(error)?;
+            }
+        }
+        let state = if applied_nothing { "refused" } else { "unknown" };
+        transaction
+            .execute("UPDATE requests SET state = ?2, finished_ms = ?3, error = ?4 WHERE id = ?1", params![request, state, now, message])
+            .map_err(error)?;
+        transaction.commit().map_err(error)?;
+        Ok(())
+    }
+
+    /// Records per state.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn counts(&self) -> Result<Counts, ProxyError> {
+        let mut statement =
+            self.connection.prepare("SELECT state, COUNT(*) FROM records GROUP BY state").map_err(|source| self.error(source))?;
+        let mut counts = Counts::default();
+        let rows = statement
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+            .map_err(|source| self.error(source))?;
+        for row in rows {
+            let (state, count) = row.map_err(|source| self.error(source))?;
+            let count = usize::try_from(count).unwrap_or(0);
+            match RecordState::parse(&state) {
+                RecordState::Planned => counts.planned += count,
+                RecordState::InFlight => counts.in_flight += count,
+                RecordState::Imported => counts.imported += count,
+                RecordState::AlreadyImported => counts.already_imported += count,
+                RecordState::Rejected => counts.rejected += count,
+                RecordState::Excluded => counts.excluded += count,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Every record's fate, in journal order, to `visit`.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`], or `visit`'s error as [`ProxyError::Refused`].
+    pub fn for_each_fate(&self, mut visit: impl FnMut(Fate) -> Result<(), String>) -> Result<(), ProxyError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT file, record_index, system_id, message_id, stream_id, state, request, agent_message_id, diagnostic, codes
+                 FROM records ORDER BY id",
+            )
+            .map_err(|source| self.error(source))?;
+        let mut rows = statement.query([]).map_err(|source| self.error(source))?;
+        while let Some(row) = rows.next().map_err(|source| self.error(source))? {
+            let read = || -> rusqlite::Result<Fate> {
+                Ok(Fate {
+                    file: row.get(0)?,
+                    record_index: usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                    originating_system_id: row.get(2)?,
+                    original_message_id: row.get(3)?,
+                    stream_id: row.get(4)?,
+                    state: RecordState::parse(&row.get::<_, String>(5)?),
+                    request: row.get(6)?,
+                    message_id: row.get(7)?,
+                    diagnostic: row.get(8)?,
+                    codes: row.get(9)?,
+                })
+            };
+            visit(read().map_err(|source| self.error(source))?).map_err(ProxyError::Refused)?;
+        }
+        Ok(())
+    }
+
+    /// Rejected records with their diagnostics, at most `limit`, for the end-of-run summary.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn rejections(&self, limit: usize) -> Result<Vec<Fate>, ProxyError> {
+        let mut found = Vec::new();
+        self.for_each_fate(|fate| {
+            if fate.state == RecordState::Rejected && found.len() < limit {
+                found.push(fate);
+            }
+            Ok(())
+        })?;
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(message_id: &str, errors: &[&str]) -> IncomingRecord {
+        IncomingRecord {
+            system_id: Some("chat".into()),
+            message_id: Some(message_id.into()),
+            file: "batch.json".into(),
+            record_index: 0,
+            stream_id: Some("s".into()),
+            timestamp: 1,
+            body: br#"{"message":"<messageML>x</messageML>"}"#.to_vec(),
+            error_codes: errors.iter().map(|code| (*code).to_owned()).collect(),
+            error_message: errors.first().map(|_| "bad".to_owned()),
+        }
+    }
+
+    fn outcome(state: RecordState) -> Outcome {
+        Outcome { state, agent_message_id: Some("m".into()), diagnostic: None }
+    }
+
+    #[test]
+    fn a_record_moves_from_planned_to_final_and_is_never_sent_again() {
+        let mut journal = Journal::in_memory("http://pod").unwrap();
+        let run = journal.begin_run(&["batch.json".into()]).unwrap();
+        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false).unwrap();
+        assert_eq!((intake.planned, intake.excluded), (2, 1));
+        let pending = journal.pending().unwrap();
+        assert_eq!(pending.len(), 2);
+        let ids: Vec<i64> = pending.iter().map(|record| record.id).collect();
+        let request = journal.begin_request(run, &ids).unwrap();
+        assert_eq!(journal.counts().unwrap().in_flight, 2);
+        journal.finish_request(request, &ids, &[outcome(RecordState::Imported), outcome(RecordState::Rejected)]).unwrap();
+        let counts = journal.counts().unwrap();
+        assert_eq!((counts.imported, counts.rejected, counts.excluded, counts.total()), (1, 1, 1, 3));
+
+        // A second run of the same input: nothing is planned; the rejected one only when asked.
+        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false).unwrap();
+        assert_eq!((intake.planned, intake.already_done, intake.previously_rejected), (0, 1, 1));
+        assert!(journal.pending().unwrap().is_empty());
+        let intake = journal.take_records([record("b", &[])], true).unwrap();
+        assert_eq!(intake.planned, 1);
+        assert_eq!(journal.pending().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn in_flight_records_are_pending_after_a_crash_and_unknown_outcomes_stay_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        let ids = {
+            let mut journal = Journal::open(&path, "http://pod").unwrap();
+            let run = journal.begin_run(&[]).unwrap();
+            journal.take_records([record("a", &[]), record("b", &[])], false).unwrap();
+            let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
+            let request = journal.begin_request(run, &ids).unwrap();
+            journal.fail_request(request, &ids, "timed out", false).unwrap();
+            ids
+            // Dropped without finishing: as if the process died.
+        };
+        let journal = Journal::open(&path, "http://pod").unwrap();
+        assert_eq!(journal.pending().unwrap().iter().map(|record| record.id).collect::<Vec<_>>(), ids);
+        assert_eq!(journal.counts().unwrap().in_flight, 2);
+    }
+
+    #[test]
+    fn a_refused_request_rejects_its_records_with_the_reason() {
+        let mut journal = Journal::in_memory("http://pod").unwrap();
+        let run = journal.begin_run(&[]).unwrap();
+        journal.take_records([record("a", &[])], false).unwrap();
+        let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
+        let request = journal.begin_request(run, &ids).unwrap();
+        journal.fail_request(request, &ids, "HTTP 403: lacks Content Management", true).unwrap();
+        let rejections = journal.rejections(10).unwrap();
+        assert_eq!(rejections[0].diagnostic.as_deref(), Some("HTTP 403: lacks Content Management"));
+    }
+
+    #[test]
+    fn records_without_an_original_message_id_are_never_planned() {
+        let mut journal = Journal::in_memory("http://pod").unwrap();
+        let mut keyless = record("x", &[]);
+        keyless.message_id = None;
+        let intake = journal.take_records([keyless.clone(), keyless], false).unwrap();
+        assert_eq!((intake.planned, intake.excluded), (0, 2));
+        // Recomputed, not accumulated, by the next run.
+        let mut keyless = record("x", &[]);
+        keyless.message_id = None;
+        journal.take_records([keyless], false).unwrap();
+        assert_eq!(journal.counts().unwrap().excluded, 1);
+    }
+
+    #[test]
+    fn a_journal_belongs_to_one_upstream() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        drop(Journal::open(&path, "http://sandbox").unwrap());
+        let refused = Journal::open(&path, "https://pod.example.com").err().unwrap().to_string();
+        assert!(refused.contains("http://sandbox"), "{refused}");
+    }
+}
