@@ -3,7 +3,9 @@
 //!
 //! Entry points: [`validate`] for a batch file held in memory, and [`Validator`] for a batch of one or more
 //! files fed in chunks (a CLI reading files, a browser worker reading a `File`). Both return a [`Report`]:
-//! the diagnostics, a [`Summary`] and a [`Plan`] of the import requests.
+//! the diagnostics, a [`Summary`] and a [`Plan`] of the import requests. [`pod`] holds the pre-flight rules
+//! that turn what a caller found in the target pod into diagnostics; [`Validator::keep_records`] hands each
+//! record's text over for them.
 //!
 //! Invariants:
 //! - No I/O, no clock, no HTTP, no rendering: the caller passes bytes in and `now` in ([`Options::now_millis`]),
@@ -21,6 +23,7 @@ pub mod json;
 pub mod line_index;
 pub mod messageml;
 pub mod planner;
+pub mod pod;
 mod reader;
 mod record;
 pub mod registry;
@@ -34,7 +37,7 @@ pub use diagnostic::{Diagnostic, Edit, Fix, Location, Severity, Span};
 pub use fix::{apply_fixes, FixError};
 pub use line_index::{LineColumn, LineIndex};
 pub use planner::{Plan, PlannedRequest, RecordFacts};
-pub use reader::Validator;
+pub use reader::{RecordText, Validator};
 pub use registry::Rule;
 
 /// Where the batch is going; decides which platform's rules apply.

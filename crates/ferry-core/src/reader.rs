@@ -13,6 +13,10 @@
 //! - Source spans are byte offsets in the file as given (a byte-order mark counts), 0-based.
 //! - The first malformed place in a file ends the reading of that file with one [`Rule::MalformedJson`]
 //!   diagnostic; every record before it has been checked.
+//! - With [`Validator::keep_records`] on, every record the validator counts (each index of
+//!   [`Location::record`], from 0 across files) is also kept as a [`RecordText`] until drained with
+//!   [`Validator::drain_records`], in batch order, exactly once. Off (the default), the only cost is one test
+//!   of a `bool` per record.
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::json::{self, ParseErrorKind};
@@ -46,6 +50,31 @@ pub struct Validator {
     file_names: Vec<String>,
     diagnostics: Vec<Diagnostic>,
     summary: Summary,
+    /// Whether records' texts are kept for [`Validator::drain_records`].
+    keep_records: bool,
+    /// Records' texts not yet drained, in batch order.
+    records: Vec<RecordText>,
+}
+
+/// One record of the batch as it appears in its file, handed over by [`Validator::drain_records`].
+///
+/// Every record the validator counts comes out once, those with errors included. A record longer than
+/// [`Options::max_record_bytes`] (reported as [`Rule::RecordTooLarge`]) was never held in memory: it comes
+/// out with an empty `text`, and a `source` that runs to the separator after it (in an array, whitespace
+/// before the `,` or `]` included); a caller treats it as excluded (it has an error, so it is not planned).
+/// Malformed JSON is not a record (the file stops there) and does not come out, nor does a record cut short
+/// by the end of its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordText {
+    /// Which input file, 0-based, as in [`Location::file`].
+    pub file: usize,
+    /// Which record of the batch, 0-based and counted across files, as in [`Location::record`].
+    pub record: usize,
+    /// The record's bytes in its file (0-based, half-open; a byte-order mark counts), without the
+    /// whitespace and `,` around it (but see above for an oversized record).
+    pub source: Span,
+    /// The record's JSON exactly as in the file (`source`'s bytes); empty for an oversized record.
+    pub text: Vec<u8>,
 }
 
 /// Where the framing state machine is inside the current file.
@@ -142,7 +171,23 @@ impl Validator {
             file_names: Vec::new(),
             diagnostics: Vec::new(),
             summary: Summary::default(),
+            keep_records: false,
+            records: Vec::new(),
         }
+    }
+
+    /// Whether to keep each record's text for [`Validator::drain_records`] (off by default). Records read
+    /// while it is off are not kept. Kept texts stay in memory until drained: drain after each
+    /// [`push`](Validator::push) to hold one chunk's worth at a time.
+    pub fn keep_records(&mut self, keep: bool) {
+        self.keep_records = keep;
+    }
+
+    /// Takes the records read since the last call, in batch order (see [`RecordText`]). A file's last record
+    /// may only be complete once the file ends: drain after [`end_file`](Validator::end_file), before
+    /// [`finish`](Validator::finish), which drops what was not drained.
+    pub fn drain_records(&mut self) -> Vec<RecordText> {
+        std::mem::take(&mut self.records)
     }
 
     /// The options of the run.
@@ -431,6 +476,11 @@ impl Validator {
         let record_length = file.offset + end_here - record_start;
         if file.oversized || record_length > self.options.max_record_bytes {
             let source = Span::new(record_start, record_start + record_length);
+            if self.keep_records {
+                // Its bytes were not kept, so its span runs to the separator, whitespace before it included.
+                let record = self.batch.facts().len();
+                self.records.push(RecordText { file: file.index, record, source, text: Vec::new() });
+            }
             self.batch.record_too_large(
                 &mut self.diagnostics,
                 &mut self.summary,
@@ -457,8 +507,25 @@ impl Validator {
         }
     }
 
-    /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start`.
+    /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start`, and
+    /// keeps its text when asked to and it counted as a record.
     fn check_record(&mut self, file: &mut FileReader, bytes: &[u8], record_start: usize) {
+        if !self.keep_records {
+            self.check_framed_record(file, bytes, record_start);
+            return;
+        }
+        let record = self.batch.facts().len();
+        self.check_framed_record(file, bytes, record_start);
+        if self.batch.facts().len() > record {
+            // An array element runs to its separator; the record is its text without the whitespace before it.
+            let text = trim_json_whitespace_end(bytes);
+            let source = Span::new(record_start, record_start + text.len());
+            self.records.push(RecordText { file: file.index, record, source, text: text.to_vec() });
+        }
+    }
+
+    /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start`.
+    fn check_framed_record(&mut self, file: &mut FileReader, bytes: &[u8], record_start: usize) {
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
@@ -527,6 +594,12 @@ impl Validator {
             }
         }
     }
+}
+
+/// `bytes` without the JSON whitespace at its end.
+fn trim_json_whitespace_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().rposition(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r')).map_or(0, |last| last + 1);
+    &bytes[..end]
 }
 
 /// Advances past JSON whitespace.

@@ -138,6 +138,13 @@ rule_table! {
     ("MML022", Info, UnknownMentionUser in messageml::rules::unknown_mention_user),
     ("MML023", Error, ReferenceParserCrash in messageml::rules::reference_parser_crash),
     ("MML024", Info, InstrumentResolvedByPod in messageml::rules::instrument_resolved_by_pod),
+    ("POD001", Error, ServiceUserLacksContentManagement in pod::rules::service_user_lacks_content_management),
+    ("POD002", Error, SenderNotFound in pod::rules::sender_not_found),
+    ("POD003", Error, SenderInactive in pod::rules::sender_inactive),
+    ("POD004", Error, SenderNotMember in pod::rules::sender_not_member),
+    ("POD005", Error, StreamNotFound in pod::rules::stream_not_found),
+    ("POD006", Error, StreamInactive in pod::rules::stream_inactive),
+    ("POD007", Error, MentionedUserNotFound in pod::rules::mentioned_user_not_found),
 }
 
 impl Rule {

@@ -5,10 +5,15 @@
 //!
 //! Options: `now` is fixed at 2023-11-14T22:13:20Z (1,700,000,000,000 ms); fixtures of the `TEAMS` family
 //! run with the Teams target; a sibling `<code>.options.json` overrides options.
+//!
+//! Pre-flight rules (`POD`): a sibling `<code>.pod.json` holds the [`PodFacts`] found in the pod; the batch is
+//! validated with its records kept, and each record's needs are checked against the facts, as ferry-proxy
+//! does. Their findings follow the validation's in the snapshot.
 
 use std::path::{Path, PathBuf};
 
-use ferry_core::{validate, Diagnostic, Options, Report, Rule, Target};
+use ferry_core::pod::{self, PodFacts};
+use ferry_core::{validate, Diagnostic, Location, Options, Report, Rule, Target, Validator};
 
 const NOW_MILLIS: i64 = 1_700_000_000_000;
 
@@ -80,6 +85,37 @@ fn options_for(rule: Rule) -> Options {
     options
 }
 
+/// The pod facts of a `POD` rule's fixture, from `<code>.pod.json`.
+fn pod_facts_for(rule: Rule) -> Option<PodFacts> {
+    let path = fixture_directory().join(format!("{}.pod.json", rule.code().to_ascii_lowercase()));
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some(serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path:?}: {error}")))
+}
+
+/// Validates `bytes` keeping its records (drained after every chunk of 7 bytes, as a streaming caller does),
+/// then runs the pre-flight checks: the service user once, then each record's needs.
+fn validate_with_pod(bytes: &[u8], options: &Options, facts: &PodFacts) -> (Report, Vec<Diagnostic>) {
+    let mut validator = Validator::new(options.clone());
+    validator.keep_records(true);
+    validator.begin_file("input");
+    let mut records = Vec::new();
+    for chunk in bytes.chunks(7) {
+        validator.push(chunk);
+        records.extend(validator.drain_records());
+    }
+    validator.end_file();
+    records.extend(validator.drain_records());
+    let report = validator.finish();
+    assert_eq!(records.len(), report.records, "every record is handed over once");
+    let mut findings = pod::check_service_user(facts);
+    for record in &records {
+        assert_eq!(&bytes[record.source.start..record.source.end], &record.text[..], "record text is its source");
+        let location = Location { file: record.file, record: Some(record.record), pointer: String::new(), span: None, source: Some(record.source) };
+        findings.extend(pod::check_record(&pod::record_needs(&record.text), facts, location));
+    }
+    (report, findings)
+}
+
 /// One line per finding: where, what, and the fix's title and edits. MessageML findings are left out: they
 /// have their own conformance corpus, and these fixtures keep valid MessageML where they can.
 fn render(report: &Report) -> String {
@@ -136,20 +172,32 @@ fn every_import_rule_has_a_fixture_that_fires_and_passes() {
                 continue;
             }
         };
-        let report = validate(&bytes, &options_for(rule));
-        let firing: Vec<&Diagnostic> = report.diagnostics.iter().filter(|diagnostic| diagnostic.rule == rule).collect();
-        assert!(!firing.is_empty(), "{}: the fixture does not trigger the rule\n{}", rule.code(), render(&report));
+        let (report, pod_findings) = match pod_facts_for(rule) {
+            Some(facts) => validate_with_pod(&bytes, &options_for(rule), &facts),
+            None => (validate(&bytes, &options_for(rule)), Vec::new()),
+        };
+        let mut rendered = render(&report);
+        if !pod_findings.is_empty() {
+            rendered.push_str("\npre-flight against the pod:");
+            for diagnostic in &pod_findings {
+                rendered.push('\n');
+                rendered.push_str(&render_diagnostic(diagnostic));
+            }
+        }
+        let firing: Vec<&Diagnostic> =
+            report.diagnostics.iter().chain(&pod_findings).filter(|diagnostic| diagnostic.rule == rule).collect();
+        assert!(!firing.is_empty(), "{}: the fixture does not trigger the rule\n{rendered}", rule.code());
         let file_level = firing.iter().all(|diagnostic| diagnostic.location.record.is_none());
         if !file_level {
             let passing = (0..report.records).any(|record| !firing.iter().any(|diagnostic| diagnostic.location.record == Some(record)));
             assert!(passing, "{}: the fixture has no passing record", rule.code());
         }
-        for diagnostic in &report.diagnostics {
+        for diagnostic in report.diagnostics.iter().chain(&pod_findings) {
             if let Some(source) = diagnostic.location.source {
                 assert!(source.start <= source.end && source.end <= bytes.len(), "{}: source span outside the file", rule.code());
             }
         }
-        insta::assert_snapshot!(rule.code().to_ascii_lowercase(), render(&report));
+        insta::assert_snapshot!(rule.code().to_ascii_lowercase(), rendered);
     }
     assert!(missing.is_empty(), "rules without a fixture: {missing:?}");
 }
