@@ -11,12 +11,16 @@
 //! | `POST /agent/v4/message/import` | import (see [`import`]) |
 //! | `GET /agent/v4/stream/{sid}/message?since&until&skip&limit` | read back imported messages (`V4Message`) |
 //! | `GET /agent/v1/stream/{sid}/attachment?messageId&fileId` | download an imported attachment (base64) |
-//! | `GET /pod/v2/sessioninfo` | who the session belongs to |
+//! | `GET /pod/v2/sessioninfo` | who the session belongs to (`UserV2` with `roles`) |
+//! | `GET /pod/v3/users?uid=\|email=\|username=&local=&active=` | look users up (`V2UserList`; 204 when none) |
+//! | `GET /pod/v2/admin/user/{uid}` | a user's admin record (`V2UserDetail`, status `ENABLED`/`DISABLED`) |
+//! | `GET /pod/v2/streams/{sid}/info` | a stream's attributes (`V2StreamAttributes`) |
+//! | `GET /pod/v1/admin/stream/{id}/membership/list?skip&limit` | a stream's members (`V2MembershipList`) |
 //! | `POST /pod/v2/admin/user/create`, `POST /pod/v1/admin/user/{uid}/status/update` | provision, (de)activate users |
 //! | `POST /pod/v3/room/create`, `POST /pod/v1/admin/im/create` | create rooms and admin IMs |
 //! | `POST /pod/v1/room/{id}/membership/add`, `.../remove` (and under `/pod/v1/admin/room/`) | room membership |
 //! | `POST /pod/v1/admin/room/{id}/setActive?active=`, `POST /pod/v1/room/{id}/setActive?active=` | (de)activate streams |
-//! | `GET /sandbox/v1/stats`, `POST /sandbox/v1/sessions/expire` | sandbox-only: counters, end every session now |
+//! | `GET /sandbox/v1/stats`, `POST /sandbox/v1/sessions/expire` | sandbox-only: counters, end every session now; behind `x-ferry-token` when [`Config::control_token`] is set |
 //!
 //! Invariants:
 //! - Every error answer is `{"code", "message"}` with a JSON content type ([`AppError`]).
@@ -49,6 +53,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 
+pub use control::CONTROL_TOKEN_HEADER;
 pub use error::{AppError, SandboxError};
 pub use faults::FaultConfig;
 pub use manifest::{BatchNeeds, Manifest, ProvisionSummary};
@@ -59,7 +64,7 @@ use faults::Faults;
 use store::Store;
 
 /// How the sandbox behaves.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     /// How long a session or key manager token stays valid. Real pods use 1 hour to 2 weeks.
     pub session_lifetime: Duration,
@@ -69,6 +74,24 @@ pub struct Config {
     pub max_messages_per_request: usize,
     /// Faults on demand; `None` (the default) injects none.
     pub faults: Option<FaultConfig>,
+    /// When set, the sandbox-only control paths (`/sandbox/v1/...`) require header `x-ferry-token` with this
+    /// value (compared in constant time), and answer 401 otherwise. `None` (the default) leaves them open, as
+    /// suits a sandbox listening on 127.0.0.1 for one user.
+    pub control_token: Option<String>,
+}
+
+/// Written by hand so that the control token never reaches a log through `{:?}`.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Config")
+            .field("session_lifetime", &self.session_lifetime)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_messages_per_request", &self.max_messages_per_request)
+            .field("faults", &self.faults)
+            .field("control_token", &self.control_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -81,6 +104,7 @@ impl Default for Config {
             // Twice the documented recommendation of 5,000 per request.
             max_messages_per_request: 10_000,
             faults: None,
+            control_token: None,
         }
     }
 }
@@ -261,7 +285,10 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router {
         .route("/pod/v1/admin/room/{id}/membership/{action}", post(pod::change_member))
         .route("/pod/v1/admin/room/{id}/setActive", post(pod::admin_set_stream_active))
         .route("/pod/v1/room/{id}/setActive", post(pod::set_room_active))
-        .route("/sandbox/v1/stats", get(control::stats))
-        .route("/sandbox/v1/sessions/expire", post(control::expire_sessions))
+        .route("/pod/v3/users", get(pod::list_users))
+        .route("/pod/v2/admin/user/{uid}", get(pod::user_detail))
+        .route("/pod/v2/streams/{sid}/info", get(pod::stream_info))
+        .route("/pod/v1/admin/stream/{id}/membership/list", get(pod::stream_members))
+        .merge(control::routes(&sandbox))
         .with_state(sandbox)
 }

@@ -193,6 +193,12 @@ impl Directory {
         self.user_ids_by_name.get(username).and_then(|id| self.users.get(id))
     }
 
+    /// The user with this e-mail address, compared ignoring ASCII case (as e-mail domains are, and as the pod
+    /// looks addresses up).
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users.values().find(|user| user.email.as_deref().is_some_and(|held| held.eq_ignore_ascii_case(email)))
+    }
+
     /// The parsed public key registered for a user.
     pub fn public_key(&self, user_id: i64) -> Option<&DecodingKey> {
         self.public_keys.get(&user_id)
@@ -542,6 +548,17 @@ impl Store {
     pub fn message_count(&self) -> Result<u64, SandboxError> {
         let count: i64 = self.connection.query_row("SELECT count(*) FROM messages", [], |row| row.get(0))?;
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// The latest intended timestamp among the messages stored in a stream (`lastMessageDate` of the pod's
+    /// stream info), or `None` when it holds none.
+    ///
+    /// # Errors
+    /// [`SandboxError::Storage`] when SQLite fails.
+    pub fn last_message_timestamp(&self, stream_id: &str) -> Result<Option<i64>, SandboxError> {
+        let mut statement =
+            self.connection.prepare_cached("SELECT max(timestamp) FROM messages WHERE stream_id = ?1")?;
+        Ok(statement.query_row(params![stream_id], |row| row.get(0))?)
     }
 }
 
