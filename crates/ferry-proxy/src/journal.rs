@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS records (
     record_index INTEGER NOT NULL,
     stream_id TEXT,
     timestamp INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL,
     body BLOB,
     request INTEGER,
@@ -128,8 +129,10 @@ pub struct IncomingRecord {
     pub stream_id: Option<String>,
     /// `intendedMessageTimestamp`.
     pub timestamp: i64,
-    /// The JSON to send.
+    /// The JSON to send; empty in a dry run, which keeps only its size.
     pub body: Vec<u8>,
+    /// Size of the JSON to send.
+    pub bytes: usize,
     /// Error codes found by the checks and the pre-flight; empty when it may be sent.
     pub error_codes: Vec<String>,
     /// The first error's message, for the report.
@@ -150,7 +153,7 @@ pub struct Intake {
     pub excluded: usize,
 }
 
-/// A record to send.
+/// A record to send (its body is read per request, with [`Journal::bodies`], so a run never holds them all).
 #[derive(Clone, Debug)]
 pub struct PendingRecord {
     /// Journal row id.
@@ -159,8 +162,8 @@ pub struct PendingRecord {
     pub stream_id: String,
     /// Timestamp.
     pub timestamp: i64,
-    /// The JSON to send.
-    pub body: Vec<u8>,
+    /// Size of the body in bytes.
+    pub bytes: u32,
 }
 
 /// The outcome of one record of an answered request.
@@ -334,11 +337,16 @@ impl Journal {
     /// Takes the input's records in one transaction: new and unfinished records are planned (their body
     /// replaced by this run's), records with errors excluded, final records left alone, rejected records planned
     /// again only when `retry_rejected`. Records without a key (no `originalMessageId`) are only ever excluded:
-    /// they cannot be imported exactly once.
+    /// they cannot be imported exactly once. `planned` gets, per record, whether it was planned.
     ///
     /// # Errors
     /// [`ProxyError::Journal`].
-    pub fn take_records(&mut self, records: impl IntoIterator<Item = IncomingRecord>, retry_rejected: bool) -> Result<Intake, ProxyError> {
+    pub fn take_records(
+        &mut self,
+        records: impl IntoIterator<Item = IncomingRecord>,
+        retry_rejected: bool,
+        planned: &mut Vec<bool>,
+    ) -> Result<Intake, ProxyError> {
         let path = self.path.clone();
         let error = |source| ProxyError::Journal { path: path.clone(), source };
         let transaction = self.connection.transaction().map_err(error)?;
@@ -351,14 +359,14 @@ impl Journal {
                 .map_err(error)?;
             let mut insert = transaction
                 .prepare(
-                    "INSERT INTO records (system_id, message_id, file, record_index, stream_id, timestamp, state, body, diagnostic, codes, updated_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO records (system_id, message_id, file, record_index, stream_id, timestamp, state, body, diagnostic, codes, updated_ms, bytes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(error)?;
             let mut update = transaction
                 .prepare(
                     "UPDATE records SET file = ?2, record_index = ?3, stream_id = ?4, timestamp = ?5, state = ?6, body = ?7,
-                     diagnostic = ?8, codes = ?9, agent_message_id = NULL, updated_ms = ?10 WHERE id = ?1",
+                     diagnostic = ?8, codes = ?9, agent_message_id = NULL, updated_ms = ?10, bytes = ?11 WHERE id = ?1",
                 )
                 .map_err(error)?;
             let now = now_millis();
@@ -388,7 +396,8 @@ impl Journal {
                                 body,
                                 record.error_message,
                                 codes,
-                                now
+                                now,
+                                record.bytes as i64
                             ])
                             .map_err(error)?;
                     }
@@ -396,10 +405,12 @@ impl Journal {
                         let stored = RecordState::parse(&stored);
                         if stored.is_done() {
                             intake.already_done += 1;
+                            planned.push(false);
                             continue;
                         }
                         if stored == RecordState::Rejected && !retry_rejected {
                             intake.previously_rejected += 1;
+                            planned.push(false);
                             continue;
                         }
                         update
@@ -413,11 +424,13 @@ impl Journal {
                                 body,
                                 record.error_message,
                                 codes,
-                                now
+                                now,
+                                record.bytes as i64
                             ])
                             .map_err(error)?;
                     }
                 }
+                planned.push(!excluded);
                 if excluded {
                     intake.excluded += 1;
                 } else {
@@ -436,7 +449,7 @@ impl Journal {
     pub fn pending(&self) -> Result<Vec<PendingRecord>, ProxyError> {
         let mut statement = self
             .connection
-            .prepare("SELECT id, stream_id, timestamp, body FROM records WHERE state IN ('planned', 'in_flight') AND body IS NOT NULL ORDER BY id")
+            .prepare("SELECT id, stream_id, timestamp, bytes FROM records WHERE state IN ('planned', 'in_flight') ORDER BY id")
             .map_err(|source| self.error(source))?;
         let rows = statement
             .query_map([], |row| {
@@ -444,11 +457,54 @@ impl Journal {
                     id: row.get(0)?,
                     stream_id: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     timestamp: row.get(2)?,
-                    body: row.get(3)?,
+                    bytes: u32::try_from(row.get::<_, i64>(3)?).unwrap_or(u32::MAX),
                 })
             })
             .map_err(|source| self.error(source))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|source| self.error(source))
+    }
+
+    /// The bodies of `record_ids`, in that order.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`]; [`ProxyError::Refused`] when a record has no body (a dry run's journal).
+    pub fn bodies(&self, record_ids: &[i64]) -> Result<Vec<Vec<u8>>, ProxyError> {
+        let mut statement = self.connection.prepare_cached("SELECT body FROM records WHERE id = ?1").map_err(|source| self.error(source))?;
+        let mut bodies = Vec::with_capacity(record_ids.len());
+        for id in record_ids {
+            let body: Option<Vec<u8>> = statement.query_row([id], |row| row.get(0)).map_err(|source| self.error(source))?;
+            match body {
+                Some(body) if !body.is_empty() => bodies.push(body),
+                _ => return Err(ProxyError::Refused(format!("journal {}: record {id} has no body to send", self.path))),
+            }
+        }
+        Ok(bodies)
+    }
+
+    /// Excludes records the pre-flight refused (only those still to be sent), with their codes and the first
+    /// message. Returns how many were excluded.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn exclude(&mut self, exclusions: &[(String, String, Vec<String>, String)]) -> Result<usize, ProxyError> {
+        let path = self.path.clone();
+        let error = |source| ProxyError::Journal { path: path.clone(), source };
+        let transaction = self.connection.transaction().map_err(error)?;
+        let mut excluded = 0;
+        {
+            let mut update = transaction
+                .prepare(
+                    "UPDATE records SET state = 'excluded', body = NULL, codes = ?3, diagnostic = ?4, updated_ms = ?5
+                     WHERE system_id IS ?1 AND message_id = ?2 AND state IN ('planned', 'in_flight')",
+                )
+                .map_err(error)?;
+            let now = now_millis();
+            for (system_id, message_id, codes, message) in exclusions {
+                excluded += update.execute(params![system_id, message_id, codes.join(","), message, now]).map_err(error)?;
+            }
+        }
+        transaction.commit().map_err(error)?;
+        Ok(excluded)
     }
 
     /// Marks records in flight in request `N` (returned), committed before the request is sent.
@@ -623,6 +679,7 @@ mod tests {
             stream_id: Some("s".into()),
             timestamp: 1,
             body: br#"{"message":"<messageML>x</messageML>"}"#.to_vec(),
+            bytes: 39,
             error_codes: errors.iter().map(|code| (*code).to_owned()).collect(),
             error_message: errors.first().map(|_| "bad".to_owned()),
         }
@@ -636,7 +693,7 @@ mod tests {
     fn a_record_moves_from_planned_to_final_and_is_never_sent_again() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let run = journal.begin_run(&["batch.json".into()]).unwrap();
-        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false).unwrap();
+        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.excluded), (2, 1));
         let pending = journal.pending().unwrap();
         assert_eq!(pending.len(), 2);
@@ -648,10 +705,10 @@ mod tests {
         assert_eq!((counts.imported, counts.rejected, counts.excluded, counts.total()), (1, 1, 1, 3));
 
         // A second run of the same input: nothing is planned; the rejected one only when asked.
-        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false).unwrap();
+        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.already_done, intake.previously_rejected), (0, 1, 1));
         assert!(journal.pending().unwrap().is_empty());
-        let intake = journal.take_records([record("b", &[])], true).unwrap();
+        let intake = journal.take_records([record("b", &[])], true, &mut Vec::new()).unwrap();
         assert_eq!(intake.planned, 1);
         assert_eq!(journal.pending().unwrap().len(), 1);
     }
@@ -663,7 +720,7 @@ mod tests {
         let ids = {
             let mut journal = Journal::open(&path, "http://pod").unwrap();
             let run = journal.begin_run(&[]).unwrap();
-            journal.take_records([record("a", &[]), record("b", &[])], false).unwrap();
+            journal.take_records([record("a", &[]), record("b", &[])], false, &mut Vec::new()).unwrap();
             let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
             let request = journal.begin_request(run, &ids).unwrap();
             journal.fail_request(request, &ids, "timed out", false).unwrap();
@@ -679,7 +736,7 @@ mod tests {
     fn a_refused_request_rejects_its_records_with_the_reason() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let run = journal.begin_run(&[]).unwrap();
-        journal.take_records([record("a", &[])], false).unwrap();
+        journal.take_records([record("a", &[])], false, &mut Vec::new()).unwrap();
         let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
         let request = journal.begin_request(run, &ids).unwrap();
         journal.fail_request(request, &ids, "HTTP 403: lacks Content Management", true).unwrap();
@@ -692,12 +749,12 @@ mod tests {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let mut keyless = record("x", &[]);
         keyless.message_id = None;
-        let intake = journal.take_records([keyless.clone(), keyless], false).unwrap();
+        let intake = journal.take_records([keyless.clone(), keyless], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.excluded), (0, 2));
         // Recomputed, not accumulated, by the next run.
         let mut keyless = record("x", &[]);
         keyless.message_id = None;
-        journal.take_records([keyless], false).unwrap();
+        journal.take_records([keyless], false, &mut Vec::new()).unwrap();
         assert_eq!(journal.counts().unwrap().excluded, 1);
     }
 

@@ -3,7 +3,10 @@
 //! - [`config`]: the BDK's own configuration file.
 //! - [`auth`] and [`client`]: RS512 login, the import call, the pod's look-ups and provisioning calls, with
 //!   retries in one place.
+//! - [`intake`]: input files checked by ferry-core and taken into the journal.
+//! - [`preflight`]: read-only look-ups in the pod turned into diagnostics (`POD` rules), and provisioning.
 //! - [`journal`]: every record's fate in SQLite, so each message lands exactly once through crashes.
+//! - [`run`]: the runner: planned requests, several in flight, each stream's order kept.
 //!
 //! Invariants: the configured pod is the only upstream; keys, tokens and message bodies are never logged.
 
@@ -11,7 +14,10 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod intake;
 pub mod journal;
+pub mod preflight;
+pub mod run;
 
 pub use client::PodClient;
 pub use config::PodConfig;

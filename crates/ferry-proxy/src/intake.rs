@@ -1,0 +1,239 @@
+//! Intake: input files are checked by ferry-core (the same streaming [`Validator`] as `ferry check`) and each
+//! record goes into the journal with its fate: planned, or excluded with its error codes.
+//!
+//! Memory stays bounded by the chunk and the record in hand: record texts go to the journal in small
+//! transactions as they are read; what is kept per record is what the pre-flight needs (a few ids).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use ferry_core::pod::{record_needs, RecordNeeds};
+use ferry_core::{apply_fixes, Diagnostic, Location, Options, Rule, Severity, Summary, Validator};
+
+use crate::error::ProxyError;
+use crate::journal::{IncomingRecord, Intake, Journal};
+
+/// Size of the chunks files are read in.
+const CHUNK_BYTES: usize = 64 * 1024;
+/// Records per journal transaction during intake.
+const RECORDS_PER_TRANSACTION: usize = 2_000;
+/// Findings kept for the caller to show; past this only counts are kept (the journal holds every fate).
+pub const MAX_KEPT_DIAGNOSTICS: usize = 20_000;
+
+/// How intake treats the input.
+#[derive(Clone, Debug)]
+pub struct IntakeOptions {
+    /// The core's options (target, `now`, planner limits).
+    pub options: Options,
+    /// Give records without `originalMessageId` the core's derived id (the fix of `BATCH002`), so they can be
+    /// imported exactly once. Without it they are excluded.
+    pub derive_ids: bool,
+    /// Store bodies in the journal (false for a dry run, which keeps only sizes).
+    pub keep_bodies: bool,
+    /// Plan again records the Agent rejected in an earlier run (`--retry-failed`).
+    pub retry_rejected: bool,
+}
+
+/// A record the pre-flight must look at: what it needs from the pod, and where it is.
+#[derive(Clone, Debug)]
+pub struct PlannedNeeds {
+    /// What the record needs.
+    pub needs: RecordNeeds,
+    /// The record's place (file, record index, source span).
+    pub location: Location,
+}
+
+/// What intake found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The core's counts over the whole input.
+    pub summary: Summary,
+    /// Findings, at most [`MAX_KEPT_DIAGNOSTICS`] (the summary counts them all).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings about a file as a whole (malformed, empty, not a batch): the input cannot be imported safely.
+    pub file_errors: usize,
+    /// What the journal did with the records.
+    pub intake: Intake,
+    /// Records newly planned, for the pre-flight.
+    pub planned: Vec<PlannedNeeds>,
+    /// Records without `originalMessageId` (excluded unless ids are derived).
+    pub keyless: usize,
+    /// Records given a derived `originalMessageId`.
+    pub derived_ids: usize,
+    /// The input files' names, by file index.
+    pub files: Vec<String>,
+}
+
+/// Reads `inputs` (name and reader, in order) into `journal`.
+///
+/// # Errors
+/// [`ProxyError::Io`] when an input cannot be read; [`ProxyError::Journal`] when the journal cannot be
+/// written. Findings are never errors: they are in [`Checked`].
+pub fn read_into_journal(
+    inputs: Vec<(String, Box<dyn Read + Send>)>,
+    intake_options: &IntakeOptions,
+    journal: &mut Journal,
+    mut on_progress: impl FnMut(&Summary),
+) -> Result<Checked, ProxyError> {
+    let mut validator = Validator::new(intake_options.options.clone());
+    validator.keep_records(true);
+    let mut checked = Checked::default();
+    let mut batch: Vec<IncomingRecord> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
+    let mut batch_needs: Vec<PlannedNeeds> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
+    let mut buffer = vec![0u8; CHUNK_BYTES];
+    for (name, mut reader) in inputs {
+        validator.begin_file(&name);
+        checked.files.push(name.clone());
+        loop {
+            let read = match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => return Err(ProxyError::Io { path: name, source }),
+            };
+            validator.push(&buffer[..read]);
+            take(&mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
+            on_progress(validator.summary());
+        }
+        validator.end_file();
+        take(&mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
+    }
+    flush(&mut batch, &mut batch_needs, &mut checked, intake_options, journal)?;
+    checked.summary = validator.summary().clone();
+    on_progress(&checked.summary);
+    Ok(checked)
+}
+
+/// Takes what the validator has finished: findings, then the records they are about.
+fn take(
+    validator: &mut Validator,
+    intake_options: &IntakeOptions,
+    checked: &mut Checked,
+    batch: &mut Vec<IncomingRecord>,
+    batch_needs: &mut Vec<PlannedNeeds>,
+    journal: &mut Journal,
+) -> Result<(), ProxyError> {
+    // A record's findings are all made while it is checked, so they arrive with its text.
+    let mut by_record: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
+    for diagnostic in validator.drain_diagnostics() {
+        match diagnostic.location.record {
+            Some(record) => by_record.entry(record).or_default().push(diagnostic.clone()),
+            None => checked.file_errors += usize::from(diagnostic.severity == Severity::Error || diagnostic.rule == Rule::EmptyInput),
+        }
+        if checked.diagnostics.len() < MAX_KEPT_DIAGNOSTICS {
+            checked.diagnostics.push(diagnostic);
+        }
+    }
+    let names = validator.file_names().to_vec();
+    for record in validator.drain_records() {
+        let findings = by_record.remove(&record.record).unwrap_or_default();
+        let file = names.get(record.file).cloned().unwrap_or_default();
+        let location = Location { file: record.file, record: Some(record.record), pointer: String::new(), span: None, source: Some(record.source) };
+        let (incoming, needs) = incoming_record(record.text, file, record.record, &findings, intake_options, checked);
+        batch.push(incoming);
+        batch_needs.push(PlannedNeeds { needs, location });
+        if batch.len() >= RECORDS_PER_TRANSACTION {
+            flush(batch, batch_needs, checked, intake_options, journal)?;
+        }
+    }
+    Ok(())
+}
+
+fn flush(
+    batch: &mut Vec<IncomingRecord>,
+    batch_needs: &mut Vec<PlannedNeeds>,
+    checked: &mut Checked,
+    intake_options: &IntakeOptions,
+    journal: &mut Journal,
+) -> Result<(), ProxyError> {
+    let mut planned_flags = Vec::with_capacity(batch.len());
+    let intake = journal.take_records(batch.drain(..), intake_options.retry_rejected, &mut planned_flags)?;
+    checked.intake.planned += intake.planned;
+    checked.intake.already_done += intake.already_done;
+    checked.intake.previously_rejected += intake.previously_rejected;
+    checked.intake.excluded += intake.excluded;
+    for (needs, planned) in batch_needs.drain(..).zip(planned_flags) {
+        if planned {
+            checked.planned.push(needs);
+        }
+    }
+    Ok(())
+}
+
+/// The record as the journal takes it: the derived id applied when asked, its error codes.
+fn incoming_record(
+    text: Vec<u8>,
+    file: String,
+    record_index: usize,
+    findings: &[Diagnostic],
+    intake_options: &IntakeOptions,
+    checked: &mut Checked,
+) -> (IncomingRecord, RecordNeeds) {
+    let mut error_codes: Vec<String> = Vec::new();
+    let mut error_message = None;
+    for finding in findings.iter().filter(|finding| finding.severity == Severity::Error) {
+        if error_message.is_none() {
+            error_message = Some(finding.message.clone());
+        }
+        let code = finding.rule.code().to_owned();
+        if !error_codes.contains(&code) {
+            error_codes.push(code);
+        }
+    }
+    let mut body = text;
+    let missing_id = findings.iter().find(|finding| finding.rule == Rule::MissingOriginalMessageId);
+    if let Some(finding) = missing_id {
+        checked.keyless += 1;
+        match (&finding.fix, intake_options.derive_ids && error_codes.is_empty()) {
+            (Some(fix), true) => match derive_id(&body, fix) {
+                Ok(fixed) => {
+                    body = fixed;
+                    checked.derived_ids += 1;
+                }
+                Err(message) => {
+                    error_codes.push(Rule::MissingOriginalMessageId.code().to_owned());
+                    error_message.get_or_insert(message);
+                }
+            },
+            _ if error_codes.is_empty() => {
+                error_codes.push(Rule::MissingOriginalMessageId.code().to_owned());
+                error_message = Some(
+                    "no `originalMessageId`: the record cannot be imported exactly once (give `--derive-ids` to use the derived id `ferry check --fix` offers)"
+                        .to_owned(),
+                );
+            }
+            _ => {}
+        }
+    }
+    let needs = record_needs(&body);
+    let incoming = IncomingRecord {
+        system_id: needs.originating_system_id.clone(),
+        message_id: needs.original_message_id.clone(),
+        file,
+        record_index,
+        stream_id: needs.stream.clone(),
+        timestamp: timestamp_of(&body).unwrap_or(0),
+        bytes: body.len(),
+        body: if intake_options.keep_bodies { body } else { Vec::new() },
+        error_codes,
+        error_message,
+    };
+    (incoming, needs)
+}
+
+fn derive_id(body: &[u8], fix: &ferry_core::Fix) -> Result<Vec<u8>, String> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| format!("cannot derive an id: the record does not parse: {error}"))?;
+    apply_fixes(&mut value, [fix]).map_err(|error| format!("cannot derive an id: {error}"))?;
+    serde_json::to_vec(&value).map_err(|error| format!("cannot derive an id: {error}"))
+}
+
+/// `intendedMessageTimestamp`, for ordering within a stream (the core has checked it).
+fn timestamp_of(body: &[u8]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct Timestamp {
+        #[serde(rename = "intendedMessageTimestamp")]
+        timestamp: Option<i64>,
+    }
+    serde_json::from_slice::<Timestamp>(body).ok()?.timestamp
+}

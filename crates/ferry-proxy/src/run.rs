@@ -1,0 +1,381 @@
+//! The import runner: sends the journal's pending records in planned requests, several at a time, keeping
+//! each stream's order, and records every outcome.
+//!
+//! - The plan is ferry-core's planner over the pending records (at most 5,000 records and a byte limit per
+//!   request; a stream's records together and in time order).
+//! - Up to `concurrency` requests are in flight. A request starts only when none of its streams is in a
+//!   request in flight or in an earlier request still waiting, so each stream's requests are sent in order.
+//! - Each request: its records are marked in flight (committed), the request is sent (with the client's
+//!   retries), and the answers are recorded (committed). A 4xx refusal rejects its records with the reason; an
+//!   unknown outcome (retries spent on timeouts, connection errors or 5xx) leaves them in flight and halts the
+//!   run, since the pod is failing: the next run sends them again, which the Agent's dedupe makes safe.
+//! - [`Control`] stops (after the requests in flight), pauses and resumes a run.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use ferry_core::planner::{self, RecordFacts};
+use ferry_core::Options;
+use serde::Serialize;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use crate::client::{ImportAnswer, PodClient};
+use crate::error::{CallError, ProxyError};
+use crate::journal::{Journal, Outcome, RecordState};
+
+/// Stops, pauses and resumes a run from another task (Ctrl-C, the HTTP API).
+#[derive(Debug, Default)]
+pub struct Control {
+    stop: AtomicBool,
+    paused: AtomicBool,
+    changed: Notify,
+}
+
+impl Control {
+    /// Starts no new request; the run ends once the requests in flight are answered.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    /// Starts no new request until [`Control::resume`].
+    pub fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    /// Undoes [`Control::pause`].
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    /// Whether a stop was asked.
+    pub fn is_stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Whether the run is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+}
+
+/// Where a run is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Not started.
+    #[default]
+    Idle,
+    /// Sending.
+    Running,
+    /// Paused by the user; requests in flight finish.
+    Paused,
+    /// Stopping after the requests in flight.
+    Stopping,
+    /// Every pending record has an outcome.
+    Completed,
+    /// Stopped by the user; a new run resumes.
+    Stopped,
+    /// Halted on a request whose outcome is unknown; a new run resumes.
+    Halted,
+}
+
+/// A run's progress, published after every request.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Where the run is.
+    pub state: RunState,
+    /// Records the run is to send.
+    pub records_total: usize,
+    /// Records with an outcome recorded by this run.
+    pub records_done: usize,
+    /// Requests planned.
+    pub requests_total: usize,
+    /// Requests answered (or refused).
+    pub requests_done: usize,
+    /// Requests in flight now.
+    pub requests_in_flight: usize,
+    /// Imported by this run.
+    pub imported: usize,
+    /// Ignored by the Agent as repeats.
+    pub already_imported: usize,
+    /// Refused by the Agent.
+    pub rejected: usize,
+    /// Records whose request's outcome is unknown (still in flight in the journal).
+    pub unknown: usize,
+    /// Seconds since the run started.
+    pub elapsed_seconds: f64,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+}
+
+/// How a run sends.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Requests in flight at once (at least 1).
+    pub concurrency: usize,
+    /// The planner's limits (records and bytes per request).
+    pub planner: Options,
+}
+
+/// How a request ended.
+enum RequestEnd {
+    Answered { imported: usize, already_imported: usize, rejected: usize },
+    Refused { records: usize, error: CallError },
+    Unknown { records: usize, error: CallError },
+}
+
+/// What the Agent's answer means for one record.
+pub fn classify(answer: &ImportAnswer) -> Outcome {
+    // The Agent "ignores" an `originalMessageId` it has imported: the sandbox answers the first import's id
+    // with a diagnostic starting "Duplicate ignored:"; an answer with neither id nor diagnostic is read the same
+    // way, since the Agent documents no other case where it says nothing.
+    let duplicate = answer.diagnostic.as_deref().is_some_and(|text| text.to_ascii_lowercase().contains("duplicate"));
+    let state = match (&answer.message_id, &answer.diagnostic) {
+        (Some(_), _) if duplicate => RecordState::AlreadyImported,
+        (Some(_), _) => RecordState::Imported,
+        (None, Some(_)) if duplicate => RecordState::AlreadyImported,
+        (None, Some(_)) => RecordState::Rejected,
+        (None, None) => RecordState::AlreadyImported,
+    };
+    let diagnostic = match (&answer.message_id, &answer.diagnostic) {
+        (None, None) => Some("no messageId and no diagnostic: ignored by the Agent as a repeat".to_owned()),
+        _ => answer.diagnostic.clone(),
+    };
+    Outcome { state, agent_message_id: answer.message_id.clone(), diagnostic }
+}
+
+fn lock(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {
+    // A panic while the journal was held left SQLite consistent (every change is a transaction), so the
+    // connection is still usable.
+    journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sends one request of `record_ids` and records its outcome.
+async fn send_request(client: Arc<PodClient>, journal: Arc<Mutex<Journal>>, run: i64, record_ids: Vec<i64>) -> Result<RequestEnd, ProxyError> {
+    let (request, body) = {
+        let mut journal = lock(&journal);
+        let bodies = journal.bodies(&record_ids)?;
+        let mut body = Vec::with_capacity(bodies.iter().map(|body| body.len() + 1).sum::<usize>() + 2);
+        body.push(b'[');
+        for (index, record) in bodies.iter().enumerate() {
+            if index > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(record);
+        }
+        body.push(b']');
+        (journal.begin_request(run, &record_ids)?, body)
+    };
+    let answer = client.import(&body, record_ids.len()).await;
+    let mut journal = lock(&journal);
+    match answer {
+        Ok(answers) => {
+            let outcomes: Vec<Outcome> = answers.iter().map(classify).collect();
+            journal.finish_request(request, &record_ids, &outcomes)?;
+            let count = |state| outcomes.iter().filter(|outcome| outcome.state == state).count();
+            Ok(RequestEnd::Answered {
+                imported: count(RecordState::Imported),
+                already_imported: count(RecordState::AlreadyImported),
+                rejected: count(RecordState::Rejected),
+            })
+        }
+        Err(error) if !error.outcome_unknown() => {
+            journal.fail_request(request, &record_ids, &error.to_string(), true)?;
+            Ok(RequestEnd::Refused { records: record_ids.len(), error })
+        }
+        Err(error) => {
+            journal.fail_request(request, &record_ids, &error.to_string(), false)?;
+            Ok(RequestEnd::Unknown { records: record_ids.len(), error })
+        }
+    }
+}
+
+/// The planned requests over the journal's pending records: each request's record ids and stream indices.
+///
+/// # Errors
+/// [`ProxyError::Journal`].
+pub fn plan(journal: &Journal, options: &Options) -> Result<Vec<(Vec<i64>, Vec<u32>)>, ProxyError> {
+    let pending = journal.pending()?;
+    let mut streams: HashMap<&str, u32> = HashMap::new();
+    let facts: Vec<RecordFacts> = pending
+        .iter()
+        .map(|record| {
+            let next = u32::try_from(streams.len()).unwrap_or(u32::MAX - 1);
+            let stream = *streams.entry(record.stream_id.as_str()).or_insert(next);
+            RecordFacts { stream, timestamp: record.timestamp, bytes: record.bytes, has_error: false }
+        })
+        .collect();
+    let plan = planner::plan(&facts, options, |_, _| true);
+    Ok(plan
+        .requests
+        .into_iter()
+        .map(|request| {
+            let mut request_streams: Vec<u32> = request.records.iter().map(|&index| facts[index].stream).collect();
+            request_streams.sort_unstable();
+            request_streams.dedup();
+            (request.records.iter().map(|&index| pending[index].id).collect(), request_streams)
+        })
+        .collect())
+}
+
+/// Runs the import of the journal's pending records; returns the final progress.
+///
+/// # Errors
+/// [`ProxyError::Journal`] when the journal cannot be written (the run stops: what was recorded stays).
+pub async fn run(
+    client: Arc<PodClient>,
+    journal: Arc<Mutex<Journal>>,
+    run_id: i64,
+    options: &RunOptions,
+    control: Arc<Control>,
+    progress: watch::Sender<Progress>,
+) -> Result<Progress, ProxyError> {
+    let requests = plan(&lock(&journal), &options.planner)?;
+    let started = Instant::now();
+    let mut state = Progress {
+        state: RunState::Running,
+        records_total: requests.iter().map(|(records, _)| records.len()).sum(),
+        requests_total: requests.len(),
+        ..Progress::default()
+    };
+    progress.send_replace(state.clone());
+    let concurrency = options.concurrency.max(1);
+    let mut waiting: Vec<usize> = (0..requests.len()).collect();
+    let mut busy_streams: HashSet<u32> = HashSet::new();
+    let mut in_flight: JoinSet<(usize, Result<RequestEnd, ProxyError>)> = JoinSet::new();
+    let mut halted = false;
+    let mut journal_error = None;
+    loop {
+        let stopping = control.is_stopped() || halted || journal_error.is_some();
+        if !stopping && !control.is_paused() {
+            // Start waiting requests in plan order, skipping any that shares a stream with one in flight or
+            // with an earlier waiting request.
+            let mut claimed: HashSet<u32> = HashSet::new();
+            let mut position = 0;
+            while in_flight.len() < concurrency && position < waiting.len() {
+                let request = waiting[position];
+                let streams = &requests[request].1;
+                if streams.iter().any(|stream| busy_streams.contains(stream) || claimed.contains(stream)) {
+                    claimed.extend(streams.iter().copied());
+                    position += 1;
+                    continue;
+                }
+                busy_streams.extend(streams.iter().copied());
+                waiting.remove(position);
+                let task = send_request(Arc::clone(&client), Arc::clone(&journal), run_id, requests[request].0.clone());
+                in_flight.spawn(async move { (request, task.await) });
+            }
+        }
+        state.requests_in_flight = in_flight.len();
+        state.state = match () {
+            () if stopping => RunState::Stopping,
+            () if control.is_paused() => RunState::Paused,
+            () => RunState::Running,
+        };
+        state.elapsed_seconds = started.elapsed().as_secs_f64();
+        progress.send_replace(state.clone());
+        if in_flight.is_empty() && (stopping || waiting.is_empty()) {
+            break;
+        }
+        if in_flight.is_empty() {
+            // Paused with nothing in flight: wait for a resume or stop.
+            let changed = control.changed.notified();
+            if control.is_paused() && !control.is_stopped() {
+                changed.await;
+            }
+            continue;
+        }
+        let changed = control.changed.notified();
+        tokio::select! {
+            finished = in_flight.join_next() => {
+                let Some(finished) = finished else { continue };
+                let (request, end) = match finished {
+                    Ok(done) => done,
+                    Err(panic) => {
+                        journal_error = Some(ProxyError::Refused(format!("a request task failed: {panic}")));
+                        continue;
+                    }
+                };
+                for stream in &requests[request].1 {
+                    busy_streams.remove(stream);
+                }
+                state.requests_done += 1;
+                match end {
+                    Ok(RequestEnd::Answered { imported, already_imported, rejected }) => {
+                        state.imported += imported;
+                        state.already_imported += already_imported;
+                        state.rejected += rejected;
+                        state.records_done += imported + already_imported + rejected;
+                    }
+                    Ok(RequestEnd::Refused { records, error }) => {
+                        state.rejected += records;
+                        state.records_done += records;
+                        state.last_error = Some(error.to_string());
+                    }
+                    Ok(RequestEnd::Unknown { records, error }) => {
+                        state.unknown += records;
+                        state.last_error = Some(error.to_string());
+                        halted = true;
+                    }
+                    Err(error) => journal_error = Some(error),
+                }
+            }
+            () = changed => {}
+        }
+    }
+    state.requests_in_flight = 0;
+    state.elapsed_seconds = started.elapsed().as_secs_f64();
+    state.state = if halted {
+        RunState::Halted
+    } else if waiting.is_empty() && journal_error.is_none() {
+        RunState::Completed
+    } else {
+        RunState::Stopped
+    };
+    progress.send_replace(state.clone());
+    let end = match state.state {
+        RunState::Completed => "completed",
+        RunState::Halted => "halted",
+        _ => "stopped",
+    };
+    lock(&journal).end_run(run_id, end)?;
+    match journal_error {
+        Some(error) => Err(error),
+        None => Ok(state),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(message_id: Option<&str>, diagnostic: Option<&str>) -> ImportAnswer {
+        ImportAnswer {
+            message_id: message_id.map(str::to_owned),
+            diagnostic: diagnostic.map(str::to_owned),
+            ..ImportAnswer::default()
+        }
+    }
+
+    #[test]
+    fn answers_are_classified() {
+        let cases = [
+            (answer(Some("m"), None), RecordState::Imported),
+            (answer(Some("m"), Some("Duplicate ignored: seen")), RecordState::AlreadyImported),
+            (answer(None, Some("Duplicate message")), RecordState::AlreadyImported),
+            (answer(None, Some("Invalid messageML")), RecordState::Rejected),
+            (answer(None, None), RecordState::AlreadyImported),
+            (answer(Some("m"), Some("narrative")), RecordState::Imported),
+        ];
+        for (answer, expected) in cases {
+            assert_eq!(classify(&answer).state, expected, "{answer:?}");
+        }
+    }
+}
