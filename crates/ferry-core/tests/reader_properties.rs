@@ -2,7 +2,7 @@
 //! the input, and every span inside a string field lies in that field and maps to the same characters in
 //! the file.
 
-use ferry_core::{validate, Diagnostic, Options, Report, Target, Validator};
+use ferry_core::{validate, Diagnostic, Options, RecordText, Report, Target, Validator};
 use proptest::prelude::*;
 
 fn options() -> Options {
@@ -21,6 +21,26 @@ fn validate_in_chunks(bytes: &[u8], chunk_sizes: &[usize]) -> Report {
     }
     validator.end_file();
     validator.finish()
+}
+
+/// The records handed over when `bytes` is fed in chunks (cycling through `chunk_sizes`), drained after
+/// every push and at the end of the file, with the report.
+fn drained_records(bytes: &[u8], chunk_sizes: &[usize]) -> (Vec<RecordText>, Report) {
+    let mut validator = Validator::new(options());
+    validator.keep_records(true);
+    validator.begin_file("input");
+    let mut records = Vec::new();
+    let mut rest = bytes;
+    let mut sizes = chunk_sizes.iter().cycle();
+    while !rest.is_empty() {
+        let size = sizes.next().copied().unwrap_or(1).clamp(1, rest.len());
+        validator.push(&rest[..size]);
+        records.extend(validator.drain_records());
+        rest = &rest[size..];
+    }
+    validator.end_file();
+    records.extend(validator.drain_records());
+    (records, validator.finish())
 }
 
 fn check_source_spans(report: &Report, length: usize) -> Result<(), TestCaseError> {
@@ -119,7 +139,19 @@ proptest! {
         let whole = validate(&bytes, &options());
         check_source_spans(&whole, bytes.len())?;
         let chunked = validate_in_chunks(&bytes, &chunks);
-        prop_assert_eq!(whole, chunked);
+        prop_assert_eq!(&whole, &chunked);
+        // Kept records: one per counted record, in order, each the bytes at its source, whatever the chunking.
+        let (records, kept_report) = drained_records(&bytes, &chunks);
+        prop_assert_eq!(&kept_report, &whole);
+        prop_assert_eq!(records.len(), whole.records);
+        for (index, record) in records.iter().enumerate() {
+            prop_assert_eq!(record.record, index);
+            prop_assert!(record.source.start <= record.source.end && record.source.end <= bytes.len());
+            if !record.text.is_empty() {
+                prop_assert_eq!(&bytes[record.source.start..record.source.end], &record.text[..]);
+            }
+        }
+        prop_assert_eq!(drained_records(&bytes, &[bytes.len().max(1)]).0, records);
     }
 
     #[test]

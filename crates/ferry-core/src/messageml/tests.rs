@@ -10,9 +10,12 @@ fn first(message: &str, data: Option<&str>) -> Option<(Rule, String)> {
         .map(|diagnostic| (diagnostic.rule, diagnostic.message))
 }
 
+/// A message, its EntityJSON data, and the first error expected (rule and wording), if any.
+type WordingCase<'a> = (&'a str, Option<&'a str>, Option<(Rule, &'a str)>);
+
 #[test]
 fn first_error_and_wording() {
-    let table: &[(&str, Option<&str>, Option<(Rule, &str)>)] = &[
+    let table: &[WordingCase<'_>] = &[
         ("<messageML>Hello <b>world</b></messageML>", None, None),
         ("   ", None, Some((Rule::EmptyMessage, "Error parsing message: the message cannot be null or empty"))),
         ("Hello", None, Some((Rule::PlainTextMessage, "Invalid messageML: Content is not allowed in prolog."))),

@@ -159,10 +159,16 @@ pub fn check_record(needs: &RecordNeeds, facts: &PodFacts, location: Location) -
     let stream = needs.stream.as_deref().map(|id| (id, facts.streams.get(id)));
     if let Some(sender) = needs.sender {
         match facts.users.get(&sender) {
-            None => findings.push(place(rules::sender_not_found::diagnostic(sender), "/intendedMessageFromUserId", None)),
+            None => {
+                findings.push(place(rules::sender_not_found::diagnostic(sender), "/intendedMessageFromUserId", None))
+            }
             Some(user) => {
                 if !user.active {
-                    findings.push(place(rules::sender_inactive::diagnostic(sender), "/intendedMessageFromUserId", None));
+                    findings.push(place(
+                        rules::sender_inactive::diagnostic(sender),
+                        "/intendedMessageFromUserId",
+                        None,
+                    ));
                 }
                 if let Some((stream_id, Some(PodStream { members: Some(members), .. }))) = stream {
                     if !members.contains(&sender) {
@@ -177,7 +183,9 @@ pub fn check_record(needs: &RecordNeeds, facts: &PodFacts, location: Location) -
         }
     }
     match stream {
-        Some((stream_id, None)) => findings.push(place(rules::stream_not_found::diagnostic(stream_id), "/streamId", None)),
+        Some((stream_id, None)) => {
+            findings.push(place(rules::stream_not_found::diagnostic(stream_id), "/streamId", None))
+        }
         Some((stream_id, Some(found))) if !found.active => {
             findings.push(place(rules::stream_inactive::diagnostic(stream_id, &found.kind), "/streamId", None));
         }

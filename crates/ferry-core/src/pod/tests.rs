@@ -50,7 +50,9 @@ fn stream_ids_are_normalised_to_url_safe_base64_without_padding() {
 
 #[test]
 fn ids_of_the_original_message_are_read_as_written() {
-    let read = needs(r#"{"originatingSystemId": "fooChat", "originalMessageId": "m-1", "attachments": [{"content": "AAAA"}]}"#);
+    let read = needs(
+        r#"{"originatingSystemId": "fooChat", "originalMessageId": "m-1", "attachments": [{"content": "AAAA"}]}"#,
+    );
     assert_eq!(read.originating_system_id.as_deref(), Some("fooChat"));
     assert_eq!(read.original_message_id.as_deref(), Some("m-1"));
     assert_eq!(needs(r#"{"originalMessageId": 5}"#).original_message_id, None);
@@ -62,7 +64,10 @@ fn mentions_in_messageml_by_uid_or_email_in_either_quote_style() {
     let cases: Vec<(&str, Vec<MentionedUser>)> = vec![
         (r#"<messageML><mention uid="123"/></messageML>"#, vec![Id(123)]),
         ("<messageML><mention uid='123'/></messageML>", vec![Id(123)]),
-        (r#"<messageML><mention email="Jane.Doe@Example.com"/></messageML>"#, vec![Email("jane.doe@example.com".into())]),
+        (
+            r#"<messageML><mention email="Jane.Doe@Example.com"/></messageML>"#,
+            vec![Email("jane.doe@example.com".into())],
+        ),
         ("<messageML><mention email='a@b.c'></mention></messageML>", vec![Email("a@b.c".into())]),
         (r#"<messageML><mention uid="123" strict="false"/></messageML>"#, vec![Id(123)]),
         (r#"<messageML><mention uid="1"/><mention uid="2"/><mention uid="1"/></messageML>"#, vec![Id(1), Id(2)]),
@@ -195,7 +200,14 @@ fn record_findings_follow_the_facts() {
         (record_needing(Some(3), Some("nowhere"), vec![]), vec![("POD005", "/streamId")]),
         (record_needing(Some(1), Some("closed"), vec![]), vec![("POD006", "/streamId")]),
         (record_needing(Some(3), Some("closed"), vec![]), vec![("POD004", sender), ("POD006", "/streamId")]),
-        (record_needing(None, None, vec![Id(1), Id(2), Email("jane@example.com".into()), Email("gone@example.com".into())]), vec![]),
+        (
+            record_needing(
+                None,
+                None,
+                vec![Id(1), Id(2), Email("jane@example.com".into()), Email("gone@example.com".into())],
+            ),
+            vec![],
+        ),
         (
             record_needing(None, None, vec![Id(9), Email("nobody@example.com".into())]),
             vec![("POD007", "/message"), ("POD007", "/message")],
@@ -204,7 +216,8 @@ fn record_findings_follow_the_facts() {
     ];
     for (needs, expected) in cases {
         let findings = check_record(&needs, &facts(), Location::default());
-        let expected: Vec<(&str, String)> = expected.into_iter().map(|(code, pointer)| (code, pointer.to_owned())).collect();
+        let expected: Vec<(&str, String)> =
+            expected.into_iter().map(|(code, pointer)| (code, pointer.to_owned())).collect();
         assert_eq!(codes(&findings), expected, "{needs:?}");
         assert!(findings.iter().all(|finding| finding.severity == crate::Severity::Error));
     }
@@ -212,14 +225,18 @@ fn record_findings_follow_the_facts() {
 
 #[test]
 fn findings_copy_the_location_and_name_the_id() {
-    let location = Location { file: 2, record: Some(7), pointer: String::new(), span: None, source: Some(Span::new(10, 90)) };
+    let location =
+        Location { file: 2, record: Some(7), pointer: String::new(), span: None, source: Some(Span::new(10, 90)) };
     let message = r#"<messageML><mention uid="9"/></messageML>"#;
     let mut needs = with_message(message, None);
     needs.sender = Some(9);
     let findings = check_record(&needs, &facts(), location);
     assert_eq!(findings.len(), 2);
     for finding in &findings {
-        assert_eq!((finding.location.file, finding.location.record, finding.location.source), (2, Some(7), Some(Span::new(10, 90))));
+        assert_eq!(
+            (finding.location.file, finding.location.record, finding.location.source),
+            (2, Some(7), Some(Span::new(10, 90)))
+        );
         assert!(finding.message.contains('9'), "{}", finding.message);
         assert!(finding.help.as_deref().is_some_and(|help| help.contains("--provision")), "{finding:?}");
     }
@@ -230,7 +247,11 @@ fn findings_copy_the_location_and_name_the_id() {
 
 #[test]
 fn the_service_user_needs_content_management() {
-    let service_user = |roles: &[&str]| ServiceUser { id: 5, username: "ferry-bot".into(), roles: roles.iter().map(|role| (*role).to_owned()).collect() };
+    let service_user = |roles: &[&str]| ServiceUser {
+        id: 5,
+        username: "ferry-bot".into(),
+        roles: roles.iter().map(|role| (*role).to_owned()).collect(),
+    };
     let cases: [(Option<ServiceUser>, usize); 4] = [
         (None, 0),
         (Some(service_user(&["INDIVIDUAL", "CONTENT_MANAGEMENT"])), 0),
@@ -260,5 +281,8 @@ fn pod_facts_read_from_json() {
     .unwrap();
     assert_eq!(facts.users.get(&1), Some(&user(1, true)));
     assert_eq!(facts.streams.get("im").and_then(|stream| stream.members.clone()), None);
-    assert!(facts.streams.get("room").is_some_and(|stream| stream.members.as_ref().is_some_and(|members| members.contains(&1))));
+    assert!(facts
+        .streams
+        .get("room")
+        .is_some_and(|stream| stream.members.as_ref().is_some_and(|members| members.contains(&1))));
 }

@@ -82,9 +82,13 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, message: &JsonString<'_>) {
 mod tests {
     use super::text_characters;
 
+    /// A message, a limit in characters, and the expected count of text characters with the byte offset where
+    /// the text passes the limit.
+    type CountCase<'a> = (&'a str, usize, (usize, Option<usize>));
+
     #[test]
     fn counts_text_outside_tags() {
-        let table: &[(&str, usize, (usize, Option<usize>))] = &[
+        let table: &[CountCase<'_>] = &[
             ("<messageML>abc</messageML>", 2, (3, Some(13))),
             ("<messageML>abc</messageML>", 3, (3, None)),
             ("<messageML>é<b>é</b></messageML>", 1, (2, Some(16))),

@@ -32,6 +32,7 @@ pub(crate) fn diagnostic(user: &MentionedUser) -> Diagnostic {
         MentionedUser::Id(id) => format!("user {id}"),
         MentionedUser::Email(email) => format!("user with email `{email}`"),
     };
-    Diagnostic::new(Rule::MentionedUserNotFound, format!("the mentioned {who} does not exist in the pod"))
-        .with_help(format!("create the user, map the mention to an existing user, or remove the mention; {PROVISION_HINT}"))
+    Diagnostic::new(Rule::MentionedUserNotFound, format!("the mentioned {who} does not exist in the pod")).with_help(
+        format!("create the user, map the mention to an existing user, or remove the mention; {PROVISION_HINT}"),
+    )
 }
