@@ -6,6 +6,8 @@
 //! - [`intake`]: input files checked by ferry-core and taken into the journal.
 //! - [`preflight`]: read-only look-ups in the pod turned into diagnostics (`POD` rules), and provisioning.
 //! - [`journal`]: every record's fate in SQLite, so each message lands exactly once through crashes.
+//! - [`prepare`]: intake and pre-flight together, as `ferry import` and the HTTP API run them.
+//! - [`report`]: every record's fate as CSV or JSON.
 //! - [`run`]: the runner: planned requests, several in flight, each stream's order kept.
 //!
 //! Invariants: the configured pod is the only upstream; keys, tokens and message bodies are never logged.
@@ -17,6 +19,8 @@ pub mod error;
 pub mod intake;
 pub mod journal;
 pub mod preflight;
+pub mod prepare;
+pub mod report;
 pub mod run;
 
 pub use client::PodClient;
