@@ -36,9 +36,9 @@ impl Prepared {
     }
 
     /// Errors over the checks and the pre-flight.
-    pub fn errors(&self) -> u64 {
+    pub fn errors(&self) -> usize {
         let pod_errors = self.pod_diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
-        self.checked.summary.errors + pod_errors as u64
+        self.checked.summary.errors as usize + pod_errors
     }
 }
 
