@@ -39,6 +39,14 @@ impl Input {
         }
     }
 
+    /// Its size in bytes, when known (for progress): the file's length now, or the bytes read.
+    pub fn size_bytes(&self) -> Option<u64> {
+        match self {
+            Input::File { path, .. } => std::fs::metadata(path).ok().map(|metadata| metadata.len()),
+            Input::Memory { bytes, .. } => u64::try_from(bytes.len()).ok(),
+        }
+    }
+
     /// Opens the input from its start.
     ///
     /// # Errors

@@ -5,6 +5,7 @@
 //! {
 //!   "records": 3,
 //!   "files": ["batch.json"],
+//!   "emptyFiles": [],
 //!   "summary": {"files": 1, "bytes": 1289, "records": 3, "errors": 1, "warnings": 1, "infos": 0,
 //!               "recordsWithErrors": 1, "recordsWithWarningsOnly": 1, "fixable": 1, "byCode": {"TS001": 1}},
 //!   "plan": {"requests": 1, "recordsPlanned": 2, "recordsExcluded": 1, "totalBytes": 812,
@@ -34,7 +35,8 @@
 //! text (for example an element inside `message`), or `null`; `line` and `column` are 1-based and locate the
 //! start of the finding in the file (column counted in Unicode scalar values), or `null` when the reader did not
 //! record where in the file the finding is; `fix` is `{"title", "edits": [{"pointer", "value"}]}` or `null`;
-//! `plan` is the import plan of the records without errors (request count, sizes, estimated duration).
+//! `plan` is the import plan of the records without errors (request count, sizes, estimated duration);
+//! `emptyFiles` names the inputs that hold no record (rule `JSON002`): any of them makes the run exit 1.
 //! Members are only ever added, never renamed or removed.
 
 use std::io::Write;
@@ -131,25 +133,37 @@ impl PlanSummary {
     }
 }
 
+/// What the JSON object says before its diagnostics.
+pub struct Report<'a> {
+    /// Counts over the run.
+    pub summary: &'a Summary,
+    /// The import plan, in short.
+    pub plan: &'a PlanSummary,
+    /// The inputs, as named on the command line.
+    pub files: &'a [&'a str],
+    /// The inputs that hold no record (rule `JSON002`); any of them makes the run fail.
+    pub empty_files: &'a [&'a str],
+}
+
 /// Writes the JSON object of a run, one diagnostic at a time (a run can have millions), one per line.
 ///
 /// # Errors
 /// When writing fails or the store cannot be read back.
 pub fn write_json(
     out: &mut impl Write,
-    summary: &Summary,
-    plan: &PlanSummary,
-    files: &[&str],
+    report: &Report<'_>,
     store: &mut DiagnosticStore,
     positions: &[Option<Position>],
 ) -> anyhow::Result<()> {
+    let files = report.files;
     write!(
         out,
-        "{{\n  \"records\": {},\n  \"files\": {},\n  \"summary\": {},\n  \"plan\": {},\n  \"diagnostics\": [",
-        summary.records,
+        "{{\n  \"records\": {},\n  \"files\": {},\n  \"emptyFiles\": {},\n  \"summary\": {},\n  \"plan\": {},\n  \"diagnostics\": [",
+        report.summary.records,
         serde_json::to_string(files)?,
-        serde_json::to_string(summary)?,
-        serde_json::to_string(plan)?
+        serde_json::to_string(report.empty_files)?,
+        serde_json::to_string(report.summary)?,
+        serde_json::to_string(report.plan)?
     )?;
     store.for_each(|index, diagnostic: &Diagnostic| {
         let entry = Located {

@@ -1,10 +1,11 @@
-//! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), then
-//! the counts.
+//! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), then a
+//! table of findings per rule, then the counts.
 
+use std::collections::BTreeMap;
 use std::io;
 
 use annotate_snippets::{Level, Renderer, Snippet};
-use ferry_core::{Diagnostic, Severity, Summary};
+use ferry_core::{Diagnostic, Rule, Severity, Summary};
 
 use crate::output::PlanSummary;
 
@@ -157,6 +158,60 @@ fn level_of(severity: Severity) -> Level {
     }
 }
 
+/// Findings per rule and severity over a whole run (every finding, whatever `--min-severity` listed).
+pub type RuleCounts = BTreeMap<(Rule, Severity), usize>;
+
+/// The table of findings per rule that ends the human report, like ruff's `--statistics`: one row per rule
+/// and severity, the most frequent first, then by code. Empty when there are no findings.
+///
+/// ```text
+/// code      name                      severity  count
+/// SCH004    UnknownField              warning       2
+/// TS001     TimestampInFuture         error         1
+/// ```
+pub fn statistics_table(counts: &RuleCounts) -> String {
+    let mut rows: Vec<(&'static str, &'static str, &'static str, usize)> = counts
+        .iter()
+        .map(|(&(rule, severity), &count)| (rule.code(), rule.name(), severity_name(severity), count))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort_by(|left, right| right.3.cmp(&left.3).then_with(|| left.0.cmp(right.0)));
+    let headers = ("code", "name", "severity", "count");
+    let code_width = rows.iter().map(|row| row.0.len()).chain([headers.0.len()]).max().unwrap_or(0);
+    let name_width = rows.iter().map(|row| row.1.len()).chain([headers.1.len()]).max().unwrap_or(0);
+    let severity_width = rows.iter().map(|row| row.2.len()).chain([headers.2.len()]).max().unwrap_or(0);
+    let count_width = rows.iter().map(|row| row.3.to_string().len()).chain([headers.3.len()]).max().unwrap_or(0);
+    let mut table = format!(
+        "{:<code_width$}  {:<name_width$}  {:<severity_width$}  {:>count_width$}\n",
+        headers.0, headers.1, headers.2, headers.3
+    );
+    for (code, name, severity, count) in rows {
+        table.push_str(&format!(
+            "{code:<code_width$}  {name:<name_width$}  {severity:<severity_width$}  {count:>count_width$}\n"
+        ));
+    }
+    table
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// Why a run with an empty input fails although the core counts rule `JSON002` as a warning.
+pub fn empty_file_line(file_name: &str) -> String {
+    let file_name = if file_name == "-" { "standard input (`-`)".to_owned() } else { format!("`{file_name}`") };
+    format!(
+        "error: {file_name} holds no record (JSON002 EmptyInput), so the run fails: the Agent answers 400 to an \
+         empty body, and an empty export file is almost always a truncated one"
+    )
+}
+
 /// `checked 3 records in 1 file: 1 error, 2 warnings, 0 infos (1 record would be rejected)`.
 pub fn closing_line(summary: &Summary) -> String {
     format!(
@@ -234,6 +289,25 @@ mod tests {
         for (plan, expected) in cases {
             assert_eq!(plan_line(&plan), expected);
         }
+    }
+
+    #[test]
+    fn statistics_sort_by_count_then_code() {
+        assert_eq!(statistics_table(&RuleCounts::new()), "");
+        let counts = RuleCounts::from([
+            ((Rule::EmptyInput, Severity::Warning), 1),
+            ((Rule::TimestampInFuture, Severity::Error), 3),
+            ((Rule::UnknownField, Severity::Warning), 3),
+            ((Rule::MissingOriginalMessageId, Severity::Warning), 12),
+        ]);
+        let expected = "\
+code      name                      severity  count
+BATCH002  MissingOriginalMessageId  warning      12
+SCH004    UnknownField              warning       3
+TS001     TimestampInFuture         error         3
+JSON002   EmptyInput                warning       1
+";
+        assert_eq!(statistics_table(&counts), expected);
     }
 
     #[test]

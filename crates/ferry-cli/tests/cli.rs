@@ -126,6 +126,57 @@ fn human_report_of_a_valid_batch_is_the_counts() {
 }
 
 #[test]
+fn human_report_of_an_empty_input_fails_and_says_why() {
+    let run = ferry(&["check", "--now", NOW, "-"], Some(b""));
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    insta::assert_snapshot!("human_empty", run.stdout);
+}
+
+#[test]
+fn an_empty_or_blank_file_fails_the_run_beside_a_valid_one() {
+    let directory = std::env::temp_dir().join(format!("ferry-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let valid = fixture("valid.json");
+    for (name, bytes) in
+        [("zero.json", &b""[..]), ("blank.ndjson", &b" \n\t\r\n  "[..]), ("bom.json", &b"\xEF\xBB\xBF\n"[..])]
+    {
+        let path = directory.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let path = path.display().to_string();
+        let human = ferry(&["check", "--now", NOW, &valid, &path], None);
+        assert_eq!(human.code, 1, "{name}: {}", human.stdout);
+        let reason =
+            format!("error: `{path}` holds no record (JSON002 EmptyInput), so the run fails: the Agent answers 400");
+        assert!(human.stdout.contains(&reason), "{name}: {}", human.stdout);
+        assert!(human.stdout.contains("an empty export file is almost always a truncated one"), "{name}");
+        let (code, report) = check_json(&[&valid, &path]);
+        assert_eq!(code, 1, "{name}: {report}");
+        assert_eq!(report["emptyFiles"], serde_json::json!([path]), "{name}");
+        assert_eq!(report["summary"]["errors"], 0, "{name}: the core's finding stays a warning");
+    }
+    // An empty array is an intended empty batch: not an empty file.
+    let empty_array = directory.join("empty-array.json");
+    std::fs::write(&empty_array, b"[]").unwrap();
+    let (code, report) = check_json(&[&empty_array.display().to_string()]);
+    assert_eq!((code, &report["emptyFiles"]), (0, &serde_json::json!([])), "{report}");
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn a_run_on_pipes_draws_no_progress() {
+    // Standard error is a pipe here, not a terminal: the progress bar is never created, so a check prints
+    // nothing there, whatever its length (a terminal is not available to the tests; the bar is checked by hand).
+    for args in [
+        &["check", "--now", NOW, "tests/fixtures/errors.json"][..],
+        &["check", "--now", NOW, "--format", "json", "-"][..],
+    ] {
+        let run = ferry(args, Some(b"[]"));
+        assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{args:?}: nothing on standard error when it is not a terminal");
+    }
+}
+
+#[test]
 fn json_report_of_errors() {
     let (_, report) = check_json(&[&fixture("errors.json")]);
     insta::assert_json_snapshot!("json_errors", report);
@@ -165,6 +216,7 @@ fn json_report_has_every_documented_member() {
     let (_, report) = check_json(&[&fixture("errors.json")]);
     assert_eq!(report["records"], 4);
     assert_eq!(report["files"], serde_json::json!(["tests/fixtures/errors.json"]));
+    assert_eq!(report["emptyFiles"], serde_json::json!([]));
     for member in ["errors", "warnings", "infos", "recordsWithErrors", "records", "files", "bytes"] {
         assert!(report["summary"][member].is_u64(), "summary.{member}");
     }

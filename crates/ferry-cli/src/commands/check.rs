@@ -4,22 +4,33 @@
 //! infos); the counts, the plan, the fixes and the exit status still cover every finding.
 //!
 //! Several files form one batch (duplicates are found across them); `-` reads standard input. Exit status:
-//! 0 when no finding is an error, 1 when some are, 2 when the run itself fails (a file cannot be read, a bad
-//! `--now`, a fix that cannot be applied). With `--fix --output FILE` the offered fixes are applied to a copy
-//! of the batch; the exit status still describes the batch as given.
+//! 0 when no finding is an error, 1 when some are or when an input holds no record, 2 when the run itself fails
+//! (a file cannot be read, a bad `--now`, a fix that cannot be applied). With `--fix --output FILE` the offered
+//! fixes are applied to a copy of the batch; the exit status still describes the batch as given.
+//!
+//! An empty input (zero bytes or only white space) fails the run although the core reports it as a warning
+//! (`JSON002`, the same finding in the browser and here): the Agent answers 400 to an empty body, and an empty
+//! export file is almost always a truncated one. The human report says so; the JSON report lists such files in
+//! `emptyFiles`.
+//!
+//! The human report ends with a table of findings per rule. On a terminal, standard error shows the progress
+//! of runs longer than [`PROGRESS_DELAY`] (bytes and records read); nothing is drawn when it is not a terminal.
 
+use std::collections::BTreeSet;
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use ferry_core::{Diagnostic, Options, Severity, Summary, Target, Validator};
+use ferry_core::{Diagnostic, Options, Rule, Severity, Summary, Target, Validator};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::apply::{self, FixesByRecord};
 use crate::input::{self, Input};
-use crate::store::{self, DiagnosticStore};
 use crate::output::{self, PlanSummary};
-use crate::render;
+use crate::render::{self, RuleCounts};
+use crate::store::{self, DiagnosticStore};
 
 /// Arguments of `ferry check`.
 #[derive(clap::Args)]
@@ -111,8 +122,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(output) = &args.output {
         apply::ensure_output_is_not_an_input(&inputs, output)?;
     }
-    let checked = check_batch(&inputs, &options, args.fix, args.min_severity.into())?;
+    let mut progress = Progress::new(&inputs);
+    let checked = check_batch(&inputs, &options, args.fix, args.min_severity.into(), &mut progress)?;
+    progress.finish();
     let mut store = checked.store;
+    let empty_files: Vec<&str> =
+        checked.empty_files.iter().filter_map(|&file| inputs.get(file).map(Input::name)).collect();
     let positions =
         render::locate_all(&inputs, &mut store).context("could not re-read an input to locate a finding")?;
 
@@ -133,12 +148,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 writeln!(stdout, "{}\n", render::human(&entry, &renderer))?;
                 Ok::<(), anyhow::Error>(())
             })?;
+            let statistics = render::statistics_table(&checked.rule_counts);
+            if !statistics.is_empty() {
+                writeln!(stdout, "{statistics}")?;
+            }
+            for file_name in &empty_files {
+                writeln!(stdout, "{}", render::empty_file_line(file_name))?;
+            }
             writeln!(stdout, "{}", render::closing_line(&checked.summary))?;
             writeln!(stdout, "{}", render::plan_line(&checked.plan))?;
         }
         Format::Json => {
             let files: Vec<&str> = inputs.iter().map(Input::name).collect();
-            output::write_json(&mut stdout, &checked.summary, &checked.plan, &files, &mut store, &positions)?;
+            let report = output::Report {
+                summary: &checked.summary,
+                plan: &checked.plan,
+                files: &files,
+                empty_files: &empty_files,
+            };
+            output::write_json(&mut stdout, &report, &mut store, &positions)?;
         }
     }
     stdout.flush().context("could not write the report")?;
@@ -155,7 +183,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
 
-    Ok(if checked.summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let failed = checked.summary.errors > 0 || !empty_files.is_empty();
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Bytes read from an input per step: the validator keeps no more than the record in hand.
@@ -171,18 +200,34 @@ struct Checked {
     store: DiagnosticStore,
     /// The fixes on offer, when `--fix` asked for them.
     fixes: FixesByRecord,
+    /// Every finding counted per rule and severity (listed or not).
+    rule_counts: RuleCounts,
+    /// The inputs (indices) that hold no record: rule `JSON002`.
+    empty_files: BTreeSet<usize>,
 }
 
 /// Checks every input as one batch, streaming each file through the validator and moving its findings to
 /// the store as they come, so memory holds the record in hand and not every finding of a large batch. Only
 /// findings at least `min_severity` are stored for listing; fixes are taken from all of them.
-fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool, min_severity: Severity) -> Result<Checked> {
+fn check_batch(
+    inputs: &[Input],
+    options: &Options,
+    keep_fixes: bool,
+    min_severity: Severity,
+    progress: &mut Progress,
+) -> Result<Checked> {
     let mut validator = Validator::new(options.clone());
     let mut store = DiagnosticStore::with_memory_limit(store::DEFAULT_MEMORY_LIMIT);
     let mut fixes = FixesByRecord::new();
+    let mut rule_counts = RuleCounts::new();
+    let mut empty_files = BTreeSet::new();
     let mut take_findings = |findings: Vec<Diagnostic>| -> Result<()> {
-        if keep_fixes {
-            for diagnostic in &findings {
+        for diagnostic in &findings {
+            *rule_counts.entry((diagnostic.rule, diagnostic.severity)).or_insert(0) += 1;
+            if diagnostic.rule == Rule::EmptyInput {
+                empty_files.insert(diagnostic.location.file);
+            }
+            if keep_fixes {
                 apply::collect_fix(&mut fixes, diagnostic);
             }
         }
@@ -202,16 +247,66 @@ fn check_batch(inputs: &[Input], options: &Options, keep_fixes: bool, min_severi
             };
             validator.push(&buffer[..filled]);
             take_findings(validator.drain_diagnostics())?;
+            progress.advance(filled, validator.summary().records);
         }
         validator.end_file();
     }
     let report = validator.finish();
     take_findings(report.diagnostics)?;
-    Ok(Checked { summary: report.summary, plan: PlanSummary::of(&report.plan), store, fixes })
+    Ok(Checked { summary: report.summary, plan: PlanSummary::of(&report.plan), store, fixes, rule_counts, empty_files })
 }
 
+/// How long a run goes before it shows progress: shorter runs draw nothing at all.
+const PROGRESS_DELAY: Duration = Duration::from_millis(500);
+
+/// Progress on standard error (bytes and records read), drawn only when standard error is a terminal and
+/// only once the run has lasted [`PROGRESS_DELAY`]; cleared when the check ends, before the report.
+struct Progress {
+    /// `None` when standard error is not a terminal: then nothing is ever drawn.
+    bar: Option<ProgressBar>,
+    started: Instant,
+    shown: bool,
+    bytes_read: u64,
+}
+
+impl Progress {
+    fn new(inputs: &[Input]) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let total_bytes = inputs.iter().filter_map(Input::size_bytes).sum::<u64>();
+            let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::hidden());
+            let template = "checking {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}), {msg}";
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, started: Instant::now(), shown: false, bytes_read: 0 }
+    }
+
+    /// Counts `bytes` more read, and `records` read so far.
+    fn advance(&mut self, bytes: usize, records: usize) {
+        let Some(bar) = &self.bar else { return };
+        self.bytes_read = self.bytes_read.saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX));
+        if !self.shown && self.started.elapsed() < PROGRESS_DELAY {
+            return;
+        }
+        bar.set_position(self.bytes_read);
+        bar.set_message(format!("{records} records"));
+        if !self.shown {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+    }
+
+    /// Clears the bar, so that what follows starts on a clean line.
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
 /// Parses `--now`: an integer is milliseconds since the Unix epoch, anything else must be RFC 3339.
-fn parse_now(text: &str) -> Result<i64> {
+pub(crate) fn parse_now(text: &str) -> Result<i64> {
     let trimmed = text.trim();
     let digits = trimmed.strip_prefix('-').unwrap_or(trimmed);
     if !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -223,7 +318,7 @@ fn parse_now(text: &str) -> Result<i64> {
     }
 }
 
-fn system_now_millis() -> Result<i64> {
+pub(crate) fn system_now_millis() -> Result<i64> {
     let elapsed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .context("the system clock is before 1970")?;
