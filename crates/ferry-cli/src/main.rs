@@ -29,6 +29,8 @@ enum Command {
     Explain(commands::explain::Args),
     /// Serve the web app on 127.0.0.1.
     Serve(commands::serve::Args),
+    /// Import batches into a Symphony pod exactly once: check, pre-flight, plan; `--apply` sends.
+    Import(commands::import::Args),
     /// Run the embedded Symphony (login, key manager, Agent import) on 127.0.0.1, or provision it.
     Sandbox(commands::sandbox::Args),
 }
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Sandbox(args) => commands::sandbox::run(args),
+        Command::Import(args) => commands::import::run(args),
     };
     match outcome {
         Ok(code) => code,

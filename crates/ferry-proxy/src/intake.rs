@@ -70,6 +70,7 @@ pub struct Checked {
 /// [`ProxyError::Io`] when an input cannot be read; [`ProxyError::Journal`] when the journal cannot be
 /// written. Findings are never errors: they are in [`Checked`].
 pub fn read_into_journal(
+    run: i64,
     inputs: Vec<(String, Box<dyn Read + Send>)>,
     intake_options: &IntakeOptions,
     journal: &mut Journal,
@@ -92,13 +93,13 @@ pub fn read_into_journal(
                 Err(source) => return Err(ProxyError::Io { path: name, source }),
             };
             validator.push(&buffer[..read]);
-            take(&mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
+            take(run, &mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
             on_progress(validator.summary());
         }
         validator.end_file();
-        take(&mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
+        take(run, &mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
     }
-    flush(&mut batch, &mut batch_needs, &mut checked, intake_options, journal)?;
+    flush(run, &mut batch, &mut batch_needs, &mut checked, intake_options, journal)?;
     checked.summary = validator.summary().clone();
     on_progress(&checked.summary);
     Ok(checked)
@@ -106,6 +107,7 @@ pub fn read_into_journal(
 
 /// Takes what the validator has finished: findings, then the records they are about.
 fn take(
+    run: i64,
     validator: &mut Validator,
     intake_options: &IntakeOptions,
     checked: &mut Checked,
@@ -133,13 +135,14 @@ fn take(
         batch.push(incoming);
         batch_needs.push(PlannedNeeds { needs, location });
         if batch.len() >= RECORDS_PER_TRANSACTION {
-            flush(batch, batch_needs, checked, intake_options, journal)?;
+            flush(run, batch, batch_needs, checked, intake_options, journal)?;
         }
     }
     Ok(())
 }
 
 fn flush(
+    run: i64,
     batch: &mut Vec<IncomingRecord>,
     batch_needs: &mut Vec<PlannedNeeds>,
     checked: &mut Checked,
@@ -147,7 +150,7 @@ fn flush(
     journal: &mut Journal,
 ) -> Result<(), ProxyError> {
     let mut planned_flags = Vec::with_capacity(batch.len());
-    let intake = journal.take_records(batch.drain(..), intake_options.retry_rejected, &mut planned_flags)?;
+    let intake = journal.take_records(run, batch.drain(..), intake_options.retry_rejected, &mut planned_flags)?;
     checked.intake.planned += intake.planned;
     checked.intake.already_done += intake.already_done;
     checked.intake.previously_rejected += intake.previously_rejected;

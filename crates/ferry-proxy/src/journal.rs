@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS records (
     state TEXT NOT NULL,
     body BLOB,
     request INTEGER,
+    intake_run INTEGER,
     agent_message_id TEXT,
     diagnostic TEXT,
     codes TEXT,
@@ -267,6 +268,25 @@ impl Journal {
         Self::setup(connection, ":memory:".into(), upstream)
     }
 
+    /// A copy in memory of the journal at `path` (an empty one when there is no file), for a dry run: it
+    /// knows what earlier runs did, and what the dry run writes is thrown away.
+    ///
+    /// # Errors
+    /// As [`Journal::open`].
+    pub fn copy_in_memory(path: &Path, upstream: &str) -> Result<Journal, ProxyError> {
+        let mut connection =
+            Connection::open_in_memory().map_err(|source| ProxyError::Journal { path: ":memory:".into(), source })?;
+        let name = path.display().to_string();
+        if path.exists() {
+            let source = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
+            rusqlite::backup::Backup::new(&source, &mut connection)
+                .and_then(|backup| backup.run_to_completion(1024, std::time::Duration::ZERO, None))
+                .map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
+        }
+        Self::setup(connection, name, upstream)
+    }
+
     fn setup(connection: Connection, path: String, upstream: &str) -> Result<Journal, ProxyError> {
         let journal = Journal { connection, path };
         journal
@@ -337,12 +357,15 @@ impl Journal {
     /// Takes the input's records in one transaction: new and unfinished records are planned (their body
     /// replaced by this run's), records with errors excluded, final records left alone, rejected records planned
     /// again only when `retry_rejected`. Records without a key (no `originalMessageId`) are only ever excluded:
-    /// they cannot be imported exactly once. `planned` gets, per record, whether it was planned.
+    /// they cannot be imported exactly once. A second record with the key of one already taken by this run
+    /// `run` is a copy within the input: it is kept as an excluded record of its own and never replaces the
+    /// first. `planned` gets, per record, whether it was planned.
     ///
     /// # Errors
     /// [`ProxyError::Journal`].
     pub fn take_records(
         &mut self,
+        run: i64,
         records: impl IntoIterator<Item = IncomingRecord>,
         retry_rejected: bool,
         planned: &mut Vec<bool>,
@@ -355,33 +378,48 @@ impl Journal {
             // Exclusions are recomputed from this run's input; keyless ones have no other identity.
             transaction.execute("DELETE FROM records WHERE state = 'excluded' AND message_id IS NULL", []).map_err(error)?;
             let mut find = transaction
-                .prepare("SELECT id, state FROM records WHERE system_id IS ?1 AND message_id = ?2")
+                .prepare("SELECT id, state, intake_run FROM records WHERE system_id IS ?1 AND message_id = ?2")
                 .map_err(error)?;
             let mut insert = transaction
                 .prepare(
-                    "INSERT INTO records (system_id, message_id, file, record_index, stream_id, timestamp, state, body, diagnostic, codes, updated_ms, bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    "INSERT INTO records (system_id, message_id, file, record_index, stream_id, timestamp, state, body, diagnostic, codes, updated_ms, bytes, intake_run)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(error)?;
             let mut update = transaction
                 .prepare(
                     "UPDATE records SET file = ?2, record_index = ?3, stream_id = ?4, timestamp = ?5, state = ?6, body = ?7,
-                     diagnostic = ?8, codes = ?9, agent_message_id = NULL, updated_ms = ?10, bytes = ?11 WHERE id = ?1",
+                     diagnostic = ?8, codes = ?9, agent_message_id = NULL, updated_ms = ?10, bytes = ?11, intake_run = ?12 WHERE id = ?1",
                 )
                 .map_err(error)?;
             let now = now_millis();
-            for record in records {
-                let excluded = !record.error_codes.is_empty() || record.message_id.is_none();
-                let state = if excluded { RecordState::Excluded } else { RecordState::Planned };
-                let codes = (!record.error_codes.is_empty()).then(|| record.error_codes.join(","));
-                let body = (!excluded).then_some(record.body.as_slice());
-                let existing: Option<(i64, String)> = match &record.message_id {
+            for mut record in records {
+                let existing: Option<(i64, String, Option<i64>)> = match &record.message_id {
                     Some(message_id) => find
-                        .query_row(params![record.system_id, message_id], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .query_row(params![record.system_id, message_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                         .optional()
                         .map_err(error)?,
                     None => None,
                 };
+                let existing = match existing {
+                    Some((_, _, Some(intake_run))) if intake_run == run => {
+                        // A copy within this input: a record of its own, excluded, keyed by nothing.
+                        if record.error_codes.is_empty() {
+                            record.error_codes.push("BATCH001".to_owned());
+                            record.error_message = Some(format!(
+                                "another record of the input has originalMessageId {:?}",
+                                record.message_id.as_deref().unwrap_or_default()
+                            ));
+                        }
+                        record.message_id = None;
+                        None
+                    }
+                    other => other.map(|(id, state, _)| (id, state)),
+                };
+                let excluded = !record.error_codes.is_empty() || record.message_id.is_none();
+                let state = if excluded { RecordState::Excluded } else { RecordState::Planned };
+                let codes = (!record.error_codes.is_empty()).then(|| record.error_codes.join(","));
+                let body = (!excluded).then_some(record.body.as_slice());
                 match existing {
                     None => {
                         insert
@@ -397,7 +435,8 @@ impl Journal {
                                 record.error_message,
                                 codes,
                                 now,
-                                record.bytes as i64
+                                record.bytes as i64,
+                                run
                             ])
                             .map_err(error)?;
                     }
@@ -425,7 +464,8 @@ impl Journal {
                                 record.error_message,
                                 codes,
                                 now,
-                                record.bytes as i64
+                                record.bytes as i64,
+                                run
                             ])
                             .map_err(error)?;
                     }
@@ -693,7 +733,7 @@ mod tests {
     fn a_record_moves_from_planned_to_final_and_is_never_sent_again() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let run = journal.begin_run(&["batch.json".into()]).unwrap();
-        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
+        let intake = journal.take_records(1, [record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.excluded), (2, 1));
         let pending = journal.pending().unwrap();
         assert_eq!(pending.len(), 2);
@@ -705,10 +745,10 @@ mod tests {
         assert_eq!((counts.imported, counts.rejected, counts.excluded, counts.total()), (1, 1, 1, 3));
 
         // A second run of the same input: nothing is planned; the rejected one only when asked.
-        let intake = journal.take_records([record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
+        let intake = journal.take_records(2, [record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.already_done, intake.previously_rejected), (0, 1, 1));
         assert!(journal.pending().unwrap().is_empty());
-        let intake = journal.take_records([record("b", &[])], true, &mut Vec::new()).unwrap();
+        let intake = journal.take_records(3, [record("b", &[])], true, &mut Vec::new()).unwrap();
         assert_eq!(intake.planned, 1);
         assert_eq!(journal.pending().unwrap().len(), 1);
     }
@@ -720,7 +760,7 @@ mod tests {
         let ids = {
             let mut journal = Journal::open(&path, "http://pod").unwrap();
             let run = journal.begin_run(&[]).unwrap();
-            journal.take_records([record("a", &[]), record("b", &[])], false, &mut Vec::new()).unwrap();
+            journal.take_records(1, [record("a", &[]), record("b", &[])], false, &mut Vec::new()).unwrap();
             let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
             let request = journal.begin_request(run, &ids).unwrap();
             journal.fail_request(request, &ids, "timed out", false).unwrap();
@@ -736,7 +776,7 @@ mod tests {
     fn a_refused_request_rejects_its_records_with_the_reason() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let run = journal.begin_run(&[]).unwrap();
-        journal.take_records([record("a", &[])], false, &mut Vec::new()).unwrap();
+        journal.take_records(1, [record("a", &[])], false, &mut Vec::new()).unwrap();
         let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
         let request = journal.begin_request(run, &ids).unwrap();
         journal.fail_request(request, &ids, "HTTP 403: lacks Content Management", true).unwrap();
@@ -749,13 +789,25 @@ mod tests {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let mut keyless = record("x", &[]);
         keyless.message_id = None;
-        let intake = journal.take_records([keyless.clone(), keyless], false, &mut Vec::new()).unwrap();
+        let intake = journal.take_records(1, [keyless.clone(), keyless], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.excluded), (0, 2));
         // Recomputed, not accumulated, by the next run.
         let mut keyless = record("x", &[]);
         keyless.message_id = None;
-        journal.take_records([keyless], false, &mut Vec::new()).unwrap();
+        journal.take_records(2, [keyless], false, &mut Vec::new()).unwrap();
         assert_eq!(journal.counts().unwrap().excluded, 1);
+    }
+
+    #[test]
+    fn a_copy_within_the_input_never_replaces_the_first() {
+        let mut journal = Journal::in_memory("http://pod").unwrap();
+        let mut planned = Vec::new();
+        let intake = journal.take_records(1, [record("a", &[]), record("a", &["BATCH001"])], false, &mut planned).unwrap();
+        assert_eq!(planned, vec![true, false]);
+        assert_eq!((intake.planned, intake.excluded), (1, 1));
+        assert_eq!(journal.pending().unwrap().len(), 1);
+        let counts = journal.counts().unwrap();
+        assert_eq!((counts.planned, counts.excluded), (1, 1));
     }
 
     #[test]

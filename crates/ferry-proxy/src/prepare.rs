@@ -42,19 +42,20 @@ impl Prepared {
     }
 }
 
-/// Checks `inputs` into `journal` and runs the pre-flight against `client`'s pod; provisions when asked.
+/// Checks `inputs` into `journal` for run `run` ([`Journal::begin_run`]) and runs the pre-flight against `client`'s pod; provisions when asked.
 ///
 /// # Errors
 /// An input or the journal cannot be read or written, or a look-up fails after its retries.
 pub async fn prepare(
     client: &PodClient,
     journal: &mut Journal,
+    run: i64,
     inputs: Vec<(String, Box<dyn Read + Send>)>,
     intake_options: &IntakeOptions,
     provision_missing: bool,
     on_progress: impl FnMut(&Summary),
 ) -> Result<Prepared, ProxyError> {
-    let checked = read_into_journal(inputs, intake_options, journal, on_progress)?;
+    let checked = read_into_journal(run, inputs, intake_options, journal, on_progress)?;
     let wanted = Wanted::of(&checked.planned);
     let mut facts = gather_facts(client, &wanted).await?;
     let mut pod_diagnostics = diagnose(&facts, &checked.planned);

@@ -99,7 +99,7 @@ mod tests {
             error_message: errors.first().map(|_| "bad \"quote\"".to_owned()),
             error_codes: errors,
         };
-        journal.take_records([record("x", vec![]), record("y", vec!["MML001".into()])], false, &mut Vec::new()).unwrap();
+        journal.take_records(1, [record("x", vec![]), record("y", vec!["MML001".into()])], false, &mut Vec::new()).unwrap();
         let mut csv_text = Vec::new();
         write_report(&journal, ReportFormat::Csv, &mut csv_text).unwrap();
         let csv_text = String::from_utf8(csv_text).unwrap();

@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod explain;
+pub mod import;
 pub mod sandbox;
 pub mod serve;
