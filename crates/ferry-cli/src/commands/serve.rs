@@ -1,33 +1,51 @@
-//! `ferry serve`: serves the built web app (trunk's `dist/`) and, by default, the embedded sandbox Symphony
-//! (pod login, key manager, Agent import) on one port of 127.0.0.1.
+//! `ferry serve`: one self-contained server: the web app (embedded by `cargo xtask dist`, or `--dist DIR`), the
+//! HTTP API under `/api/v1/` (see `docs/api.md` and [`ferry_cli::api`]), and its upstream: the pod of
+//! `--config BDK.yaml`, or by default the embedded sandbox Symphony on its own 127.0.0.1 port
+//! ([`ferry_cli::local_pod`]), reached through the same client either way.
 //!
-//! Binds 127.0.0.1 only, never another interface: the app checks files that must not leave the machine.
-//! Prints `Ferry is running at http://127.0.0.1:PORT/` once the socket is bound, so a caller that starts it
-//! with `--port 0` can read the address from the first line of stdout. The sandbox answers on the same address
-//! (`/login`, `/relay`, `/agent`, `/pod`), so a BDK configured with that host and port imports into it.
+//! Binds 127.0.0.1 unless `--bind` names another address. Prints `Ferry is running at
+//! http://127.0.0.1:PORT/#token=TOKEN` once the socket is bound (so a caller that starts it with `--port 0`
+//! reads the address from the first line of stdout); the token is a fresh random one each start, in the URL's
+//! fragment so it never reaches a server log, and every `/api/` call must carry it in header `x-ferry-token`.
+//! The journal is `--journal FILE` (default `ferry-journal.sqlite3` here); `--memory` keeps the journal and the
+//! sandbox in memory.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
-use axum::Router;
-use ferry_sandbox::{Config as SandboxConfig, Sandbox};
-use std::sync::Arc;
-use tower_http::services::ServeDir;
+use anyhow::{anyhow, bail, Context as _};
+use ferry_cli::api::{self, AppState, Settings};
+use ferry_cli::local_pod::{self, start_local_pod, SERVICE_USER};
+use ferry_cli::web_app::{WebApp, HOW_TO_GET_THE_APP};
+use ferry_proxy::{Journal, PodClient, PodConfig};
+use ferry_sandbox::{Config as SandboxConfig, Manifest, CONTROL_TOKEN_HEADER};
 
-use super::sandbox::{open_sandbox, StorageArgs};
+use super::sandbox::StorageArgs;
+
+/// The journal used when `--journal` is not given.
+const DEFAULT_JOURNAL: &str = "ferry-journal.sqlite3";
 
 /// Arguments of `ferry serve`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Port on 127.0.0.1; 0 picks a free one (the address is printed).
+    /// Port; 0 picks a free one (the address is printed).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Folder of the built web app (`trunk build --release` writes `dist/`).
-    #[arg(long, default_value = "dist")]
-    pub dist: PathBuf,
-    /// Serve the web app only, without the embedded sandbox Symphony.
+    /// Address to listen on; 127.0.0.1 unless given. Requests must name it (or localhost) in `Host`.
+    #[arg(long, value_name = "ADDR", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// The Symphony BDK configuration of the pod to import into; without it, the embedded sandbox.
+    #[arg(long, value_name = "BDK.yaml", conflicts_with_all = ["no_sandbox", "manifest"])]
+    pub config: Option<PathBuf>,
+    /// The journal of every record's fate (SQLite); a later start with the same journal resumes.
+    #[arg(long, value_name = "FILE", conflicts_with = "memory")]
+    pub journal: Option<PathBuf>,
+    /// Folder of a built web app to serve instead of the embedded one (development).
+    #[arg(long, value_name = "DIR")]
+    pub dist: Option<PathBuf>,
+    /// Serve the web app only: no upstream, so the API cannot import.
     #[arg(long)]
     pub no_sandbox: bool,
     /// Manifest of service users, users and streams to provision in the sandbox at start (JSON).
@@ -37,50 +55,96 @@ pub struct Args {
     pub storage: StorageArgs,
 }
 
-/// The router serving `dist` (its files, and `index.html` for `/` and for every folder), behind the sandbox's
-/// paths when there is a sandbox.
-pub fn app(dist: &Path, sandbox: Option<Arc<Sandbox>>) -> Router {
-    let files = ServeDir::new(dist).append_index_html_on_directories(true);
-    match sandbox {
-        Some(sandbox) => ferry_sandbox::routes(sandbox).fallback_service(files),
-        None => Router::new().fallback_service(files),
-    }
-}
-
 /// Runs `ferry serve` until interrupted (Ctrl-C).
 ///
 /// # Errors
-/// When `dist` holds no `index.html` (the app was not built), the port cannot be bound, or serving fails.
+/// When `--dist` holds no app, the address cannot be bound, the upstream or the journal cannot be opened, or
+/// serving fails.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if !args.dist.join("index.html").is_file() {
+    let web = WebApp::choose(args.dist.as_deref()).map_err(|message| anyhow!(message))?;
+    if matches!(web, WebApp::Missing) {
+        eprintln!("note: {HOW_TO_GET_THE_APP}; serving the API only");
+    }
+    if args.bind.is_unspecified() {
         bail!(
-            "{} holds no index.html: build the web app first (`cargo xtask serve` does it, or `trunk build --release`)",
-            args.dist.display()
+            "--bind {}: give the address of one interface (requests are checked against it)",
+            args.bind
         );
     }
-    let sandbox = if args.no_sandbox {
-        None
-    } else {
-        Some(open_sandbox(&args.storage, args.manifest.as_deref(), SandboxConfig::default())?)
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    runtime.block_on(serve(args.port, app(&args.dist, sandbox.clone()), sandbox.is_some()))?;
+    runtime.block_on(serve(args, web))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(port: u16, router: Router, with_sandbox: bool) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+async fn serve(args: Args, web: WebApp) -> anyhow::Result<()> {
+    let address = SocketAddr::new(args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
         .await
-        .with_context(|| format!("could not listen on 127.0.0.1:{port}"))?;
-    let address = listener.local_addr().context("the bound socket has no address")?;
-    println!("Ferry is running at http://{address}/");
-    if with_sandbox {
-        println!("The sandbox Symphony answers at the same address: POST http://{address}/agent/v4/message/import");
+        .with_context(|| format!("could not listen on {address}"))?;
+    let address = listener
+        .local_addr()
+        .context("the bound socket has no address")?;
+    let token = api::new_token();
+    let storage = args.storage.storage();
+    let (client, sandbox, upstream, upstream_kind) = if args.no_sandbox {
+        (None, None, "none".to_owned(), "none")
+    } else if let Some(config) = &args.config {
+        let client = PodClient::new(PodConfig::load(config)?)?;
+        let upstream = client.agent_url().to_owned();
+        (Some(client), None, upstream, "pod")
+    } else {
+        let config = SandboxConfig {
+            control_token: Some(token.clone()),
+            ..SandboxConfig::default()
+        };
+        let (client, running) = start_local_pod(&storage, config).await?;
+        if let Some(path) = &args.manifest {
+            apply_manifest(&running.sandbox, path)?;
+        }
+        (
+            Some(client),
+            Some(running),
+            local_pod::journal_upstream(&storage),
+            "sandbox",
+        )
+    };
+    let journal = if args.storage.memory {
+        Journal::in_memory(&upstream)?
+    } else {
+        Journal::open(
+            args.journal
+                .as_deref()
+                .unwrap_or(Path::new(DEFAULT_JOURNAL)),
+            &upstream,
+        )?
+    };
+    let state = AppState::new(Settings {
+        token: token.clone(),
+        address,
+        client,
+        journal,
+        web,
+        upstream_kind,
+    })
+    .map_err(|message| anyhow!(message))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "Ferry is running at http://{address}/#token={token}"
+    )?;
+    if let Some(running) = &sandbox {
+        writeln!(
+            stdout,
+            "The sandbox Symphony answers at http://{} (service user {SERVICE_USER}; its /sandbox/v1/ paths need header {CONTROL_TOKEN_HEADER})",
+            running.address
+        )?;
     }
-    axum::serve(listener, router)
+    stdout.flush()?;
+    drop(stdout);
+    let served = axum::serve(listener, api::app(state))
         .with_graceful_shutdown(async {
             // An error here means no signal handler could be installed: then serve until killed.
             if tokio::signal::ctrl_c().await.is_err() {
@@ -88,90 +152,75 @@ async fn serve(port: u16, router: Router, with_sandbox: bool) -> anyhow::Result<
             }
         })
         .await
-        .context("serving the web app failed")
+        .context("serving failed");
+    if let Some(running) = sandbox {
+        running.shutdown().await.context("stopping the sandbox")?;
+    }
+    served
+}
+
+fn apply_manifest(sandbox: &ferry_sandbox::Sandbox, path: &Path) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading manifest {}", path.display()))?;
+    let mut manifest = Manifest::from_json(&bytes)?;
+    manifest.resolve_key_paths(path.parent().unwrap_or_else(|| Path::new(".")))?;
+    let summary = sandbox.apply_manifest(&manifest)?;
+    eprintln!("{summary}");
+    Ok(())
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
+    use clap::Parser;
 
-    /// A fresh folder holding a built app's shape: `index.html`, a wasm file, and a sub-folder with its own index.
-    fn built_app(name: &str) -> PathBuf {
-        let dist = std::env::temp_dir().join(format!("ferry-serve-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dist);
-        std::fs::create_dir_all(dist.join("plain-js")).unwrap();
-        std::fs::write(dist.join("index.html"), "<!doctype html><title>app</title>").unwrap();
-        std::fs::write(dist.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        std::fs::write(dist.join("plain-js/index.html"), "plain").unwrap();
-        dist
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: Args,
     }
 
-    #[tokio::test]
-    async fn serves_files_with_their_types_and_index_for_folders() {
-        let dist = built_app("types");
-        let cases = [
-            ("/", StatusCode::OK, Some("text/html"), Some("<!doctype html><title>app</title>")),
-            ("/index.html", StatusCode::OK, Some("text/html"), None),
-            ("/app_bg.wasm", StatusCode::OK, Some("application/wasm"), None),
-            ("/plain-js/", StatusCode::OK, Some("text/html"), Some("plain")),
-            ("/missing.js", StatusCode::NOT_FOUND, None, None),
-            ("/../Cargo.toml", StatusCode::NOT_FOUND, None, None),
-        ];
-        for (path, status, content_type, body) in cases {
-            let response =
-                app(&dist, None).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
-            assert_eq!(response.status(), status, "{path}");
-            if let Some(content_type) = content_type {
-                let actual = response.headers()["content-type"].to_str().unwrap();
-                assert!(actual.starts_with(content_type), "{path}: {actual}");
-            }
-            if let Some(body) = body {
-                let bytes = response.into_body().collect().await.unwrap().to_bytes();
-                assert_eq!(bytes, body.as_bytes(), "{path}");
-            }
-        }
-        std::fs::remove_dir_all(&dist).unwrap();
-    }
-
-    fn memory_storage() -> StorageArgs {
-        StorageArgs { state: None, memory: true }
-    }
-
-    #[tokio::test]
-    async fn serves_the_sandbox_beside_the_app() {
-        let dist = built_app("sandbox");
-        let sandbox = open_sandbox(&memory_storage(), None, SandboxConfig::default()).unwrap();
-        let router = app(&dist, Some(sandbox));
-        let page = router.clone().oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        // A forged token reaches the sandbox's login, which answers 401 with the documented JSON error body.
-        let login = Request::post("/login/pubkey/authenticate")
-            .header("content-type", "application/json")
-            .body(Body::from(r#"{"token":"not.a.jwt"}"#))
-            .unwrap();
-        let response = router.clone().oneshot(login).await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let body: serde_json::Value =
-            serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
-        assert_eq!(body["code"], 401, "{body}");
-        // Without a session token the Agent import is refused, as the real Agent does.
-        let import = Request::post("/agent/v4/message/import").body(Body::from("[]")).unwrap();
-        assert_eq!(router.oneshot(import).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-        std::fs::remove_dir_all(&dist).unwrap();
+    fn parse(line: &[&str]) -> Result<Args, clap::Error> {
+        Wrapper::try_parse_from(std::iter::once("serve").chain(line.iter().copied()))
+            .map(|wrapper| wrapper.args)
     }
 
     #[test]
-    fn refuses_a_folder_without_index_html() {
-        let dist = std::env::temp_dir().join(format!("ferry-serve-test-{}-empty", std::process::id()));
+    fn arguments_table() {
+        let default = parse(&[]).unwrap();
+        assert_eq!(default.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert!(default.config.is_none() && default.journal.is_none() && default.dist.is_none());
+        let pod = parse(&[
+            "--config",
+            "bdk.yaml",
+            "--journal",
+            "j.sqlite3",
+            "--port",
+            "8080",
+        ])
+        .unwrap();
+        assert_eq!(pod.config, Some(PathBuf::from("bdk.yaml")));
+        for refused in [
+            &["--journal", "j", "--memory"][..],
+            &["--config", "a.yaml", "--no-sandbox"],
+            &["--config", "a.yaml", "--manifest", "m.json"],
+            &["--bind", "localhost"],
+        ] {
+            assert!(parse(refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_folder_without_index_html_and_an_unspecified_bind() {
+        let dist =
+            std::env::temp_dir().join(format!("ferry-serve-test-{}-empty", std::process::id()));
         std::fs::create_dir_all(&dist).unwrap();
-        let args = Args { port: 0, dist: dist.clone(), no_sandbox: true, manifest: None, storage: memory_storage() };
+        let args = parse(&["--no-sandbox", "--dist", dist.to_str().unwrap()]).unwrap();
         let error = run(args).unwrap_err();
         assert!(error.to_string().contains("holds no index.html"), "{error}");
         std::fs::remove_dir_all(&dist).unwrap();
+        let error = run(parse(&["--bind", "0.0.0.0", "--memory"]).unwrap()).unwrap_err();
+        assert!(error.to_string().contains("one interface"), "{error}");
     }
 }
