@@ -1,7 +1,9 @@
 //! `cargo xtask`: Ferry's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `setup`: installs what the project needs that the machine lacks (see `setup.rs`).
-//! - `serve`: setup, release build of the web app and the CLI, then `ferry serve`.
+//! - `dist`: the self-contained `ferry` binary: the web app built in release mode and embedded in a release
+//!   build of the CLI (see `dist.rs`).
+//! - `serve`: `dist`, then that binary's `ferry serve` (arguments after `serve` are passed on).
 //! - `test`: setup, then every test tier (native, wasm in Node, wasm in Chromium, browser end to end), ending
 //!   with one line `N passed, M failed`.
 //! - `build-web`: the web app's release build into `dist/`.
@@ -13,6 +15,7 @@
 //! - `gen`: writes a seeded, realistic batch (the bench's) to a file, for trying `ferry check` at scale.
 
 mod bench;
+mod dist;
 mod docs;
 mod gen;
 mod setup;
@@ -27,6 +30,10 @@ fn main() -> Result<()> {
     let rest = args.get(1..).unwrap_or(&[]);
     match args.first().map(String::as_str) {
         Some("setup") => setup::run().map(|_| ()),
+        Some("dist") => {
+            let tools = setup::run()?;
+            dist::run(&tools)
+        }
         Some("serve") => test::serve(rest),
         Some("test") => test::run(rest),
         Some("build-web") => {
@@ -43,6 +50,6 @@ fn main() -> Result<()> {
         Some("bench") => bench::run(rest),
         Some("bench-run") => bench::run_measurements(rest),
         Some("bench-stream") => bench::run_stream_child(rest),
-        _ => bail!("usage: cargo xtask <setup|serve|test|build-web|package|docs|tidy|bench|gen>"),
+        _ => bail!("usage: cargo xtask <setup|dist|serve|test|build-web|package|docs|tidy|bench|gen>"),
     }
 }

@@ -209,11 +209,11 @@ pub fn build_wasm_package(tools: &Tools) -> Result<()> {
 }
 
 fn end_to_end(tools: &Tools) -> Result<Counts> {
-    build_web(tools)?;
+    // A debug `ferry` with the app embedded, as `cargo xtask dist` makes it in release mode: the app under
+    // test is the embedded one (no --dist).
+    let ferry = crate::dist::build(tools, false)?;
     build_wasm_package(tools)?;
     let root = workspace_root();
-    shell::run(Command::new("cargo").args(["build", "-p", "ferry-cli"]).current_dir(&root))?;
-    let ferry = shell::target_dir().join("debug/ferry");
     let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
     let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--dist", "examples/plain-js"])?;
     let mut command = Command::new("node");
@@ -267,14 +267,12 @@ impl Drop for Server {
     }
 }
 
-/// `cargo xtask serve [ARGS...]`: setup, release builds, then `ferry serve` in the foreground.
+/// `cargo xtask serve [ARGS...]`: setup, `cargo xtask dist`, then that binary's `ferry serve` in the foreground.
 ///
 /// # Errors
 /// When setup or a build fails, or `ferry serve` exits with an error.
 pub fn serve(args: &[String]) -> Result<()> {
     let tools = setup::run()?;
-    build_web(&tools)?;
-    let root = workspace_root();
-    shell::run(Command::new("cargo").args(["build", "--release", "-p", "ferry-cli"]).current_dir(&root))?;
-    shell::run(Command::new(shell::target_dir().join("release/ferry")).arg("serve").args(args).current_dir(&root))
+    let ferry = crate::dist::build(&tools, true)?;
+    shell::run(Command::new(ferry).arg("serve").args(args).current_dir(workspace_root()))
 }

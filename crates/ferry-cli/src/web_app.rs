@@ -2,9 +2,9 @@
 //! `FERRY_WEB_DIST`), or read from a folder (`--dist DIR`, for development), or absent (a plain `cargo build`):
 //! then `/` answers a page saying how to get it, and the API still works.
 //!
-//! The Content-Security-Policy allows scripts from the app's own origin only, plus the inline scripts of its
-//! `index.html` by their SHA-256 hash (trunk writes one inline module script that starts the wasm), so no other
-//! inline script can run.
+//! The Content-Security-Policy allows scripts and styles from the app's own origin only, plus the inline
+//! scripts and style sheets of its `index.html` by their SHA-256 hash (trunk writes one inline module script
+//! that starts the wasm), so no other inline script can run.
 
 use std::path::{Path, PathBuf};
 
@@ -154,45 +154,59 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// The Content-Security-Policy for an app whose `index.html` is `index` (its inline scripts allowed by hash).
+/// The Content-Security-Policy for an app whose `index.html` is `index`: its inline scripts and style sheets
+/// are allowed by hash, nothing else inline.
 pub fn content_security_policy(index: Option<&[u8]>) -> String {
-    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
-    for script in index.map(inline_scripts).unwrap_or_default() {
-        let digest = ring::digest::digest(&ring::digest::SHA256, script);
-        script_src.push_str(&format!(
-            " 'sha256-{}'",
-            base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
-        ));
-    }
+    let hashes = |tag: &[u8]| -> String {
+        let mut sources = String::new();
+        for text in index
+            .map(|html| inline_elements(html, tag))
+            .unwrap_or_default()
+        {
+            let digest = ring::digest::digest(&ring::digest::SHA256, text);
+            sources.push_str(&format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+            ));
+        }
+        sources
+    };
     format!(
-        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self'{}; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        hashes(b"script"),
+        hashes(b"style")
     )
 }
 
-/// The text of every `<script>` element without a `src` attribute, exactly as written.
-fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
-    let mut scripts = Vec::new();
+/// The text of every `<tag>` element without a `src` attribute, exactly as written.
+fn inline_elements<'a>(html: &'a [u8], tag: &[u8]) -> Vec<&'a [u8]> {
+    let open = [b"<", tag].concat();
+    let close = [b"</", tag].concat();
+    let mut found = Vec::new();
     let lower = html.to_ascii_lowercase();
     let mut at = 0;
-    while let Some(start) = find(&lower[at..], b"<script").map(|offset| offset + at) {
+    while let Some(start) = find(&lower[at..], &open).map(|offset| offset + at) {
         let Some(tag_end) = find(&lower[start..], b">").map(|offset| offset + start) else {
             break;
         };
-        let Some(close) = find(&lower[tag_end..], b"</script").map(|offset| offset + tag_end)
-        else {
+        let Some(end) = find(&lower[tag_end..], &close).map(|offset| offset + tag_end) else {
             break;
         };
-        let tag = &lower[start..tag_end];
-        let has_src = tag
+        let opening = &lower[start..tag_end];
+        // `<styles>` or `<scripted>` are other elements.
+        let whole_name = opening
+            .get(open.len())
+            .is_none_or(|byte| byte.is_ascii_whitespace() || *byte == b'/');
+        let has_src = opening
             .split(|&byte| byte.is_ascii_whitespace())
             .any(|word| word.starts_with(b"src="));
-        if !has_src {
-            scripts.push(&html[tag_end + 1..close]);
+        if whole_name && !has_src {
+            found.push(&html[tag_end + 1..end]);
         }
-        at = close + 1;
+        at = end + 1;
     }
-    scripts
+    found
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -208,10 +222,15 @@ mod tests {
 
     #[test]
     fn inline_scripts_are_allowed_by_hash_and_nothing_else() {
-        let html = b"<html><script type=\"module\">import x from '/a.js';\n</script><script src=\"/b.js\"></script></html>";
-        assert_eq!(inline_scripts(html), vec![&b"import x from '/a.js';\n"[..]]);
+        let html = b"<html><style>p{}</style><SCRIPT type=\"module\">import x from '/a.js';\n</script><script src=\"/b.js\"></script></html>";
+        assert_eq!(
+            inline_elements(html, b"script"),
+            vec![&b"import x from '/a.js';\n"[..]]
+        );
+        assert_eq!(inline_elements(html, b"style"), vec![&b"p{}"[..]]);
         let policy = content_security_policy(Some(html));
-        assert_eq!(policy.matches("'sha256-").count(), 1, "{policy}");
+        assert_eq!(policy.matches("'sha256-").count(), 2, "{policy}");
+        assert!(policy.contains("style-src 'self' 'sha256-"), "{policy}");
         assert!(
             policy.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
             "{policy}"
