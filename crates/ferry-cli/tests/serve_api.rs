@@ -531,3 +531,71 @@ async fn a_run_pauses_resumes_and_cancels() {
     assert!(total >= 40, "{status_answer}");
     fixture.sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_folder_app_is_served_with_its_inline_script_allowed_by_hash() {
+    let dist = std::env::temp_dir().join(format!("ferry-serve-api-dist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(dist.join("sub")).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><script type=\"module\">import init from '/app.js'; await init();</script>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dist.join("sub/index.html"), "sub").unwrap();
+    let state = AppState::new(Settings {
+        token: TOKEN.to_owned(),
+        address: HOST.parse().unwrap(),
+        client: None,
+        journal: Journal::in_memory("none").unwrap(),
+        web: WebApp::choose(Some(&dist)).unwrap(),
+        upstream_kind: "none",
+    })
+    .unwrap();
+    let router = api::app(state);
+    let get = |path: &str| {
+        Request::get(path)
+            .header("host", HOST)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (path, status, content_type) in [
+        ("/", StatusCode::OK, Some("text/html")),
+        ("/app_bg.wasm", StatusCode::OK, Some("application/wasm")),
+        ("/sub/", StatusCode::OK, Some("text/html")),
+        ("/missing.js", StatusCode::NOT_FOUND, None),
+        ("/../Cargo.toml", StatusCode::NOT_FOUND, None),
+    ] {
+        let (actual, headers, _) = send(&router, get(path)).await;
+        assert_eq!(actual, status, "{path}");
+        if let Some(content_type) = content_type {
+            assert!(
+                headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with(content_type),
+                "{path}"
+            );
+        }
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{policy}"
+        );
+    }
+    // Without an upstream the API answers, but cannot import.
+    let (status, _, body) = send(
+        &router,
+        request("POST", "/api/v1/batches")
+            .body(Body::from(demo_batch(1, "x").to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("no_upstream")),
+        "{body}"
+    );
+    std::fs::remove_dir_all(&dist).unwrap();
+}
