@@ -178,6 +178,19 @@ pub struct Outcome {
     pub diagnostic: Option<String>,
 }
 
+/// A record the pre-flight refuses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exclusion {
+    /// `originatingSystemId`.
+    pub system_id: String,
+    /// `originalMessageId`.
+    pub message_id: String,
+    /// The pre-flight's error codes.
+    pub codes: Vec<String>,
+    /// The first finding's message.
+    pub message: String,
+}
+
 /// Records per state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -376,7 +389,10 @@ impl Journal {
         let mut intake = Intake::default();
         {
             // Exclusions are recomputed from this run's input; keyless ones have no other identity.
-            transaction.execute("DELETE FROM records WHERE state = 'excluded' AND message_id IS NULL", []).map_err(error)?;
+            transaction
+                .execute("DELETE FROM records WHERE state = 'excluded' AND message_id IS NULL AND intake_run IS NOT ?1", [run])
+                .map_err(error)?;
+            let mut stamp = transaction.prepare("UPDATE records SET intake_run = ?2 WHERE id = ?1").map_err(error)?;
             let mut find = transaction
                 .prepare("SELECT id, state, intake_run FROM records WHERE system_id IS ?1 AND message_id = ?2")
                 .map_err(error)?;
@@ -442,6 +458,8 @@ impl Journal {
                     }
                     Some((id, stored)) => {
                         let stored = RecordState::parse(&stored);
+                        // Stamped, so a second copy in this input is known as one.
+                        stamp.execute(params![id, run]).map_err(error)?;
                         if stored.is_done() {
                             intake.already_done += 1;
                             planned.push(false);
@@ -526,7 +544,7 @@ impl Journal {
     ///
     /// # Errors
     /// [`ProxyError::Journal`].
-    pub fn exclude(&mut self, exclusions: &[(String, String, Vec<String>, String)]) -> Result<usize, ProxyError> {
+    pub fn exclude(&mut self, exclusions: &[Exclusion]) -> Result<usize, ProxyError> {
         let path = self.path.clone();
         let error = |source| ProxyError::Journal { path: path.clone(), source };
         let transaction = self.connection.transaction().map_err(error)?;
@@ -539,7 +557,8 @@ impl Journal {
                 )
                 .map_err(error)?;
             let now = now_millis();
-            for (system_id, message_id, codes, message) in exclusions {
+            for exclusion in exclusions {
+                let Exclusion { system_id, message_id, codes, message } = exclusion;
                 excluded += update.execute(params![system_id, message_id, codes.join(","), message, now]).map_err(error)?;
             }
         }

@@ -11,7 +11,7 @@ use ferry_core::{Diagnostic, Rule, Severity, Summary};
 use crate::client::PodClient;
 use crate::error::ProxyError;
 use crate::intake::{read_into_journal, Checked, IntakeOptions};
-use crate::journal::Journal;
+use crate::journal::{Exclusion, Journal};
 use crate::preflight::{diagnose, gather_facts, provision, Provisioned, Wanted};
 
 /// An import, checked and pre-flighted, ready to run.
@@ -38,7 +38,7 @@ impl Prepared {
     /// Errors over the checks and the pre-flight.
     pub fn errors(&self) -> usize {
         let pod_errors = self.pod_diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
-        self.checked.summary.errors as usize + pod_errors
+        self.checked.summary.errors + pod_errors
     }
 }
 
@@ -71,7 +71,7 @@ pub async fn prepare(
             errors_by_record.entry(record).or_default().push(diagnostic);
         }
     }
-    let exclusions: Vec<(String, String, Vec<String>, String)> = checked
+    let exclusions: Vec<Exclusion> = checked
         .planned
         .iter()
         .filter_map(|record| {
@@ -79,12 +79,12 @@ pub async fn prepare(
             let first = findings.first()?;
             let mut codes: Vec<String> = findings.iter().map(|finding| finding.rule.code().to_owned()).collect();
             codes.dedup();
-            Some((
-                record.needs.originating_system_id.clone().unwrap_or_default(),
-                record.needs.original_message_id.clone()?,
+            Some(Exclusion {
+                system_id: record.needs.originating_system_id.clone().unwrap_or_default(),
+                message_id: record.needs.original_message_id.clone()?,
                 codes,
-                first.message.clone(),
-            ))
+                message: first.message.clone(),
+            })
         })
         .collect();
     let pod_excluded = journal.exclude(&exclusions)?;

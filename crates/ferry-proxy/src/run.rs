@@ -197,11 +197,20 @@ async fn send_request(client: Arc<PodClient>, journal: Arc<Mutex<Journal>>, run:
     }
 }
 
-/// The planned requests over the journal's pending records: each request's record ids and stream indices.
+/// One planned request of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedSend {
+    /// Journal ids of its records, in the order they are sent.
+    pub record_ids: Vec<i64>,
+    /// Its streams, as indices in the order of first appearance.
+    pub streams: Vec<u32>,
+}
+
+/// The planned requests over the journal's pending records.
 ///
 /// # Errors
 /// [`ProxyError::Journal`].
-pub fn plan(journal: &Journal, options: &Options) -> Result<Vec<(Vec<i64>, Vec<u32>)>, ProxyError> {
+pub fn plan(journal: &Journal, options: &Options) -> Result<Vec<PlannedSend>, ProxyError> {
     let pending = journal.pending()?;
     let mut streams: HashMap<&str, u32> = HashMap::new();
     let facts: Vec<RecordFacts> = pending
@@ -220,7 +229,7 @@ pub fn plan(journal: &Journal, options: &Options) -> Result<Vec<(Vec<i64>, Vec<u
             let mut request_streams: Vec<u32> = request.records.iter().map(|&index| facts[index].stream).collect();
             request_streams.sort_unstable();
             request_streams.dedup();
-            (request.records.iter().map(|&index| pending[index].id).collect(), request_streams)
+            PlannedSend { record_ids: request.records.iter().map(|&index| pending[index].id).collect(), streams: request_streams }
         })
         .collect())
 }
@@ -241,7 +250,7 @@ pub async fn run(
     let started = Instant::now();
     let mut state = Progress {
         state: RunState::Running,
-        records_total: requests.iter().map(|(records, _)| records.len()).sum(),
+        records_total: requests.iter().map(|request| request.record_ids.len()).sum(),
         requests_total: requests.len(),
         ..Progress::default()
     };
@@ -261,7 +270,7 @@ pub async fn run(
             let mut position = 0;
             while in_flight.len() < concurrency && position < waiting.len() {
                 let request = waiting[position];
-                let streams = &requests[request].1;
+                let streams = &requests[request].streams;
                 if streams.iter().any(|stream| busy_streams.contains(stream) || claimed.contains(stream)) {
                     claimed.extend(streams.iter().copied());
                     position += 1;
@@ -269,7 +278,7 @@ pub async fn run(
                 }
                 busy_streams.extend(streams.iter().copied());
                 waiting.remove(position);
-                let task = send_request(Arc::clone(&client), Arc::clone(&journal), run_id, requests[request].0.clone());
+                let task = send_request(Arc::clone(&client), Arc::clone(&journal), run_id, requests[request].record_ids.clone());
                 in_flight.spawn(async move { (request, task.await) });
             }
         }
@@ -303,7 +312,7 @@ pub async fn run(
                         continue;
                     }
                 };
-                for stream in &requests[request].1 {
+                for stream in &requests[request].streams {
                     busy_streams.remove(stream);
                 }
                 state.requests_done += 1;

@@ -141,7 +141,7 @@ async fn import(
     print_provisioned(&mut stdout, &prepared)?;
     let journal = Arc::new(Mutex::new(journal));
     let requests = run::plan(&lock(&journal), &options)?;
-    let planned_records: usize = requests.iter().map(|(records, _)| records.len()).sum();
+    let planned_records: usize = requests.iter().map(|request| request.record_ids.len()).sum();
     let planned_bytes: u64 = {
         let pending = lock(&journal).pending()?;
         pending.iter().map(|record| u64::from(record.bytes)).sum()

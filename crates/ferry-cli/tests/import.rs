@@ -1,0 +1,332 @@
+//! `ferry import` as a user runs it, against a standalone `ferry sandbox` reached over HTTP exactly as a real
+//! pod is, configured with the BDK's own configuration file (`apis-and-peers.md` §1.4, with only the port and
+//! the key's path filled in).
+//!
+//! - Faults: 50,000 messages into a sandbox failing 20% of import requests (500, 429, latency, connections
+//!   dropped before and after the import is applied), the importing process killed at random moments and
+//!   started again until the run completes: the sandbox then holds every message exactly once, and the
+//!   journal agrees with it record for record.
+//! - Pre-flight: a sender who is not a member, an inactive stream and an unknown mentioned user are reported
+//!   before anything is sent; `--provision` then makes the same batch import cleanly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PUBLIC_KEY: &str = include_str!("../../ferry-proxy/tests/fixtures/service-user.pub.pem");
+const PRIVATE_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-proxy/tests/fixtures/service-user.key.pem");
+const FIRST_USER: i64 = 7_215_545_057_281;
+const NOW: &str = "2026-01-01T00:00:00Z";
+
+fn scratch(name: &str) -> PathBuf {
+    let directory = std::env::temp_dir().join(format!("ferry-cli-import-{name}-{}", std::process::id()));
+    if directory.exists() {
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+/// The BDK configuration of `apis-and-peers.md` §1.4, verbatim but for the port and the key's path.
+fn bdk_config(directory: &Path, port: u16) -> PathBuf {
+    let text = format!(
+        "scheme: http            # TLS not required; aiohttp ignores the SSL context for http URLs
+host: 127.0.0.1
+port: {port}             # one port can serve pod, key manager and agent paths
+# context: /sim         # optional prefix before /login, /relay, /agent, /pod
+bot:
+  username: import-bot
+  privateKey:
+    path: {PRIVATE_KEY_PATH}      # PKCS#8 or PKCS#1
+retry:
+  maxAttempts: 4
+  initialIntervalMillis: 100
+  multiplier: 2
+  maxIntervalMillis: 1000
+# or split: pod: {{host, port}}, keyManager: {{host, port}}, agent: {{host, port}}
+"
+    );
+    let path = directory.join("config.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A stream id of the pod's shape (24 bytes in URL-safe base64).
+fn stream_id(index: usize) -> String {
+    format!("Z3oQRAZGTCNl5KjiUH2G{index:04}__qr9lLT8dA")
+}
+
+/// A standalone sandbox process, stopped when dropped.
+struct Sandbox {
+    child: Child,
+    port: u16,
+    state: PathBuf,
+}
+
+impl Sandbox {
+    fn start(directory: &Path, manifest: &serde_json::Value, extra: &[&str]) -> Sandbox {
+        let manifest_path = directory.join("manifest.json");
+        std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+        let state = directory.join("sandbox.sqlite3");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(["sandbox", "--port", "0", "--state"])
+            .arg(&state)
+            .arg("--manifest")
+            .arg(&manifest_path)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .trim_end()
+            .strip_prefix("listening on http://127.0.0.1:")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .unwrap();
+        Sandbox { child, port, state }
+    }
+
+    /// `(originalMessageId, messageId)` of every message the sandbox holds.
+    fn messages(&self) -> Vec<(String, String)> {
+        let connection = rusqlite::Connection::open_with_flags(&self.state, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let mut statement = connection.prepare("SELECT original_message_id, message_id FROM messages").unwrap();
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn import_command(directory: &Path, config: &Path, batch: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .arg("import")
+        .arg(batch)
+        .arg("--config")
+        .arg(config)
+        .arg("--journal")
+        .arg(directory.join("journal.sqlite3"))
+        .args(["--now", NOW])
+        .args(extra)
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(mut command: Command) -> (Output, String) {
+    let output = command.output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output, text)
+}
+
+/// xorshift64*: the kill moments are random but repeatable.
+struct Moments(u64);
+
+impl Moments {
+    fn next_millis(&mut self, low: u64, high: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        low + self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (high - low)
+    }
+}
+
+#[test]
+fn killed_at_random_moments_under_faults_every_message_lands_exactly_once() {
+    const MESSAGES: usize = 50_000;
+    const STREAMS: usize = 40;
+    const USERS: usize = 20;
+    let directory = scratch("faults");
+    let users: Vec<i64> = (0..USERS as i64).map(|index| FIRST_USER + index).collect();
+    let manifest = serde_json::json!({
+        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT", "USER_PROVISIONING"]}],
+        "users": users.iter().map(|id| serde_json::json!({"id": id, "username": format!("user-{id}"), "active": true})).collect::<Vec<_>>(),
+        "streams": (0..STREAMS).map(|index| serde_json::json!({"id": stream_id(index), "type": "ROOM", "active": true, "members": users})).collect::<Vec<_>>(),
+    });
+    let batch = directory.join("batch.ndjson");
+    let mut text = String::with_capacity(MESSAGES * 260);
+    for index in 0..MESSAGES {
+        let record = serde_json::json!({
+            "message": format!("<messageML>Message <b>{index}</b> of the fault test</messageML>"),
+            "intendedMessageTimestamp": 1_433_045_622_000_i64 + index as i64 * 1_000,
+            "intendedMessageFromUserId": users[index % USERS],
+            "originatingSystemId": "faultChat",
+            "originalMessageId": format!("m-{index}"),
+            "streamId": stream_id(index % STREAMS),
+        });
+        text.push_str(&record.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&batch, text).unwrap();
+    let sandbox = Sandbox::start(&directory, &manifest, &["--faults", "0.2", "--faults-seed", "11"]);
+    let config = bdk_config(&directory, sandbox.port);
+
+    let journal_path = directory.join("journal.sqlite3");
+    let mut moments = Moments(0x9E37_79B9_7F4A_7C15);
+    let mut kills = 0;
+    let mut completed = false;
+    // Bounded: ten runs killed at a random moment after they began sending, then runs left to finish (each
+    // resumes through the journal).
+    for attempt in 0..30 {
+        let requests_before = requests_in(&journal_path);
+        let mut command = import_command(&directory, &config, &batch, &["--apply", "--batch-size", "1000"]);
+        let mut child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let kill_after = (attempt < 10).then(|| Duration::from_millis(moments.next_millis(0, 2_500)));
+        let started = Instant::now();
+        let mut sending_since: Option<Instant> = None;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if sending_since.is_none() && requests_in(&journal_path) > requests_before {
+                sending_since = Some(Instant::now());
+            }
+            if let (Some(since), Some(after)) = (sending_since, kill_after) {
+                if since.elapsed() >= after {
+                    child.kill().unwrap();
+                    child.wait().unwrap();
+                    kills += 1;
+                    break None;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(600), "an import ran for 10 minutes");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        if status.is_some_and(|status| status.success()) {
+            completed = true;
+            break;
+        }
+    }
+    assert!(completed, "the import did not complete in 30 runs");
+    println!("the import completed after {kills} kill(s)");
+
+    // The sandbox holds every message exactly once.
+    let stored = sandbox.messages();
+    assert_eq!(stored.len(), MESSAGES, "the sandbox holds {} messages, not {MESSAGES}", stored.len());
+    let stored_ids: BTreeMap<String, String> = stored.into_iter().collect();
+    let expected: BTreeSet<String> = (0..MESSAGES).map(|index| format!("m-{index}")).collect();
+    assert_eq!(stored_ids.keys().cloned().collect::<BTreeSet<_>>(), expected);
+
+    // The journal agrees with the sandbox, record for record.
+    let journal = rusqlite::Connection::open(directory.join("journal.sqlite3")).unwrap();
+    let mut statement = journal.prepare("SELECT message_id, state, agent_message_id FROM records").unwrap();
+    let rows: Vec<(String, String, Option<String>)> =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), MESSAGES);
+    let mut already = 0;
+    for (original, state, agent_id) in rows {
+        assert!(state == "imported" || state == "already_imported", "{original} is {state}");
+        already += usize::from(state == "already_imported");
+        assert_eq!(agent_id.as_ref(), stored_ids.get(&original), "{original}: the journal's messageId is not the sandbox's");
+    }
+    println!("{already} record(s) were found already imported when sent again");
+    let stats: serde_json::Value = serde_json::from_str(&http_get(sandbox.port, "/sandbox/v1/stats")).unwrap();
+    println!("sandbox: {stats}");
+    assert!(stats["faultsInjected"].as_u64().unwrap() > 0, "no fault was injected: {stats}");
+    assert!(kills > 0, "the importing process was never killed");
+}
+
+#[test]
+fn the_pre_flight_reports_before_sending_and_provisioning_fixes_the_batch() {
+    let directory = scratch("preflight");
+    let (alice, bob) = (FIRST_USER, FIRST_USER + 1);
+    let (room, inactive_room) = (stream_id(1), stream_id(2));
+    let manifest = serde_json::json!({
+        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT", "USER_PROVISIONING"]}],
+        "users": [{"id": alice, "username": "alice", "active": true}, {"id": bob, "username": "bob", "active": true}],
+        "streams": [
+            {"id": room, "type": "ROOM", "active": true, "members": [alice]},
+            {"id": inactive_room, "type": "ROOM", "active": false, "members": [alice, bob]},
+        ],
+    });
+    let records = [
+        // Bob is not a member of the room.
+        serde_json::json!({"message": "<messageML>hello</messageML>", "intendedMessageTimestamp": 1_433_045_622_000_i64,
+            "intendedMessageFromUserId": bob, "originatingSystemId": "chat", "originalMessageId": "p-1", "streamId": room}),
+        // The room is inactive.
+        serde_json::json!({"message": "<messageML>archived</messageML>", "intendedMessageTimestamp": 1_433_045_623_000_i64,
+            "intendedMessageFromUserId": alice, "originatingSystemId": "chat", "originalMessageId": "p-2", "streamId": inactive_room}),
+        // Nobody has this email yet.
+        serde_json::json!({"message": "<messageML>ping <mention email=\"carol@example.com\"/></messageML>",
+            "intendedMessageTimestamp": 1_433_045_624_000_i64, "intendedMessageFromUserId": alice,
+            "originatingSystemId": "chat", "originalMessageId": "p-3", "streamId": room}),
+    ];
+    let batch = directory.join("batch.json");
+    std::fs::write(&batch, serde_json::to_string(&records).unwrap()).unwrap();
+    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let config = bdk_config(&directory, sandbox.port);
+
+    let (output, text) = run(import_command(&directory, &config, &batch, &["--apply"]));
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    for code in ["POD004", "POD006", "POD007"] {
+        assert!(text.contains(&format!("error[{code}]")), "no {code} in:\n{text}");
+    }
+    assert!(text.contains("batch.json record 1 /intendedMessageFromUserId"), "{text}");
+    assert!(sandbox.messages().is_empty(), "records refused by the pre-flight were sent");
+
+    let (output, text) = run(import_command(&directory, &config, &batch, &["--apply", "--provision"]));
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains(&format!("provisioned: added user {bob} to stream {room}")), "{text}");
+    assert!(text.contains(&format!("provisioned: reactivated stream {inactive_room}")), "{text}");
+    assert!(text.contains("for carol@example.com"), "{text}");
+    let mut stored: Vec<String> = sandbox.messages().into_iter().map(|(original, _)| original).collect();
+    stored.sort();
+    assert_eq!(stored, ["p-1", "p-2", "p-3"]);
+}
+
+#[test]
+fn a_dry_run_sends_nothing_and_writes_no_journal() {
+    let directory = scratch("dry");
+    let manifest = serde_json::json!({
+        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT"]}],
+        "users": [{"id": FIRST_USER, "username": "alice", "active": true}],
+        "streams": [{"id": stream_id(1), "type": "ROOM", "active": true, "members": [FIRST_USER]}],
+    });
+    let record = serde_json::json!({"message": "<messageML>hi</messageML>", "intendedMessageTimestamp": 1_433_045_622_000_i64,
+        "intendedMessageFromUserId": FIRST_USER, "originatingSystemId": "chat", "originalMessageId": "d-1", "streamId": stream_id(1)});
+    let batch = directory.join("batch.ndjson");
+    std::fs::write(&batch, format!("{record}\n")).unwrap();
+    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let config = bdk_config(&directory, sandbox.port);
+    let (output, text) = run(import_command(&directory, &config, &batch, &[]));
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("import plan: 1 request(s) for 1 record(s)"), "{text}");
+    assert!(text.contains("nothing was sent"), "{text}");
+    assert!(sandbox.messages().is_empty());
+    assert!(!directory.join("journal.sqlite3").exists(), "a dry run wrote a journal");
+
+    // A key the pod does not accept: a clear error naming the file, exit 2.
+    let bad = directory.join("bad.yaml");
+    std::fs::write(&bad, "host: 127.0.0.1\nbot:\n  username: import-bot\n  privateKey:\n    path: nowhere.pem\n").unwrap();
+    let (output, text) = run(import_command(&directory, &bad, &batch, &[]));
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("nowhere.pem"), "{text}");
+}
+
+/// Import requests the journal has recorded so far (0 before it exists).
+fn requests_in(journal: &Path) -> i64 {
+    let Ok(connection) = rusqlite::Connection::open_with_flags(journal, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else { return 0 };
+    connection.query_row("SELECT COUNT(*) FROM requests", [], |row| row.get(0)).unwrap_or(0)
+}
+
+/// A bounded GET over plain HTTP/1.1 on 127.0.0.1.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+}
