@@ -3,7 +3,7 @@
 //! needs to make progress.
 
 use std::io::Read;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -87,12 +87,10 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn run_active(state: &AppState) -> bool {
-    state.current_run().as_ref().is_some_and(|run| {
-        matches!(
-            run.progress.borrow().state,
-            RunState::Idle | RunState::Running | RunState::Paused | RunState::Stopping
-        )
-    })
+    state
+        .current_run()
+        .as_ref()
+        .is_some_and(|run| !run.finished.load(Ordering::SeqCst))
 }
 
 /// One finding as the API answers it (the shape of `ferry check --format json`, without line and column).
@@ -329,6 +327,8 @@ pub async fn start_run(
     let task_error = Arc::clone(&error);
     let task_journal = Arc::clone(&state.journal);
     let task_control = Arc::clone(&control);
+    let finished = Arc::new(AtomicBool::new(false));
+    let task_finished = Arc::clone(&finished);
     let task = async move {
         if let Err(failure) =
             run::run(client, task_journal, run_id, &options, task_control, sender).await
@@ -337,12 +337,14 @@ pub async fn start_run(
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(failure.to_string());
         }
+        task_finished.store(true, Ordering::SeqCst);
     };
     *state.current_run() = Some(CurrentRun {
         id: run_id,
         control,
         progress: receiver,
         error,
+        finished,
     });
     tokio::spawn(task);
     let body = run_json(&state)?;
@@ -383,10 +385,11 @@ fn control_run(state: &AppState, action: fn(&Control)) -> ApiResult<Response> {
         let run = run
             .as_ref()
             .ok_or_else(|| AppError::not_found("no_run", "No run has been started"))?;
-        let finished = matches!(
-            run.progress.borrow().state,
-            RunState::Completed | RunState::Stopped | RunState::Halted
-        );
+        let finished = run.finished.load(Ordering::SeqCst)
+            || matches!(
+                run.progress.borrow().state,
+                RunState::Completed | RunState::Stopped | RunState::Halted
+            );
         if finished {
             return Err(AppError::conflict(
                 "run_finished",

@@ -14,7 +14,7 @@ pub mod guard;
 mod handlers;
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::DefaultBodyLimit;
@@ -59,6 +59,9 @@ pub(crate) struct CurrentRun {
     pub progress: watch::Receiver<Progress>,
     /// Set when the run ended with an error (the journal could not be written).
     pub error: Arc<Mutex<Option<String>>>,
+    /// Set once the run's task has returned, whatever its progress says (a run that failed before its first
+    /// request never published a final state).
+    pub finished: Arc<AtomicBool>,
 }
 
 /// The server's state.
