@@ -273,25 +273,27 @@ impl PodClient {
         Err(CallError::Status { what: what.to_owned(), status: status.as_u16(), message, retry_after })
     }
 
-    /// Retries `attempt` on transient errors as the policy says, honouring `Retry-After`.
+    /// Retries `attempt` on transient errors as the policy says, honouring `Retry-After`. An attempt may mark
+    /// its error final ([`Attempt::Final`]): a failed login inside a call was already retried by the login.
     async fn with_retries<T, F, Fut>(&self, what: &str, attempt: F) -> Result<T, CallError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, CallError>>,
+        Fut: std::future::Future<Output = Result<T, Attempt>>,
     {
         attempt
             .retry(Self::retry_builder(&self.config.retry))
             .sleep(tokio::time::sleep)
-            .when(CallError::is_transient)
-            .adjust(|error, next| {
-                let retry_after = match error {
-                    CallError::Status { retry_after, .. } => *retry_after,
+            .when(|failure: &Attempt| matches!(failure, Attempt::Retryable(error) if error.is_transient()))
+            .adjust(|failure, next| {
+                let retry_after = match failure {
+                    Attempt::Retryable(CallError::Status { retry_after, .. }) => *retry_after,
                     _ => None,
                 };
                 next.map(|wait| retry_after.map_or(wait, |asked| asked.max(wait)))
             })
-            .notify(|error, wait| tracing::warn!(call = what, %error, wait_ms = wait.as_millis() as u64, "retrying"))
+            .notify(|failure, wait| tracing::warn!(call = what, error = %failure.error(), wait_ms = wait.as_millis() as u64, "retrying"))
             .await
+            .map_err(Attempt::into_error)
     }
 
     /// Logs in at `/login` and `/relay` with one JWT (as the BDK does), each retried on transient errors.
@@ -306,7 +308,9 @@ impl PodClient {
         ] {
             let url = self.url(base, &segments, &[])?;
             let (_, answer) = self
-                .with_retries(what, || self.send_once(Method::POST, url.clone(), what, Some(body.as_bytes()), None))
+                .with_retries(what, || async {
+                    self.send_once(Method::POST, url.clone(), what, Some(body.as_bytes()), None).await.map_err(Attempt::Retryable)
+                })
                 .await?;
             let token = serde_json::from_slice::<serde_json::Value>(&answer)
                 .ok()
@@ -339,14 +343,15 @@ impl PodClient {
     /// One authenticated call, with retries, re-authenticating once on 401.
     async fn call(&self, method: Method, url: Url, what: &str, body: Option<&[u8]>) -> Result<(StatusCode, Vec<u8>), CallError> {
         self.with_retries(what, || async {
-            let tokens = self.tokens(None).await?;
+            // Logins retry on their own: their failure ends the call.
+            let tokens = self.tokens(None).await.map_err(Attempt::Final)?;
             match self.send_once(method.clone(), url.clone(), what, body, Some(&tokens)).await {
                 Err(CallError::Unauthorized { .. }) => {
                     tracing::info!(call = what, "session refused (401): authenticating again");
-                    let fresh = self.tokens(Some(tokens.generation)).await?;
-                    self.send_once(method.clone(), url.clone(), what, body, Some(&fresh)).await
+                    let fresh = self.tokens(Some(tokens.generation)).await.map_err(Attempt::Final)?;
+                    self.send_once(method.clone(), url.clone(), what, body, Some(&fresh)).await.map_err(Attempt::Retryable)
                 }
-                other => other,
+                other => other.map_err(Attempt::Retryable),
             }
         })
         .await
@@ -495,6 +500,27 @@ impl PodClient {
             .pointer("/userSystemInfo/id")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| CallError::Decode { what: what.to_owned(), message: "no `userSystemInfo.id`".into() })
+    }
+}
+
+/// A failed attempt: retried when transient, unless final.
+#[derive(Debug)]
+enum Attempt {
+    Retryable(CallError),
+    Final(CallError),
+}
+
+impl Attempt {
+    fn error(&self) -> &CallError {
+        match self {
+            Attempt::Retryable(error) | Attempt::Final(error) => error,
+        }
+    }
+
+    fn into_error(self) -> CallError {
+        match self {
+            Attempt::Retryable(error) | Attempt::Final(error) => error,
+        }
     }
 }
 
