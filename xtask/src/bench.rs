@@ -15,6 +15,8 @@
 //! Each timed step runs a few times and the fastest run is printed (the machine is shared; the fastest run is
 //! the least disturbed one); the two sides of a ratio run in turns, so a passing load weighs on both alike.
 
+mod proxy;
+
 use std::fs::File;
 use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
@@ -116,6 +118,7 @@ pub fn run_measurements(args: &[String]) -> Result<()> {
     }
     wasm_under_node(&batch, native)?;
     sandbox_import_rate()?;
+    proxy::proxy_against_direct(RUNS)?;
     Ok(())
 }
 

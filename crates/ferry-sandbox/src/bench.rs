@@ -57,7 +57,8 @@ impl ImportBenchReport {
 const SENDERS: i64 = 20;
 const STREAMS: usize = 10;
 const FIRST_SENDER_ID: i64 = 7_215_545_057_281;
-const IMPORTER: &str = "bench-import-bot";
+/// The service user the bench imports as.
+pub const IMPORTER: &str = "bench-import-bot";
 
 /// Imports `batches` requests of `batch_size` messages each into a fresh sandbox kept in `storage`, and
 /// reports the time taken. A state file given in `storage` is deleted first (with its WAL companions), so
@@ -66,21 +67,9 @@ const IMPORTER: &str = "bench-import-bot";
 /// # Errors
 /// [`BenchError`] when the sandbox cannot be set up or any request does not import every message.
 pub fn measure_import(storage: &Storage, batches: usize, batch_size: usize) -> Result<ImportBenchReport, BenchError> {
-    if let Storage::File(path) = storage {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            match std::fs::remove_file(&name) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
-                _ => {}
-            }
-        }
-    }
-    let config = Config { max_messages_per_request: batch_size.max(1), ..Config::default() };
-    let sandbox = Sandbox::open(storage, config)?;
-    let stream_ids = provision(&sandbox)?;
+    remove_state(storage)?;
+    let (sandbox, bodies) = bench_sandbox(storage, batches, batch_size, None)?;
     let (session, key_manager) = sandbox.issue_tokens(IMPORTER)?;
-    let bodies: Vec<Bytes> = (0..batches).map(|batch| batch_body(batch, batch_size, &stream_ids)).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async move {
         let running = crate::server::spawn(sandbox, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
@@ -119,7 +108,44 @@ pub fn measure_import(storage: &Storage, batches: usize, batch_size: usize) -> R
     })
 }
 
-fn provision(sandbox: &Sandbox) -> Result<Vec<String>, crate::SandboxError> {
+/// Deletes a state file given in `storage` with its WAL companions, so a measurement starts empty.
+///
+/// # Errors
+/// When a file exists and cannot be deleted.
+pub fn remove_state(storage: &Storage) -> Result<(), BenchError> {
+    if let Storage::File(path) = storage {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::remove_file(&name) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The bench's sandbox, opened on `storage` (a state file must be new) with its senders, streams and the
+/// [`IMPORTER`] (with `importer_public_key_pem`, when given, so a real client can log in), and the bodies of
+/// `batches` import requests of `batch_size` messages (JSON arrays), the same for every client measured.
+///
+/// # Errors
+/// When the sandbox cannot be opened or provisioned.
+pub fn bench_sandbox(
+    storage: &Storage,
+    batches: usize,
+    batch_size: usize,
+    importer_public_key_pem: Option<String>,
+) -> Result<(std::sync::Arc<Sandbox>, Vec<Bytes>), BenchError> {
+    let config = Config { max_messages_per_request: batch_size.max(1), ..Config::default() };
+    let sandbox = Sandbox::open(storage, config)?;
+    let stream_ids = provision(&sandbox, importer_public_key_pem)?;
+    let bodies = (0..batches).map(|batch| batch_body(batch, batch_size, &stream_ids)).collect();
+    Ok((sandbox, bodies))
+}
+
+fn provision(sandbox: &Sandbox, importer_public_key_pem: Option<String>) -> Result<Vec<String>, crate::SandboxError> {
     let mut store = sandbox.lock_store()?;
     let importer_id = store.directory().next_user_id();
     store.upsert_user(User {
@@ -130,7 +156,7 @@ fn provision(sandbox: &Sandbox) -> Result<Vec<String>, crate::SandboxError> {
         active: true,
         service: true,
         roles: vec![roles::CONTENT_MANAGEMENT.to_owned()],
-        public_key_pem: None,
+        public_key_pem: importer_public_key_pem,
     })?;
     for offset in 0..SENDERS {
         let id = FIRST_SENDER_ID + offset;
