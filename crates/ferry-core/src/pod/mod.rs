@@ -44,8 +44,8 @@ pub struct RecordNeeds {
     pub originating_system_id: Option<String>,
     /// `originalMessageId`, as written.
     pub original_message_id: Option<String>,
-    /// Every user the record mentions: each `<mention uid=".."/>` or `<mention email=".."/>` in `message`
-    /// (whatever its `strict` attribute), then each EntityJSON mention in `data` (an entity of type
+    /// Every user the record mentions: each strict `<mention uid=".."/>` or `<mention email=".."/>` in
+    /// `message` (a `strict="false"` mention is shown as text when the user is unknown, so it needs nothing), then each EntityJSON mention in `data` (an entity of type
     /// `com.symphony.user.mention` whose `id` array holds a `com.symphony.user.userId`). Duplicates removed,
     /// in order of first appearance; emails lowercased.
     pub mentions: Vec<MentionedUser>,

@@ -169,6 +169,16 @@ impl Mentions<'_> {
             if tag.name().as_ref() != b"mention" {
                 continue;
             }
+            // A mention with `strict` other than "true" is shown as text when the pod does not know the user
+            // (the reference parser's lenient mention; MML022 skips it the same way): it needs nothing.
+            let lenient = tag
+                .try_get_attribute("strict")
+                .ok()
+                .flatten()
+                .is_some_and(|strict| !strict.value.as_ref().eq_ignore_ascii_case(b"true"));
+            if lenient {
+                continue;
+            }
             let span = match (usize::try_from(start), usize::try_from(reader.buffer_position())) {
                 (Ok(start), Ok(end)) if start <= end && end <= message.len() => Some(Span::new(start, end)),
                 _ => None,

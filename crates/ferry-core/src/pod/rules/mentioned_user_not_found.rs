@@ -8,7 +8,8 @@ declare_rule! {
     /// ## What it does
     /// Reports each user that a record mentions, by `<mention uid>` or `<mention email>` in `message` or by an
     /// EntityJSON `com.symphony.user.mention` in `data`, that was looked up in the target pod and not found.
-    /// A mentioned user who exists but is deactivated is fine. Checked only in a pre-flight against a pod.
+    /// A mentioned user who exists but is deactivated is fine, and so is a `strict="false"` mention, which the
+    /// Agent shows as text when the user is unknown. Checked only in a pre-flight against a pod.
     ///
     /// ## Why is this bad?
     /// The Agent resolves every mention in the pod's directory; a mention of an unknown user fails the
