@@ -314,6 +314,27 @@ fn a_dry_run_sends_nothing_and_writes_no_journal() {
     assert!(text.contains("nowhere.pem"), "{text}");
 }
 
+#[test]
+fn without_a_configuration_the_embedded_sandbox_is_the_pod() {
+    let directory = scratch("local");
+    // A user and a room of the embedded sandbox's demo dataset.
+    let record = serde_json::json!({"message": "<messageML>hello from the demo</messageML>",
+        "intendedMessageTimestamp": 1_433_045_622_000_i64, "intendedMessageFromUserId": 349_026_222_342_i64,
+        "originatingSystemId": "demo", "originalMessageId": "l-1", "streamId": "iWyZBIOdQQzQj0tKOLRivX___qu6YeyZdA"});
+    let batch = directory.join("batch.ndjson");
+    std::fs::write(&batch, format!("{record}\n")).unwrap();
+    let state = directory.join("sandbox.sqlite3");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command.arg("import").arg(&batch).arg("--state").arg(&state).arg("--journal").arg(directory.join("journal.sqlite3"));
+    command.args(["--apply", "--now", NOW]).stdin(Stdio::null());
+    let (output, text) = run(command);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 imported"), "{text}");
+    let connection = rusqlite::Connection::open(&state).unwrap();
+    let stored: i64 = connection.query_row("SELECT COUNT(*) FROM messages WHERE original_message_id = 'l-1'", [], |row| row.get(0)).unwrap();
+    assert_eq!(stored, 1);
+}
+
 /// Import requests the journal has recorded so far (0 before it exists).
 fn requests_in(journal: &Path) -> i64 {
     let Ok(connection) = rusqlite::Connection::open_with_flags(journal, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else { return 0 };

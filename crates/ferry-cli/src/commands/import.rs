@@ -1,5 +1,7 @@
 //! `ferry import FILE... --config BDK.yaml`: checks the batch, runs the pre-flight against the pod, plans,
-//! and with `--apply` imports it exactly once through the journal.
+//! and with `--apply` imports it exactly once through the journal. Without `--config` the pod is the embedded
+//! sandbox (`ferry-sandbox.sqlite3`, or `--state`/`--memory`), started on its own port and reached over HTTP
+//! through the same client, a rehearsal of the real import.
 //!
 //! Without `--apply` nothing is sent and nothing is written: the journal is read (a copy in memory) so the
 //! plan leaves out what earlier runs imported. Exit status: 0 when every record of the input is imported (or,
@@ -24,6 +26,8 @@ use ferry_proxy::prepare::{prepare, Prepared};
 use ferry_proxy::report::{write_report, ReportFormat};
 use ferry_proxy::run::{self, Control, Progress, RunOptions, RunState};
 use ferry_proxy::{Journal, PodClient, PodConfig};
+use ferry_cli::local_pod::{journal_upstream, start_local_pod};
+use ferry_sandbox::{Config as SandboxConfig, Storage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::{self, Input};
@@ -35,8 +39,12 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The Symphony BDK configuration of the pod and service user (YAML or JSON, the BDK's own format).
+    /// Without it, the embedded sandbox is the pod.
     #[arg(long, value_name = "BDK.yaml")]
-    config: PathBuf,
+    config: Option<PathBuf>,
+    /// The embedded sandbox's state, when there is no `--config`.
+    #[command(flatten)]
+    storage: super::sandbox::StorageArgs,
     /// The journal of every record's fate; a later run with the same journal resumes.
     #[arg(long, value_name = "FILE", default_value = "ferry-journal.sqlite3")]
     journal: PathBuf,
@@ -87,11 +95,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(text) => super::check::parse_now(text)?,
         None => super::check::system_now_millis()?,
     };
-    let config = PodConfig::load(&args.config)?;
-    let client = PodClient::new(config)?;
+    if args.config.is_some() && (args.storage.state.is_some() || args.storage.memory) {
+        bail!("--state and --memory choose the embedded sandbox; they cannot go with --config");
+    }
     let inputs = input::gather(&args.files)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(import(args, report_format, now_millis, client, inputs))
+    runtime.block_on(async move {
+        match &args.config {
+            Some(path) => {
+                let client = PodClient::new(PodConfig::load(path)?)?;
+                let upstream = client.agent_url().to_owned();
+                import(args, report_format, now_millis, client, upstream, inputs).await
+            }
+            None => {
+                let storage = args.storage.storage();
+                let (client, sandbox) = start_local_pod(&storage, SandboxConfig::default()).await?;
+                eprintln!("no --config: importing into the embedded sandbox at {} ({})", sandbox.url(), storage_name(&storage));
+                // The sandbox's port changes from run to run; its state file names it in the journal.
+                let upstream = journal_upstream(&storage);
+                let outcome = import(args, report_format, now_millis, client, upstream, inputs).await;
+                sandbox.shutdown().await.context("stopping the embedded sandbox")?;
+                outcome
+            }
+        }
+    })
+}
+
+fn storage_name(storage: &Storage) -> String {
+    match storage {
+        Storage::Memory => "in memory".to_owned(),
+        Storage::File(path) => format!("state in {}", path.display()),
+    }
 }
 
 async fn import(
@@ -99,9 +133,9 @@ async fn import(
     report_format: Option<ReportFormat>,
     now_millis: i64,
     client: Arc<PodClient>,
+    upstream: String,
     inputs: Vec<Input>,
 ) -> Result<ExitCode> {
-    let upstream = client.agent_url().to_owned();
     let mut journal = if args.apply {
         Journal::open(&args.journal, &upstream)?
     } else {
@@ -152,7 +186,7 @@ async fn import(
         requests.len(),
         planned_records,
         human_bytes(planned_bytes),
-        upstream,
+        client.agent_url(),
         prepared.checked.intake.already_done,
     )?;
     if prepared.checked.intake.previously_rejected > 0 {
@@ -356,7 +390,7 @@ fn print_run_summary(out: &mut dyn Write, progress: &Progress, counts: &Counts) 
     }
     writeln!(
         out,
-        "journal: {} imported, {} already imported, {} rejected, {} excluded by validation, {} not attempted, {} in flight (outcome unknown)",
+        "journal: {} imported, {} already imported, {} rejected, {} excluded by the checks, {} not attempted, {} in flight (outcome unknown)",
         counts.imported, counts.already_imported, counts.rejected, counts.excluded, counts.planned, counts.in_flight
     )?;
     Ok(())
