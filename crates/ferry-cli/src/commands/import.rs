@@ -298,14 +298,12 @@ fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) ->
     for diagnostic in all.clone() {
         *by_code.entry((diagnostic.severity, diagnostic.rule.code())).or_default() += 1;
     }
-    let mut listed = 0;
-    for diagnostic in all.filter(|diagnostic| diagnostic.severity == Severity::Error) {
+    for (listed, diagnostic) in all.filter(|diagnostic| diagnostic.severity == Severity::Error).enumerate() {
         if listed == MAX_LISTED {
             writeln!(out, "... more errors: `ferry check` lists them all, `--report` gives every record's fate")?;
             break;
         }
         writeln!(out, "{}", one_line(diagnostic, inputs))?;
-        listed += 1;
     }
     writeln!(
         out,
