@@ -396,16 +396,11 @@ impl Journal {
             let mut find = transaction
                 .prepare("SELECT id, state, intake_run FROM records WHERE system_id IS ?1 AND message_id = ?2")
                 .map_err(error)?;
-            let mut insert = transaction
+            // A new record gets a new row; a planned again one keeps its row (and so its place in the order).
+            let mut write = transaction
                 .prepare(
-                    "INSERT INTO records (system_id, message_id, file, record_index, stream_id, timestamp, state, body, diagnostic, codes, updated_ms, bytes, intake_run)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .map_err(error)?;
-            let mut update = transaction
-                .prepare(
-                    "UPDATE records SET file = ?2, record_index = ?3, stream_id = ?4, timestamp = ?5, state = ?6, body = ?7,
-                     diagnostic = ?8, codes = ?9, agent_message_id = NULL, updated_ms = ?10, bytes = ?11, intake_run = ?12 WHERE id = ?1",
+                    "INSERT OR REPLACE INTO records (id, system_id, message_id, file, record_index, stream_id, timestamp, state,
+                     body, diagnostic, codes, updated_ms, bytes, intake_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(error)?;
             let now = now_millis();
@@ -436,58 +431,39 @@ impl Journal {
                 let state = if excluded { RecordState::Excluded } else { RecordState::Planned };
                 let codes = (!record.error_codes.is_empty()).then(|| record.error_codes.join(","));
                 let body = (!excluded).then_some(record.body.as_slice());
-                match existing {
-                    None => {
-                        insert
-                            .execute(params![
-                                record.system_id,
-                                record.message_id,
-                                record.file,
-                                record.record_index as i64,
-                                record.stream_id,
-                                record.timestamp,
-                                state.as_str(),
-                                body,
-                                record.error_message,
-                                codes,
-                                now,
-                                record.bytes as i64,
-                                run
-                            ])
-                            .map_err(error)?;
+                if let Some((id, stored)) = &existing {
+                    let stored = RecordState::parse(stored);
+                    // Stamped, so a second copy in this input is known as one.
+                    stamp.execute(params![id, run]).map_err(error)?;
+                    if stored.is_done() {
+                        intake.already_done += 1;
+                        planned.push(false);
+                        continue;
                     }
-                    Some((id, stored)) => {
-                        let stored = RecordState::parse(&stored);
-                        // Stamped, so a second copy in this input is known as one.
-                        stamp.execute(params![id, run]).map_err(error)?;
-                        if stored.is_done() {
-                            intake.already_done += 1;
-                            planned.push(false);
-                            continue;
-                        }
-                        if stored == RecordState::Rejected && !retry_rejected {
-                            intake.previously_rejected += 1;
-                            planned.push(false);
-                            continue;
-                        }
-                        update
-                            .execute(params![
-                                id,
-                                record.file,
-                                record.record_index as i64,
-                                record.stream_id,
-                                record.timestamp,
-                                state.as_str(),
-                                body,
-                                record.error_message,
-                                codes,
-                                now,
-                                record.bytes as i64,
-                                run
-                            ])
-                            .map_err(error)?;
+                    if stored == RecordState::Rejected && !retry_rejected {
+                        intake.previously_rejected += 1;
+                        planned.push(false);
+                        continue;
                     }
                 }
+                write
+                    .execute(params![
+                        existing.map(|(id, _)| id),
+                        record.system_id,
+                        record.message_id,
+                        record.file,
+                        record.record_index as i64,
+                        record.stream_id,
+                        record.timestamp,
+                        state.as_str(),
+                        body,
+                        record.error_message,
+                        codes,
+                        now,
+                        record.bytes as i64,
+                        run
+                    ])
+                    .map_err(error)?;
                 planned.push(!excluded);
                 if excluded {
                     intake.excluded += 1;
@@ -726,10 +702,11 @@ impl Journal {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn record(message_id: &str, errors: &[&str]) -> IncomingRecord {
+    /// A record of stream `s` from `batch.json`, with `errors` as its error codes.
+    pub(crate) fn record(message_id: &str, errors: &[&str]) -> IncomingRecord {
         IncomingRecord {
             system_id: Some("chat".into()),
             message_id: Some(message_id.into()),

@@ -82,24 +82,18 @@ pub fn write_report(journal: &Journal, format: ReportFormat, out: &mut dyn Write
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::IncomingRecord;
 
     #[test]
     fn every_record_is_in_both_formats() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
-        let record = |id: &str, errors: Vec<String>| IncomingRecord {
-            system_id: Some("chat".into()),
-            message_id: Some(id.into()),
-            file: "a,b.json".into(),
-            record_index: 3,
-            stream_id: Some("s".into()),
-            timestamp: 1,
-            body: b"{}".to_vec(),
-            bytes: 2,
-            error_message: errors.first().map(|_| "bad \"quote\"".to_owned()),
-            error_codes: errors,
+        let record = |id: &str, errors: &[&str]| {
+            let mut record = crate::journal::tests::record(id, errors);
+            record.file = "a,b.json".into();
+            record.record_index = 3;
+            record.error_message = record.error_message.map(|_| "bad \"quote\"".to_owned());
+            record
         };
-        journal.take_records(1, [record("x", vec![]), record("y", vec!["MML001".into()])], false, &mut Vec::new()).unwrap();
+        journal.take_records(1, [record("x", &[]), record("y", &["MML001"])], false, &mut Vec::new()).unwrap();
         let mut csv_text = Vec::new();
         write_report(&journal, ReportFormat::Csv, &mut csv_text).unwrap();
         let csv_text = String::from_utf8(csv_text).unwrap();
