@@ -148,27 +148,7 @@ fn killed_at_random_moments_under_faults_every_message_lands_exactly_once() {
     const STREAMS: usize = 40;
     const USERS: usize = 20;
     let directory = scratch("faults");
-    let users: Vec<i64> = (0..USERS as i64).map(|index| FIRST_USER + index).collect();
-    let manifest = serde_json::json!({
-        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT", "USER_PROVISIONING"]}],
-        "users": users.iter().map(|id| serde_json::json!({"id": id, "username": format!("user-{id}"), "active": true})).collect::<Vec<_>>(),
-        "streams": (0..STREAMS).map(|index| serde_json::json!({"id": stream_id(index), "type": "ROOM", "active": true, "members": users})).collect::<Vec<_>>(),
-    });
-    let batch = directory.join("batch.ndjson");
-    let mut text = String::with_capacity(MESSAGES * 260);
-    for index in 0..MESSAGES {
-        let record = serde_json::json!({
-            "message": format!("<messageML>Message <b>{index}</b> of the fault test</messageML>"),
-            "intendedMessageTimestamp": 1_433_045_622_000_i64 + index as i64 * 1_000,
-            "intendedMessageFromUserId": users[index % USERS],
-            "originatingSystemId": "faultChat",
-            "originalMessageId": format!("m-{index}"),
-            "streamId": stream_id(index % STREAMS),
-        });
-        text.push_str(&record.to_string());
-        text.push('\n');
-    }
-    std::fs::write(&batch, text).unwrap();
+    let (batch, manifest) = plain_batch(&directory, MESSAGES, STREAMS, USERS);
     let sandbox = Sandbox::start(&directory, &manifest, &["--faults", "0.2", "--faults-seed", "11"]);
     let config = bdk_config(&directory, sandbox.port);
 
@@ -235,6 +215,87 @@ fn killed_at_random_moments_under_faults_every_message_lands_exactly_once() {
     println!("sandbox: {stats}");
     assert!(stats["faultsInjected"].as_u64().unwrap() > 0, "no fault was injected: {stats}");
     assert!(kills > 0, "the importing process was never killed");
+}
+
+/// A batch of `messages` plain messages over `streams` rooms of `users` senders, and the manifest that holds
+/// them.
+fn plain_batch(directory: &Path, messages: usize, streams: usize, users: usize) -> (PathBuf, serde_json::Value) {
+    let user_ids: Vec<i64> = (0..users as i64).map(|index| FIRST_USER + index).collect();
+    let manifest = serde_json::json!({
+        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT", "USER_PROVISIONING"]}],
+        "users": user_ids.iter().map(|id| serde_json::json!({"id": id, "username": format!("user-{id}"), "active": true})).collect::<Vec<_>>(),
+        "streams": (0..streams).map(|index| serde_json::json!({"id": stream_id(index), "type": "ROOM", "active": true, "members": user_ids})).collect::<Vec<_>>(),
+    });
+    let batch = directory.join("batch.ndjson");
+    let mut text = String::with_capacity(messages * 260);
+    for index in 0..messages {
+        let record = serde_json::json!({
+            "message": format!("<messageML>Message <b>{index}</b> of the test</messageML>"),
+            "intendedMessageTimestamp": 1_433_045_622_000_i64 + index as i64 * 1_000,
+            "intendedMessageFromUserId": user_ids[index % users],
+            "originatingSystemId": "testChat",
+            "originalMessageId": format!("m-{index}"),
+            "streamId": stream_id(index % streams),
+        });
+        text.push_str(&record.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&batch, text).unwrap();
+    (batch, manifest)
+}
+
+/// Starts an import and sends it SIGINT `signals` times once it has begun sending; returns its exit code and
+/// output.
+fn interrupted_import(directory: &Path, config: &Path, batch: &Path, signals: usize) -> (Option<i32>, String) {
+    let journal = directory.join("journal.sqlite3");
+    let before = requests_in(&journal);
+    let mut command = import_command(directory, config, batch, &["--apply", "--batch-size", "100", "--concurrency", "1"]);
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while requests_in(&journal) == before {
+        assert!(started.elapsed() < Duration::from_secs(120), "the import never began sending");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for _ in 0..signals {
+        let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.code(), text)
+}
+
+#[test]
+fn ctrl_c_stops_after_the_requests_in_flight_a_second_at_once_and_both_resume() {
+    const MESSAGES: usize = 20_000;
+    let directory = scratch("interrupt");
+    let (batch, manifest) = plain_batch(&directory, MESSAGES, 20, 10);
+    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let config = bdk_config(&directory, sandbox.port);
+
+    let (code, text) = interrupted_import(&directory, &config, &batch, 1);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("stopping after the requests in flight"), "{text}");
+    assert!(text.contains("the run did not finish"), "{text}");
+    let journal = rusqlite::Connection::open(directory.join("journal.sqlite3")).unwrap();
+    let count = |state: &str| -> i64 {
+        journal.query_row("SELECT COUNT(*) FROM records WHERE state = ?1", [state], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(count("in_flight"), 0, "a clean stop leaves no request unanswered");
+    let imported = count("imported");
+    assert!(imported > 0 && (imported as usize) < MESSAGES, "{imported} imported before the stop");
+    assert_eq!(sandbox.messages().len(), imported as usize);
+
+    let (code, text) = interrupted_import(&directory, &config, &batch, 2);
+    assert_eq!(code, Some(130), "{text}");
+    assert!(text.contains("stopped at once"), "{text}");
+
+    let (output, text) = run(import_command(&directory, &config, &batch, &["--apply"]));
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let stored: BTreeSet<String> = sandbox.messages().into_iter().map(|(original, _)| original).collect();
+    assert_eq!(stored.len(), MESSAGES);
+    assert_eq!(sandbox.messages().len(), MESSAGES, "a message was imported twice");
 }
 
 #[test]
