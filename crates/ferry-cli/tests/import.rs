@@ -249,7 +249,8 @@ fn plain_batch(directory: &Path, messages: usize, streams: usize, users: usize) 
 fn interrupted_import(directory: &Path, config: &Path, batch: &Path, signals: usize) -> (Option<i32>, String) {
     let journal = directory.join("journal.sqlite3");
     let before = requests_in(&journal);
-    let mut command = import_command(directory, config, batch, &["--apply", "--batch-size", "100", "--concurrency", "1"]);
+    // Requests of 5,000 messages take long enough (hundreds of milliseconds) for both signals to land while one is in flight.
+    let mut command = import_command(directory, config, batch, &["--apply", "--concurrency", "1"]);
     let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let started = Instant::now();
     while requests_in(&journal) == before {
