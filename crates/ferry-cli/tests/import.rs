@@ -300,6 +300,39 @@ fn ctrl_c_stops_after_the_requests_in_flight_a_second_at_once_and_both_resume() 
 }
 
 #[test]
+fn rejected_records_are_sent_again_only_with_retry_failed() {
+    let directory = scratch("retry");
+    let (batch, manifest) = plain_batch(&directory, 3, 1, 1);
+    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let config = bdk_config(&directory, sandbox.port);
+    // Dated 2099: in the past for a run told it is 2100, in the future for the sandbox, which refuses it.
+    let text = std::fs::read_to_string(&batch).unwrap().replacen("1433045622000", "4070908800000", 1);
+    std::fs::write(&batch, text).unwrap();
+    let in_2100 = |extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        command.arg("import").arg(&batch).arg("--config").arg(&config).arg("--journal").arg(directory.join("journal.sqlite3"));
+        command.args(["--now", "2100-01-01T00:00:00Z", "--apply"]).args(extra).stdin(Stdio::null());
+        run(command)
+    };
+    let (output, text) = in_2100(&[]);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("2 imported") && text.contains("1 rejected"), "{text}");
+    assert!(text.contains("rejected: "), "the Agent's diagnostic is shown: {text}");
+
+    // Fixed in the file, but not sent again without being asked.
+    let fixed = std::fs::read_to_string(&batch).unwrap().replacen("4070908800000", "1433045622000", 1);
+    std::fs::write(&batch, fixed).unwrap();
+    let (output, text) = in_2100(&[]);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 record(s) were rejected by the Agent in an earlier run"), "{text}");
+    assert_eq!(sandbox.messages().len(), 2);
+
+    let (output, text) = in_2100(&["--retry-failed"]);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert_eq!(sandbox.messages().len(), 3);
+}
+
+#[test]
 fn the_pre_flight_reports_before_sending_and_provisioning_fixes_the_batch() {
     let directory = scratch("preflight");
     let (alice, bob) = (FIRST_USER, FIRST_USER + 1);
