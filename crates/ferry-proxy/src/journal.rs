@@ -167,6 +167,19 @@ pub struct PendingRecord {
     pub bytes: u32,
 }
 
+/// What a request that failed as a whole means for its records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestFailure {
+    /// The Agent refused the request's content (400): its records are rejected with the reason.
+    Rejected,
+    /// The Agent refused the caller (401 after logging in again, 403): nothing was applied and the records are
+    /// not at fault; they are planned again.
+    NotApplied,
+    /// No answer, or a server error, after the retries: the Agent may have applied it; the records stay in
+    /// flight and the next run sends them again.
+    Unknown,
+}
+
 /// The outcome of one record of an answered request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -599,28 +612,30 @@ impl Journal {
         Ok(())
     }
 
-    /// Records a request that failed: refused as a whole (`applied_nothing`: a 4xx answer, every record
-    /// rejected with `message`), or with an unknown outcome (records stay in flight; the next run sends them
-    /// again).
+    /// Records a request that failed as a whole, with what that means for its records.
     ///
     /// # Errors
     /// [`ProxyError::Journal`].
-    pub fn fail_request(&mut self, request: i64, record_ids: &[i64], message: &str, applied_nothing: bool) -> Result<(), ProxyError> {
+    pub fn fail_request(&mut self, request: i64, record_ids: &[i64], message: &str, failure: RequestFailure) -> Result<(), ProxyError> {
         let path = self.path.clone();
         let error = |source| ProxyError::Journal { path: path.clone(), source };
         let transaction = self.connection.transaction().map_err(error)?;
         let now = now_millis();
-        if applied_nothing {
+        let (record_state, request_state) = match failure {
+            RequestFailure::Rejected => (Some(RecordState::Rejected), "refused"),
+            RequestFailure::NotApplied => (Some(RecordState::Planned), "refused"),
+            RequestFailure::Unknown => (None, "unknown"),
+        };
+        if let Some(state) = record_state {
             let mut record = transaction
-                .prepare("UPDATE records SET state = 'rejected', diagnostic = ?2, updated_ms = ?3 WHERE id = ?1")
+                .prepare("UPDATE records SET state = ?2, diagnostic = ?3, request = NULL, updated_ms = ?4 WHERE id = ?1")
                 .map_err(error)?;
             for id in record_ids {
-                record.execute(params![id, message, now]).map_err(error)?;
+                record.execute(params![id, state.as_str(), message, now]).map_err(error)?;
             }
         }
-        let state = if applied_nothing { "refused" } else { "unknown" };
         transaction
-            .execute("UPDATE requests SET state = ?2, finished_ms = ?3, error = ?4 WHERE id = ?1", params![request, state, now, message])
+            .execute("UPDATE requests SET state = ?2, finished_ms = ?3, error = ?4 WHERE id = ?1", params![request, request_state, now, message])
             .map_err(error)?;
         transaction.commit().map_err(error)?;
         Ok(())
@@ -759,7 +774,7 @@ pub(crate) mod tests {
             journal.take_records(1, [record("a", &[]), record("b", &[])], false, &mut Vec::new()).unwrap();
             let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
             let request = journal.begin_request(run, &ids).unwrap();
-            journal.fail_request(request, &ids, "timed out", false).unwrap();
+            journal.fail_request(request, &ids, "timed out", RequestFailure::Unknown).unwrap();
             ids
             // Dropped without finishing: as if the process died.
         };
@@ -775,9 +790,16 @@ pub(crate) mod tests {
         journal.take_records(1, [record("a", &[])], false, &mut Vec::new()).unwrap();
         let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
         let request = journal.begin_request(run, &ids).unwrap();
-        journal.fail_request(request, &ids, "HTTP 403: lacks Content Management", true).unwrap();
+        journal.fail_request(request, &ids, "HTTP 400: not a JSON array", RequestFailure::Rejected).unwrap();
         let rejections = journal.rejections(10).unwrap();
-        assert_eq!(rejections[0].diagnostic.as_deref(), Some("HTTP 403: lacks Content Management"));
+        assert_eq!(rejections[0].diagnostic.as_deref(), Some("HTTP 400: not a JSON array"));
+        // Refused for the caller's sake: the records are planned again.
+        let intake = journal.take_records(2, [record("b", &[])], false, &mut Vec::new()).unwrap();
+        assert_eq!(intake.planned, 1);
+        let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
+        let request = journal.begin_request(run, &ids).unwrap();
+        journal.fail_request(request, &ids, "HTTP 403: lacks Content Management", RequestFailure::NotApplied).unwrap();
+        assert_eq!(journal.counts().unwrap().planned, 1);
     }
 
     #[test]

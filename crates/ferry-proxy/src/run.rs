@@ -6,9 +6,10 @@
 //! - Up to `concurrency` requests are in flight. A request starts only when none of its streams is in a
 //!   request in flight or in an earlier request still waiting, so each stream's requests are sent in order.
 //! - Each request: its records are marked in flight (committed), the request is sent (with the client's
-//!   retries), and the answers are recorded (committed). A 4xx refusal rejects its records with the reason; an
-//!   unknown outcome (retries spent on timeouts, connection errors or 5xx) leaves them in flight and halts the
-//!   run, since the pod is failing: the next run sends them again, which the Agent's dedupe makes safe.
+//!   retries), and the answers are recorded (committed). A 400 rejects its records with the reason; a refusal
+//!   of the caller (401 after logging in again, 403) plans them again and halts the run; an unknown outcome
+//!   (retries spent on timeouts, connection errors or 5xx) leaves them in flight and halts the run, since the
+//!   pod is failing: the next run sends them again, which the Agent's dedupe makes safe.
 //! - [`Control`] stops (after the requests in flight), pauses and resumes a run.
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +25,7 @@ use tokio::task::JoinSet;
 
 use crate::client::{ImportAnswer, PodClient};
 use crate::error::{CallError, ProxyError};
-use crate::journal::{Journal, Outcome, RecordState};
+use crate::journal::{Journal, Outcome, RecordState, RequestFailure};
 
 /// Stops, pauses and resumes a run from another task (Ctrl-C, the HTTP API).
 #[derive(Debug, Default)]
@@ -81,7 +82,8 @@ pub enum RunState {
     Completed,
     /// Stopped by the user; a new run resumes.
     Stopped,
-    /// Halted on a request whose outcome is unknown; a new run resumes.
+    /// Halted on a request whose outcome is unknown, or on the pod refusing the caller (401, 403); a new run
+    /// resumes.
     Halted,
 }
 
@@ -128,6 +130,7 @@ pub struct RunOptions {
 enum RequestEnd {
     Answered { imported: usize, already_imported: usize, rejected: usize },
     Refused { records: usize, error: CallError },
+    CallerRefused { error: CallError },
     Unknown { records: usize, error: CallError },
 }
 
@@ -186,13 +189,17 @@ async fn send_request(client: Arc<PodClient>, journal: Arc<Mutex<Journal>>, run:
                 rejected: count(RecordState::Rejected),
             })
         }
-        Err(error) if !error.outcome_unknown() => {
-            journal.fail_request(request, &record_ids, &error.to_string(), true)?;
-            Ok(RequestEnd::Refused { records: record_ids.len(), error })
+        Err(error) if error.outcome_unknown() => {
+            journal.fail_request(request, &record_ids, &error.to_string(), RequestFailure::Unknown)?;
+            Ok(RequestEnd::Unknown { records: record_ids.len(), error })
+        }
+        Err(error) if matches!(error.status(), Some(401 | 403)) => {
+            journal.fail_request(request, &record_ids, &error.to_string(), RequestFailure::NotApplied)?;
+            Ok(RequestEnd::CallerRefused { error })
         }
         Err(error) => {
-            journal.fail_request(request, &record_ids, &error.to_string(), false)?;
-            Ok(RequestEnd::Unknown { records: record_ids.len(), error })
+            journal.fail_request(request, &record_ids, &error.to_string(), RequestFailure::Rejected)?;
+            Ok(RequestEnd::Refused { records: record_ids.len(), error })
         }
     }
 }
@@ -327,6 +334,10 @@ pub async fn run(
                         state.rejected += records;
                         state.records_done += records;
                         state.last_error = Some(error.to_string());
+                    }
+                    Ok(RequestEnd::CallerRefused { error }) => {
+                        state.last_error = Some(error.to_string());
+                        halted = true;
                     }
                     Ok(RequestEnd::Unknown { records, error }) => {
                         state.unknown += records;
