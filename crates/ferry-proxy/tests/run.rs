@@ -52,12 +52,12 @@ struct Setup {
     options: Options,
 }
 
-async fn setup(messages: usize, batch_size: usize) -> Setup {
+async fn setup(messages: usize, batch_size: usize, roles: &[&str]) -> Setup {
     let directory = tempfile::tempdir().unwrap();
     let state = directory.path().join("sandbox.sqlite3");
     let sandbox = Sandbox::open(&Storage::File(state.clone()), Config::default()).unwrap();
     let manifest: Manifest = serde_json::from_value(serde_json::json!({
-        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": ["CONTENT_MANAGEMENT"]}],
+        "serviceUsers": [{"username": "import-bot", "publicKeyPem": PUBLIC_KEY, "roles": roles}],
         "users": [{"id": SENDER, "username": "alice", "active": true}],
         "streams": (0..STREAMS).map(|index| serde_json::json!({"id": stream_id(index), "type": "ROOM", "active": true, "members": [SENDER]})).collect::<Vec<_>>(),
     }))
@@ -87,7 +87,7 @@ fn timestamps_in_import_order(state: &std::path::Path, stream: &str) -> Vec<i64>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_requests_in_flight_keep_each_streams_order() {
     let messages = 3_000;
-    let setup = setup(messages, 100).await;
+    let setup = setup(messages, 100, &["CONTENT_MANAGEMENT"]).await;
     let run_options = RunOptions { concurrency: 4, planner: setup.options.clone() };
     let (progress, _) = tokio::sync::watch::channel(Progress::default());
     let done = run::run(Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, &run_options, Arc::new(Control::default()), progress)
@@ -104,7 +104,7 @@ async fn several_requests_in_flight_keep_each_streams_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_run_sends_nothing_until_resumed_and_a_stopped_one_ends() {
-    let setup = setup(600, 100).await;
+    let setup = setup(600, 100, &["CONTENT_MANAGEMENT"]).await;
     let control = Arc::new(Control::default());
     control.pause();
     let (progress, mut watcher) = tokio::sync::watch::channel(Progress::default());
@@ -124,4 +124,18 @@ async fn a_paused_run_sends_nothing_until_resumed_and_a_stopped_one_ends() {
     assert_eq!(counts.in_flight, 0);
     assert_eq!(counts.imported, done.imported);
     assert_eq!(counts.planned, 600 - done.imported);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_refusing_the_caller_halts_the_run_and_rejects_no_record() {
+    let setup = setup(300, 100, &[]).await;
+    let run_options = RunOptions { concurrency: 2, planner: setup.options.clone() };
+    let (progress, _) = tokio::sync::watch::channel(Progress::default());
+    let done = run::run(Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, &run_options, Arc::new(Control::default()), progress)
+        .await
+        .unwrap();
+    assert_eq!(done.state, RunState::Halted);
+    assert!(done.last_error.as_deref().unwrap_or_default().contains("403"), "{done:?}");
+    let counts = setup.journal.lock().unwrap().counts().unwrap();
+    assert_eq!((counts.planned, counts.rejected, counts.in_flight), (300, 0, 0));
 }
