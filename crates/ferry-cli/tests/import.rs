@@ -401,7 +401,15 @@ fn a_dry_run_sends_nothing_and_writes_no_journal() {
     assert!(sandbox.messages().is_empty());
     assert!(!directory.join("journal.sqlite3").exists(), "a dry run wrote a journal");
 
-    // A key the pod does not accept: a clear error naming the file, exit 2.
+    // An empty input stops the import before anything is sent.
+    let empty = directory.join("empty.ndjson");
+    std::fs::write(&empty, "").unwrap();
+    let (output, text) = run(import_command(&directory, &config, &empty, &["--apply"]));
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("nothing was sent"), "{text}");
+    assert!(!directory.join("journal.sqlite3").exists() || sandbox.messages().is_empty());
+
+    // A key file that is not there: a clear error naming the file, exit 2.
     let bad = directory.join("bad.yaml");
     std::fs::write(&bad, "host: 127.0.0.1\nbot:\n  username: import-bot\n  privateKey:\n    path: nowhere.pem\n").unwrap();
     let (output, text) = run(import_command(&directory, &bad, &batch, &[]));

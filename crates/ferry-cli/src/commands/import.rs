@@ -201,11 +201,14 @@ async fn import(
         writeln!(stdout, "nothing was sent: give --apply to import")?;
         return Ok(if prepared.errors() > 0 || prepared.checked.file_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
     }
+    // The input or the service user stands in the way of every record: nothing is sent, nothing imported.
     if prepared.checked.file_errors > 0 {
-        bail!("an input file is malformed, empty or not a batch (see above): nothing was sent; fix the file and run again");
+        writeln!(stdout, "nothing was sent: an input file is malformed, empty or not a batch (see above); fix it and run again")?;
+        return Ok(ExitCode::from(1));
     }
     if !prepared.service_user_can_import() {
-        bail!("the service user lacks the Content Management role: nothing was sent");
+        writeln!(stdout, "nothing was sent: the service user lacks the Content Management role")?;
+        return Ok(ExitCode::from(1));
     }
 
     let control = Arc::new(Control::default());
