@@ -215,7 +215,7 @@ fn incoming_record(
         file,
         record_index,
         stream_id: needs.stream.clone(),
-        timestamp: timestamp_of(&body).unwrap_or(0),
+        timestamp: needs.timestamp.unwrap_or(0),
         bytes: body.len(),
         body: if intake_options.keep_bodies { body } else { Vec::new() },
         error_codes,
@@ -229,14 +229,4 @@ fn derive_id(body: &[u8], fix: &ferry_core::Fix) -> Result<Vec<u8>, String> {
         serde_json::from_slice(body).map_err(|error| format!("cannot derive an id: the record does not parse: {error}"))?;
     apply_fixes(&mut value, [fix]).map_err(|error| format!("cannot derive an id: {error}"))?;
     serde_json::to_vec(&value).map_err(|error| format!("cannot derive an id: {error}"))
-}
-
-/// `intendedMessageTimestamp`, for ordering within a stream (the core has checked it).
-fn timestamp_of(body: &[u8]) -> Option<i64> {
-    #[derive(serde::Deserialize)]
-    struct Timestamp {
-        #[serde(rename = "intendedMessageTimestamp")]
-        timestamp: Option<i64>,
-    }
-    serde_json::from_slice::<Timestamp>(body).ok()?.timestamp
 }

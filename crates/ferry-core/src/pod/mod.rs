@@ -37,6 +37,8 @@ pub struct RecordNeeds {
     /// `intendedMessageFromUserId`: an integer, or a string of decimal digits (which `SCH005` reports, but
     /// which still names a user).
     pub sender: Option<i64>,
+    /// `intendedMessageTimestamp`, when it is an integer (the planner orders a stream's records by it).
+    pub timestamp: Option<i64>,
     /// `streamId` normalised to URL-safe base64 without padding (`+` → `-`, `/` → `_`, `=` removed), as the
     /// pod's stream ids are.
     pub stream: Option<String>,

@@ -34,6 +34,7 @@ pub fn record_needs(record_json: &[u8]) -> RecordNeeds {
 
     let mut needs = RecordNeeds {
         sender: members.sender.as_ref().and_then(read_user_id),
+        timestamp: members.timestamp.as_ref().and_then(Value::as_i64),
         stream: members.stream.as_ref().and_then(Value::as_str).map(normalize_stream_id),
         originating_system_id: members.originating_system_id.as_ref().and_then(Value::as_str).map(str::to_owned),
         original_message_id: members.original_message_id.as_ref().and_then(Value::as_str).map(str::to_owned),
@@ -84,6 +85,7 @@ fn read_user_id(value: &Value) -> Option<i64> {
 #[derive(Default)]
 struct Members {
     sender: Option<Value>,
+    timestamp: Option<Value>,
     stream: Option<Value>,
     originating_system_id: Option<Value>,
     original_message_id: Option<Value>,
@@ -114,6 +116,7 @@ impl<'de> Visitor<'de> for MembersSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             let slot = match key.as_str() {
                 "intendedMessageFromUserId" => &mut self.0.sender,
+                "intendedMessageTimestamp" => &mut self.0.timestamp,
                 "streamId" => &mut self.0.stream,
                 "originatingSystemId" => &mut self.0.originating_system_id,
                 "originalMessageId" => &mut self.0.original_message_id,

@@ -33,6 +33,19 @@ fn sender_is_read_from_an_integer_or_a_decimal_string() {
 }
 
 #[test]
+fn the_timestamp_is_read_when_it_is_an_integer() {
+    let cases: [(&str, Option<i64>); 4] = [
+        (r#"{"intendedMessageTimestamp": 1433045622000}"#, Some(1_433_045_622_000)),
+        (r#"{"intendedMessageTimestamp": "1433045622000"}"#, None),
+        (r#"{"intendedMessageTimestamp": 1.5}"#, None),
+        (r#"{"message": "x"}"#, None),
+    ];
+    for (record, expected) in cases {
+        assert_eq!(needs(record).timestamp, expected, "{record}");
+    }
+}
+
+#[test]
 fn stream_ids_are_normalised_to_url_safe_base64_without_padding() {
     let cases = [
         ("Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA", "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA"),
