@@ -165,6 +165,15 @@ fn wasm_tests(tools: &Tools, in_browser: bool) -> Result<Counts> {
 /// # Errors
 /// When trunk fails.
 pub fn build_web(tools: &Tools) -> Result<()> {
+    // trunk runs cargo with --offline (TRUNK_OFFLINE), and build-std needs std's own dependencies (dlmalloc,
+    // ...) in cargo's cache, which a fresh machine lacks: the same build first, online, fills it (and trunk then
+    // finds the build done).
+    let mut prefetch = Command::new("/usr/bin/cargo");
+    prefetch
+        .args(["build", "--target=wasm32-unknown-unknown", "--manifest-path", "web/Cargo.toml", "--release", "--bin", "ferry-web"])
+        .envs(tools.wasm_env())
+        .current_dir(workspace_root());
+    shell::run(&mut prefetch)?;
     let mut command = Command::new(tools.trunk_bin.join("trunk"));
     command.args(["build", "--release"]).envs(tools.wasm_env()).current_dir(workspace_root());
     shell::run(&mut command)
