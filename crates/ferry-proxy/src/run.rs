@@ -3,8 +3,10 @@
 //!
 //! - The plan is ferry-core's planner over the pending records (at most 5,000 records and a byte limit per
 //!   request; a stream's records together and in time order).
-//! - Up to `concurrency` requests are in flight. A request starts only when none of its streams is in a
-//!   request in flight or in an earlier request still waiting, so each stream's requests are sent in order.
+//! - Up to `concurrency` requests are at the pod at once, and as many more are being prepared or recorded
+//!   meanwhile, so the journal's work overlaps the pod's. A request starts only when none of its streams is
+//!   in a request not yet answered or in an earlier request still waiting, so each stream's requests are sent
+//!   in order.
 //! - Each request: its records are marked in flight (committed), the request is sent (with the client's
 //!   retries), and the answers are recorded (committed). A 400 rejects its records with the reason; a refusal
 //!   of the caller (401 after logging in again, 403) plans them again and halts the run; an unknown outcome
@@ -20,7 +22,7 @@ use std::time::Instant;
 use ferry_core::planner::{self, RecordFacts};
 use ferry_core::Options;
 use serde::Serialize;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::client::{ImportAnswer, PodClient};
@@ -161,27 +163,69 @@ fn lock(journal: &Mutex<Journal>) -> MutexGuard<'_, Journal> {
 }
 
 /// Sends one request of `record_ids` and records its outcome.
-async fn send_request(client: Arc<PodClient>, journal: Arc<Mutex<Journal>>, run: i64, record_ids: Vec<i64>) -> Result<RequestEnd, ProxyError> {
+/// What a request's task shares with the run.
+struct Shared {
+    client: Arc<PodClient>,
+    journal: Arc<Mutex<Journal>>,
+    run: i64,
+    /// One permit per request allowed at the pod at once.
+    sending: Arc<Semaphore>,
+    /// Told the index of each request as soon as its answer (or failure) arrives.
+    answered: mpsc::UnboundedSender<usize>,
+}
+
+/// Prepares request `index` (its records marked in flight, its body assembled), waits for a turn at the pod,
+/// sends it, tells the run it was answered, and records its outcome. Preparing and recording happen while
+/// other requests are at the pod, so the journal's work does not add to the pod's.
+async fn send_request(shared: Arc<Shared>, index: usize, record_ids: Vec<i64>) -> Result<RequestEnd, ProxyError> {
+    let record_ids = Arc::new(record_ids);
     let (request, body) = {
-        let mut journal = lock(&journal);
-        let bodies = journal.bodies(&record_ids)?;
-        let mut body = Vec::with_capacity(bodies.iter().map(|body| body.len() + 1).sum::<usize>() + 2);
-        body.push(b'[');
-        for (index, record) in bodies.iter().enumerate() {
-            if index > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(record);
-        }
-        body.push(b']');
-        (journal.begin_request(run, &record_ids)?, body)
+        let (journal, run, record_ids) = (Arc::clone(&shared.journal), shared.run, Arc::clone(&record_ids));
+        blocking(move || prepare_request(&mut lock(&journal), run, &record_ids)).await??
     };
-    let answer = client.import(&body, record_ids.len()).await;
-    let mut journal = lock(&journal);
+    let answer = {
+        // The semaphore is never closed, so acquiring fails only if it were; then the request goes anyway.
+        let _turn = shared.sending.acquire().await.ok();
+        shared.client.import(&body, record_ids.len()).await
+    };
+    drop(body);
+    // The run may be gone (a journal error ended it); the outcome is recorded all the same.
+    let _ = shared.answered.send(index);
+    let journal = Arc::clone(&shared.journal);
+    blocking(move || record_answer(&mut lock(&journal), request, &record_ids, answer)).await?
+}
+
+/// Runs journal work on the blocking pool, off the threads that drive HTTP.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ProxyError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| ProxyError::Refused(format!("journal task failed: {error}")))
+}
+
+/// Marks the records in flight in a new request and assembles its body.
+fn prepare_request(journal: &mut Journal, run: i64, record_ids: &[i64]) -> Result<(i64, Vec<u8>), ProxyError> {
+    let bodies = journal.bodies(record_ids)?;
+    let mut body = Vec::with_capacity(bodies.iter().map(|body| body.len() + 1).sum::<usize>() + 2);
+    body.push(b'[');
+    for (index, record) in bodies.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(record);
+    }
+    body.push(b']');
+    Ok((journal.begin_request(run, record_ids)?, body))
+}
+
+/// Records what the Agent answered (or how the request failed).
+fn record_answer(
+    journal: &mut Journal,
+    request: i64,
+    record_ids: &[i64],
+    answer: Result<Vec<ImportAnswer>, CallError>,
+) -> Result<RequestEnd, ProxyError> {
     match answer {
         Ok(answers) => {
             let outcomes: Vec<Outcome> = answers.iter().map(classify).collect();
-            journal.finish_request(request, &record_ids, &outcomes)?;
+            journal.finish_request(request, record_ids, &outcomes)?;
             let count = |state| outcomes.iter().filter(|outcome| outcome.state == state).count();
             Ok(RequestEnd::Answered {
                 imported: count(RecordState::Imported),
@@ -190,15 +234,15 @@ async fn send_request(client: Arc<PodClient>, journal: Arc<Mutex<Journal>>, run:
             })
         }
         Err(error) if error.outcome_unknown() => {
-            journal.fail_request(request, &record_ids, &error.to_string(), RequestFailure::Unknown)?;
+            journal.fail_request(request, record_ids, &error.to_string(), RequestFailure::Unknown)?;
             Ok(RequestEnd::Unknown { records: record_ids.len(), error })
         }
         Err(error) if matches!(error.status(), Some(401 | 403)) => {
-            journal.fail_request(request, &record_ids, &error.to_string(), RequestFailure::NotApplied)?;
+            journal.fail_request(request, record_ids, &error.to_string(), RequestFailure::NotApplied)?;
             Ok(RequestEnd::CallerRefused { error })
         }
         Err(error) => {
-            journal.fail_request(request, &record_ids, &error.to_string(), RequestFailure::Rejected)?;
+            journal.fail_request(request, record_ids, &error.to_string(), RequestFailure::Rejected)?;
             Ok(RequestEnd::Refused { records: record_ids.len(), error })
         }
     }
@@ -263,19 +307,31 @@ pub async fn run(
     };
     progress.send_replace(state.clone());
     let concurrency = options.concurrency.max(1);
+    let (answered, mut answers) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        client,
+        journal: Arc::clone(&journal),
+        run: run_id,
+        sending: Arc::new(Semaphore::new(concurrency)),
+        answered,
+    });
     let mut waiting: Vec<usize> = (0..requests.len()).collect();
     let mut busy_streams: HashSet<u32> = HashSet::new();
+    // Requests started and not finished, and whether each was answered (its streams then freed): each frees
+    // its streams once, on its answer or, when it failed before one, on finishing.
+    let mut live: HashMap<usize, bool> = HashMap::new();
     let mut in_flight: JoinSet<(usize, Result<RequestEnd, ProxyError>)> = JoinSet::new();
     let mut halted = false;
     let mut journal_error = None;
     loop {
         let stopping = control.is_stopped() || halted || journal_error.is_some();
         if !stopping && !control.is_paused() {
-            // Start waiting requests in plan order, skipping any that shares a stream with one in flight or
-            // with an earlier waiting request.
+            // Start waiting requests in plan order, skipping any that shares a stream with one not yet answered
+            // or with an earlier waiting request. Up to `concurrency` more than may be at the pod are started, so
+            // that they are prepared while the others are there.
             let mut claimed: HashSet<u32> = HashSet::new();
             let mut position = 0;
-            while in_flight.len() < concurrency && position < waiting.len() {
+            while in_flight.len() < 2 * concurrency && position < waiting.len() {
                 let request = waiting[position];
                 let streams = &requests[request].streams;
                 if streams.iter().any(|stream| busy_streams.contains(stream) || claimed.contains(stream)) {
@@ -285,7 +341,8 @@ pub async fn run(
                 }
                 busy_streams.extend(streams.iter().copied());
                 waiting.remove(position);
-                let task = send_request(Arc::clone(&client), Arc::clone(&journal), run_id, requests[request].record_ids.clone());
+                live.insert(request, false);
+                let task = send_request(Arc::clone(&shared), request, requests[request].record_ids.clone());
                 in_flight.spawn(async move { (request, task.await) });
             }
         }
@@ -310,6 +367,16 @@ pub async fn run(
         }
         let changed = control.changed.notified();
         tokio::select! {
+            biased;
+            Some(request) = answers.recv() => {
+                // Answered: the next request of its streams may go while this one's outcome is recorded.
+                if let Some(answered) = live.get_mut(&request).filter(|answered| !**answered) {
+                    *answered = true;
+                    for stream in &requests[request].streams {
+                        busy_streams.remove(stream);
+                    }
+                }
+            }
             finished = in_flight.join_next() => {
                 let Some(finished) = finished else { continue };
                 let (request, end) = match finished {
@@ -319,8 +386,12 @@ pub async fn run(
                         continue;
                     }
                 };
-                for stream in &requests[request].streams {
-                    busy_streams.remove(stream);
+                // A request that failed before it was sent frees its streams now; an answered one freed them
+                // already, and they may be another request's by now.
+                if live.remove(&request) == Some(false) {
+                    for stream in &requests[request].streams {
+                        busy_streams.remove(stream);
+                    }
                 }
                 state.requests_done += 1;
                 match end {
