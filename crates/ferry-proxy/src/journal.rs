@@ -23,6 +23,7 @@
 //! transactions, which only makes records be sent again, and the Agent ignores repeats. A 64 MiB page cache and
 //! a checkpoint every 16,384 pages keep the checkpoints' disk flushes rare during a run.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -431,10 +432,12 @@ impl Journal {
         let transaction = self.connection.transaction().map_err(error)?;
         let mut intake = Intake::default();
         {
-            // Exclusions are recomputed from this run's input; keyless ones have no other identity.
-            transaction
-                .execute("DELETE FROM records WHERE state = 'excluded' AND message_id IS NULL AND intake_run IS NOT ?1", [run])
+            // A file's keyless exclusions are recomputed when the file is read again (they have no other
+            // identity); those of other files stay.
+            let mut forget_keyless = transaction
+                .prepare("DELETE FROM records WHERE state = 'excluded' AND message_id IS NULL AND file = ?1 AND intake_run IS NOT ?2")
                 .map_err(error)?;
+            let mut files_seen: HashSet<String> = HashSet::new();
             let mut stamp = transaction.prepare("UPDATE records SET intake_run = ?2 WHERE id = ?1").map_err(error)?;
             let mut find = transaction
                 .prepare("SELECT id, state, intake_run FROM records WHERE system_id IS ?1 AND message_id = ?2")
@@ -450,6 +453,10 @@ impl Journal {
             let mut drop_body = transaction.prepare("DELETE FROM bodies WHERE id = ?1").map_err(error)?;
             let now = now_millis();
             for mut record in records {
+                if !files_seen.contains(&record.file) {
+                    forget_keyless.execute(params![record.file, run]).map_err(error)?;
+                    files_seen.insert(record.file.clone());
+                }
                 let existing: Option<(i64, String, Option<i64>)> = match &record.message_id {
                     Some(message_id) => find
                         .query_row(params![record.system_id, message_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
@@ -866,11 +873,14 @@ pub(crate) mod tests {
         keyless.message_id = None;
         let intake = journal.take_records(1, [keyless.clone(), keyless], false, &mut Vec::new()).unwrap();
         assert_eq!((intake.planned, intake.excluded), (0, 2));
-        // Recomputed, not accumulated, by the next run.
+        // Recomputed, not accumulated, when the same file is read again; another file's stay.
         let mut keyless = record("x", &[]);
         keyless.message_id = None;
-        journal.take_records(2, [keyless], false, &mut Vec::new()).unwrap();
+        journal.take_records(2, [keyless.clone()], false, &mut Vec::new()).unwrap();
         assert_eq!(journal.counts().unwrap().excluded, 1);
+        keyless.file = "other.json".into();
+        journal.take_records(3, [keyless], false, &mut Vec::new()).unwrap();
+        assert_eq!(journal.counts().unwrap().excluded, 2);
     }
 
     #[test]
