@@ -207,6 +207,41 @@ const FIXTURES: &[(&str, &[u8], &str)] = &[
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/mml024.json")),
     ),
     (
+        "pod001.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod001.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod001.json")),
+    ),
+    (
+        "pod002.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod002.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod002.json")),
+    ),
+    (
+        "pod003.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod003.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod003.json")),
+    ),
+    (
+        "pod004.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod004.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod004.json")),
+    ),
+    (
+        "pod005.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod005.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod005.json")),
+    ),
+    (
+        "pod006.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod006.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod006.json")),
+    ),
+    (
+        "pod007.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/pod007.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/pod007.json")),
+    ),
+    (
         "sch001.ndjson",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/sch001.ndjson")),
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/sch001.json")),
