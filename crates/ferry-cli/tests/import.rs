@@ -18,7 +18,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const PUBLIC_KEY: &str = include_str!("../../ferry-proxy/tests/fixtures/service-user.pub.pem");
-const PRIVATE_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-proxy/tests/fixtures/service-user.key.pem");
+const PRIVATE_KEY_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-proxy/tests/fixtures/service-user.key.pem");
 const FIRST_USER: i64 = 7_215_545_057_281;
 const NOW: &str = "2026-01-01T00:00:00Z";
 
@@ -96,7 +97,8 @@ impl Sandbox {
 
     /// `(originalMessageId, messageId)` of every message the sandbox holds.
     fn messages(&self) -> Vec<(String, String)> {
-        let connection = rusqlite::Connection::open_with_flags(&self.state, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let connection =
+            rusqlite::Connection::open_with_flags(&self.state, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
         let mut statement = connection.prepare("SELECT original_message_id, message_id FROM messages").unwrap();
         statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
     }
@@ -201,14 +203,21 @@ fn killed_at_random_moments_under_faults_every_message_lands_exactly_once() {
     // The journal agrees with the sandbox, record for record.
     let journal = rusqlite::Connection::open(directory.join("journal.sqlite3")).unwrap();
     let mut statement = journal.prepare("SELECT message_id, state, agent_message_id FROM records").unwrap();
-    let rows: Vec<(String, String, Option<String>)> =
-        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let rows: Vec<(String, String, Option<String>)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(rows.len(), MESSAGES);
     let mut already = 0;
     for (original, state, agent_id) in rows {
         assert!(state == "imported" || state == "already_imported", "{original} is {state}");
         already += usize::from(state == "already_imported");
-        assert_eq!(agent_id.as_ref(), stored_ids.get(&original), "{original}: the journal's messageId is not the sandbox's");
+        assert_eq!(
+            agent_id.as_ref(),
+            stored_ids.get(&original),
+            "{original}: the journal's messageId is not the sandbox's"
+        );
     }
     println!("{already} record(s) were found already imported when sent again");
     let stats: serde_json::Value = serde_json::from_str(&http_get(sandbox.port, "/sandbox/v1/stats")).unwrap();
@@ -310,7 +319,13 @@ fn rejected_records_are_sent_again_only_with_retry_failed() {
     std::fs::write(&batch, text).unwrap();
     let in_2100 = |extra: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
-        command.arg("import").arg(&batch).arg("--config").arg(&config).arg("--journal").arg(directory.join("journal.sqlite3"));
+        command
+            .arg("import")
+            .arg(&batch)
+            .arg("--config")
+            .arg(&config)
+            .arg("--journal")
+            .arg(directory.join("journal.sqlite3"));
         command.args(["--now", "2100-01-01T00:00:00Z", "--apply"]).args(extra).stdin(Stdio::null());
         run(command)
     };
@@ -411,7 +426,8 @@ fn a_dry_run_sends_nothing_and_writes_no_journal() {
 
     // A key file that is not there: a clear error naming the file, exit 2.
     let bad = directory.join("bad.yaml");
-    std::fs::write(&bad, "host: 127.0.0.1\nbot:\n  username: import-bot\n  privateKey:\n    path: nowhere.pem\n").unwrap();
+    std::fs::write(&bad, "host: 127.0.0.1\nbot:\n  username: import-bot\n  privateKey:\n    path: nowhere.pem\n")
+        .unwrap();
     let (output, text) = run(import_command(&directory, &bad, &batch, &[]));
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(text.contains("nowhere.pem"), "{text}");
@@ -428,19 +444,30 @@ fn without_a_configuration_the_embedded_sandbox_is_the_pod() {
     std::fs::write(&batch, format!("{record}\n")).unwrap();
     let state = directory.join("sandbox.sqlite3");
     let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
-    command.arg("import").arg(&batch).arg("--state").arg(&state).arg("--journal").arg(directory.join("journal.sqlite3"));
+    command
+        .arg("import")
+        .arg(&batch)
+        .arg("--state")
+        .arg(&state)
+        .arg("--journal")
+        .arg(directory.join("journal.sqlite3"));
     command.args(["--apply", "--now", NOW]).stdin(Stdio::null());
     let (output, text) = run(command);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("1 imported"), "{text}");
     let connection = rusqlite::Connection::open(&state).unwrap();
-    let stored: i64 = connection.query_row("SELECT COUNT(*) FROM messages WHERE original_message_id = 'l-1'", [], |row| row.get(0)).unwrap();
+    let stored: i64 = connection
+        .query_row("SELECT COUNT(*) FROM messages WHERE original_message_id = 'l-1'", [], |row| row.get(0))
+        .unwrap();
     assert_eq!(stored, 1);
 }
 
 /// Import requests the journal has recorded so far (0 before it exists).
 fn requests_in(journal: &Path) -> i64 {
-    let Ok(connection) = rusqlite::Connection::open_with_flags(journal, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else { return 0 };
+    let Ok(connection) = rusqlite::Connection::open_with_flags(journal, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
     connection.query_row("SELECT COUNT(*) FROM requests", [], |row| row.get(0)).unwrap_or(0)
 }
 

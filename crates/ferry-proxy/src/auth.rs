@@ -19,7 +19,8 @@ pub fn read_private_key(pem: &str) -> Result<EncodingKey, String> {
     if pem.contains("ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED") {
         return Err("the private key is encrypted with a passphrase; give an unencrypted PKCS#1 or PKCS#8 key".into());
     }
-    EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|error| format!("not an RSA private key in PEM (PKCS#1 or PKCS#8): {error}"))
+    EncodingKey::from_rsa_pem(pem.as_bytes())
+        .map_err(|error| format!("not an RSA private key in PEM (PKCS#1 or PKCS#8): {error}"))
 }
 
 #[derive(Serialize)]
@@ -59,7 +60,8 @@ impl Authenticator {
     /// When signing fails (a key jsonwebtoken read but cannot use).
     pub fn jwt(&self, now_seconds: u64) -> Result<String, String> {
         let claims = Claims { sub: &self.username, exp: now_seconds + JWT_LIFETIME_SECONDS };
-        jsonwebtoken::encode(&Header::new(Algorithm::RS512), &claims, &self.key).map_err(|error| format!("cannot sign the JWT: {error}"))
+        jsonwebtoken::encode(&Header::new(Algorithm::RS512), &claims, &self.key)
+            .map_err(|error| format!("cannot sign the JWT: {error}"))
     }
 }
 

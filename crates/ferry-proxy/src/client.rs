@@ -309,13 +309,18 @@ impl PodClient {
             let url = self.url(base, &segments, &[])?;
             let (_, answer) = self
                 .with_retries(what, || async {
-                    self.send_once(Method::POST, url.clone(), what, Some(body.as_bytes()), None).await.map_err(Attempt::Retryable)
+                    self.send_once(Method::POST, url.clone(), what, Some(body.as_bytes()), None)
+                        .await
+                        .map_err(Attempt::Retryable)
                 })
                 .await?;
             let token = serde_json::from_slice::<serde_json::Value>(&answer)
                 .ok()
                 .and_then(|value| value.get("token")?.as_str().map(str::to_owned))
-                .ok_or_else(|| CallError::Decode { what: what.to_owned(), message: "no `token` in the answer".into() })?;
+                .ok_or_else(|| CallError::Decode {
+                    what: what.to_owned(),
+                    message: "no `token` in the answer".into(),
+                })?;
             tokens.push(token);
         }
         let key_manager = tokens.pop().unwrap_or_default();
@@ -341,7 +346,13 @@ impl PodClient {
     }
 
     /// One authenticated call, with retries, re-authenticating once on 401.
-    async fn call(&self, method: Method, url: Url, what: &str, body: Option<&[u8]>) -> Result<(StatusCode, Vec<u8>), CallError> {
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        what: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(StatusCode, Vec<u8>), CallError> {
         self.with_retries(what, || async {
             // Logins retry on their own: their failure ends the call.
             let tokens = self.tokens(None).await.map_err(Attempt::Final)?;
@@ -349,7 +360,9 @@ impl PodClient {
                 Err(CallError::Unauthorized { .. }) => {
                     tracing::info!(call = what, "session refused (401): authenticating again");
                     let fresh = self.tokens(Some(tokens.generation)).await.map_err(Attempt::Final)?;
-                    self.send_once(method.clone(), url.clone(), what, body, Some(&fresh)).await.map_err(Attempt::Retryable)
+                    self.send_once(method.clone(), url.clone(), what, body, Some(&fresh))
+                        .await
+                        .map_err(Attempt::Retryable)
                 }
                 other => other.map_err(Attempt::Retryable),
             }
@@ -358,7 +371,8 @@ impl PodClient {
     }
 
     fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, CallError> {
-        serde_json::from_slice(bytes).map_err(|error| CallError::Decode { what: what.to_owned(), message: error.to_string() })
+        serde_json::from_slice(bytes)
+            .map_err(|error| CallError::Decode { what: what.to_owned(), message: error.to_string() })
     }
 
     /// `POST /agent/v4/message/import` with `body`, a JSON array of `V4ImportedMessage` objects of `records`
@@ -397,7 +411,12 @@ impl PodClient {
     ///
     /// # Errors
     /// The call's error.
-    pub async fn users(&self, by: UserKey, values: &[String], active_only: bool) -> Result<Vec<DirectoryUser>, CallError> {
+    pub async fn users(
+        &self,
+        by: UserKey,
+        values: &[String],
+        active_only: bool,
+    ) -> Result<Vec<DirectoryUser>, CallError> {
         let what = "GET /pod/v3/users";
         let mut query = vec![(by.parameter(), values.join(",")), ("local", "true".to_owned())];
         if active_only {
@@ -436,7 +455,8 @@ impl PodClient {
         let mut skip = 0u64;
         loop {
             let query = [("skip", skip.to_string()), ("limit", MEMBERS_PER_PAGE.to_string())];
-            let url = self.url(Base::Pod, &["pod", "v1", "admin", "stream", stream_id, "membership", "list"], &query)?;
+            let url =
+                self.url(Base::Pod, &["pod", "v1", "admin", "stream", stream_id, "membership", "list"], &query)?;
             let page: MembershipList = match self.call(Method::GET, url, what, None).await {
                 Ok((_, answer)) => Self::decode(what, &answer)?,
                 Err(CallError::Status { status: 403, .. }) => return Ok(None),
@@ -459,7 +479,9 @@ impl PodClient {
     pub async fn add_member(&self, stream_id: &str, user_id: i64) -> Result<(), CallError> {
         let url = self.url(Base::Pod, &["pod", "v1", "admin", "room", stream_id, "membership", "add"], &[])?;
         let body = serde_json::json!({ "id": user_id }).to_string();
-        self.call(Method::POST, url, "POST /pod/v1/admin/room/{id}/membership/add", Some(body.as_bytes())).await.map(drop)
+        self.call(Method::POST, url, "POST /pod/v1/admin/room/{id}/membership/add", Some(body.as_bytes()))
+            .await
+            .map(drop)
     }
 
     /// `POST /pod/v1/admin/room/{id}/setActive?active=true|false`.
@@ -467,7 +489,11 @@ impl PodClient {
     /// # Errors
     /// The call's error.
     pub async fn set_stream_active(&self, stream_id: &str, active: bool) -> Result<(), CallError> {
-        let url = self.url(Base::Pod, &["pod", "v1", "admin", "room", stream_id, "setActive"], &[("active", active.to_string())])?;
+        let url = self.url(
+            Base::Pod,
+            &["pod", "v1", "admin", "room", stream_id, "setActive"],
+            &[("active", active.to_string())],
+        )?;
         self.call(Method::POST, url, "POST /pod/v1/admin/room/{id}/setActive", None).await.map(drop)
     }
 
@@ -476,9 +502,12 @@ impl PodClient {
     /// # Errors
     /// The call's error.
     pub async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), CallError> {
-        let url = self.url(Base::Pod, &["pod", "v1", "admin", "user", &user_id.to_string(), "status", "update"], &[])?;
+        let url =
+            self.url(Base::Pod, &["pod", "v1", "admin", "user", &user_id.to_string(), "status", "update"], &[])?;
         let body = serde_json::json!({ "status": if active { "ENABLED" } else { "DISABLED" } }).to_string();
-        self.call(Method::POST, url, "POST /pod/v1/admin/user/{uid}/status/update", Some(body.as_bytes())).await.map(drop)
+        self.call(Method::POST, url, "POST /pod/v1/admin/user/{uid}/status/update", Some(body.as_bytes()))
+            .await
+            .map(drop)
     }
 
     /// `POST /pod/v2/admin/user/create`: a normal, active user with this email; returns its id.
@@ -564,7 +593,11 @@ fn error_message(bytes: &[u8]) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    if text.trim().is_empty() { "(empty body)".to_owned() } else { text[..end].trim().to_owned() }
+    if text.trim().is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        text[..end].trim().to_owned()
+    }
 }
 
 fn describe_transport_error(error: &reqwest::Error) -> String {
@@ -608,14 +641,16 @@ mod tests {
     fn path_parameters_cannot_leave_their_segment() {
         let config = PodConfig::local(9, "bot", include_str!("../tests/fixtures/service-user.key.pem").to_owned());
         let client = PodClient::new(config).unwrap();
-        let url = client.url(Base::Pod, &["pod", "v2", "streams", "../../evil.example.com/x?y#z", "info"], &[]).unwrap();
+        let url =
+            client.url(Base::Pod, &["pod", "v2", "streams", "../../evil.example.com/x?y#z", "info"], &[]).unwrap();
         assert_eq!(url.host_str(), Some("127.0.0.1"));
         assert_eq!(url.path(), "/pod/v2/streams/..%2F..%2Fevil.example.com%2Fx%3Fy%23z/info");
     }
 
     #[test]
     fn which_failures_are_retried() {
-        let status = |status| CallError::Status { what: String::new(), status, message: String::new(), retry_after: None };
+        let status =
+            |status| CallError::Status { what: String::new(), status, message: String::new(), retry_after: None };
         assert!(status(429).is_transient() && status(500).is_transient() && status(503).is_transient());
         assert!(!status(400).is_transient() && !status(403).is_transient());
         assert!(CallError::Transport { what: String::new(), message: String::new(), timeout: true }.is_transient());

@@ -191,8 +191,9 @@ impl PodConfig {
     /// [`ProxyError::Config`] naming the file and what is wrong: unreadable, not YAML, no host, no
     /// `bot.username`, no key, a key file that is missing or not an RSA private key.
     pub fn load(path: &Path) -> Result<PodConfig, ProxyError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| ProxyError::Config(format!("cannot read the BDK configuration {}: {error}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            ProxyError::Config(format!("cannot read the BDK configuration {}: {error}", path.display()))
+        })?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Self::parse(&text, &folder).map_err(|message| ProxyError::Config(format!("{}: {message}", path.display())))
     }
@@ -202,7 +203,8 @@ impl PodConfig {
     /// # Errors
     /// A message saying what is wrong (the caller adds the file name).
     pub fn parse(text: &str, folder: &Path) -> Result<PodConfig, String> {
-        let raw: RawConfig = serde_yaml_ng::from_str(text).map_err(|error| format!("not a valid BDK configuration: {error}"))?;
+        let raw: RawConfig =
+            serde_yaml_ng::from_str(text).map_err(|error| format!("not a valid BDK configuration: {error}"))?;
         let global = raw.global.clone();
         let resolve = |component: &Option<RawEndpoint>, name: &str| -> Result<String, String> {
             let local = component.clone().unwrap_or_default();
@@ -218,14 +220,17 @@ impl PodConfig {
             let port = local.port.or(global.port).unwrap_or(default_port);
             let context = local.context.or_else(|| global.context.clone()).unwrap_or_default();
             let context = context.trim_end_matches('/');
-            let context = if context.is_empty() || context.starts_with('/') { context.to_owned() } else { format!("/{context}") };
+            let context =
+                if context.is_empty() || context.starts_with('/') { context.to_owned() } else { format!("/{context}") };
             Ok(format!("{scheme}://{host}:{port}{context}"))
         };
         let pod_url = resolve(&raw.pod, "pod")?;
         let agent_url = resolve(&raw.agent, "agent")?;
         let key_manager_url = resolve(&raw.key_manager, "keyManager")?;
 
-        let bot = raw.bot.ok_or("no `bot` section: Ferry authenticates as the BDK does, with `bot.username` and `bot.privateKey`")?;
+        let bot = raw
+            .bot
+            .ok_or("no `bot` section: Ferry authenticates as the BDK does, with `bot.username` and `bot.privateKey`")?;
         let username = bot.username.filter(|name| !name.is_empty()).ok_or("no `bot.username`")?;
         let (private_key_pem, private_key_source) = match (bot.private_key, bot.private_key_path) {
             (Some(RawKey { path: Some(_), content: Some(_) }), _) => {
@@ -246,7 +251,10 @@ impl PodConfig {
         let trust_store_pem = match raw.ssl.and_then(|ssl| ssl.trust_store).and_then(|store| store.path) {
             Some(path) => {
                 let full: PathBuf = folder.join(path);
-                Some(std::fs::read(&full).map_err(|error| format!("cannot read the trust store {}: {error}", full.display()))?)
+                Some(
+                    std::fs::read(&full)
+                        .map_err(|error| format!("cannot read the trust store {}: {error}", full.display()))?,
+                )
             }
             None => None,
         };
@@ -258,7 +266,8 @@ impl PodConfig {
         let mut retry = RetryPolicy::default();
         if let Some(raw_retry) = raw.retry {
             if let Some(attempts) = raw_retry.max_attempts {
-                retry.max_attempts = if attempts < 0 { None } else { Some(u32::try_from(attempts.max(1)).unwrap_or(u32::MAX)) };
+                retry.max_attempts =
+                    if attempts < 0 { None } else { Some(u32::try_from(attempts.max(1)).unwrap_or(u32::MAX)) };
             }
             if let Some(millis) = raw_retry.initial_interval_millis {
                 retry.initial_interval = Duration::from_millis(millis);
@@ -274,7 +283,8 @@ impl PodConfig {
             }
         }
         let ferry = raw.ferry;
-        let seconds = |value: Option<u64>, default: Duration| value.filter(|&s| s > 0).map_or(default, Duration::from_secs);
+        let seconds =
+            |value: Option<u64>, default: Duration| value.filter(|&s| s > 0).map_or(default, Duration::from_secs);
         Ok(PodConfig {
             pod_url,
             key_manager_url,

@@ -120,7 +120,10 @@ fn take(
     for diagnostic in validator.drain_diagnostics() {
         match diagnostic.location.record {
             Some(record) => by_record.entry(record).or_default().push(diagnostic.clone()),
-            None => checked.file_errors += usize::from(diagnostic.severity == Severity::Error || diagnostic.rule == Rule::EmptyInput),
+            None => {
+                checked.file_errors +=
+                    usize::from(diagnostic.severity == Severity::Error || diagnostic.rule == Rule::EmptyInput)
+            }
         }
         if checked.diagnostics.len() < MAX_KEPT_DIAGNOSTICS {
             checked.diagnostics.push(diagnostic);
@@ -130,7 +133,13 @@ fn take(
     for record in validator.drain_records() {
         let findings = by_record.remove(&record.record).unwrap_or_default();
         let file = names.get(record.file).cloned().unwrap_or_default();
-        let location = Location { file: record.file, record: Some(record.record), pointer: String::new(), span: None, source: Some(record.source) };
+        let location = Location {
+            file: record.file,
+            record: Some(record.record),
+            pointer: String::new(),
+            span: None,
+            source: Some(record.source),
+        };
         let (incoming, needs) = incoming_record(record.text, file, record.record, &findings, intake_options, checked);
         batch.push(incoming);
         batch_needs.push(PlannedNeeds { needs, location });
@@ -225,8 +234,8 @@ fn incoming_record(
 }
 
 fn derive_id(body: &[u8], fix: &ferry_core::Fix) -> Result<Vec<u8>, String> {
-    let mut value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|error| format!("cannot derive an id: the record does not parse: {error}"))?;
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| format!("cannot derive an id: the record does not parse: {error}"))?;
     apply_fixes(&mut value, [fix]).map_err(|error| format!("cannot derive an id: {error}"))?;
     serde_json::to_vec(&value).map_err(|error| format!("cannot derive an id: {error}"))
 }

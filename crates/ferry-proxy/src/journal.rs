@@ -361,13 +361,19 @@ impl Journal {
             Some(_) => {}
             None => journal
                 .connection
-                .execute("INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)", params![upstream, SCHEMA_VERSION.to_string()])
+                .execute(
+                    "INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)",
+                    params![upstream, SCHEMA_VERSION.to_string()],
+                )
                 .map(drop)
                 .map_err(|source| journal.error(source))?,
         }
         if let Some(version) = stored("schema")? {
             if version.parse::<i64>().unwrap_or(i64::MAX) > SCHEMA_VERSION {
-                return Err(ProxyError::Refused(format!("journal {} was written by a newer Ferry (schema {version})", journal.path)));
+                return Err(ProxyError::Refused(format!(
+                    "journal {} was written by a newer Ferry (schema {version})",
+                    journal.path
+                )));
             }
         }
         Ok(journal)
@@ -388,7 +394,10 @@ impl Journal {
     /// [`ProxyError::Journal`].
     pub fn begin_run(&self, files: &[String]) -> Result<i64, ProxyError> {
         self.connection
-            .execute("INSERT INTO runs (started_ms, files, state) VALUES (?1, ?2, 'running')", params![now_millis(), files.join("\n")])
+            .execute(
+                "INSERT INTO runs (started_ms, files, state) VALUES (?1, ?2, 'running')",
+                params![now_millis(), files.join("\n")],
+            )
             .map_err(|source| self.error(source))?;
         Ok(self.connection.last_insert_rowid())
     }
@@ -401,7 +410,10 @@ impl Journal {
         self.connection
             .execute_batch("BEGIN")
             .and_then(|()| {
-                self.connection.execute("UPDATE runs SET finished_ms = ?1, state = ?2 WHERE id = ?3", params![now_millis(), state, run])
+                self.connection.execute(
+                    "UPDATE runs SET finished_ms = ?1, state = ?2 WHERE id = ?3",
+                    params![now_millis(), state, run],
+                )
             })
             .and_then(|_| self.connection.execute(DROP_IMPORTED_BODIES, []))
             .and_then(|_| self.connection.execute_batch("COMMIT"))
@@ -449,7 +461,8 @@ impl Journal {
                      diagnostic, codes, updated_ms, bytes, intake_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(error)?;
-            let mut keep_body = transaction.prepare("INSERT OR REPLACE INTO bodies (id, body) VALUES (?1, ?2)").map_err(error)?;
+            let mut keep_body =
+                transaction.prepare("INSERT OR REPLACE INTO bodies (id, body) VALUES (?1, ?2)").map_err(error)?;
             let mut drop_body = transaction.prepare("DELETE FROM bodies WHERE id = ?1").map_err(error)?;
             let now = now_millis();
             for mut record in records {
@@ -459,7 +472,9 @@ impl Journal {
                 }
                 let existing: Option<(i64, String, Option<i64>)> = match &record.message_id {
                     Some(message_id) => find
-                        .query_row(params![record.system_id, message_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                        .query_row(params![record.system_id, message_id], |row| {
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                        })
                         .optional()
                         .map_err(error)?,
                     None => None,
@@ -572,7 +587,9 @@ impl Journal {
         for row in rows {
             match row.map_err(|source| self.error(source))? {
                 (_, Some(body)) => bodies.push(body),
-                (id, None) => return Err(ProxyError::Refused(format!("journal {}: record {id} has no body to send", self.path))),
+                (id, None) => {
+                    return Err(ProxyError::Refused(format!("journal {}: record {id} has no body to send", self.path)))
+                }
             }
         }
         Ok(bodies)
@@ -651,7 +668,9 @@ impl Journal {
         let rows: Vec<serde_json::Value> = record_ids
             .iter()
             .zip(outcomes)
-            .map(|(id, outcome)| serde_json::json!([id, outcome.state.as_str(), outcome.agent_message_id, outcome.diagnostic]))
+            .map(|(id, outcome)| {
+                serde_json::json!([id, outcome.state.as_str(), outcome.agent_message_id, outcome.diagnostic])
+            })
             .collect();
         let rows = serde_json::Value::Array(rows).to_string();
         transaction
@@ -675,7 +694,13 @@ impl Journal {
     ///
     /// # Errors
     /// [`ProxyError::Journal`].
-    pub fn fail_request(&mut self, request: i64, record_ids: &[i64], message: &str, failure: RequestFailure) -> Result<(), ProxyError> {
+    pub fn fail_request(
+        &mut self,
+        request: i64,
+        record_ids: &[i64],
+        message: &str,
+        failure: RequestFailure,
+    ) -> Result<(), ProxyError> {
         let path = self.path.clone();
         let error = |source| ProxyError::Journal { path: path.clone(), source };
         let transaction = self.connection.transaction().map_err(error)?;
@@ -695,7 +720,10 @@ impl Journal {
                 .map_err(error)?;
         }
         transaction
-            .execute("UPDATE requests SET state = ?2, finished_ms = ?3, error = ?4 WHERE id = ?1", params![request, request_state, now, message])
+            .execute(
+                "UPDATE requests SET state = ?2, finished_ms = ?3, error = ?4 WHERE id = ?1",
+                params![request, request_state, now, message],
+            )
             .map_err(error)?;
         transaction.commit().map_err(error)?;
         Ok(())
@@ -706,8 +734,10 @@ impl Journal {
     /// # Errors
     /// [`ProxyError::Journal`].
     pub fn counts(&self) -> Result<Counts, ProxyError> {
-        let mut statement =
-            self.connection.prepare("SELECT state, COUNT(*) FROM records GROUP BY state").map_err(|source| self.error(source))?;
+        let mut statement = self
+            .connection
+            .prepare("SELECT state, COUNT(*) FROM records GROUP BY state")
+            .map_err(|source| self.error(source))?;
         let mut counts = Counts::default();
         let rows = statement
             .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
@@ -804,14 +834,18 @@ pub(crate) mod tests {
     fn a_record_moves_from_planned_to_final_and_is_never_sent_again() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let run = journal.begin_run(&["batch.json".into()]).unwrap();
-        let intake = journal.take_records(1, [record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
+        let intake = journal
+            .take_records(1, [record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new())
+            .unwrap();
         assert_eq!((intake.planned, intake.excluded), (2, 1));
         let pending = journal.pending().unwrap();
         assert_eq!(pending.len(), 2);
         let ids: Vec<i64> = pending.iter().map(|record| record.id).collect();
         let request = journal.begin_request(run, &ids).unwrap();
         assert_eq!(journal.counts().unwrap().in_flight, 2);
-        journal.finish_request(request, &ids, &[outcome(RecordState::Imported), outcome(RecordState::Rejected)]).unwrap();
+        journal
+            .finish_request(request, &ids, &[outcome(RecordState::Imported), outcome(RecordState::Rejected)])
+            .unwrap();
         let counts = journal.counts().unwrap();
         assert_eq!((counts.imported, counts.rejected, counts.excluded, counts.total()), (1, 1, 1, 3));
         // At the end of the run the imported record's body is dropped; the rejected one's is kept for a retry.
@@ -820,7 +854,9 @@ pub(crate) mod tests {
         assert_eq!(journal.bodies(&ids[1..]).unwrap().len(), 1);
 
         // A second run of the same input: nothing is planned; the rejected one only when asked.
-        let intake = journal.take_records(2, [record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new()).unwrap();
+        let intake = journal
+            .take_records(2, [record("a", &[]), record("b", &[]), record("c", &["MML001"])], false, &mut Vec::new())
+            .unwrap();
         assert_eq!((intake.planned, intake.already_done, intake.previously_rejected), (0, 1, 1));
         assert!(journal.pending().unwrap().is_empty());
         let intake = journal.take_records(3, [record("b", &[])], true, &mut Vec::new()).unwrap();
@@ -887,7 +923,8 @@ pub(crate) mod tests {
     fn a_copy_within_the_input_never_replaces_the_first() {
         let mut journal = Journal::in_memory("http://pod").unwrap();
         let mut planned = Vec::new();
-        let intake = journal.take_records(1, [record("a", &[]), record("a", &["BATCH001"])], false, &mut planned).unwrap();
+        let intake =
+            journal.take_records(1, [record("a", &[]), record("a", &["BATCH001"])], false, &mut planned).unwrap();
         assert_eq!(planned, vec![true, false]);
         assert_eq!((intake.planned, intake.excluded), (1, 1));
         assert_eq!(journal.pending().unwrap().len(), 1);

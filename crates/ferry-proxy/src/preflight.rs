@@ -87,7 +87,11 @@ pub async fn gather_facts(client: &PodClient, wanted: &Wanted) -> Result<PodFact
 }
 
 /// Users found by id or email (the key as asked, emails lowercased), each marked active or not.
-async fn look_up_users(client: &PodClient, by: UserKey, values: &[String]) -> Result<Vec<(String, PodUser)>, CallError> {
+async fn look_up_users(
+    client: &PodClient,
+    by: UserKey,
+    values: &[String],
+) -> Result<Vec<(String, PodUser)>, CallError> {
     let chunks: Vec<Vec<String>> = values.chunks(USERS_PER_LOOKUP).map(<[String]>::to_vec).collect();
     let answers: Vec<Vec<(String, PodUser)>> = stream::iter(chunks)
         .map(|chunk| async move {
@@ -192,7 +196,9 @@ pub async fn provision(
                 }));
             }
             Rule::ServiceUserLacksContentManagement => {
-                impossible.insert("the service user lacks the Content Management role: an administrator must grant it".into());
+                impossible.insert(
+                    "the service user lacks the Content Management role: an administrator must grant it".into(),
+                );
             }
             _ => {}
         }

@@ -37,12 +37,14 @@ impl Prepared {
 
     /// Errors over the checks and the pre-flight.
     pub fn errors(&self) -> usize {
-        let pod_errors = self.pod_diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
+        let pod_errors =
+            self.pod_diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
         self.checked.summary.errors + pod_errors
     }
 }
 
-/// Checks `inputs` into `journal` for run `run` ([`Journal::begin_run`]) and runs the pre-flight against `client`'s pod; provisions when asked.
+/// Checks `inputs` into `journal` for run `run` ([`Journal::begin_run`]), runs the pre-flight against
+/// `client`'s pod, and provisions what is missing when asked.
 ///
 /// # Errors
 /// An input or the journal cannot be read or written, or a look-up fails after its retries.

@@ -41,7 +41,18 @@ pub fn write_report(journal: &Journal, format: ReportFormat, out: &mut dyn Write
         ReportFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             writer
-                .write_record(["file", "record", "originatingSystemId", "originalMessageId", "streamId", "state", "request", "messageId", "diagnostic", "codes"])
+                .write_record([
+                    "file",
+                    "record",
+                    "originatingSystemId",
+                    "originalMessageId",
+                    "streamId",
+                    "state",
+                    "request",
+                    "messageId",
+                    "diagnostic",
+                    "codes",
+                ])
                 .map_err(|error| ProxyError::Refused(format!("cannot write the report: {error}")))?;
             journal.for_each_fate(|fate| {
                 let optional = |value: &Option<String>| value.clone().unwrap_or_default();

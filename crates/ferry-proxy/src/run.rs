@@ -197,7 +197,9 @@ async fn send_request(shared: Arc<Shared>, index: usize, record_ids: Vec<i64>) -
 
 /// Runs journal work on the blocking pool, off the threads that drive HTTP.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ProxyError> {
-    tokio::task::spawn_blocking(work).await.map_err(|error| ProxyError::Refused(format!("journal task failed: {error}")))
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ProxyError::Refused(format!("journal task failed: {error}")))
 }
 
 /// Marks the records in flight in a new request and assembles its body.
@@ -280,7 +282,10 @@ pub fn plan(journal: &Journal, options: &Options) -> Result<Vec<PlannedSend>, Pr
             let mut request_streams: Vec<u32> = request.records.iter().map(|&index| facts[index].stream).collect();
             request_streams.sort_unstable();
             request_streams.dedup();
-            PlannedSend { record_ids: request.records.iter().map(|&index| pending[index].id).collect(), streams: request_streams }
+            PlannedSend {
+                record_ids: request.records.iter().map(|&index| pending[index].id).collect(),
+                streams: request_streams,
+            }
         })
         .collect())
 }

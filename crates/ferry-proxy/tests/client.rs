@@ -54,7 +54,9 @@ fn message(id: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_is_renewed_once_and_the_import_goes_through() {
     let (sandbox, running) = sandbox(&["CONTENT_MANAGEMENT", "USER_PROVISIONING"]).await;
-    let client = PodClient::new(fast_retries(PodConfig::local(running.address.port(), "import-bot", PRIVATE_KEY.into()))).unwrap();
+    let client =
+        PodClient::new(fast_retries(PodConfig::local(running.address.port(), "import-bot", PRIVATE_KEY.into())))
+            .unwrap();
     let answers = client.import(format!("[{}]", message("a")).as_bytes(), 1).await.unwrap();
     assert!(answers[0].message_id.is_some(), "{answers:?}");
     sandbox.expire_sessions();
@@ -69,7 +71,9 @@ async fn an_expired_session_is_renewed_once_and_the_import_goes_through() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_403_is_reported_at_once_and_never_retried() {
     let (sandbox, running) = sandbox(&[]).await;
-    let client = PodClient::new(fast_retries(PodConfig::local(running.address.port(), "import-bot", PRIVATE_KEY.into()))).unwrap();
+    let client =
+        PodClient::new(fast_retries(PodConfig::local(running.address.port(), "import-bot", PRIVATE_KEY.into())))
+            .unwrap();
     let error = client.import(format!("[{}]", message("a")).as_bytes(), 1).await.unwrap_err();
     assert_eq!(error.status(), Some(403), "{error}");
     assert!(!error.outcome_unknown());
@@ -80,7 +84,8 @@ async fn a_403_is_reported_at_once_and_never_retried() {
 async fn a_wrong_key_fails_authentication_without_retrying() {
     let (sandbox, running) = sandbox(&["CONTENT_MANAGEMENT"]).await;
     let other = include_str!("../../ferry-sandbox/tests/fixtures/other.key.pem");
-    let client = PodClient::new(fast_retries(PodConfig::local(running.address.port(), "import-bot", other.into()))).unwrap();
+    let client =
+        PodClient::new(fast_retries(PodConfig::local(running.address.port(), "import-bot", other.into()))).unwrap();
     let error = client.session_info().await.unwrap_err();
     assert!(matches!(error, CallError::Unauthorized { .. }), "{error}");
     assert_eq!(sandbox.stats().unwrap().session_logins, 0);

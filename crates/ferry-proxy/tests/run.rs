@@ -69,18 +69,34 @@ async fn setup(messages: usize, batch_size: usize, roles: &[&str]) -> Setup {
     let run_id = journal.begin_run(&["batch.ndjson".into()]).unwrap();
     let mut options = Options::new(Target::Symphony, 1_800_000_000_000);
     options.max_records_per_request = batch_size;
-    let intake = IntakeOptions { options: options.clone(), derive_ids: false, keep_bodies: true, retry_rejected: false };
-    let checked =
-        read_into_journal(run_id, vec![("batch.ndjson".into(), Box::new(Cursor::new(batch(messages))))], &intake, &mut journal, |_| {})
-            .unwrap();
+    let intake =
+        IntakeOptions { options: options.clone(), derive_ids: false, keep_bodies: true, retry_rejected: false };
+    let checked = read_into_journal(
+        run_id,
+        vec![("batch.ndjson".into(), Box::new(Cursor::new(batch(messages))))],
+        &intake,
+        &mut journal,
+        |_| {},
+    )
+    .unwrap();
     assert_eq!(checked.intake.planned, messages);
-    Setup { _directory: directory, state, sandbox, _running: running, client, journal: Arc::new(Mutex::new(journal)), run_id, options }
+    Setup {
+        _directory: directory,
+        state,
+        sandbox,
+        _running: running,
+        client,
+        journal: Arc::new(Mutex::new(journal)),
+        run_id,
+        options,
+    }
 }
 
 /// The timestamps of a stream's messages in the order the sandbox stored them.
 fn timestamps_in_import_order(state: &std::path::Path, stream: &str) -> Vec<i64> {
     let connection = rusqlite::Connection::open(state).unwrap();
-    let mut statement = connection.prepare("SELECT timestamp FROM messages WHERE stream_id = ?1 ORDER BY sequence").unwrap();
+    let mut statement =
+        connection.prepare("SELECT timestamp FROM messages WHERE stream_id = ?1 ORDER BY sequence").unwrap();
     statement.query_map([stream], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
@@ -90,9 +106,16 @@ async fn several_requests_in_flight_keep_each_streams_order() {
     let setup = setup(messages, 100, &["CONTENT_MANAGEMENT"]).await;
     let run_options = RunOptions { concurrency: 4, planner: setup.options.clone() };
     let (progress, _) = tokio::sync::watch::channel(Progress::default());
-    let done = run::run(Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, &run_options, Arc::new(Control::default()), progress)
-        .await
-        .unwrap();
+    let done = run::run(
+        Arc::clone(&setup.client),
+        Arc::clone(&setup.journal),
+        setup.run_id,
+        &run_options,
+        Arc::new(Control::default()),
+        progress,
+    )
+    .await
+    .unwrap();
     assert_eq!((done.state, done.imported, done.requests_done), (RunState::Completed, messages, 30));
     // The sandbox stores messages in the order it imports them: within a stream that must be time order.
     for index in 0..STREAMS {
@@ -109,13 +132,21 @@ async fn a_paused_run_sends_nothing_until_resumed_and_a_stopped_one_ends() {
     control.pause();
     let (progress, mut watcher) = tokio::sync::watch::channel(Progress::default());
     let run_options = RunOptions { concurrency: 1, planner: setup.options.clone() };
-    let (client, journal, run_id, run_control) = (Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, Arc::clone(&control));
-    let task = tokio::spawn(async move { run::run(client, journal, run_id, &run_options, run_control, progress).await });
+    let (client, journal, run_id, run_control) =
+        (Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, Arc::clone(&control));
+    let task =
+        tokio::spawn(async move { run::run(client, journal, run_id, &run_options, run_control, progress).await });
     // Wait (bounded) until the run says it is paused.
-    tokio::time::timeout(Duration::from_secs(30), watcher.wait_for(|progress| progress.state == RunState::Paused)).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(30), watcher.wait_for(|progress| progress.state == RunState::Paused))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(setup.sandbox.stats().unwrap().import_requests, 0, "a paused run sent a request");
     control.resume();
-    tokio::time::timeout(Duration::from_secs(30), watcher.wait_for(|progress| progress.requests_done >= 1)).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(30), watcher.wait_for(|progress| progress.requests_done >= 1))
+        .await
+        .unwrap()
+        .unwrap();
     control.stop();
     let done = tokio::time::timeout(Duration::from_secs(30), task).await.unwrap().unwrap().unwrap();
     assert_eq!(done.state, RunState::Stopped);
@@ -131,9 +162,16 @@ async fn a_pod_refusing_the_caller_halts_the_run_and_rejects_no_record() {
     let setup = setup(300, 100, &[]).await;
     let run_options = RunOptions { concurrency: 2, planner: setup.options.clone() };
     let (progress, _) = tokio::sync::watch::channel(Progress::default());
-    let done = run::run(Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, &run_options, Arc::new(Control::default()), progress)
-        .await
-        .unwrap();
+    let done = run::run(
+        Arc::clone(&setup.client),
+        Arc::clone(&setup.journal),
+        setup.run_id,
+        &run_options,
+        Arc::new(Control::default()),
+        progress,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.state, RunState::Halted);
     assert!(done.last_error.as_deref().unwrap_or_default().contains("403"), "{done:?}");
     let counts = setup.journal.lock().unwrap().counts().unwrap();

@@ -44,7 +44,12 @@ pub fn proxy_against_direct(runs: usize) -> Result<()> {
     let fastest = |times: &[Duration]| times.iter().copied().min().unwrap_or_default();
     let (direct, proxied, proxied_two) = (fastest(&direct), fastest(&proxied), fastest(&proxied_two));
     let rate = |elapsed: Duration| messages as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE);
-    println!("  {:<44} {:>8.3} s  {:>10.0} messages/s", "directly (bare HTTP requests, one at a time)", direct.as_secs_f64(), rate(direct));
+    println!(
+        "  {:<44} {:>8.3} s  {:>10.0} messages/s",
+        "directly (bare HTTP requests, one at a time)",
+        direct.as_secs_f64(),
+        rate(direct)
+    );
     println!(
         "  {:<44} {:>8.3} s  {:>10.0} messages/s  ({:.2}x the direct time; target within 10%)",
         "through the proxy, 1 request in flight",
@@ -98,8 +103,15 @@ fn measure_proxy(storage: &Storage, directory: &Path, concurrency: usize) -> Res
         let run_id = journal.begin_run(&["bench.ndjson".to_owned()])?;
         let mut options = Options::new(Target::Symphony, NOW_MILLIS);
         options.max_records_per_request = BATCH_SIZE;
-        let intake = IntakeOptions { options: options.clone(), derive_ids: false, keep_bodies: true, retry_rejected: false };
-        let checked = read_into_journal(run_id, vec![("bench.ndjson".to_owned(), Box::new(Cursor::new(input)))], &intake, &mut journal, |_| {})?;
+        let intake =
+            IntakeOptions { options: options.clone(), derive_ids: false, keep_bodies: true, retry_rejected: false };
+        let checked = read_into_journal(
+            run_id,
+            vec![("bench.ndjson".to_owned(), Box::new(Cursor::new(input)))],
+            &intake,
+            &mut journal,
+            |_| {},
+        )?;
         if checked.intake.planned != BATCHES * BATCH_SIZE {
             bail!("{} of {} messages planned", checked.intake.planned, BATCHES * BATCH_SIZE);
         }
@@ -110,7 +122,12 @@ fn measure_proxy(storage: &Storage, directory: &Path, concurrency: usize) -> Res
         let done = run::run(client, journal, run_id, &run_options, Arc::new(Control::default()), progress).await?;
         let elapsed = started.elapsed();
         if done.imported != BATCHES * BATCH_SIZE {
-            bail!("{} of {} messages imported through the proxy ({:?})", done.imported, BATCHES * BATCH_SIZE, done.last_error);
+            bail!(
+                "{} of {} messages imported through the proxy ({:?})",
+                done.imported,
+                BATCHES * BATCH_SIZE,
+                done.last_error
+            );
         }
         running.shutdown().await?;
         Ok(elapsed)
@@ -157,7 +174,11 @@ fn journal_cost(directory: &Path, runs: usize) -> Result<()> {
             let number = journal.begin_request(run, &ids)?;
             let outcomes: Vec<Outcome> = ids
                 .iter()
-                .map(|id| Outcome { state: RecordState::Imported, agent_message_id: Some(format!("m{id}")), diagnostic: None })
+                .map(|id| Outcome {
+                    state: RecordState::Imported,
+                    agent_message_id: Some(format!("m{id}")),
+                    diagnostic: None,
+                })
                 .collect();
             journal.finish_request(number, &ids, &outcomes)?;
         }

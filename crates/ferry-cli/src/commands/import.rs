@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use ferry_cli::local_pod::{journal_upstream, start_local_pod};
 use ferry_core::{Diagnostic, Options, Severity, Target};
 use ferry_proxy::intake::IntakeOptions;
 use ferry_proxy::journal::Counts;
@@ -26,7 +27,6 @@ use ferry_proxy::prepare::{prepare, Prepared};
 use ferry_proxy::report::{write_report, ReportFormat};
 use ferry_proxy::run::{self, Control, Progress, RunOptions, RunState};
 use ferry_proxy::{Journal, PodClient, PodConfig};
-use ferry_cli::local_pod::{journal_upstream, start_local_pod};
 use ferry_sandbox::{Config as SandboxConfig, Storage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -99,7 +99,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("--state and --memory choose the embedded sandbox; they cannot go with --config");
     }
     let inputs = input::gather(&args.files)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async move {
         match &args.config {
             Some(path) => {
@@ -110,7 +111,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             None => {
                 let storage = args.storage.storage();
                 let (client, sandbox) = start_local_pod(&storage, SandboxConfig::default()).await?;
-                eprintln!("no --config: importing into the embedded sandbox at {} ({})", sandbox.url(), storage_name(&storage));
+                eprintln!(
+                    "no --config: importing into the embedded sandbox at {} ({})",
+                    sandbox.url(),
+                    storage_name(&storage)
+                );
                 // The sandbox's port changes from run to run; its state file names it in the journal.
                 let upstream = journal_upstream(&storage);
                 let outcome = import(args, report_format, now_millis, client, upstream, inputs).await;
@@ -199,11 +204,18 @@ async fn import(
 
     if !args.apply {
         writeln!(stdout, "nothing was sent: give --apply to import")?;
-        return Ok(if prepared.errors() > 0 || prepared.checked.file_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if prepared.errors() > 0 || prepared.checked.file_errors > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     // The input or the service user stands in the way of every record: nothing is sent, nothing imported.
     if prepared.checked.file_errors > 0 {
-        writeln!(stdout, "nothing was sent: an input file is malformed, empty or not a batch (see above); fix it and run again")?;
+        writeln!(
+            stdout,
+            "nothing was sent: an input file is malformed, empty or not a batch (see above); fix it and run again"
+        )?;
         return Ok(ExitCode::from(1));
     }
     if !prepared.service_user_can_import() {
@@ -229,7 +241,8 @@ async fn import(
         })
     };
     let run_options = RunOptions { concurrency: args.concurrency as usize, planner: options };
-    let outcome = run::run(Arc::clone(&client), Arc::clone(&journal), run_id, &run_options, control, progress_sender).await;
+    let outcome =
+        run::run(Arc::clone(&client), Arc::clone(&journal), run_id, &run_options, control, progress_sender).await;
     let _ = bar_task.await;
     bar.finish_and_clear();
     let progress = outcome?;
@@ -257,7 +270,11 @@ async fn import(
     if progress.state != RunState::Completed {
         writeln!(stdout, "the run did not finish: run the same command again to resume (records already imported are not sent again)")?;
     }
-    Ok(if counts.not_imported() == 0 && progress.state == RunState::Completed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if counts.not_imported() == 0 && progress.state == RunState::Completed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn lock(journal: &Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
@@ -328,7 +345,11 @@ fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) ->
         intake.planned.saturating_sub(prepared.pod_excluded),
         intake.excluded,
         prepared.pod_excluded,
-        if checked.derived_ids > 0 { format!(", {} given a derived originalMessageId", checked.derived_ids) } else { String::new() },
+        if checked.derived_ids > 0 {
+            format!(", {} given a derived originalMessageId", checked.derived_ids)
+        } else {
+            String::new()
+        },
     )?;
     if checked.keyless > checked.derived_ids {
         writeln!(
@@ -356,7 +377,13 @@ fn one_line(diagnostic: &Diagnostic, inputs: &[Input]) -> String {
         None => file.to_owned(),
     };
     let pointer = &diagnostic.location.pointer;
-    format!("{}[{}]: {place}{}{pointer}: {}", severity_name(diagnostic.severity), diagnostic.rule.code(), if pointer.is_empty() { "" } else { " " }, diagnostic.message)
+    format!(
+        "{}[{}]: {place}{}{pointer}: {}",
+        severity_name(diagnostic.severity),
+        diagnostic.rule.code(),
+        if pointer.is_empty() { "" } else { " " },
+        diagnostic.message
+    )
 }
 
 fn print_provisioned(out: &mut dyn Write, prepared: &Prepared) -> Result<()> {
@@ -380,7 +407,8 @@ fn print_provisioned(out: &mut dyn Write, prepared: &Prepared) -> Result<()> {
 }
 
 fn print_run_summary(out: &mut dyn Write, progress: &Progress, counts: &Counts) -> Result<()> {
-    let rate = if progress.elapsed_seconds > 0.0 { progress.records_done as f64 / progress.elapsed_seconds } else { 0.0 };
+    let rate =
+        if progress.elapsed_seconds > 0.0 { progress.records_done as f64 / progress.elapsed_seconds } else { 0.0 };
     writeln!(
         out,
         "this run: {} request(s), {} imported, {} already imported, {} rejected, {} with an unknown outcome, in {:.1} s ({:.0} messages/s)",
