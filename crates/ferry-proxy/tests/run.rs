@@ -100,22 +100,21 @@ fn timestamps_in_import_order(state: &std::path::Path, stream: &str) -> Vec<i64>
     statement.query_map([stream], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
+/// Runs the import with `concurrency` requests at the pod until it ends.
+async fn run_to_end(setup: &Setup, concurrency: usize) -> Progress {
+    let run_options = RunOptions { concurrency, planner: setup.options.clone() };
+    let (progress, _) = tokio::sync::watch::channel(Progress::default());
+    let control = Arc::new(Control::default());
+    run::run(Arc::clone(&setup.client), Arc::clone(&setup.journal), setup.run_id, &run_options, control, progress)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_requests_in_flight_keep_each_streams_order() {
     let messages = 3_000;
     let setup = setup(messages, 100, &["CONTENT_MANAGEMENT"]).await;
-    let run_options = RunOptions { concurrency: 4, planner: setup.options.clone() };
-    let (progress, _) = tokio::sync::watch::channel(Progress::default());
-    let done = run::run(
-        Arc::clone(&setup.client),
-        Arc::clone(&setup.journal),
-        setup.run_id,
-        &run_options,
-        Arc::new(Control::default()),
-        progress,
-    )
-    .await
-    .unwrap();
+    let done = run_to_end(&setup, 4).await;
     assert_eq!((done.state, done.imported, done.requests_done), (RunState::Completed, messages, 30));
     // The sandbox stores messages in the order it imports them: within a stream that must be time order.
     for index in 0..STREAMS {
@@ -160,18 +159,7 @@ async fn a_paused_run_sends_nothing_until_resumed_and_a_stopped_one_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pod_refusing_the_caller_halts_the_run_and_rejects_no_record() {
     let setup = setup(300, 100, &[]).await;
-    let run_options = RunOptions { concurrency: 2, planner: setup.options.clone() };
-    let (progress, _) = tokio::sync::watch::channel(Progress::default());
-    let done = run::run(
-        Arc::clone(&setup.client),
-        Arc::clone(&setup.journal),
-        setup.run_id,
-        &run_options,
-        Arc::new(Control::default()),
-        progress,
-    )
-    .await
-    .unwrap();
+    let done = run_to_end(&setup, 2).await;
     assert_eq!(done.state, RunState::Halted);
     assert!(done.last_error.as_deref().unwrap_or_default().contains("403"), "{done:?}");
     let counts = setup.journal.lock().unwrap().counts().unwrap();
