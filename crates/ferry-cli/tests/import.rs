@@ -387,6 +387,8 @@ fn the_pre_flight_reports_before_sending_and_provisioning_fixes_the_batch() {
 
     let (output, text) = run(import_command(&directory, &config, &batch, &["--apply", "--provision"]));
     assert_eq!(output.status.code(), Some(0), "{text}");
+    // Standard error is not a terminal here: progress comes as plain lines.
+    assert!(String::from_utf8_lossy(&output.stderr).contains("request 1/1: 3/3 records"), "{text}");
     assert!(text.contains(&format!("provisioned: added user {bob} to stream {room}")), "{text}");
     assert!(text.contains(&format!("provisioned: reactivated stream {inactive_room}")), "{text}");
     assert!(text.contains("for carol@example.com"), "{text}");

@@ -229,7 +229,9 @@ async fn import(
     let bar = progress_bar(planned_records as u64, "importing");
     let bar_task = {
         let bar = bar.clone();
+        let terminal = std::io::stderr().is_terminal();
         tokio::spawn(async move {
+            let mut requests_reported = 0;
             while progress_receiver.changed().await.is_ok() {
                 let progress = progress_receiver.borrow_and_update().clone();
                 bar.set_position(progress.records_done as u64);
@@ -237,6 +239,11 @@ async fn import(
                     "requests {}/{} ({} in flight), rejected {}",
                     progress.requests_done, progress.requests_total, progress.requests_in_flight, progress.rejected
                 ));
+                // Not a terminal (a log, a CI job): a plain line per answered request instead of a bar.
+                if !terminal && progress.requests_done > requests_reported {
+                    requests_reported = progress.requests_done;
+                    eprintln!("{}", progress_line(&progress));
+                }
             }
         })
     };
@@ -275,6 +282,21 @@ async fn import(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `request 3/10: 15000/50000 records, 120 messages/s, about 4 min left, 0 rejected`.
+fn progress_line(progress: &Progress) -> String {
+    let rate = progress.records_done as f64 / progress.elapsed_seconds.max(0.001);
+    let left = progress.records_total.saturating_sub(progress.records_done) as f64 / rate.max(0.001);
+    let left = if left >= 90.0 { format!("{:.0} min", left / 60.0) } else { format!("{left:.0} s") };
+    format!(
+        "request {}/{}: {}/{} records, {rate:.0} messages/s, about {left} left, {} rejected",
+        progress.requests_done,
+        progress.requests_total,
+        progress.records_done,
+        progress.records_total,
+        progress.rejected
+    )
 }
 
 fn lock(journal: &Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
