@@ -276,6 +276,25 @@ pub struct Journal {
 const DROP_IMPORTED_BODIES: &str =
     "DELETE FROM bodies WHERE id IN (SELECT id FROM records WHERE state IN ('imported', 'already_imported'))";
 
+/// The columns [`read_fate`] reads, in its order.
+const FATE_COLUMNS: &str =
+    "file, record_index, system_id, message_id, stream_id, state, request, agent_message_id, diagnostic, codes";
+
+fn read_fate(row: &rusqlite::Row<'_>) -> rusqlite::Result<Fate> {
+    Ok(Fate {
+        file: row.get(0)?,
+        record_index: usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+        originating_system_id: row.get(2)?,
+        original_message_id: row.get(3)?,
+        stream_id: row.get(4)?,
+        state: RecordState::parse(&row.get::<_, String>(5)?),
+        request: row.get(6)?,
+        message_id: row.get(7)?,
+        diagnostic: row.get(8)?,
+        codes: row.get(9)?,
+    })
+}
+
 /// Ids as a JSON array, for `json_each`.
 fn id_list(record_ids: &[i64]) -> String {
     let mut text = String::with_capacity(record_ids.len() * 8 + 2);
@@ -764,30 +783,44 @@ impl Journal {
     pub fn for_each_fate(&self, mut visit: impl FnMut(Fate) -> Result<(), String>) -> Result<(), ProxyError> {
         let mut statement = self
             .connection
-            .prepare(
-                "SELECT file, record_index, system_id, message_id, stream_id, state, request, agent_message_id, diagnostic, codes
-                 FROM records ORDER BY id",
-            )
+            .prepare(&format!("SELECT {FATE_COLUMNS} FROM records ORDER BY id"))
             .map_err(|source| self.error(source))?;
         let mut rows = statement.query([]).map_err(|source| self.error(source))?;
         while let Some(row) = rows.next().map_err(|source| self.error(source))? {
-            let read = || -> rusqlite::Result<Fate> {
-                Ok(Fate {
-                    file: row.get(0)?,
-                    record_index: usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
-                    originating_system_id: row.get(2)?,
-                    original_message_id: row.get(3)?,
-                    stream_id: row.get(4)?,
-                    state: RecordState::parse(&row.get::<_, String>(5)?),
-                    request: row.get(6)?,
-                    message_id: row.get(7)?,
-                    diagnostic: row.get(8)?,
-                    codes: row.get(9)?,
-                })
-            };
-            visit(read().map_err(|source| self.error(source))?).map_err(ProxyError::Refused)?;
+            visit(read_fate(row).map_err(|source| self.error(source))?).map_err(ProxyError::Refused)?;
         }
         Ok(())
+    }
+
+    /// One page of fates in journal order, of one state or all, and how many there are in all.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn fates_page(
+        &self,
+        state: Option<RecordState>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<Fate>), ProxyError> {
+        let state = state.map(RecordState::as_str);
+        let total: i64 = self
+            .connection
+            .query_row("SELECT COUNT(*) FROM records WHERE ?1 IS NULL OR state = ?1", [state], |row| row.get(0))
+            .map_err(|source| self.error(source))?;
+        let mut statement = self
+            .connection
+            .prepare(&format!(
+                "SELECT {FATE_COLUMNS} FROM records WHERE ?1 IS NULL OR state = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
+            ))
+            .map_err(|source| self.error(source))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let page = statement
+            .query_map(params![state, limit, offset], read_fate)
+            .map_err(|source| self.error(source))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| self.error(source))?;
+        Ok((usize::try_from(total).unwrap_or(0), page))
     }
 
     /// Rejected records with their diagnostics, at most `limit`, for the end-of-run summary.
@@ -795,14 +828,7 @@ impl Journal {
     /// # Errors
     /// [`ProxyError::Journal`].
     pub fn rejections(&self, limit: usize) -> Result<Vec<Fate>, ProxyError> {
-        let mut found = Vec::new();
-        self.for_each_fate(|fate| {
-            if fate.state == RecordState::Rejected && found.len() < limit {
-                found.push(fate);
-            }
-            Ok(())
-        })?;
-        Ok(found)
+        Ok(self.fates_page(Some(RecordState::Rejected), 0, limit)?.1)
     }
 }
 
@@ -917,6 +943,20 @@ pub(crate) mod tests {
         keyless.file = "other.json".into();
         journal.take_records(3, [keyless], false, &mut Vec::new()).unwrap();
         assert_eq!(journal.counts().unwrap().excluded, 2);
+    }
+
+    #[test]
+    fn fates_come_in_pages_of_one_state_or_all() {
+        let mut journal = Journal::in_memory("http://pod").unwrap();
+        let records = (0..5).map(|index| record(&format!("p{index}"), if index % 2 == 0 { &[] } else { &["MML001"] }));
+        journal.take_records(1, records, false, &mut Vec::new()).unwrap();
+        let (total, page) = journal.fates_page(None, 1, 2).unwrap();
+        assert_eq!(total, 5);
+        let ids: Vec<_> = page.iter().map(|fate| fate.original_message_id.clone().unwrap_or_default()).collect();
+        assert_eq!(ids, ["p1", "p2"]);
+        let (total, page) = journal.fates_page(Some(RecordState::Excluded), 0, 10).unwrap();
+        assert_eq!((total, page.len()), (2, 2));
+        assert!(page.iter().all(|fate| fate.state == RecordState::Excluded && fate.codes.as_deref() == Some("MML001")));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ferry_core::{Diagnostic, Options, Rule, Severity, Target};
 use ferry_proxy::intake::IntakeOptions;
-use ferry_proxy::journal::{Fate, RecordState};
+use ferry_proxy::journal::RecordState;
 use ferry_proxy::prepare::prepare;
 use ferry_proxy::report::{write_report, ReportFormat};
 use ferry_proxy::run::{self, Control, Progress, RunOptions, RunState};
@@ -484,17 +484,7 @@ pub async fn records(
         let journal = journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut total = 0usize;
-        let mut page: Vec<Fate> = Vec::new();
-        journal.for_each_fate(|fate| {
-            if wanted.is_none_or(|wanted| fate.state == wanted) {
-                if total >= offset && page.len() < limit {
-                    page.push(fate);
-                }
-                total += 1;
-            }
-            Ok(())
-        })?;
+        let (total, page) = journal.fates_page(wanted, offset, limit)?;
         Ok((total, page))
     })
     .await?;
