@@ -441,7 +441,8 @@ pub async fn run(
         RunState::Halted => "halted",
         _ => "stopped",
     };
-    lock(&journal).end_run(run_id, end)?;
+    // Ending a run drops the imported records' bodies: journal work, off the threads that drive HTTP.
+    blocking(move || lock(&journal).end_run(run_id, end)).await??;
     match journal_error {
         Some(error) => Err(error),
         None => Ok(state),
