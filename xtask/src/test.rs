@@ -224,7 +224,8 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     build_wasm_package(tools)?;
     let root = workspace_root();
     let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
-    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--dist", "examples/plain-js"])?;
+    // In memory, so the test leaves no journal in the clone.
+    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "examples/plain-js"])?;
     let mut command = Command::new("node");
     command
         .arg(E2E_SCRIPT)
