@@ -66,12 +66,17 @@ pub(crate) async fn import_messages(
     }
     let max_messages = sandbox.config.max_messages_per_request;
     let worker = Arc::clone(&sandbox);
+    // Counted where the messages are stored: a client that goes away cancels this handler at the `await`, but
+    // not the import.
     let outcome = tokio::task::spawn_blocking(move || {
-        import_batch(&worker.store, caller.id, &bytes, now_millis(), max_messages)
+        let outcome = import_batch(&worker.store, caller.id, &bytes, now_millis(), max_messages);
+        if let Ok(outcome) = &outcome {
+            worker.counters.messages_imported.fetch_add(u64::try_from(outcome.stored).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+        outcome
     })
     .await
     .map_err(|error| AppError::internal(format!("Import failed: {error}")))??;
-    sandbox.counters.messages_imported.fetch_add(u64::try_from(outcome.stored).unwrap_or(u64::MAX), Ordering::Relaxed);
     tracing::info!(
         user = caller.username,
         messages = outcome.responses.len(),
