@@ -7,7 +7,9 @@
 //! `bot.username`, `bot.privateKey.path` or `bot.privateKey.content` (PKCS#1 or PKCS#8 PEM; the legacy
 //! `bot.privateKeyPath` too); `ssl.trustStore.path` (a PEM bundle of extra CA certificates); `retry`
 //! (`maxAttempts`, `initialIntervalMillis`, `multiplier`, `maxIntervalMillis`). Unknown keys are ignored, as
-//! the BDK ignores them. Ferry's own settings live under an extra `ferry:` key the BDK ignores in turn
+//! the BDK ignores them; `sessionAuth` (and `bot.certificate`) are read by the BDK only for certificate
+//! authentication, which Ferry does not do, so they are accepted and left unused. Ferry's own settings live
+//! under an extra `ferry:` key the BDK ignores in turn
 //! (`requestTimeoutSeconds`, `connectTimeoutSeconds`).
 //!
 //! Base URLs are `{scheme}://{host}:{port}{context}`; the pod's calls go to `{pod}/pod/...` and
@@ -347,7 +349,7 @@ mod tests {
 
     #[test]
     fn components_override_the_global_keys_and_unknown_keys_are_ignored() {
-        let text = "host: pod.example.com\ncontext: sym/\nagent:\n  host: agent.example.com\n  port: 8443\nkeyManager:\n  scheme: http\n  host: km\ndatafeed:\n  version: v2\napp:\n  appId: x\nbot:\n  username: bot\n  privateKey:\n    content: |\n"
+        let text = "host: pod.example.com\ncontext: sym/\nagent:\n  host: agent.example.com\n  port: 8443\nkeyManager:\n  scheme: http\n  host: km\nsessionAuth:\n  host: sa.example.com\ndatafeed:\n  version: v2\napp:\n  appId: x\nbot:\n  username: bot\n  certificate:\n    path: cert.p12\n  privateKey:\n    content: |\n"
             .to_owned()
             + &KEY.lines().map(|line| format!("      {line}\n")).collect::<String>();
         let config = PodConfig::parse(&text, &folder()).unwrap();
