@@ -164,6 +164,7 @@ fn flush(
     checked.intake.already_done += intake.already_done;
     checked.intake.previously_rejected += intake.previously_rejected;
     checked.intake.excluded += intake.excluded;
+    checked.intake.unresolved += intake.unresolved;
     for (needs, planned) in batch_needs.drain(..).zip(planned_flags) {
         if planned {
             checked.planned.push(needs);

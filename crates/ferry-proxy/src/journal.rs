@@ -157,6 +157,9 @@ pub struct Intake {
     pub previously_rejected: usize,
     /// Excluded by the checks.
     pub excluded: usize,
+    /// Refused by the checks now, but an earlier version was sent with an unknown outcome: that version is sent
+    /// again.
+    pub unresolved: usize,
 }
 
 /// A record to send (its body is read per request, with [`Journal::bodies`], so a run never holds them all).
@@ -527,6 +530,13 @@ impl Journal {
                     }
                     if stored == RecordState::Rejected && !retry_rejected {
                         intake.previously_rejected += 1;
+                        planned.push(false);
+                        continue;
+                    }
+                    if stored == RecordState::InFlight && excluded {
+                        // Its earlier version was sent and the Agent may hold it: that version stays in flight
+                        // and is sent again (and ignored if held), so its outcome is known.
+                        intake.unresolved += 1;
                         planned.push(false);
                         continue;
                     }
@@ -907,6 +917,20 @@ pub(crate) mod tests {
         let journal = Journal::open(&path, "http://pod").unwrap();
         assert_eq!(journal.pending().unwrap().iter().map(|record| record.id).collect::<Vec<_>>(), ids);
         assert_eq!(journal.counts().unwrap().in_flight, 2);
+    }
+
+    #[test]
+    fn a_record_in_flight_is_sent_again_as_it_was_even_when_its_new_version_has_errors() {
+        let mut journal = Journal::in_memory("http://pod").unwrap();
+        let run = journal.begin_run(&[]).unwrap();
+        journal.take_records(run, [record("a", &[])], false, &mut Vec::new()).unwrap();
+        let ids: Vec<i64> = journal.pending().unwrap().iter().map(|record| record.id).collect();
+        let request = journal.begin_request(run, &ids).unwrap();
+        journal.fail_request(request, &ids, "timed out", RequestFailure::Unknown).unwrap();
+        let intake = journal.take_records(2, [record("a", &["MML001"])], false, &mut Vec::new()).unwrap();
+        assert_eq!((intake.unresolved, intake.excluded), (1, 0));
+        assert_eq!(journal.pending().unwrap().len(), 1);
+        assert_eq!(journal.bodies(&ids).unwrap()[0], record("a", &[]).body);
     }
 
     #[test]

@@ -373,6 +373,13 @@ fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) ->
             String::new()
         },
     )?;
+    if intake.unresolved > 0 {
+        writeln!(
+            out,
+            "{} record(s) have errors now, but an earlier version was sent without a known outcome: that version is sent again (the Agent ignores it if it holds it)",
+            intake.unresolved
+        )?;
+    }
     if checked.keyless > checked.derived_ids {
         writeln!(
             out,
