@@ -240,7 +240,8 @@ pub fn plan_line(plan: &PlanSummary) -> String {
     )
 }
 
-fn human_bytes(bytes: u64) -> String {
+/// `276 B`, `1.8 MB`: sizes for people.
+pub fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..=999 => format!("{bytes} B"),
         1_000..=999_999 => format!("{:.1} kB", bytes as f64 / 1e3),

@@ -4,7 +4,7 @@
 //! Memory stays bounded by the chunk and the record in hand: record texts go to the journal in small
 //! transactions as they are read; what is kept per record is what the pre-flight needs (a few ids).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use ferry_core::pod::{record_needs, RecordNeeds};
@@ -48,8 +48,10 @@ pub struct PlannedNeeds {
 pub struct Checked {
     /// The core's counts over the whole input.
     pub summary: Summary,
-    /// Findings, at most [`MAX_KEPT_DIAGNOSTICS`] (the summary counts them all).
+    /// Findings, at most [`MAX_KEPT_DIAGNOSTICS`] (the summary and [`Checked::by_rule`] count them all).
     pub diagnostics: Vec<Diagnostic>,
+    /// Every finding counted per rule and severity.
+    pub by_rule: BTreeMap<(Rule, Severity), usize>,
     /// Findings about a file as a whole (malformed, empty, not a batch): the input cannot be imported safely.
     pub file_errors: usize,
     /// What the journal did with the records.
@@ -60,8 +62,6 @@ pub struct Checked {
     pub keyless: usize,
     /// Records given a derived `originalMessageId`.
     pub derived_ids: usize,
-    /// The input files' names, by file index.
-    pub files: Vec<String>,
 }
 
 /// Reads `inputs` (name and reader, in order) into `journal`.
@@ -84,7 +84,6 @@ pub fn read_into_journal(
     let mut buffer = vec![0u8; CHUNK_BYTES];
     for (name, mut reader) in inputs {
         validator.begin_file(&name);
-        checked.files.push(name.clone());
         loop {
             let read = match reader.read(&mut buffer) {
                 Ok(0) => break,
@@ -118,6 +117,7 @@ fn take(
     // A record's findings are all made while it is checked, so they arrive with its text.
     let mut by_record: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
     for diagnostic in validator.drain_diagnostics() {
+        *checked.by_rule.entry((diagnostic.rule, diagnostic.severity)).or_default() += 1;
         match diagnostic.location.record {
             Some(record) => by_record.entry(record).or_default().push(diagnostic.clone()),
             None => {

@@ -11,7 +11,6 @@
 //! Ctrl-C stops after the requests in flight; a second Ctrl-C stops at once. Either way a new run with the
 //! same journal resumes: records with a final outcome are never sent again, the others are.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +30,7 @@ use ferry_sandbox::{Config as SandboxConfig, Storage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::{self, Input};
+use crate::render::{self, RuleCounts};
 
 /// Arguments of `ferry import`.
 #[derive(clap::Args)]
@@ -190,7 +190,7 @@ async fn import(
         "import plan: {} request(s) for {} record(s) ({}), into {}; {} already imported by earlier runs",
         requests.len(),
         planned_records,
-        human_bytes(planned_bytes),
+        render::human_bytes(planned_bytes),
         client.agent_url(),
         prepared.checked.intake.already_done,
     )?;
@@ -335,11 +335,7 @@ fn progress_bar(length: u64, what: &str) -> ProgressBar {
 fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) -> Result<()> {
     let checked = &prepared.checked;
     let summary = &checked.summary;
-    let mut by_code: BTreeMap<(Severity, &'static str), usize> = BTreeMap::new();
     let all = checked.diagnostics.iter().chain(&prepared.pod_diagnostics);
-    for diagnostic in all.clone() {
-        *by_code.entry((diagnostic.severity, diagnostic.rule.code())).or_default() += 1;
-    }
     for (listed, diagnostic) in all.filter(|diagnostic| diagnostic.severity == Severity::Error).enumerate() {
         if listed == MAX_LISTED {
             writeln!(out, "... more errors: `ferry check` lists them all, `--report` gives every record's fate")?;
@@ -356,10 +352,13 @@ fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) ->
         summary.warnings,
         prepared.pod_diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count(),
     )?;
-    for ((severity, code), count) in by_code.iter().filter(|((severity, _), _)| *severity >= Severity::Warning).rev() {
-        let name = ferry_core::Rule::ALL.iter().find(|rule| rule.code() == *code).map_or("", |rule| rule.name());
-        writeln!(out, "  {code:<9} {name:<36} {:<8} {count}", severity_name(*severity))?;
+    // The table `ferry check` ends with, over every finding of the checks and the pre-flight but the infos.
+    let mut counts: RuleCounts = checked.by_rule.clone();
+    for diagnostic in &prepared.pod_diagnostics {
+        *counts.entry((diagnostic.rule, diagnostic.severity)).or_default() += 1;
     }
+    counts.retain(|(_, severity), _| *severity >= Severity::Warning);
+    write!(out, "{}", render::statistics_table(&counts))?;
     let intake = &checked.intake;
     writeln!(
         out,
@@ -390,14 +389,6 @@ fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) ->
     Ok(())
 }
 
-fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
-}
-
 /// `error[POD004]: file record N /pointer: message` (records counted from 1 for people).
 fn one_line(diagnostic: &Diagnostic, inputs: &[Input]) -> String {
     let file = inputs.get(diagnostic.location.file).map_or("?", Input::name);
@@ -408,7 +399,7 @@ fn one_line(diagnostic: &Diagnostic, inputs: &[Input]) -> String {
     let pointer = &diagnostic.location.pointer;
     format!(
         "{}[{}]: {place}{}{pointer}: {}",
-        severity_name(diagnostic.severity),
+        diagnostic.severity,
         diagnostic.rule.code(),
         if pointer.is_empty() { "" } else { " " },
         diagnostic.message
@@ -452,13 +443,4 @@ fn print_run_summary(out: &mut dyn Write, progress: &Progress, counts: &Counts) 
         counts.imported, counts.already_imported, counts.rejected, counts.excluded, counts.planned, counts.in_flight
     )?;
     Ok(())
-}
-
-fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
-        _ => format!("{:.2} GB", bytes as f64 / 1e9),
-    }
 }
