@@ -34,14 +34,6 @@ const MAX_CONCURRENCY: usize = 32;
 
 type ApiResult<T> = Result<T, AppError>;
 
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
-}
-
 /// A query, or 400 naming what is wrong (an unknown member such as `upstream` included).
 fn query<T>(query: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
     query
@@ -164,7 +156,7 @@ pub async fn post_batch(
             "A run is in progress: post batches once it has ended (or cancel it)",
         ));
     }
-    let options = Options::new(Target::Symphony, now_millis());
+    let options = Options::new(Target::Symphony, ferry_sandbox::now_millis());
     // The gate, before the journal is touched: a batch that is not a batch, or too large, changes nothing.
     let gate_options = options.clone();
     let gate_bytes = bytes.clone();
@@ -322,7 +314,7 @@ pub async fn start_run(
     let error = Arc::new(Mutex::new(None));
     let options = RunOptions {
         concurrency,
-        planner: Options::new(Target::Symphony, now_millis()),
+        planner: Options::new(Target::Symphony, ferry_sandbox::now_millis()),
     };
     let task_error = Arc::clone(&error);
     let task_journal = Arc::clone(&state.journal);
