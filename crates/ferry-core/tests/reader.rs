@@ -1,16 +1,11 @@
 //! The batch reader on whole inputs: formats, chunking, several files, hostile inputs, the public API.
 
+mod common;
+
+use common::{record, STREAM};
 use ferry_core::{validate, Options, Report, Rule, Severity, Target, Validator};
 
 const NOW_MILLIS: i64 = 1_700_000_000_000;
-const STREAM: &str = "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA";
-
-fn record(index: usize) -> String {
-    format!(
-        r#"{{"message":"<messageML>Hello {index}</messageML>","intendedMessageTimestamp":{},"intendedMessageFromUserId":7215545057281,"originatingSystemId":"fooChat","originalMessageId":"m-{index}","streamId":"{STREAM}"}}"#,
-        1_433_045_622_000_i64 + index as i64
-    )
-}
 
 fn options() -> Options {
     Options::new(Target::Symphony, NOW_MILLIS)

@@ -3,14 +3,9 @@
 
 use ferry_core::{Options, RecordText, Report, Rule, Span, Target, Validator};
 
-const STREAM: &str = "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA";
+mod common;
 
-fn record(index: usize) -> String {
-    format!(
-        r#"{{"message":"<messageML>Hello {index}</messageML>","intendedMessageTimestamp":{},"intendedMessageFromUserId":7215545057281,"originatingSystemId":"fooChat","originalMessageId":"m-{index}","streamId":"{STREAM}"}}"#,
-        1_433_045_622_000_i64 + index as i64
-    )
-}
+use common::record;
 
 /// Small records only, so that an oversized one fits in a test.
 fn options() -> Options {

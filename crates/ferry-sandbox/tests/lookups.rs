@@ -4,17 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use ferry_sandbox::{app, Config, Manifest, Sandbox, Storage};
-use http_body_util::BodyExt as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use tower::ServiceExt as _;
 
 const PUBLIC: &str = include_str!("fixtures/service-user.pub.pem");
 const PRIVATE: &str = include_str!("fixtures/service-user.key.pem");
@@ -68,13 +68,7 @@ struct Answer {
 }
 
 async fn call(router: &Router, method: &str, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Answer {
-    let mut request = Request::builder().method(method).uri(uri);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = router.clone().oneshot(request.body(body.into()).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let (status, _, bytes) = common::send(router, method, uri, headers, body).await;
     let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
     Answer { status, json, body_len: bytes.len() }
 }
