@@ -191,11 +191,6 @@ impl PodClient {
         Ok(Arc::new(PodClient { http, config, authenticator, tokens: Mutex::new(None) }))
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &PodConfig {
-        &self.config
-    }
-
     /// Where the Agent is, for messages (`http://host:port/context`).
     pub fn agent_url(&self) -> &str {
         &self.config.agent_url

@@ -405,11 +405,6 @@ impl Journal {
         ProxyError::Journal { path: self.path.clone(), source }
     }
 
-    /// The journal's file name.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
     /// Starts a run over `files`; returns its id.
     ///
     /// # Errors

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use ferry_core::pod::PodFacts;
 use ferry_core::{Diagnostic, Rule, Severity, Summary};
 
 use crate::client::PodClient;
@@ -19,8 +18,6 @@ use crate::preflight::{diagnose, gather_facts, provision, Provisioned, Wanted};
 pub struct Prepared {
     /// What the checks found and what the journal took.
     pub checked: Checked,
-    /// What the pod holds.
-    pub facts: PodFacts,
     /// The pre-flight's findings (after provisioning, when asked).
     pub pod_diagnostics: Vec<Diagnostic>,
     /// What provisioning did, when asked.
@@ -90,5 +87,5 @@ pub async fn prepare(
         })
         .collect();
     let pod_excluded = journal.exclude(&exclusions)?;
-    Ok(Prepared { checked, facts, pod_diagnostics, provisioned, pod_excluded })
+    Ok(Prepared { checked, pod_diagnostics, provisioned, pod_excluded })
 }
