@@ -257,6 +257,8 @@ pub struct PlannedSend {
     pub record_ids: Vec<i64>,
     /// Its streams, as indices in the order of first appearance.
     pub streams: Vec<u32>,
+    /// Size of its body, in bytes.
+    pub bytes: u64,
 }
 
 /// The planned requests over the journal's pending records.
@@ -285,6 +287,7 @@ pub fn plan(journal: &Journal, options: &Options) -> Result<Vec<PlannedSend>, Pr
             PlannedSend {
                 record_ids: request.records.iter().map(|&index| pending[index].id).collect(),
                 streams: request_streams,
+                bytes: request.bytes,
             }
         })
         .collect())

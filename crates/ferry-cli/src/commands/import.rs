@@ -181,10 +181,7 @@ async fn import(
     let journal = Arc::new(Mutex::new(journal));
     let requests = run::plan(&lock(&journal), &options)?;
     let planned_records: usize = requests.iter().map(|request| request.record_ids.len()).sum();
-    let planned_bytes: u64 = {
-        let pending = lock(&journal).pending()?;
-        pending.iter().map(|record| u64::from(record.bytes)).sum()
-    };
+    let planned_bytes: u64 = requests.iter().map(|request| request.bytes).sum();
     writeln!(
         stdout,
         "import plan: {} request(s) for {} record(s) ({}), into {}; {} already imported by earlier runs",
