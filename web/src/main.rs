@@ -7,6 +7,7 @@
 
 mod app;
 mod components;
+mod model;
 mod state;
 mod validation;
 

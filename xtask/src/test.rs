@@ -230,6 +230,7 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     command
         .arg(E2E_SCRIPT)
         .env("FERRY_URL", &app.url)
+        .env("FERRY_BIN", &ferry)
         .env("FERRY_PLAIN_JS_URL", &plain_js.url)
         .current_dir(&root);
     counted(&mut command)

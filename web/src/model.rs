@@ -1,0 +1,131 @@
+//! The checked batch as every part of the app sees it, and the user's decisions about its records.
+//!
+//! The check (in a worker) produces a [`CheckedBatch`]: the files themselves (never copied into memory), each
+//! record's place in its file and the few facts the summary, the timeline and the list need, and the findings.
+//! A record's text is read again from its file when it is shown, fixed or uploaded ([`read_record`]), so a
+//! batch of hundreds of megabytes costs the page tens of bytes per record.
+//!
+//! Record indices are 0-based across the batch, as in the core's reports and the JSON report; the page shows
+//! them from 1 ([`shown_number`]).
+//!
+//! Invariant: the user's [`Decisions`] never change a file; a fixed record's new text lives in
+//! [`Decisions::replaced`], and every consumer (download of the fixed batch, upload) reads records through
+//! [`Decisions::record_text`], so what is shown, downloaded and sent is the same text.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use ferry_core::{Diagnostic, Plan, Severity, Summary};
+
+/// A record's 0-based index across the batch.
+pub type RecordIndex = usize;
+
+/// The number a person sees for a record: its index plus one.
+pub fn shown_number(index: RecordIndex) -> usize {
+    index + 1
+}
+
+/// A value of [`RecordRow::stream`] or [`RecordRow::sender`] when the record has none that can be read.
+pub const NONE: u32 = u32::MAX;
+
+/// One record: where it is, and what the summary, timeline and list show of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Index of its file in [`CheckedBatch::files`].
+    pub file: u32,
+    /// Byte offset of its first byte (`{`) in its file.
+    pub start: u64,
+    /// Byte offset just past its last byte (`}`).
+    pub end: u64,
+    /// Index into [`CheckedBatch::streams`], or [`NONE`].
+    pub stream: u32,
+    /// Index into [`CheckedBatch::senders`], or [`NONE`].
+    pub sender: u32,
+    /// `intendedMessageTimestamp` in milliseconds, when it is an integer.
+    pub timestamp: Option<i64>,
+    /// The worst severity among its findings; `None` when it has none.
+    pub worst: Option<Severity>,
+}
+
+/// A checked batch.
+#[derive(Debug)]
+pub struct CheckedBatch {
+    /// The files, in the order given; they form one batch.
+    pub files: Vec<web_sys::File>,
+    /// Their names, by file index.
+    pub file_names: Vec<String>,
+    /// Every record, by record index.
+    pub rows: Vec<RecordRow>,
+    /// Distinct `streamId`s as written, in order of first appearance.
+    pub streams: Vec<String>,
+    /// Distinct `intendedMessageFromUserId`s as written, in order of first appearance.
+    pub senders: Vec<String>,
+    /// The findings kept (bounded; `summary` counts all of them), in batch order: a record's findings are
+    /// contiguous, file-level findings (no record) come where they were found.
+    pub findings: Vec<Diagnostic>,
+    /// The core's summary: counts over every finding.
+    pub summary: Summary,
+    /// The core's plan for the records without errors.
+    pub plan: Plan,
+}
+
+impl CheckedBatch {
+    /// The kept findings about record `index`.
+    pub fn findings_of(&self, index: RecordIndex) -> impl Iterator<Item = &Diagnostic> {
+        self.findings.iter().filter(move |finding| finding.location.record == Some(index))
+    }
+}
+
+/// Why a record could not be read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError {
+    /// The file's name.
+    pub file_name: String,
+    /// The browser's reason.
+    pub reason: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "The browser could not read {}: {}", self.file_name, self.reason)
+    }
+}
+
+/// Reads record `index`'s text, exactly as written in its file.
+///
+/// # Errors
+/// When the index is past the batch, or the browser cannot read the file (removed, permission revoked).
+pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<String, ReadError> {
+    let out_of_range = || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
+    let row = batch.rows.get(index).ok_or_else(out_of_range)?;
+    let file = batch.files.get(row.file as usize).ok_or_else(out_of_range)?;
+    let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();
+    let slice = gloo_file::File::from(file.clone()).slice(row.start, row.end);
+    let bytes = gloo_file::futures::read_as_bytes(&slice)
+        .await
+        .map_err(|error| ReadError { file_name: file_name.clone(), reason: error.to_string() })?;
+    String::from_utf8(bytes).map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
+}
+
+/// What the user decided about records: fixes applied, records left out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decisions {
+    /// Records whose text the user changed by applying fixes: their new text.
+    pub replaced: BTreeMap<RecordIndex, Rc<str>>,
+    /// Records the user left out of the import.
+    pub excluded: BTreeSet<RecordIndex>,
+}
+
+impl Decisions {
+    /// Record `index`'s text as it will be downloaded or sent: the fixed text when the user applied fixes,
+    /// otherwise the file's.
+    ///
+    /// # Errors
+    /// As [`read_record`].
+    pub async fn record_text(&self, batch: &CheckedBatch, index: RecordIndex) -> Result<Rc<str>, ReadError> {
+        match self.replaced.get(&index) {
+            Some(text) => Ok(text.clone()),
+            None => Ok(Rc::from(read_record(batch, index).await?)),
+        }
+    }
+}
