@@ -1,5 +1,6 @@
 // Shared by the end-to-end suites: fixtures, bounded waits, simulated file drops. See run.mjs.
 
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -89,3 +90,26 @@ export async function expectCount(locator, expected) {
   throw new Error(`expected ${expected} matching elements, found ${actual}`);
 }
 
+
+/**
+ * Runs axe-core on the page as it is now and throws when it reports a serious or critical violation; prints the
+ * count of lesser ones. axe's source is evaluated through the browser's debugging protocol, which the page's
+ * Content-Security-Policy does not govern, so the page is tested under its real policy.
+ */
+export async function expectAccessible(page, what) {
+  const axeSource = readFileSync(join(REPOSITORY_ROOT, "tests/e2e/node_modules/axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map(({ id, impact, help, nodes }) => ({
+      id, impact, help, targets: nodes.slice(0, 3).map((node) => node.target.join(" ")),
+    }));
+  });
+  const serious = violations.filter(({ impact }) => impact === "serious" || impact === "critical");
+  const lesser = violations.length - serious.length;
+  console.log(`    axe on ${what}: ${serious.length} serious or critical, ${lesser} minor or moderate violation(s)`);
+  if (serious.length > 0) {
+    const lines = serious.map(({ id, impact, help, targets }) => `${impact} ${id}: ${help} (${targets.join(", ")})`);
+    throw new Error(`axe found on ${what}:\n${lines.join("\n")}`);
+  }
+}

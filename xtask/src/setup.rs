@@ -18,8 +18,9 @@ use crate::shell::{self, version_line, workspace_root};
 const TRUNK_VERSION: &str = "0.21.14";
 /// npm's binaryen gives a wasm-opt that reads reference types (Debian's binaryen 108 cannot).
 const BINARYEN_VERSION: &str = "132.0.0";
-/// playwright-core drives Debian's chromium in the browser tests; it never downloads a browser.
-const PLAYWRIGHT_CORE_VERSION: &str = "1.65.1";
+/// The end-to-end tests' npm packages, installed together into one folder: playwright-core drives Debian's
+/// chromium (it never downloads a browser); axe-core checks the pages' accessibility.
+const E2E_NPM_PACKAGES: &[(&str, &str)] = &[("playwright-core", "1.65.1"), ("axe-core", "4.14.1")];
 
 /// Debian packages: the Rust toolchain that can build std for wasm32 (rustup's has no wasm32 std here), its
 /// linker, and the browser with its driver for the wasm and end-to-end tests.
@@ -41,7 +42,7 @@ pub struct Tools {
     pub trunk_bin: PathBuf,
     /// Folder holding `wasm-opt`.
     pub wasm_opt_bin: PathBuf,
-    /// `node_modules` folder holding `playwright-core`.
+    /// `node_modules` folder holding the end-to-end tests' npm packages ([`E2E_NPM_PACKAGES`]).
     pub node_modules: PathBuf,
 }
 
@@ -119,12 +120,13 @@ pub fn run() -> Result<Tools> {
     let wasm_bindgen_root = dir.join(format!("wasm-bindgen-cli-{wasm_bindgen_version}"));
     let trunk_root = dir.join(format!("trunk-{TRUNK_VERSION}"));
     let binaryen_root = dir.join(format!("binaryen-{BINARYEN_VERSION}"));
-    let playwright_root = dir.join(format!("playwright-core-{PLAYWRIGHT_CORE_VERSION}"));
+    let e2e_packages: Vec<String> = E2E_NPM_PACKAGES.iter().map(|(name, version)| format!("{name}@{version}")).collect();
+    let e2e_root = dir.join(format!("e2e-{}", e2e_packages.join("-")));
     let tools = Tools {
         wasm_bindgen_bin: wasm_bindgen_root.join("bin"),
         trunk_bin: trunk_root.join("bin"),
         wasm_opt_bin: binaryen_root.join("node_modules/.bin"),
-        node_modules: playwright_root.join("node_modules"),
+        node_modules: e2e_root.join("node_modules"),
     };
 
     let missing_packages = missing_debian_packages()?;
@@ -133,8 +135,9 @@ pub fn run() -> Result<Tools> {
     let trunk_ok = reports_version(&tools.trunk_bin.join("trunk"), TRUNK_VERSION);
     let binaryen_major = BINARYEN_VERSION.split('.').next().unwrap_or(BINARYEN_VERSION);
     let wasm_opt_ok = reports_version(&tools.wasm_opt_bin.join("wasm-opt"), binaryen_major);
-    let playwright_ok = npm_package_version(&tools.node_modules.join("playwright-core")).as_deref()
-        == Some(PLAYWRIGHT_CORE_VERSION);
+    let e2e_packages_ok = E2E_NPM_PACKAGES
+        .iter()
+        .all(|(name, version)| npm_package_version(&tools.node_modules.join(name)).as_deref() == Some(*version));
 
     let steps = [
         Step {
@@ -145,7 +148,11 @@ pub fn run() -> Result<Tools> {
         Step { what: format!("wasm-bindgen-cli {wasm_bindgen_version}"), why: "must equal the crate pinned in Cargo.lock", present: wasm_bindgen_ok },
         Step { what: format!("trunk {TRUNK_VERSION}"), why: "builds the web app", present: trunk_ok },
         Step { what: format!("wasm-opt (npm binaryen {BINARYEN_VERSION})"), why: "shrinks the release wasm", present: wasm_opt_ok },
-        Step { what: format!("playwright-core {PLAYWRIGHT_CORE_VERSION}"), why: "drives chromium in the end-to-end tests", present: playwright_ok },
+        Step {
+            what: e2e_packages.join(", "),
+            why: "drive chromium and check accessibility in the end-to-end tests",
+            present: e2e_packages_ok,
+        },
     ];
     if steps.iter().all(|step| step.present) {
         link_node_modules(&tools)?;
@@ -170,10 +177,11 @@ pub fn run() -> Result<Tools> {
         cargo_install(&["trunk", "--version", TRUNK_VERSION, "--locked"], &trunk_root)?;
     }
     if !wasm_opt_ok {
-        npm_install(&format!("binaryen@{BINARYEN_VERSION}"), &binaryen_root)?;
+        npm_install(&[format!("binaryen@{BINARYEN_VERSION}")], &binaryen_root)?;
     }
-    if !playwright_ok {
-        npm_install(&format!("playwright-core@{PLAYWRIGHT_CORE_VERSION}"), &playwright_root)?;
+    if !e2e_packages_ok {
+        // In one command: `npm install --no-save` prunes what an earlier one installed.
+        npm_install(&e2e_packages, &e2e_root)?;
     }
     link_node_modules(&tools)?;
     println!("setup: done in {:.0?}", started.elapsed());
@@ -228,13 +236,13 @@ fn cargo_install(args: &[&str], root: &Path) -> Result<()> {
         .with_context(|| format!("installing {} into {}", args[0], root.display()))
 }
 
-fn npm_install(package: &str, root: &Path) -> Result<()> {
+fn npm_install(packages: &[String], root: &Path) -> Result<()> {
     std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
-    shell::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save", package]).current_dir(root))
-        .with_context(|| format!("npm install {package} in {}", root.display()))
+    shell::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save"]).args(packages).current_dir(root))
+        .with_context(|| format!("npm install {} in {}", packages.join(" "), root.display()))
 }
 
-/// The end-to-end tests import `playwright-core` from `tests/e2e/node_modules`: point it at the cache.
+/// The end-to-end tests import their npm packages from `tests/e2e/node_modules`: point it at the cache.
 fn link_node_modules(tools: &Tools) -> Result<()> {
     let link = workspace_root().join("tests/e2e/node_modules");
     if std::fs::read_link(&link).is_ok_and(|target| target == tools.node_modules) {
