@@ -8,7 +8,10 @@
 mod app;
 mod components;
 mod model;
+mod services;
+mod session;
 mod state;
+mod upload;
 mod validation;
 
 fn main() {
