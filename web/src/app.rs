@@ -5,7 +5,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::drop_zone::DropZone;
+use crate::components::import_panel::ImportPanel;
 use crate::components::report_view::ReportView;
+use crate::services::requests::ApiClient;
+use crate::session;
 use crate::state::{Action, AppState, ChosenBatch, Phase, RunId};
 use crate::validation::check_files;
 
@@ -21,6 +24,8 @@ fn percent(done: u64, total: u64) -> String {
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
+    // Taken once, at start-up, so the token leaves the address bar at once.
+    let client = use_memo((), |()| session::start().map(ApiClient::new));
     // Handed out synchronously in the event handler, so two files dropped before a re-render still get
     // distinct run numbers.
     let last_run = use_mut_ref(RunId::default);
@@ -94,6 +99,7 @@ pub fn app() -> Html {
             </header>
             <DropZone on_files={on_files} busy={busy} />
             { body }
+            <ImportPanel client={(*client).clone()} />
         </main>
     }
 }

@@ -7,6 +7,7 @@
 
 mod app;
 mod components;
+mod import;
 mod model;
 mod services;
 mod session;

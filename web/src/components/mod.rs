@@ -2,4 +2,6 @@
 //! what the pointer is doing.
 
 pub mod drop_zone;
+pub mod import_panel;
+pub mod report_panel;
 pub mod report_view;

@@ -40,23 +40,6 @@ pub enum ApiError {
     },
 }
 
-impl ApiError {
-    /// The API's code for a refusal, or a code naming the kind of failure.
-    pub fn code(&self) -> &str {
-        match self {
-            ApiError::Refused { code, .. } => code,
-            ApiError::TimedOut { .. } => "timed_out",
-            ApiError::Unreachable { .. } => "unreachable",
-            ApiError::Unexpected { .. } => "unexpected_answer",
-        }
-    }
-
-    /// Whether the server does not know or no longer accepts this page's token (it was restarted).
-    pub fn is_token_refused(&self) -> bool {
-        matches!(self, ApiError::Refused { status: 401, .. })
-    }
-}
-
 impl fmt::Display for ApiError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -81,33 +64,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errors_read_as_sentences_with_their_codes() {
+    fn errors_read_as_sentences() {
         let refused = |status: u16, code: &str| ApiError::Refused {
             status,
             code: code.to_owned(),
             message: "A run is already in progress".to_owned(),
         };
         let cases = [
-            (refused(409, "run_in_progress"), "run_in_progress", "A run is already in progress (run_in_progress)"),
-            (ApiError::TimedOut { seconds: 30 }, "timed_out", "The server did not answer within 30 s"),
+            (refused(409, "run_in_progress"), "A run is already in progress (run_in_progress)"),
+            (ApiError::TimedOut { seconds: 30 }, "The server did not answer within 30 s"),
             (
                 ApiError::Unreachable { reason: "Failed to fetch".to_owned() },
-                "unreachable",
                 "The server could not be reached (Failed to fetch); is `ferry serve` still running?",
             ),
             (
                 ApiError::Unexpected { reason: "missing field `id`".to_owned() },
-                "unexpected_answer",
                 "The server's answer was not understood: missing field `id`",
             ),
         ];
-        for (error, code, text) in cases {
-            assert_eq!(error.code(), code);
+        for (error, text) in cases {
             assert_eq!(error.to_string(), text);
         }
-        let wrong_token = refused(401, "wrong_token");
-        assert!(wrong_token.is_token_refused());
-        assert!(wrong_token.to_string().contains("open the address `ferry serve` printed"));
-        assert!(!refused(409, "run_in_progress").is_token_refused());
+        assert!(refused(401, "wrong_token").to_string().contains("open the address `ferry serve` printed"));
     }
 }
