@@ -45,7 +45,7 @@ pub struct ImportPanelProps {
     pub batch: Option<Rc<CheckedBatch>>,
     /// The user's fixes and exclusions.
     #[prop_or_default]
-    pub decisions: Rc<Decisions>,
+    pub decisions: Decisions,
     /// Called with the server's findings about the page's records whenever they change.
     #[prop_or_default]
     pub on_findings: Callback<Rc<Vec<Diagnostic>>>,
@@ -328,17 +328,28 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
     let on_provision = set_options(|options, event| ImportOptions { provision: checked_of(event), ..options });
 
     // The upload as it would be approved now (the batch, the decisions, the options, the server's limits).
-    let proposed = props.batch.as_ref().map(|batch| {
-        let upload = plan_upload(batch, &props.decisions, options.records_per_post, state.limits(), "");
-        let plan = import_plan(batch, &props.decisions, &upload);
-        (upload, plan)
-    });
+    // Worked out again only when one of those changes: a batch of 500,000 records takes a while to plan, and the
+    // panel is drawn again at every poll of a run.
+    let proposed = {
+        let batch = props.batch.clone();
+        let batch_identity = props.batch.as_ref().map(|batch| Rc::as_ptr(batch) as usize);
+        use_memo(
+            (batch_identity, props.decisions.clone(), options.records_per_post, state.limits()),
+            move |(_, decisions, records_per_post, limits)| {
+                batch.map(|batch| {
+                    let upload = plan_upload(&batch, decisions, *records_per_post, *limits, "");
+                    let plan = import_plan(&batch, decisions, &upload);
+                    (upload, plan)
+                })
+            },
+        )
+    };
 
     let on_approve = {
         let client = client.clone();
         let dispatcher = state.dispatcher();
         let batch = props.batch.clone();
-        let decisions = Rc::clone(&props.decisions);
+        let decisions = Rc::new(props.decisions.clone());
         let limits = state.limits();
         let upload_numbers = upload_numbers.clone();
         Callback::from(move |_: MouseEvent| {
@@ -425,7 +436,7 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
     let counts = state.counts();
     let busy = state.is_posting() || state.run_is_live() || state.run_busy;
     let can_approve =
-        props.batch.is_some() && !busy && proposed.as_ref().is_some_and(|(upload, _)| upload.records() > 0);
+        props.batch.is_some() && !busy && (*proposed).as_ref().is_some_and(|(upload, _)| upload.records() > 0);
     let server_line = match &state.status {
         None => "Asking ferry serve…".to_owned(),
         Some(status) => format!(
@@ -467,7 +478,7 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
                     { " Provision what the pod lacks (reactivate, add members)" }
                 </label>
             </fieldset>
-            { proposed_view(proposed.as_ref()) }
+            { proposed_view((*proposed).as_ref()) }
             <div class="import-actions">
                 <button id="approve" class="primary" disabled={!can_approve} onclick={on_approve}>
                     { "Approve and check against the pod" }
@@ -490,7 +501,7 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
             <ReportPanel
                 client={client}
                 batch={props.batch.clone()}
-                decisions={Rc::clone(&props.decisions)}
+                decisions={props.decisions.clone()}
                 upload={state.upload.clone()}
                 fates={Rc::clone(&state.fates)}
             />

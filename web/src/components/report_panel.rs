@@ -26,7 +26,7 @@ pub struct ReportPanelProps {
     /// The checked batch, when the page holds one.
     pub batch: Option<Rc<CheckedBatch>>,
     /// The user's fixes and exclusions.
-    pub decisions: Rc<Decisions>,
+    pub decisions: Decisions,
     /// The page's upload, once approved.
     pub upload: Option<Rc<UploadPlan>>,
     /// Fates of the page's records.
@@ -112,7 +112,7 @@ pub fn report_panel(props: &ReportPanelProps) -> Html {
     });
     let on_export = {
         let export = export.clone();
-        let decisions = Rc::clone(&props.decisions);
+        let decisions = Rc::new(props.decisions.clone());
         let said = said.clone();
         Callback::from(move |_: MouseEvent| {
             let Some((batch, records)) = export.clone() else { return };
