@@ -138,6 +138,8 @@ pub struct ImportState {
     pub run: Option<Run>,
     /// Whether a run is being started or controlled (a button was pressed, its answer not yet in).
     pub run_busy: bool,
+    /// Whether this page started a run since its last upload.
+    pub started_here: bool,
     /// Fates of the page's records, from the journal.
     pub fates: Rc<PageFates>,
     /// One page of the journal's fates, as listed.
@@ -172,14 +174,12 @@ impl ImportState {
         self.counts().waiting() > 0 && !self.run_is_live() && !self.is_posting() && !self.run_busy
     }
 
-    /// Whether a run ended (or the server was restarted) with records still waiting: "continue" rather than
-    /// "import".
+    /// Whether the records waiting were left by a run that ended before them: "continue" rather than "import".
+    /// Records this page just posted are imported; records found in the journal when the page opened (after a
+    /// reload, after a restart), or left by a run this page started, are continued.
     pub fn is_resumable(&self) -> bool {
-        let interrupted = match &self.run {
-            Some(run) => !run.progress.state.is_live() && self.counts().waiting() > 0,
-            None => self.counts().in_flight > 0 || (self.counts().waiting() > 0 && self.upload.is_none()),
-        };
-        interrupted && self.can_start_run()
+        let left_by_a_run = self.upload.is_none() || self.started_here;
+        left_by_a_run && self.can_start_run()
     }
 }
 
@@ -220,7 +220,9 @@ pub enum ImportAction {
         /// Why.
         message: String,
     },
-    /// A run was started, pressed, or polled: the server's answer.
+    /// This page started a run: the server's answer.
+    RunStarted(Run),
+    /// A run was pressed or polled: the server's answer.
     RunUpdated(Run),
     /// The server has no run (it was restarted since, or none was started).
     NoRun,
@@ -248,6 +250,7 @@ impl Reducible for ImportState {
                 next.stage = UploadStage::Posting { posted: 0, total: upload.batches.len() };
                 next.upload = Some(upload);
                 next.posted = Vec::new();
+                next.started_here = false;
                 next.server_findings = Rc::new(Vec::new());
                 next.fates = Rc::new(PageFates::new());
                 next.error = None;
@@ -280,6 +283,12 @@ impl Reducible for ImportState {
                     return self;
                 }
                 next.stage = UploadStage::Failed { posted: next.posted.len(), message };
+            }
+            ImportAction::RunStarted(run) => {
+                next.run = Some(run);
+                next.run_busy = false;
+                next.started_here = true;
+                next.error = None;
             }
             ImportAction::RunUpdated(run) => {
                 next.run = Some(run);
@@ -495,6 +504,13 @@ mod tests {
     #[test]
     fn what_can_be_done_follows_the_journal_and_the_run() {
         let upload = Rc::new(slice([(0, 5)], 1, 100, "x"));
+        // Upload `number`'s batch taken in, leaving `planned` records planned in the journal.
+        let posted = |number: u64, planned: usize| ImportAction::BatchPosted {
+            number,
+            posted: PostedBatch::from(&answer("x.part-1.ndjson", vec![], vec![])),
+            journal: Counts { planned, ..Counts::default() },
+            findings: vec![],
+        };
         let apply = |actions: Vec<ImportAction>| {
             actions.into_iter().fold(Rc::new(ImportState::default()), |state, action| state.reduce(action))
         };
@@ -518,12 +534,7 @@ mod tests {
                 vec![
                     ImportAction::Status(status(0, 0)),
                     ImportAction::UploadStarted { number: 1, upload: Rc::clone(&upload) },
-                    ImportAction::BatchPosted {
-                        number: 1,
-                        posted: PostedBatch::from(&answer("x.part-1.ndjson", vec![], vec![])),
-                        journal: Counts { planned: 1, ..Counts::default() },
-                        findings: vec![],
-                    },
+                    posted(1, 1),
                     ImportAction::UploadDone { number: 1 },
                 ],
                 true,
@@ -561,6 +572,31 @@ mod tests {
                 vec![ImportAction::Status(status(0, 0)), ImportAction::RunUpdated(run(RunState::Completed))],
                 false,
                 false,
+            ),
+            (
+                "this page posted after another page's run completed: import",
+                vec![
+                    ImportAction::Status(status(0, 0)),
+                    ImportAction::RunUpdated(run(RunState::Completed)),
+                    ImportAction::UploadStarted { number: 1, upload: Rc::clone(&upload) },
+                    posted(1, 3),
+                    ImportAction::UploadDone { number: 1 },
+                ],
+                true,
+                false,
+            ),
+            (
+                "this page's own run was cancelled: continue",
+                vec![
+                    ImportAction::Status(status(0, 0)),
+                    ImportAction::UploadStarted { number: 1, upload: Rc::clone(&upload) },
+                    posted(1, 3),
+                    ImportAction::UploadDone { number: 1 },
+                    ImportAction::RunStarted(run(RunState::Running)),
+                    ImportAction::RunUpdated(run(RunState::Stopped)),
+                ],
+                true,
+                true,
             ),
             (
                 "a button pressed, its answer awaited",

@@ -395,7 +395,7 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
             spawn_local(async move {
                 match client.start_run(options.concurrency).await {
                     Ok(run) => {
-                        dispatcher.dispatch(ImportAction::RunUpdated(run));
+                        dispatcher.dispatch(ImportAction::RunStarted(run));
                         poll.start(client, dispatcher, upload);
                     }
                     Err(error) => dispatcher.dispatch(ImportAction::Failed(error.to_string())),
@@ -518,7 +518,7 @@ fn proposed_view(proposed: Option<&(UploadPlan, ferry_core::Plan)>) -> Html {
         <dl class="import-plan" id="import-plan">
             <dt>{ "Uploads to ferry serve" }</dt>
             <dd id="plan-uploads">
-                { format!("{} of {} records ({})", upload.batches.len(), upload.records(), human_bytes(upload.body_bytes())) }
+                { format!("{}, {} records ({})", upload.batches.len(), upload.records(), human_bytes(upload.body_bytes())) }
             </dd>
             if !upload.left_out.is_empty() {
                 <dt>{ "Left out" }</dt>
@@ -526,7 +526,7 @@ fn proposed_view(proposed: Option<&(UploadPlan, ferry_core::Plan)>) -> Html {
             }
             <dt>{ "Import requests" }</dt>
             <dd id="plan-requests">
-                { format!("{} requests for {} records ({})", plan.requests.len(), plan.records_planned,
+                { format!("{}, {} records ({})", plan.requests.len(), plan.records_planned,
                     human_bytes(plan.total_bytes)) }
             </dd>
             <dt>{ "Estimated duration" }</dt>
@@ -554,8 +554,8 @@ fn upload_view(state: &ImportState) -> Html {
         UploadStage::Posting { posted, total } => {
             format!("Checking against the pod: batch {} of {total}…", (posted + 1).min(*total))
         }
-        UploadStage::Done => format!("Checked against the pod: {} batches taken in.", state.posted.len()),
-        UploadStage::Failed { posted, message } => format!("Stopped after {posted} batches: {message}"),
+        UploadStage::Done => format!("Checked against the pod: every batch taken in ({}).", state.posted.len()),
+        UploadStage::Failed { posted, message } => format!("Stopped with {posted} batches taken in: {message}"),
     };
     let planned: usize = state.posted.iter().map(|batch| batch.planned).sum();
     let refused: usize = state.posted.iter().map(|batch| batch.refused).sum();
@@ -610,7 +610,7 @@ fn findings_view(findings: &[Diagnostic]) -> Html {
     }
     html! {
         <>
-            <h3>{ format!("The pod refuses {} finding(s)", findings.len()) }</h3>
+            <h3>{ format!("Found by ferry serve: {}", findings.len()) }</h3>
             <ul class="server-findings" id="server-findings">
                 { for findings.iter().take(MAX_LISTED_FINDINGS).map(|finding| html! {
                     <li class="server-finding">
