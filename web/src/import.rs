@@ -15,7 +15,7 @@ use std::rc::Rc;
 use ferry_core::{Diagnostic, Severity};
 use yew::Reducible;
 
-use crate::model::RecordIndex;
+use crate::model::{CheckedBatch, RecordIndex};
 use crate::services::api::{BatchAnswer, Counts, Fate, Limits, Provisioned, RecordsPage, Run, Status};
 use crate::upload::UploadPlan;
 
@@ -364,8 +364,17 @@ pub fn human_duration(seconds: u64) -> String {
     }
 }
 
+/// Whether two optional batches are the same one (the same allocation: a batch is never changed once checked).
+pub fn same_batch(one: &Option<Rc<CheckedBatch>>, other: &Option<Rc<CheckedBatch>>) -> bool {
+    match (one, other) {
+        (Some(one), Some(other)) => Rc::ptr_eq(one, other),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::services::api::{ApiDiagnostic, Progress, RecordState, RunState};
     use crate::upload::slice;
@@ -400,7 +409,8 @@ mod tests {
         }
     }
 
-    fn fate(file: &str, record_index: usize, state: RecordState) -> Fate {
+    /// A fate of record `record_index` of posted batch `file`, with nothing but its state.
+    pub(crate) fn fate(file: &str, record_index: usize, state: RecordState) -> Fate {
         Fate {
             file: file.to_owned(),
             record_index,
@@ -423,7 +433,9 @@ mod tests {
         // The page's check already found MML001 in record 10.
         let known = |record: RecordIndex, code: &str| record == 10 && code == "MML001";
         // (case, answer, expected (code, page record, file))
-        let cases: Vec<(&str, BatchAnswer, Vec<(&str, Option<usize>, usize)>)> = vec![
+        /// (code, page record, file) of each finding.
+        type Found = Vec<(&'static str, Option<usize>, usize)>;
+        let cases: Vec<(&str, BatchAnswer, Found)> = vec![
             (
                 "a pre-flight finding on the second record of part 1",
                 answer("x.part-1.ndjson", vec![], vec![finding(Some(1), "POD004", Severity::Error)]),

@@ -308,8 +308,9 @@ mod tests {
     #[test]
     fn records_are_cut_by_count_and_by_bytes() {
         type Batches = Vec<(&'static str, Vec<RecordIndex>, u64)>;
-        // (case, records (index, bytes), most records, most bytes, batches, left out)
-        let cases: Vec<(&str, Vec<(RecordIndex, u64)>, usize, u64, Batches, Vec<RecordIndex>)> = vec![
+        /// (case, records (index, bytes), most records, most bytes, batches, left out)
+        type Case = (&'static str, Vec<(RecordIndex, u64)>, usize, u64, Batches, Vec<RecordIndex>);
+        let cases: Vec<Case> = vec![
             ("nothing to send", vec![], 5, 100, vec![], vec![]),
             (
                 "one batch",

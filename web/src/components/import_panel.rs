@@ -18,8 +18,8 @@ use yew::prelude::*;
 
 use crate::components::report_panel::ReportPanel;
 use crate::import::{
-    human_bytes, human_duration, page_fates, page_findings, ImportAction, ImportOptions, ImportState, PageFates,
-    PostedBatch, UploadStage, MAX_CONCURRENCY, MAX_RECORDS_PER_POST,
+    human_bytes, human_duration, page_fates, page_findings, same_batch, ImportAction, ImportOptions, ImportState,
+    PageFates, PostedBatch, UploadStage, MAX_CONCURRENCY, MAX_RECORDS_PER_POST,
 };
 use crate::model::{shown_number, CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::{Fate, RecordState, Run, RunState, RunSummary};
@@ -56,12 +56,7 @@ pub struct ImportPanelProps {
 
 impl PartialEq for ImportPanelProps {
     fn eq(&self, other: &Self) -> bool {
-        let same_batch = match (&self.batch, &other.batch) {
-            (Some(one), Some(other)) => Rc::ptr_eq(one, other),
-            (None, None) => true,
-            _ => false,
-        };
-        same_batch
+        same_batch(&self.batch, &other.batch)
             && self.client == other.client
             && self.decisions == other.decisions
             && self.on_findings == other.on_findings

@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::import::PageFates;
+use crate::import::{same_batch, PageFates};
 use crate::model::{CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::RecordState;
 use crate::services::requests::{ApiClient, ReportFormat};
@@ -35,12 +35,7 @@ pub struct ReportPanelProps {
 
 impl PartialEq for ReportPanelProps {
     fn eq(&self, other: &Self) -> bool {
-        let same_batch = match (&self.batch, &other.batch) {
-            (Some(one), Some(other)) => Rc::ptr_eq(one, other),
-            (None, None) => true,
-            _ => false,
-        };
-        same_batch
+        same_batch(&self.batch, &other.batch)
             && self.client == other.client
             && self.decisions == other.decisions
             && self.upload == other.upload
@@ -156,34 +151,19 @@ pub fn report_panel(props: &ReportPanelProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::api::Fate;
+    use crate::import::tests::fate;
     use crate::upload::slice;
-
-    fn fate(state: RecordState) -> Fate {
-        Fate {
-            file: String::new(),
-            record_index: 0,
-            originating_system_id: None,
-            original_message_id: None,
-            stream_id: None,
-            state,
-            request: None,
-            message_id: None,
-            diagnostic: None,
-            codes: None,
-        }
-    }
 
     #[test]
     fn what_did_not_import_is_left_out_or_refused() {
         // Record 2 is too large to post: left out.
         let upload = slice([(0, 5), (1, 5), (2, 500), (3, 5), (4, 5), (5, 5)], 10, 100, "x");
         let fates: PageFates = [
-            (0, fate(RecordState::Imported)),
-            (1, fate(RecordState::Rejected)),
-            (3, fate(RecordState::Excluded)),
-            (4, fate(RecordState::AlreadyImported)),
-            (5, fate(RecordState::Planned)),
+            (0, fate("x", 0, RecordState::Imported)),
+            (1, fate("x", 0, RecordState::Rejected)),
+            (3, fate("x", 0, RecordState::Excluded)),
+            (4, fate("x", 0, RecordState::AlreadyImported)),
+            (5, fate("x", 0, RecordState::Planned)),
         ]
         .into_iter()
         .collect();

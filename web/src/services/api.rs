@@ -1,5 +1,9 @@
 //! The API's answers, as `docs/api.md` documents them. Members the API adds later are ignored (it only ever adds
 //! members); every member read here is one the API promises.
+//!
+//! These mirror the types ferry-proxy serialises (`journal::Counts`, `run::Progress`, `journal::Fate`, ...) on
+//! purpose: the page depends on the documented JSON, not on ferry-proxy, which holds SQLite and tokio and must
+//! not be compiled into the browser's WebAssembly (ARCHITECTURE.md's code map).
 
 use ferry_core::{Diagnostic, Fix, Location, Rule, Severity, Span};
 use serde::Deserialize;
