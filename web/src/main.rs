@@ -8,6 +8,7 @@
 mod app;
 mod components;
 mod model;
+mod preview;
 mod state;
 mod validation;
 
