@@ -6,9 +6,12 @@
 //! [`components`] only render state and dispatch actions.
 
 mod app;
+mod attachments;
 mod components;
+mod fixes;
 mod model;
 mod preview;
+mod review;
 mod state;
 mod validation;
 

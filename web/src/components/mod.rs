@@ -2,4 +2,5 @@
 //! what the pointer is doing.
 
 pub mod drop_zone;
+pub mod record_view;
 pub mod report_view;
