@@ -63,7 +63,7 @@ pub fn attached_files(record: &Value) -> Vec<AttachedFile> {
 /// length is not a multiple of four.
 pub fn decoded_length(base64: &str) -> Option<u64> {
     let length = base64.len();
-    if length % 4 != 0 {
+    if !length.is_multiple_of(4) {
         return None;
     }
     let padding = base64.bytes().rev().take(2).take_while(|&byte| byte == b'=').count();
