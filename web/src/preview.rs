@@ -264,17 +264,8 @@ impl Builder {
 
 /// Builds the preview of a message's text: MessageML when it starts with `<`, otherwise plain text.
 pub fn build_preview(message: &str) -> Preview {
-    let (text, cut) = match message.get(..MAX_PREVIEW_BYTES) {
-        Some(head) if message.len() > MAX_PREVIEW_BYTES => (head, true),
-        None if message.len() > MAX_PREVIEW_BYTES => {
-            let mut end = MAX_PREVIEW_BYTES;
-            while !message.is_char_boundary(end) {
-                end -= 1;
-            }
-            (&message[..end], true)
-        }
-        _ => (message, false),
-    };
+    let text = &message[..floor_char_boundary(message, MAX_PREVIEW_BYTES)];
+    let cut = text.len() < message.len();
     let cut_problem = || {
         format!("Only the first {} of the message are previewed.", ferry_core::humanize::size(MAX_PREVIEW_BYTES as u64))
     };
@@ -329,6 +320,16 @@ pub fn build_preview(message: &str) -> Preview {
         }
     }
     Preview { nodes: builder.finish(), problem }
+}
+
+/// The largest character boundary at or before `index` (`str::floor_char_boundary` needs Rust 1.91; the
+/// workspace supports 1.87).
+pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
 }
 
 /// The decoded value of attribute `name`, if present and readable.

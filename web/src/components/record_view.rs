@@ -17,7 +17,7 @@ use yew::prelude::*;
 use crate::attachments::{attached_files, FileList};
 use crate::fixes::apply_to_text;
 use crate::model::{shown_number, RecordIndex};
-use crate::preview::{build_preview, render_preview};
+use crate::preview::{build_preview, floor_char_boundary, render_preview};
 
 /// Largest record text parsed into fields (bigger ones are shown as text only).
 pub const MAX_PARSED_RECORD_BYTES: usize = 64 * 1024 * 1024;
@@ -387,15 +387,6 @@ fn cut(text: &str, limit: usize) -> String {
             format!("{}… ({} more characters)", &text[..end], humanize::grouped(left_out as u64))
         }
     }
-}
-
-/// The largest character boundary at or before `index` (`str::floor_char_boundary` is not stable yet).
-fn floor_char_boundary(text: &str, index: usize) -> usize {
-    let mut index = index.min(text.len());
-    while !text.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
 }
 
 #[cfg(test)]
