@@ -15,7 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use ferry_core::{Diagnostic, Plan, Severity, Summary};
+use ferry_core::{Diagnostic, Plan, Rule, Severity, Summary, Target};
+use serde::{Deserialize, Serialize};
 
 /// A record's 0-based index across the batch.
 pub type RecordIndex = usize;
@@ -29,7 +30,7 @@ pub fn shown_number(index: RecordIndex) -> usize {
 pub const NONE: u32 = u32::MAX;
 
 /// One record: where it is, and what the summary, timeline and list show of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRow {
     /// Index of its file in [`CheckedBatch::files`].
     pub file: u32,
@@ -45,6 +46,20 @@ pub struct RecordRow {
     pub timestamp: Option<i64>,
     /// The worst severity among its findings; `None` when it has none.
     pub worst: Option<Severity>,
+    /// How many findings it has (all of them, kept or not).
+    pub findings: u32,
+    /// The rule of its first finding of the worst severity; `None` when it has none.
+    pub lead: Option<Rule>,
+}
+
+/// Where a byte offset is in its file, as an editor shows it: line and column both count from 1, and the column
+/// counts UTF-16 code units (what JavaScript and most editors count), not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column in UTF-16 code units, from 1.
+    pub column: u64,
 }
 
 /// A checked batch.
@@ -63,10 +78,24 @@ pub struct CheckedBatch {
     /// The findings kept (bounded; `summary` counts all of them), in batch order: a record's findings are
     /// contiguous, file-level findings (no record) come where they were found.
     pub findings: Vec<Diagnostic>,
+    /// Where each kept finding starts in its file, finding for finding; `None` without a source span.
+    pub positions: Vec<Option<Position>>,
     /// The core's summary: counts over every finding.
     pub summary: Summary,
     /// The core's plan for the records without errors.
     pub plan: Plan,
+    /// The platform whose rules were applied.
+    pub target: Target,
+    /// The "now" of the check, in milliseconds since the Unix epoch.
+    pub now_millis: i64,
+}
+
+/// A checked batch is made once per check and then shared (`Rc<CheckedBatch>`): two are equal when they are the
+/// same check. Comparing by identity keeps yew's comparison of properties O(1) for batches of any size.
+impl PartialEq for CheckedBatch {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 impl CheckedBatch {
@@ -96,7 +125,8 @@ impl std::fmt::Display for ReadError {
 /// # Errors
 /// When the index is past the batch, or the browser cannot read the file (removed, permission revoked).
 pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<String, ReadError> {
-    let out_of_range = || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
+    let out_of_range =
+        || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
     let row = batch.rows.get(index).ok_or_else(out_of_range)?;
     let file = batch.files.get(row.file as usize).ok_or_else(out_of_range)?;
     let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();
@@ -104,7 +134,8 @@ pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<Str
     let bytes = gloo_file::futures::read_as_bytes(&slice)
         .await
         .map_err(|error| ReadError { file_name: file_name.clone(), reason: error.to_string() })?;
-    String::from_utf8(bytes).map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
+    String::from_utf8(bytes)
+        .map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
 }
 
 /// What the user decided about records: fixes applied, records left out.

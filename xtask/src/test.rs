@@ -170,7 +170,7 @@ pub fn build_web(tools: &Tools) -> Result<()> {
     // finds the build done).
     let mut prefetch = Command::new("/usr/bin/cargo");
     prefetch
-        .args(["build", "--target=wasm32-unknown-unknown", "--manifest-path", "web/Cargo.toml", "--release", "--bin", "ferry-web"])
+        .args(["build", "--target=wasm32-unknown-unknown", "--manifest-path", "web/Cargo.toml", "--release", "--bins"])
         .envs(tools.wasm_env())
         .current_dir(workspace_root());
     shell::run(&mut prefetch)?;

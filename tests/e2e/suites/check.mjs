@@ -21,7 +21,7 @@ export const tests = [
     await expectText(page.locator(".report .file-name"), "batch.json");
     const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "TS003" }) });
     await row.first().waitFor({ timeout: TIMEOUT_MS });
-    await expectText(row.first().locator(".record-index"), "#2");
+    await expectText(row.first().locator(".record-index"), "#3");
     await expectText(row.first().locator("td code").nth(1), "/intendedMessageTimestamp");
     await page.locator("#plan").waitFor({ timeout: TIMEOUT_MS });
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-well-formed.png"), fullPage: true });
@@ -49,7 +49,7 @@ export const tests = [
     const row = page.locator("table.diagnostics tr.diagnostic", { has: page.locator("code.code", { hasText: "BATCH001" }) });
     await row.first().waitFor({ timeout: TIMEOUT_MS });
     await expectText(row.first().locator("td.file"), "part-2.ndjson");
-    await expectText(row.first().locator(".record-index"), "#2");
+    await expectText(row.first().locator(".record-index"), "#3");
     await page.screenshot({ path: join(SCREENSHOT_DIR, "app-two-files.png"), fullPage: true });
   }],
   ["markup quoted from the file is shown as text, never run", async (page) => {

@@ -8,8 +8,9 @@ use std::rc::Rc;
 use ferry_core::{Diagnostic, Plan, Severity};
 use yew::prelude::*;
 
-use crate::state::{severity_count, CheckedFile, ShownSeverities};
-use crate::validation::Position;
+use crate::listing::ShownSeverities;
+use crate::model::{shown_number, CheckedBatch, Position};
+use crate::state::{severity_count, title_of};
 
 /// The most findings listed at once; more would make the page slow without helping anyone read them.
 pub const MAX_LISTED_DIAGNOSTICS: usize = 1000;
@@ -20,8 +21,8 @@ const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity:
 /// Properties of [`ReportView`].
 #[derive(Properties, PartialEq)]
 pub struct ReportViewProps {
-    /// The checked file.
-    pub checked: Rc<CheckedFile>,
+    /// The checked batch.
+    pub batch: Rc<CheckedBatch>,
     /// Which severities are listed.
     pub shown_severities: ShownSeverities,
     /// Called when the user shows or hides a severity.
@@ -42,9 +43,10 @@ fn severity_label(severity: Severity) -> &'static str {
 /// The report of one checked file.
 #[function_component(ReportView)]
 pub fn report_view(props: &ReportViewProps) -> Html {
-    let checked = &props.checked;
-    let shown = |severity: Severity| props.shown_severities.shows(severity);
-    let summary = &checked.report.summary;
+    let batch = &props.batch;
+    let shown = |severity: Severity| props.shown_severities.shows(Some(severity));
+    let summary = &batch.summary;
+    let size_bytes: u64 = batch.files.iter().map(|file| file.size() as u64).sum();
     let verdict = if summary.errors == 0 {
         html! { <p class="verdict ok">{ "No errors: the Agent would accept every record." }</p> }
     } else {
@@ -55,8 +57,8 @@ pub fn report_view(props: &ReportViewProps) -> Html {
         <section class="report" aria-label="Report">
             <div class="report-head">
                 <h2>
-                    <span class="file-name">{ checked.batch.title() }</span>
-                    <span class="file-size">{ format!("{} bytes", grouped(checked.batch.size_bytes)) }</span>
+                    <span class="file-name">{ title_of(&batch.file_names) }</span>
+                    <span class="file-size">{ format!("{} bytes", grouped(size_bytes)) }</span>
                 </h2>
                 <button class="secondary" onclick={props.on_reset.clone()}>{ "Check other files" }</button>
             </div>
@@ -64,7 +66,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             <dl class="summary">
                 <div class="count records">
                     <dt>{ "records" }</dt>
-                    <dd id="record-count">{ grouped(checked.report.records as u64) }</dd>
+                    <dd id="record-count">{ grouped(batch.summary.records as u64) }</dd>
                 </div>
                 { for SEVERITIES.iter().map(|&severity| {
                     let on_toggle = props.on_toggle_severity.clone();
@@ -84,8 +86,8 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     }
                 }) }
             </dl>
-            { plan_view(&checked.report.plan) }
-            <DiagnosticList checked={checked.clone()} shown_severities={props.shown_severities} />
+            { plan_view(&batch.plan) }
+            <DiagnosticList batch={batch.clone()} shown_severities={props.shown_severities} />
         </section>
     }
 }
@@ -93,29 +95,29 @@ pub fn report_view(props: &ReportViewProps) -> Html {
 /// Properties of [`DiagnosticList`].
 #[derive(Properties, PartialEq)]
 struct DiagnosticListProps {
-    checked: Rc<CheckedFile>,
+    batch: Rc<CheckedBatch>,
     shown_severities: ShownSeverities,
 }
 
 /// The findings of the shown severities, at most [`MAX_LISTED_DIAGNOSTICS`] of them.
 #[function_component(DiagnosticList)]
 fn diagnostic_list(props: &DiagnosticListProps) -> Html {
-    let report = &props.checked.report;
-    let shown = |diagnostic: &&Diagnostic| props.shown_severities.shows(diagnostic.severity);
+    let batch = &props.batch;
+    let shown = |diagnostic: &&Diagnostic| props.shown_severities.shows(Some(diagnostic.severity));
     // The summary counts every finding; the report's list may hold only the first ones (see `validation`).
     let n_shown: usize = SEVERITIES
         .iter()
-        .filter(|&&severity| props.shown_severities.shows(severity))
-        .map(|&severity| severity_count(&report.summary, severity))
+        .filter(|&&severity| props.shown_severities.shows(Some(severity)))
+        .map(|&severity| severity_count(&batch.summary, severity))
         .sum();
     if n_shown == 0 {
         return html! { <p class="empty">{ "Nothing to list." }</p> };
     }
-    let n_listed = report.diagnostics.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).count();
+    let n_listed = batch.findings.iter().filter(shown).take(MAX_LISTED_DIAGNOSTICS).count();
     let not_listed = n_shown.saturating_sub(n_listed);
     // A file column only when the batch has several files.
-    let file_names = match props.checked.batch.file_names.as_slice() {
-        [_, _, ..] => Some(props.checked.batch.file_names.as_slice()),
+    let file_names = match batch.file_names.as_slice() {
+        [_, _, ..] => Some(batch.file_names.as_slice()),
         _ => None,
     };
     html! {
@@ -134,10 +136,10 @@ fn diagnostic_list(props: &DiagnosticListProps) -> Html {
                     </tr>
                 </thead>
                 <tbody>
-                    { for report
-                        .diagnostics
+                    { for batch
+                        .findings
                         .iter()
-                        .zip(props.checked.positions.iter())
+                        .zip(batch.positions.iter())
                         .filter(|(diagnostic, _)| shown(diagnostic))
                         .take(MAX_LISTED_DIAGNOSTICS)
                         .map(|(diagnostic, position)| diagnostic_row(diagnostic, *position, file_names)) }
@@ -195,9 +197,9 @@ fn grouped(number: u64) -> String {
 /// One row of the findings table; with the file's name when `file_names` is given.
 fn diagnostic_row(diagnostic: &Diagnostic, position: Option<Position>, file_names: Option<&[String]>) -> Html {
     let record = match diagnostic.location.record {
-        // Reports count records from 0, as `ferry check --format json` does; the title says so.
+        // People count records from 1; the JSON report keeps its 0-based indices.
         Some(record) => html! {
-            <span class="record-index" title="record index in the batch, counted from 0">{ format!("#{record}") }</span>
+            <span class="record-index" title="record number in the batch, counted from 1">{ format!("#{}", shown_number(record)) }</span>
         },
         None => html! { <span class="muted">{ "file" }</span> },
     };
