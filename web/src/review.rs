@@ -1,35 +1,29 @@
-//! Reviewing a checked batch record by record: the user's decisions (fixes applied, records left out), the
-//! record view of the selected record, and the fixed batch to download.
+//! Reviewing a checked batch record by record: the record view of the selected record, fixes applied to one or
+//! every record, records left out, and the fixed batch to download.
 //!
-//! [`ReviewState`] is one [`Reducible`] the app holds beside its own state, for as long as the batch is shown:
-//! - [`Decisions`] (what every consumer reads records through: the list, the download, the upload);
+//! The user's [`Decisions`] live in the app's state (every consumer reads records through them: the list, the
+//! download, the upload); this module asks for changes through callbacks. [`ReviewState`] holds what only the
+//! review needs, for as long as the batch is shown:
 //! - the core's findings about each fixed record's new text, which replace the batch's findings for it;
-//! - the log of fixes applied, in the order they were applied, for the report.
+//! - the log of fixes applied, in the order they were applied, for the report;
+//! - the status of the last fix and the fixed batch last written.
 //!
 //! [`RecordPanel`] reads the selected record from its file and shows it in a
 //! [`RecordView`](crate::components::record_view::RecordView); [`FixedBatchPanel`] lists the fixes and writes
-//! the fixed batch. The files are never modified (see [`crate::fixes`]).
+//! the fixed batch; [`RecordPicker`] opens a record by its number. The files are never modified (see
+//! [`crate::fixes`]).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ferry_core::{Diagnostic, Fix, Options, Rule};
+use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::record_view::RecordView;
 use crate::fixes::{fix_every_record, fix_record, fixed_batch_blob, FixedRecord};
 use crate::model::{read_record, shown_number, CheckedBatch, Decisions, RecordIndex};
-
-/// A checked batch shared by components, compared by identity (a batch is never changed once checked).
-#[derive(Clone, Debug)]
-pub struct SharedBatch(pub Rc<CheckedBatch>);
-
-impl PartialEq for SharedBatch {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
 
 /// One entry of the log of fixes applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +37,6 @@ pub struct AppliedFix {
 /// The review of one batch.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReviewState {
-    /// Fixes applied and records left out.
-    pub decisions: Decisions,
     /// The core's findings about each fixed record's current text.
     pub rechecked: BTreeMap<RecordIndex, Rc<Vec<Diagnostic>>>,
     /// Fixes applied, in order.
@@ -58,10 +50,10 @@ pub struct ReviewState {
 /// Everything that can happen to a review.
 #[derive(Debug)]
 pub enum ReviewAction {
-    /// Records were fixed.
+    /// Records were fixed (their new text goes to the app's decisions).
     Fixed(Vec<FixedRecord>),
-    /// A record was left out (`true`) or put back (`false`).
-    SetExcluded(RecordIndex, bool),
+    /// The decisions changed otherwise (a record left out or put back): the fixed batch written is stale.
+    DecisionsChanged,
     /// A status line, or none.
     Status(Option<String>),
     /// The fixed batch was written to an object URL.
@@ -83,21 +75,13 @@ impl Reducible for ReviewState {
         match action {
             ReviewAction::Fixed(records) => {
                 for fixed in records {
-                    state.decisions.replaced.insert(fixed.record, fixed.after.clone());
                     state.rechecked.insert(fixed.record, Rc::new(fixed.findings_after));
                     state.applied.push(AppliedFix { record: fixed.record, titles: fixed.titles });
                 }
                 // Whatever was written before no longer holds every fix.
                 state.fixed_batch = None;
             }
-            ReviewAction::SetExcluded(record, excluded) => {
-                if excluded {
-                    state.decisions.excluded.insert(record);
-                } else {
-                    state.decisions.excluded.remove(&record);
-                }
-                state.fixed_batch = None;
-            }
+            ReviewAction::DecisionsChanged => state.fixed_batch = None,
             ReviewAction::Status(status) => state.status = status,
             ReviewAction::FixedBatchWritten { url, records } => state.fixed_batch = Some((url, records)),
             ReviewAction::Reset => state = ReviewState::default(),
@@ -116,17 +100,33 @@ impl ReviewState {
     }
 }
 
+/// Asks the app to change its decisions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DecisionChange {
+    /// Records now have these texts (fixes applied).
+    Replace(Vec<(RecordIndex, Rc<str>)>),
+    /// A record is left out (`true`) or put back (`false`).
+    SetExcluded(RecordIndex, bool),
+}
+
+/// The options a batch was checked with, for checking its fixed records again.
+fn options_of(batch: &CheckedBatch) -> Options {
+    Options::new(batch.target, batch.now_millis)
+}
+
 /// Properties of [`RecordPanel`].
 #[derive(Properties, PartialEq)]
 pub struct RecordPanelProps {
     /// The checked batch.
-    pub batch: SharedBatch,
+    pub batch: Rc<CheckedBatch>,
     /// The record shown, 0-based.
     pub record: RecordIndex,
+    /// The user's decisions about the batch's records.
+    pub decisions: Decisions,
     /// The review.
     pub review: UseReducerHandle<ReviewState>,
-    /// The options the batch was checked with; fixed records are checked again with them.
-    pub options: Rc<Options>,
+    /// Asks the app to change its decisions.
+    pub on_change: Callback<DecisionChange>,
     /// Closes the panel.
     pub on_close: Callback<()>,
 }
@@ -139,18 +139,23 @@ enum Loaded {
     Failed(String),
 }
 
+/// Records fixed: their texts to the app's decisions, their new findings to the review.
+fn record_fixes(review: &UseReducerHandle<ReviewState>, on_change: &Callback<DecisionChange>, fixed: Vec<FixedRecord>) {
+    on_change.emit(DecisionChange::Replace(fixed.iter().map(|record| (record.record, record.after.clone())).collect()));
+    review.dispatch(ReviewAction::Fixed(fixed));
+}
+
 /// The selected record: read from its file (once per record) and shown in a record view.
 #[function_component(RecordPanel)]
 pub fn record_panel(props: &RecordPanelProps) -> Html {
     let original = use_state(|| Loaded::Reading);
     {
         let original = original.clone();
-        let batch = props.batch.clone();
-        use_effect_with((props.batch.clone(), props.record), move |(_, record)| {
-            let record = *record;
+        use_effect_with((props.batch.clone(), props.record), move |(batch, record)| {
+            let (batch, record) = (batch.clone(), *record);
             original.set(Loaded::Reading);
             spawn_local(async move {
-                original.set(match read_record(&batch.0, record).await {
+                original.set(match read_record(&batch, record).await {
                     Ok(text) => Loaded::Read(Rc::from(text)),
                     Err(error) => Loaded::Failed(error.to_string()),
                 });
@@ -158,7 +163,7 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         });
     }
 
-    let batch = &props.batch.0;
+    let batch = &props.batch;
     let record = props.record;
     let review = &props.review;
     let file_name: AttrValue = batch
@@ -175,17 +180,18 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         }
         Loaded::Failed(reason) => return html! { <p class="status failed" role="alert">{ reason.clone() }</p> },
     };
-    let replaced = review.decisions.replaced.get(&record).cloned();
+    let replaced = props.decisions.replaced.get(&record).cloned();
     let text = replaced.clone().unwrap_or_else(|| original_text.clone());
 
     let on_apply_fix = {
         let review = review.clone();
-        let options = props.options.clone();
+        let on_change = props.on_change.clone();
+        let options = options_of(batch);
         let text = text.clone();
         Callback::from(move |fix: Fix| match fix_record(record, text.clone(), &[&fix], &options) {
             Ok(fixed) => {
                 review.dispatch(ReviewAction::Status(None));
-                review.dispatch(ReviewAction::Fixed(vec![fixed]));
+                record_fixes(&review, &on_change, vec![fixed]);
             }
             Err(failure) => review.dispatch(ReviewAction::Status(Some(format!(
                 "The fix was not applied to record {}: {failure}.",
@@ -195,15 +201,15 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
     };
     let on_apply_fix_to_all = {
         let review = review.clone();
-        let options = props.options.clone();
+        let on_change = props.on_change.clone();
         let batch = props.batch.clone();
+        let decisions = props.decisions.clone();
         Callback::from(move |rule: Rule| {
-            let review = review.clone();
-            let options = options.clone();
-            let batch = batch.clone();
+            let (review, on_change, batch, decisions) =
+                (review.clone(), on_change.clone(), batch.clone(), decisions.clone());
             review.dispatch(ReviewAction::Status(Some(format!("Applying the {} fix to every record…", rule.code()))));
             spawn_local(async move {
-                let outcome = fix_every_record(&batch.0, &review.decisions, rule, &options).await;
+                let outcome = fix_every_record(&batch, &decisions, rule, &options_of(&batch)).await;
                 let fixed = outcome.fixed.len();
                 let mut status = format!(
                     "The {} fix was applied to {fixed} record{}.",
@@ -217,14 +223,18 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                         shown_number(*failed_record)
                     ));
                 }
-                review.dispatch(ReviewAction::Fixed(outcome.fixed));
+                record_fixes(&review, &on_change, outcome.fixed);
                 review.dispatch(ReviewAction::Status(Some(status)));
             });
         })
     };
     let on_set_excluded = {
         let review = review.clone();
-        Callback::from(move |excluded: bool| review.dispatch(ReviewAction::SetExcluded(record, excluded)))
+        let on_change = props.on_change.clone();
+        Callback::from(move |excluded: bool| {
+            on_change.emit(DecisionChange::SetExcluded(record, excluded));
+            review.dispatch(ReviewAction::DecisionsChanged);
+        })
     };
 
     html! {
@@ -238,7 +248,7 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                 text={text}
                 original_text={replaced.map(|_| original_text)}
                 findings={review.findings_of(batch, record)}
-                excluded={review.decisions.excluded.contains(&record)}
+                excluded={props.decisions.excluded.contains(&record)}
                 on_apply_fix={on_apply_fix}
                 on_apply_fix_to_all={on_apply_fix_to_all}
                 on_set_excluded={on_set_excluded}
@@ -248,11 +258,49 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
     }
 }
 
+/// Properties of [`RecordPicker`].
+#[derive(Properties, PartialEq)]
+pub struct RecordPickerProps {
+    /// Records in the batch.
+    pub records: usize,
+    /// Opens a record, 0-based.
+    pub on_select: Callback<RecordIndex>,
+}
+
+/// Opens a record by its number (from 1), for a record the list does not show or a number from a report.
+#[function_component(RecordPicker)]
+pub fn record_picker(props: &RecordPickerProps) -> Html {
+    let input = use_node_ref();
+    let onsubmit = {
+        let input = input.clone();
+        let on_select = props.on_select.clone();
+        let records = props.records;
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(element) = input.cast::<web_sys::HtmlInputElement>() else { return };
+            if let Ok(number) = element.value().trim().parse::<usize>() {
+                if (1..=records).contains(&number) {
+                    on_select.emit(number - 1);
+                }
+            }
+        })
+    };
+    html! {
+        <form class="record-picker" {onsubmit}>
+            <label for="record-number">{ "Open record number" }</label>
+            <input id="record-number" ref={input} type="number" min="1" max={props.records.to_string()} required=true />
+            <button type="submit">{ "Open" }</button>
+        </form>
+    }
+}
+
 /// Properties of [`FixedBatchPanel`].
 #[derive(Properties, PartialEq)]
 pub struct FixedBatchPanelProps {
     /// The checked batch.
-    pub batch: SharedBatch,
+    pub batch: Rc<CheckedBatch>,
+    /// The user's decisions about the batch's records.
+    pub decisions: Decisions,
     /// The review.
     pub review: UseReducerHandle<ReviewState>,
 }
@@ -265,18 +313,22 @@ pub fn fixed_batch_panel(props: &FixedBatchPanelProps) -> Html {
     let on_write = {
         let review = review.clone();
         let batch = props.batch.clone();
+        let decisions = props.decisions.clone();
         let writing = writing.clone();
         Callback::from(move |_: MouseEvent| {
-            let review = review.clone();
-            let batch = batch.clone();
-            let writing = writing.clone();
+            let (review, batch, decisions, writing) =
+                (review.clone(), batch.clone(), decisions.clone(), writing.clone());
             writing.set(true);
             spawn_local(async move {
-                match fixed_batch_blob(&batch.0, &review.decisions).await {
+                match fixed_batch_blob(&batch, &decisions).await {
                     Ok((blob, records)) => match web_sys::Url::create_object_url_with_blob(&blob) {
                         Ok(url) => review.dispatch(ReviewAction::FixedBatchWritten { url, records }),
                         Err(error) => review.dispatch(ReviewAction::Status(Some(format!(
-                            "The fixed batch could not be offered: {error:?}"
+                            "The fixed batch could not be offered: {}",
+                            error
+                                .dyn_ref::<js_sys::Error>()
+                                .map(|error| String::from(error.message()))
+                                .unwrap_or_default()
                         )))),
                     },
                     Err(failure) => review
@@ -293,22 +345,15 @@ pub fn fixed_batch_panel(props: &FixedBatchPanelProps) -> Html {
             let url = url.clone();
             move || {
                 if let Some(url) = url {
+                    // Failing to release only keeps the Blob until the page closes.
                     let _ = web_sys::Url::revoke_object_url(&url);
                 }
             }
         });
     }
-    let fixed_name = format!(
-        "{}.fixed.ndjson",
-        props
-            .batch
-            .0
-            .file_names
-            .first()
-            .map(|name| name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem))
-            .unwrap_or("batch")
-    );
-    let decisions = &review.decisions;
+    let first_name = props.batch.file_names.first().map(String::as_str).unwrap_or("batch");
+    let fixed_name = format!("{}.fixed.ndjson", first_name.rsplit_once('.').map_or(first_name, |(stem, _)| stem));
+    let decisions = &props.decisions;
     html! {
         <section class="fixed-batch" aria-labelledby="fixed-batch-title">
             <h2 id="fixed-batch-title">{ "Fixes and the fixed batch" }</h2>

@@ -61,6 +61,17 @@ pub struct RecordViewProps {
 #[function_component(RecordView)]
 pub fn record_view(props: &RecordViewProps) -> Html {
     let parsed = use_memo(props.text.clone(), |text| parse_record(text));
+    // Opening a record moves the keyboard focus to its title, so the view is where the user is.
+    let title = use_node_ref();
+    {
+        let title = title.clone();
+        use_effect_with(props.record, move |_| {
+            if let Some(title) = title.cast::<web_sys::HtmlElement>() {
+                // Focusing can only fail on a detached element; nothing to do then.
+                let _ = title.focus();
+            }
+        });
+    }
     let number = shown_number(props.record);
 
     let on_close = {
@@ -86,7 +97,7 @@ pub fn record_view(props: &RecordViewProps) -> Html {
     html! {
         <section class="record-view" aria-labelledby="record-view-title" {onkeydown}>
             <header class="record-view-header">
-                <h2 id="record-view-title">{ format!("Record {number}") }</h2>
+                <h2 id="record-view-title" ref={title} tabindex="-1">{ format!("Record {number}") }</h2>
                 <p class="record-view-file">{ format!("in {}", props.file_name) }</p>
                 if props.excluded {
                     <p class="record-view-excluded" role="status">{ "Left out of the import." }</p>
