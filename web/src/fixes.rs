@@ -156,7 +156,13 @@ pub async fn fix_every_record(
 /// Writes one record as one NDJSON line: its text with line breaks (which JSON allows only as whitespace
 /// between tokens) turned into spaces.
 pub fn push_ndjson_line(output: &mut String, record_text: &str) {
-    output.extend(record_text.chars().map(|character| if matches!(character, '\n' | '\r') { ' ' } else { character }));
+    if record_text.contains(['\n', '\r']) {
+        output.extend(
+            record_text.chars().map(|character| if matches!(character, '\n' | '\r') { ' ' } else { character }),
+        );
+    } else {
+        output.push_str(record_text);
+    }
     output.push('\n');
 }
 
@@ -207,12 +213,12 @@ pub async fn fixed_batch_blob(
                 }
             }
             written += 1;
+            slice.maybe_yield().await;
         }
         if output.len() >= OUTPUT_PART_BYTES {
             parts.push(&wasm_bindgen::JsValue::from_str(&std::mem::take(&mut output)));
         }
         index = end;
-        slice.maybe_yield().await;
     }
     parts.push(&wasm_bindgen::JsValue::from_str(&output));
     let properties = web_sys::BlobPropertyBag::new();

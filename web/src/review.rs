@@ -386,3 +386,56 @@ pub fn fixed_batch_panel(props: &FixedBatchPanelProps) -> Html {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Action, AppState};
+
+    fn fixed(record: RecordIndex, after: &str) -> FixedRecord {
+        FixedRecord {
+            record,
+            titles: vec![format!("fix {record}")],
+            before: Rc::from("{}"),
+            after: Rc::from(after),
+            findings_after: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fixes_are_logged_and_replace_the_findings_and_stale_batches_are_dropped() {
+        let mut review = Rc::new(ReviewState { fixed_batch: Some(("blob:x".to_owned(), 3)), ..ReviewState::default() });
+        review = review.reduce(ReviewAction::Fixed(vec![fixed(2, r#"{"a":1}"#), fixed(5, r#"{"b":2}"#)]));
+        assert_eq!(review.applied.iter().map(|applied| applied.record).collect::<Vec<_>>(), vec![2, 5]);
+        assert_eq!(review.rechecked.keys().copied().collect::<Vec<_>>(), vec![2, 5]);
+        assert_eq!(review.fixed_batch, None);
+        review = review.reduce(ReviewAction::FixedBatchWritten { url: "blob:y".to_owned(), records: 2 });
+        assert_eq!(review.fixed_batch, Some(("blob:y".to_owned(), 2)));
+        review = review.reduce(ReviewAction::DecisionsChanged);
+        assert_eq!(review.fixed_batch, None);
+        review = review.reduce(ReviewAction::Reset);
+        assert_eq!(*review, ReviewState::default());
+    }
+
+    #[test]
+    fn decisions_change_through_the_app_state() {
+        let table: Vec<(Vec<Action>, Vec<RecordIndex>, Vec<RecordIndex>)> = vec![
+            (vec![Action::SetExcluded(3, true)], vec![], vec![3]),
+            (vec![Action::SetExcluded(3, true), Action::SetExcluded(3, false)], vec![], vec![]),
+            (vec![Action::ReplaceRecords(vec![(1, Rc::from("x")), (4, Rc::from("y"))])], vec![1, 4], vec![]),
+            (
+                vec![
+                    Action::ReplaceRecords(vec![(1, Rc::from("x"))]),
+                    Action::ReplaceRecords(vec![(1, Rc::from("z"))]),
+                ],
+                vec![1],
+                vec![],
+            ),
+        ];
+        for (actions, replaced, excluded) in table {
+            let state = actions.into_iter().fold(Rc::new(AppState::default()), |state, action| state.reduce(action));
+            assert_eq!(state.decisions.replaced.keys().copied().collect::<Vec<_>>(), replaced);
+            assert_eq!(state.decisions.excluded.iter().copied().collect::<Vec<_>>(), excluded);
+        }
+    }
+}
