@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::model::{CheckedBatch, Decisions, ReadError, RecordIndex};
 
 /// How long a loop runs before it lets the browser draw and handle events, in milliseconds.
-pub const SLICE_MILLIS: f64 = 25.0;
+pub const SLICE_MILLIS: f64 = 10.0;
 
 /// Why a fix could not be applied to a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,31 +126,34 @@ pub struct BulkOutcome {
     pub failed: Vec<(RecordIndex, FixFailure)>,
 }
 
-/// Applies the fix offered for `rule` to every record that has one, reading each record's current text through
-/// `decisions` (so fixes build on earlier ones); sliced (see the module doc).
+/// Applies the fix offered for `rule` to every record that has one and is not left out, to its current text
+/// (the fixed text where it has one, so fixes build on earlier ones); sliced (see the module doc).
+///
+/// # Errors
+/// When a file cannot be read; a fix that does not apply to its record is listed in the outcome instead.
 pub async fn fix_every_record(
     batch: &CheckedBatch,
     decisions: &Decisions,
     rule: Rule,
     options: &Options,
-) -> BulkOutcome {
+) -> Result<BulkOutcome, FixFailure> {
+    let offered: Vec<(RecordIndex, &Fix)> = offered_fixes(&batch.findings, rule)
+        .into_iter()
+        .filter(|(record, _)| !decisions.excluded.contains(record))
+        .collect();
+    let records: Vec<RecordIndex> = offered.iter().map(|(record, _)| *record).collect();
     let mut outcome = BulkOutcome::default();
-    let mut slice = Slice::start();
-    for (record, fix) in offered_fixes(&batch.findings, rule) {
-        if decisions.excluded.contains(&record) {
-            continue;
-        }
-        let result = match decisions.record_text(batch, record).await {
-            Ok(before) => fix_record(record, before, &[fix], options),
-            Err(error) => Err(FixFailure::Read(error)),
-        };
-        match result {
+    let mut fixes = offered.iter().map(|(_, fix)| *fix);
+    visit_record_texts(batch, decisions, &records, |record, text| {
+        // INVARIANT: records are visited once each, in the order of `offered`.
+        let Some(fix) = fixes.next() else { return };
+        match fix_record(record, Rc::from(text), &[fix], options) {
             Ok(fixed) => outcome.fixed.push(fixed),
             Err(failure) => outcome.failed.push((record, failure)),
         }
-        slice.maybe_yield().await;
-    }
-    outcome
+    })
+    .await?;
+    Ok(outcome)
 }
 
 /// Writes one record as one NDJSON line: its text with line breaks (which JSON allows only as whitespace
@@ -166,15 +169,67 @@ pub fn push_ndjson_line(output: &mut String, record_text: &str) {
     output.push('\n');
 }
 
-/// How much of the file to read at once when copying records into the fixed batch.
+/// Most bytes read from a file at once.
 const READ_BLOCK_BYTES: u64 = 4 * 1024 * 1024;
 /// How much output text to gather before handing it to the browser as one part of the file.
-const OUTPUT_PART_BYTES: usize = 4 * 1024 * 1024;
+const OUTPUT_PART_BYTES: usize = 1024 * 1024;
+
+/// Gives `visit` the current text of each of `records` (ascending indices): the fixed text where it has one,
+/// otherwise the file's. Files are read a block of up to 4 MB at a time (several records each), not record by
+/// record; the browser gets the page back between records once a slice has lasted [`SLICE_MILLIS`].
+///
+/// # Errors
+/// When a file cannot be read, or a record is past the batch.
+async fn visit_record_texts(
+    batch: &CheckedBatch,
+    decisions: &Decisions,
+    records: &[RecordIndex],
+    mut visit: impl FnMut(RecordIndex, &str),
+) -> Result<(), FixFailure> {
+    let row_of = |record: RecordIndex| {
+        batch.rows.get(record).copied().ok_or_else(|| {
+            FixFailure::Read(ReadError {
+                file_name: String::new(),
+                reason: format!("there is no record {}", record + 1),
+            })
+        })
+    };
+    let mut slice = Slice::start();
+    let mut position = 0;
+    while position < records.len() {
+        // The records from `position` on that share its file and fit one block are read together.
+        let first = row_of(records[position])?;
+        let mut end = position + 1;
+        while let Some(row) = records.get(end).and_then(|&record| batch.rows.get(record)) {
+            if row.file != first.file || row.end.saturating_sub(first.start) > READ_BLOCK_BYTES {
+                break;
+            }
+            end += 1;
+        }
+        let block_records = &records[position..end];
+        let block = if block_records.iter().all(|record| decisions.replaced.contains_key(record)) {
+            Vec::new()
+        } else {
+            read_span(batch, first.file, first.start, row_of(records[end - 1])?.end).await?
+        };
+        for &record in block_records {
+            match decisions.replaced.get(&record) {
+                Some(text) => visit(record, text),
+                None => {
+                    let row = row_of(record)?;
+                    let span = (row.start - first.start) as usize..(row.end - first.start) as usize;
+                    visit(record, &String::from_utf8_lossy(block.get(span).unwrap_or_default()));
+                }
+            }
+            slice.maybe_yield().await;
+        }
+        position = end;
+    }
+    Ok(())
+}
 
 /// The fixed batch: every record not excluded, in batch order, one per line (its fixed text where it has one),
 /// as a Blob of type `application/x-ndjson`; and how many records it holds.
-///
-/// Records are read from their files a block of up to 4 MB at a time, not one by one.
 ///
 /// # Errors
 /// When a file cannot be read.
@@ -182,50 +237,23 @@ pub async fn fixed_batch_blob(
     batch: &CheckedBatch,
     decisions: &Decisions,
 ) -> Result<(web_sys::Blob, usize), FixFailure> {
+    let records: Vec<RecordIndex> =
+        (0..batch.rows.len()).filter(|record| !decisions.excluded.contains(record)).collect();
     let parts = js_sys::Array::new();
     let mut output = String::new();
-    let mut written = 0;
-    let mut slice = Slice::start();
-    let mut index = 0;
-    while index < batch.rows.len() {
-        // The records from `index` on that share its file and fit one block: read together.
-        let first = batch.rows[index];
-        let mut end = index + 1;
-        while end < batch.rows.len()
-            && batch.rows[end].file == first.file
-            && batch.rows[end].end.saturating_sub(first.start) <= READ_BLOCK_BYTES
-        {
-            end += 1;
-        }
-        let block = read_span(batch, first.file, first.start, batch.rows[end - 1].end).await?;
-        for record in index..end {
-            if decisions.excluded.contains(&record) {
-                continue;
-            }
-            match decisions.replaced.get(&record) {
-                Some(text) => push_ndjson_line(&mut output, text),
-                None => {
-                    let row = batch.rows[record];
-                    let start = (row.start - first.start) as usize;
-                    let stop = (row.end - first.start) as usize;
-                    let text = block.get(start..stop).unwrap_or_default();
-                    push_ndjson_line(&mut output, &String::from_utf8_lossy(text));
-                }
-            }
-            written += 1;
-            slice.maybe_yield().await;
-        }
+    visit_record_texts(batch, decisions, &records, |_, text| {
+        push_ndjson_line(&mut output, text);
         if output.len() >= OUTPUT_PART_BYTES {
             parts.push(&wasm_bindgen::JsValue::from_str(&std::mem::take(&mut output)));
         }
-        index = end;
-    }
+    })
+    .await?;
     parts.push(&wasm_bindgen::JsValue::from_str(&output));
     let properties = web_sys::BlobPropertyBag::new();
     properties.set_type("application/x-ndjson");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &properties)
         .map_err(|error| FixFailure::Read(ReadError { file_name: String::new(), reason: format!("{error:?}") }))?;
-    Ok((blob, written))
+    Ok((blob, records.len()))
 }
 
 /// Reads bytes `start..end` of file `file`.

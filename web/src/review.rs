@@ -25,6 +25,9 @@ use crate::components::record_view::RecordView;
 use crate::fixes::{fix_every_record, fix_record, fixed_batch_blob, FixedRecord};
 use crate::model::{read_record, shown_number, CheckedBatch, Decisions, RecordIndex};
 
+/// Most entries of the log of fixes shown on the page (drawing thousands would block the page).
+const MAX_LOGGED_FIXES_SHOWN: usize = 100;
+
 /// One entry of the log of fixes applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppliedFix {
@@ -209,7 +212,14 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                 (review.clone(), on_change.clone(), batch.clone(), decisions.clone());
             review.dispatch(ReviewAction::Status(Some(format!("Applying the {} fix to every record…", rule.code()))));
             spawn_local(async move {
-                let outcome = fix_every_record(&batch, &decisions, rule, &options_of(&batch)).await;
+                let outcome = match fix_every_record(&batch, &decisions, rule, &options_of(&batch)).await {
+                    Ok(outcome) => outcome,
+                    Err(failure) => {
+                        let status = format!("The {} fix was not applied: {failure}.", rule.code());
+                        review.dispatch(ReviewAction::Status(Some(status)));
+                        return;
+                    }
+                };
                 let fixed = outcome.fixed.len();
                 let mut status = format!(
                     "The {} fix was applied to {fixed} record{}.",
@@ -368,10 +378,13 @@ pub fn fixed_batch_panel(props: &FixedBatchPanelProps) -> Html {
                 <details class="fix-log">
                     <summary>{ format!("Fixes applied ({})", review.applied.len()) }</summary>
                     <ul>
-                        { for review.applied.iter().take(1_000).map(|applied| html! {
+                        { for review.applied.iter().take(MAX_LOGGED_FIXES_SHOWN).map(|applied| html! {
                             <li>{ format!("Record {}: {}", shown_number(applied.record), applied.titles.join("; ")) }</li>
                         }) }
                     </ul>
+                    if review.applied.len() > MAX_LOGGED_FIXES_SHOWN {
+                        <p class="note">{ format!("and {} more.", review.applied.len() - MAX_LOGGED_FIXES_SHOWN) }</p>
+                    }
                 </details>
             }
             <button type="button" class="fixed-batch-write" onclick={on_write} disabled={*writing}>
