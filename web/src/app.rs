@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::components::drop_zone::DropZone;
 use crate::components::import_panel::ImportPanel;
 use crate::components::report_view::ReportView;
+use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, RecordPicker, ReviewAction, ReviewState};
 use crate::services::requests::ApiClient;
 use crate::session;
 use crate::state::{Action, AppState, ChosenBatch, RunId};
@@ -89,6 +90,41 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Reset))
     };
 
+    // The review (fixes' findings and log) belongs to one batch: a new batch starts a new review.
+    let review = use_reducer(ReviewState::default);
+    {
+        let review = review.clone();
+        use_effect_with(state.batch.clone(), move |_| review.dispatch(ReviewAction::Reset));
+    }
+    let review_panels = state.batch.as_ref().map(|batch| {
+        let dispatcher = state.dispatcher();
+        let on_select = Callback::from(move |index| dispatcher.dispatch(Action::SelectRecord(index)));
+        let dispatcher = state.dispatcher();
+        let on_change = Callback::from(move |change| {
+            dispatcher.dispatch(match change {
+                DecisionChange::Replace(texts) => Action::ReplaceRecords(texts),
+                DecisionChange::SetExcluded(index, excluded) => Action::SetExcluded(index, excluded),
+            })
+        });
+        let dispatcher = state.dispatcher();
+        let on_close = Callback::from(move |()| dispatcher.dispatch(Action::CloseRecord));
+        html! {
+            <>
+                <RecordPicker records={batch.rows.len()} on_select={on_select} />
+                if let Some(record) = state.selected {
+                    <RecordPanel
+                        batch={batch.clone()}
+                        record={record}
+                        decisions={state.decisions.clone()}
+                        review={review.clone()}
+                        on_change={on_change}
+                        on_close={on_close}
+                    />
+                }
+                <FixedBatchPanel batch={batch.clone()} decisions={state.decisions.clone()} review={review.clone()} />
+            </>
+        }
+    });
     let progress = state.checking.as_ref().map(|checking| {
         html! {
             <div class="status progress" role="status">
@@ -133,6 +169,7 @@ pub fn app() -> Html {
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
             { progress }
             { failure }
+            { review_panels }
             { report }
             <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()} />
         </main>

@@ -8,10 +8,14 @@
 use ferry_web::model;
 
 mod app;
+mod attachments;
 mod components;
 mod dates;
+mod fixes;
 mod import;
 mod listing;
+mod preview;
+mod review;
 mod services;
 mod session;
 mod state;

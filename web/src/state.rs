@@ -168,6 +168,10 @@ pub enum Action {
     SetOptions(CheckOptions),
     /// Replace the user's decisions about the batch's records.
     SetDecisions(Decisions),
+    /// Records now have these texts (fixes applied); the files are not changed.
+    ReplaceRecords(Vec<(RecordIndex, Rc<str>)>),
+    /// Leave a record out of the import (`true`) or put it back (`false`).
+    SetExcluded(RecordIndex, bool),
     /// Forget the batch and go back to the drop zone.
     Reset,
 }
@@ -225,6 +229,14 @@ impl Reducible for AppState {
             Action::Sort(sort) => next.sort = sort,
             Action::SetOptions(options) => next.options = options,
             Action::SetDecisions(decisions) => next.decisions = decisions,
+            Action::ReplaceRecords(texts) => next.decisions.replaced.extend(texts),
+            Action::SetExcluded(index, excluded) => {
+                if excluded {
+                    next.decisions.excluded.insert(index);
+                } else {
+                    next.decisions.excluded.remove(&index);
+                }
+            }
             Action::Reset => {
                 next.checking = None;
                 next.failure = None;

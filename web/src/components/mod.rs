@@ -4,4 +4,5 @@
 pub mod drop_zone;
 pub mod import_panel;
 pub mod report_panel;
+pub mod record_view;
 pub mod report_view;
