@@ -17,7 +17,7 @@ use std::rc::Rc;
 use ferry_core::{Diagnostic, Fix, Options, Rule};
 use serde_json::Value;
 
-use crate::model::{CheckedBatch, Decisions, ReadError, RecordIndex};
+use crate::model::{push_ndjson_line, read_span, CheckedBatch, Decisions, ReadError, RecordIndex};
 
 /// How long a loop runs before it lets the browser draw and handle events, in milliseconds.
 pub const SLICE_MILLIS: f64 = 10.0;
@@ -156,19 +156,6 @@ pub async fn fix_every_record(
     Ok(outcome)
 }
 
-/// Writes one record as one NDJSON line: its text with line breaks (which JSON allows only as whitespace
-/// between tokens) turned into spaces.
-pub fn push_ndjson_line(output: &mut String, record_text: &str) {
-    if record_text.contains(['\n', '\r']) {
-        output.extend(
-            record_text.chars().map(|character| if matches!(character, '\n' | '\r') { ' ' } else { character }),
-        );
-    } else {
-        output.push_str(record_text);
-    }
-    output.push('\n');
-}
-
 /// Most bytes read from a file at once.
 const READ_BLOCK_BYTES: u64 = 4 * 1024 * 1024;
 /// How much output text to gather before handing it to the browser as one part of the file.
@@ -180,7 +167,7 @@ const OUTPUT_PART_BYTES: usize = 1024 * 1024;
 ///
 /// # Errors
 /// When a file cannot be read, or a record is past the batch.
-async fn visit_record_texts(
+pub async fn visit_record_texts(
     batch: &CheckedBatch,
     decisions: &Decisions,
     records: &[RecordIndex],
@@ -210,7 +197,7 @@ async fn visit_record_texts(
         let block = if block_records.iter().all(|record| decisions.replaced.contains_key(record)) {
             Vec::new()
         } else {
-            read_span(batch, first.file, first.start, row_of(records[end - 1])?.end).await?
+            read_span(batch, first.file, first.start, row_of(records[end - 1])?.end).await.map_err(FixFailure::Read)?
         };
         for &record in block_records {
             match decisions.replaced.get(&record) {
@@ -254,18 +241,6 @@ pub async fn fixed_batch_blob(
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &properties)
         .map_err(|error| FixFailure::Read(ReadError { file_name: String::new(), reason: format!("{error:?}") }))?;
     Ok((blob, records.len()))
-}
-
-/// Reads bytes `start..end` of file `file`.
-async fn read_span(batch: &CheckedBatch, file: u32, start: u64, end: u64) -> Result<Vec<u8>, FixFailure> {
-    let file_name = batch.file_names.get(file as usize).cloned().unwrap_or_default();
-    let Some(handle) = batch.files.get(file as usize) else {
-        return Err(FixFailure::Read(ReadError { file_name, reason: "the file is no longer listed".to_owned() }));
-    };
-    let slice = gloo_file::File::from(handle.clone()).slice(start, end);
-    gloo_file::futures::read_as_bytes(&slice)
-        .await
-        .map_err(|error| FixFailure::Read(ReadError { file_name, reason: error.to_string() }))
 }
 
 /// Time since the page was last given back to the browser.

@@ -345,25 +345,6 @@ pub fn page_fates<'a>(page: &'a RecordsPage, upload: &'a UploadPlan) -> impl Ite
     page.records.iter().filter_map(|fate| Some((upload.page_record(&fate.file, fate.record_index)?, fate.clone())))
 }
 
-/// `276 B`, `1.8 MB`: sizes for people (decimal units, as the CLI prints them).
-pub fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..=999 => format!("{bytes} B"),
-        1_000..=999_999 => format!("{:.1} kB", bytes as f64 / 1e3),
-        1_000_000..=999_999_999 => format!("{:.1} MB", bytes as f64 / 1e6),
-        _ => format!("{:.1} GB", bytes as f64 / 1e9),
-    }
-}
-
-/// `45 s`, `12 min`, `3.5 h`: durations for people.
-pub fn human_duration(seconds: u64) -> String {
-    match seconds {
-        0..=119 => format!("{seconds} s"),
-        120..=7_199 => format!("{} min", seconds.div_ceil(60)),
-        _ => format!("{:.1} h", seconds as f64 / 3600.0),
-    }
-}
-
 /// Whether two optional batches are the same one (the same allocation: a batch is never changed once checked).
 pub fn same_batch(one: &Option<Rc<CheckedBatch>>, other: &Option<Rc<CheckedBatch>>) -> bool {
     match (one, other) {
@@ -654,18 +635,6 @@ pub(crate) mod tests {
         for ((records_per_post, concurrency), expected) in cases {
             let options = ImportOptions { records_per_post, concurrency, ..ImportOptions::default() }.bounded();
             assert_eq!((options.records_per_post, options.concurrency), expected);
-        }
-    }
-
-    #[test]
-    fn sizes_and_durations_read_for_people() {
-        let sizes = [(0, "0 B"), (999, "999 B"), (1_000, "1.0 kB"), (1_840_000, "1.8 MB"), (2_500_000_000, "2.5 GB")];
-        for (bytes, expected) in sizes {
-            assert_eq!(human_bytes(bytes), expected);
-        }
-        let durations = [(1, "1 s"), (119, "119 s"), (120, "2 min"), (121, "3 min"), (7_200, "2.0 h")];
-        for (seconds, expected) in durations {
-            assert_eq!(human_duration(seconds), expected);
         }
     }
 }

@@ -128,14 +128,55 @@ pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<Str
     let out_of_range =
         || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
     let row = batch.rows.get(index).ok_or_else(out_of_range)?;
-    let file = batch.files.get(row.file as usize).ok_or_else(out_of_range)?;
+    let bytes = read_span(batch, row.file, row.start, row.end).await?;
     let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();
-    let slice = gloo_file::File::from(file.clone()).slice(row.start, row.end);
-    let bytes = gloo_file::futures::read_as_bytes(&slice)
-        .await
-        .map_err(|error| ReadError { file_name: file_name.clone(), reason: error.to_string() })?;
     String::from_utf8(bytes)
         .map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
+}
+
+/// Reads bytes `start..end` of file `file` of the batch: one read for the records lying there, not one each.
+///
+/// # Errors
+/// When the batch has no such file, or the browser cannot read it.
+pub async fn read_span(batch: &CheckedBatch, file: u32, start: u64, end: u64) -> Result<Vec<u8>, ReadError> {
+    let file_name = batch.file_names.get(file as usize).cloned().unwrap_or_default();
+    let Some(handle) = batch.files.get(file as usize) else {
+        return Err(ReadError { file_name, reason: "the file is no longer listed".to_owned() });
+    };
+    let slice = gloo_file::File::from(handle.clone()).slice(start, end);
+    gloo_file::futures::read_as_bytes(&slice).await.map_err(|error| ReadError { file_name, reason: error.to_string() })
+}
+
+/// `text` on one line: line breaks (`\n`, `\r`) outside JSON strings become spaces, so the size does not change.
+/// Inside a string they are kept: JSON forbids them there, so such a record is already in error, and its text is
+/// not repaired silently.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['\n', '\r']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut line = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in text.chars() {
+        match character {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '\n' | '\r' if !in_string => {
+                line.push(' ');
+                continue;
+            }
+            _ => {}
+        }
+        line.push(character);
+    }
+    std::borrow::Cow::Owned(line)
+}
+
+/// Writes one record as one NDJSON line ([`one_line`]) followed by a line break.
+pub fn push_ndjson_line(output: &mut String, record_text: &str) {
+    output.push_str(&one_line(record_text));
+    output.push('\n');
 }
 
 /// What the user decided about records: fixes applied, records left out.
@@ -157,6 +198,28 @@ impl Decisions {
         match self.replaced.get(&index) {
             Some(text) => Ok(text.clone()),
             None => Ok(Rc::from(read_record(batch, index).await?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_put_on_one_line_without_touching_strings() {
+        let cases = [
+            ("{\"a\": 1}", "{\"a\": 1}"),
+            ("{\n  \"a\": 1,\r\n  \"b\": \"x\"\n}", "{   \"a\": 1,    \"b\": \"x\" }"),
+            // An escaped quote does not end the string; a raw line break inside a string stays (the record is
+            // already in error).
+            ("{\"a\": \"q\\\"\n\",\n\"b\": 2}", "{\"a\": \"q\\\"\n\", \"b\": 2}"),
+            ("{\"a\": \"back\\\\\",\n\"b\": 2}", "{\"a\": \"back\\\\\", \"b\": 2}"),
+            ("{\"é\": \"ü\"\n}", "{\"é\": \"ü\" }"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(one_line(text), expected, "{text:?}");
+            assert_eq!(one_line(text).len(), text.len(), "the size does not change");
         }
     }
 }

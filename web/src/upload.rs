@@ -7,26 +7,22 @@
 //! batches of at most the chosen number of records (the API's 5,000 at most) and of a body within the API's byte
 //! limit; a record too large for any body is left out and said so, never sent to be refused.
 //!
-//! Bodies are NDJSON: each record on one line ([`one_line`]: line breaks between a record's tokens become spaces,
+//! Bodies are NDJSON: each record on one line ([`crate::model::one_line`]: line breaks between a record's tokens become spaces,
 //! nothing inside a string changes), in page order, so record `k` of a posted batch is the `k`-th record of its
 //! slice. [`UploadPlan`] keeps that slice for every posted batch: the API names records by (batch name, 0-based
 //! index in it), in its findings, its pre-flight and its journal, and [`UploadPlan::page_record`] maps them back.
 //!
-//! Reading: the records of one posted batch that lie close together in one file are read as one slice of it
-//! (records are in file order), not one read per record.
+//! Reading: the records of a posted batch are read a block of their file at a time
+//! ([`crate::fixes::visit_record_texts`]), not one read per record.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use ferry_core::planner::{plan, RecordFacts};
 use ferry_core::{Options, Plan, Severity, Target};
 
-use crate::model::{CheckedBatch, Decisions, ReadError, RecordIndex};
+use crate::fixes::visit_record_texts;
+use crate::model::{push_ndjson_line, CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::Limits;
-
-/// Two records of one file farther apart than this are read separately (the bytes between them would be read
-/// for nothing: excluded records, for instance).
-const MAX_READ_GAP_BYTES: u64 = 64 * 1024;
 
 /// Why a record is not sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +89,8 @@ impl UploadPlan {
 
 /// Cuts `records` (the page's index and the byte size of each record to send, in page order) into batches of at
 /// most `max_records` records (at least 1) and bodies of at most `max_body_bytes`, named `{prefix}.part-N.ndjson`
-/// from 1. A record that alone exceeds the byte limit is left out ([`LeftOut::TooLarge`]).
+/// from 1. A record whose line (text and line break) alone exceeds the byte limit is left out
+/// ([`LeftOut::TooLarge`]).
 pub fn slice(
     records: impl IntoIterator<Item = (RecordIndex, u64)>,
     max_records: usize,
@@ -104,22 +101,24 @@ pub fn slice(
     let mut upload = UploadPlan::default();
     let mut current: Option<UploadBatch> = None;
     for (index, bytes) in records {
-        if bytes > max_body_bytes {
+        if bytes >= max_body_bytes {
             upload.left_out.push((index, LeftOut::TooLarge));
             continue;
         }
+        // Each record is a line: its text and a line break.
+        let line_bytes = bytes + 1;
         let fits = current
             .as_ref()
-            .is_some_and(|batch| batch.records.len() < max_records && batch.body_bytes + 1 + bytes <= max_body_bytes);
+            .is_some_and(|batch| batch.records.len() < max_records && batch.body_bytes + line_bytes <= max_body_bytes);
         if fits {
             if let Some(batch) = current.as_mut() {
                 batch.records.push(index);
-                batch.body_bytes += 1 + bytes;
+                batch.body_bytes += line_bytes;
             }
         } else {
             upload.batches.extend(current.take());
             let name = format!("{prefix}.part-{}.ndjson", upload.batches.len() + 1);
-            current = Some(UploadBatch { name, records: vec![index], body_bytes: bytes });
+            current = Some(UploadBatch { name, records: vec![index], body_bytes: line_bytes });
         }
     }
     upload.batches.extend(current);
@@ -192,109 +191,20 @@ pub fn import_plan(batch: &CheckedBatch, decisions: &Decisions, upload: &UploadP
     plan(&facts, &options, |index, _| sent[index])
 }
 
-/// `text` on one line: line breaks (`\n`, `\r`) outside JSON strings become spaces. Inside a string they are
-/// kept (JSON forbids them there, so such a record is already in error and its text must not be repaired
-/// silently).
-pub fn one_line(text: &str) -> Cow<'_, str> {
-    if !text.contains(['\n', '\r']) {
-        return Cow::Borrowed(text);
-    }
-    let mut line = String::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for character in text.chars() {
-        match character {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '\n' | '\r' if !in_string => {
-                line.push(' ');
-                continue;
-            }
-            _ => {}
-        }
-        line.push(character);
-    }
-    Cow::Owned(line)
-}
-
-/// Reads the texts of `records` (page order) as they will be sent: fixed texts from `decisions`, the others
-/// from their files, records close together in one file in one read.
+/// The body of a posted batch: the current text of each of `records` (page order), one per line.
 ///
 /// # Errors
-/// As [`crate::model::read_record`].
-pub async fn read_texts(
+/// When a file cannot be read.
+pub async fn ndjson_body(
     batch: &CheckedBatch,
     decisions: &Decisions,
     records: &[RecordIndex],
-) -> Result<Vec<String>, ReadError> {
-    let mut texts = Vec::with_capacity(records.len());
-    let mut position = 0;
-    while position < records.len() {
-        let index = records[position];
-        if let Some(text) = decisions.replaced.get(&index) {
-            texts.push(text.to_string());
-            position += 1;
-            continue;
-        }
-        let Some(first) = batch.rows.get(index) else {
-            texts.push(decisions.record_text(batch, index).await?.to_string());
-            position += 1;
-            continue;
-        };
-        // The run of records after `index` in the same file, unfixed and close together.
-        let mut last = position;
-        while let Some(&next) = records.get(last + 1) {
-            let (Some(previous_row), Some(next_row)) = (batch.rows.get(records[last]), batch.rows.get(next)) else {
-                break;
-            };
-            let close = next_row.file == first.file
-                && next_row.start >= previous_row.end
-                && next_row.start - previous_row.end <= MAX_READ_GAP_BYTES
-                && !decisions.replaced.contains_key(&next);
-            if !close {
-                break;
-            }
-            last += 1;
-        }
-        let end = batch.rows.get(records[last]).map_or(first.end, |row| row.end);
-        let span = read_span(batch, first.file as usize, first.start, end).await?;
-        for &member in &records[position..=last] {
-            let Some(row) = batch.rows.get(member) else { continue };
-            let from = usize::try_from(row.start - first.start).unwrap_or(usize::MAX);
-            let to = usize::try_from(row.end - first.start).unwrap_or(usize::MAX);
-            let bytes = span.get(from..to).unwrap_or_default();
-            let text = std::str::from_utf8(bytes).map_err(|_| ReadError {
-                file_name: batch.file_names.get(row.file as usize).cloned().unwrap_or_default(),
-                reason: format!("record {} is not UTF-8", crate::model::shown_number(member)),
-            })?;
-            texts.push(text.to_owned());
-        }
-        position = last + 1;
-    }
-    Ok(texts)
-}
-
-/// Bytes `start..end` of file `file`.
-async fn read_span(batch: &CheckedBatch, file: usize, start: u64, end: u64) -> Result<Vec<u8>, ReadError> {
-    let file_name = batch.file_names.get(file).cloned().unwrap_or_default();
-    let Some(handle) = batch.files.get(file) else {
-        return Err(ReadError { file_name, reason: "the file is no longer held by the page".to_owned() });
-    };
-    let slice = gloo_file::File::from(handle.clone()).slice(start, end);
-    gloo_file::futures::read_as_bytes(&slice).await.map_err(|error| ReadError { file_name, reason: error.to_string() })
-}
-
-/// The body of a posted batch: its records' texts, one per line.
-pub fn ndjson_body(texts: &[String]) -> String {
-    let mut body = String::with_capacity(texts.iter().map(|text| text.len() + 1).sum());
-    for (position, text) in texts.iter().enumerate() {
-        if position > 0 {
-            body.push('\n');
-        }
-        body.push_str(&one_line(text));
-    }
-    body
+) -> Result<String, String> {
+    let mut body = String::new();
+    visit_record_texts(batch, decisions, records, |_, text| push_ndjson_line(&mut body, text))
+        .await
+        .map_err(|failure| failure.to_string())?;
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -310,6 +220,7 @@ mod tests {
         type Batches = Vec<(&'static str, Vec<RecordIndex>, u64)>;
         /// (case, records (index, bytes), most records, most bytes, batches, left out)
         type Case = (&'static str, Vec<(RecordIndex, u64)>, usize, u64, Batches, Vec<RecordIndex>);
+        // A record's line is its bytes and a line break.
         let cases: Vec<Case> = vec![
             ("nothing to send", vec![], 5, 100, vec![], vec![]),
             (
@@ -317,7 +228,7 @@ mod tests {
                 vec![(0, 10), (1, 10), (2, 10)],
                 5,
                 100,
-                vec![("p.part-1.ndjson", vec![0, 1, 2], 32)],
+                vec![("p.part-1.ndjson", vec![0, 1, 2], 33)],
                 vec![],
             ),
             (
@@ -325,39 +236,39 @@ mod tests {
                 vec![(0, 10), (1, 10), (2, 10)],
                 2,
                 100,
-                vec![("p.part-1.ndjson", vec![0, 1], 21), ("p.part-2.ndjson", vec![2], 10)],
+                vec![("p.part-1.ndjson", vec![0, 1], 22), ("p.part-2.ndjson", vec![2], 11)],
                 vec![],
             ),
             (
                 "by bytes, line breaks counted",
                 vec![(0, 10), (1, 10), (2, 10)],
                 5,
-                21,
-                vec![("p.part-1.ndjson", vec![0, 1], 21), ("p.part-2.ndjson", vec![2], 10)],
+                22,
+                vec![("p.part-1.ndjson", vec![0, 1], 22), ("p.part-2.ndjson", vec![2], 11)],
                 vec![],
             ),
             (
                 "one byte short of two records",
                 vec![(0, 10), (1, 10)],
                 5,
-                20,
-                vec![("p.part-1.ndjson", vec![0], 10), ("p.part-2.ndjson", vec![1], 10)],
+                21,
+                vec![("p.part-1.ndjson", vec![0], 11), ("p.part-2.ndjson", vec![1], 11)],
                 vec![],
             ),
             (
                 "a record over the limit is left out, the others go",
-                vec![(3, 10), (4, 101), (7, 10)],
+                vec![(3, 10), (4, 100), (7, 10)],
                 5,
                 100,
-                vec![("p.part-1.ndjson", vec![3, 7], 21)],
+                vec![("p.part-1.ndjson", vec![3, 7], 22)],
                 vec![4],
             ),
             (
                 "a record exactly at the limit goes alone",
-                vec![(0, 100), (1, 1)],
+                vec![(0, 99), (1, 1)],
                 5,
                 100,
-                vec![("p.part-1.ndjson", vec![0], 100), ("p.part-2.ndjson", vec![1], 1)],
+                vec![("p.part-1.ndjson", vec![0], 100), ("p.part-2.ndjson", vec![1], 2)],
                 vec![],
             ),
             (
@@ -365,7 +276,7 @@ mod tests {
                 vec![(0, 1), (1, 1)],
                 0,
                 100,
-                vec![("p.part-1.ndjson", vec![0], 1), ("p.part-2.ndjson", vec![1], 1)],
+                vec![("p.part-1.ndjson", vec![0], 2), ("p.part-2.ndjson", vec![1], 2)],
                 vec![],
             ),
         ];
@@ -403,24 +314,5 @@ mod tests {
         for (name, record, expected) in cases {
             assert_eq!(upload.page_record(name, record), expected, "{name} record {record}");
         }
-    }
-
-    #[test]
-    fn records_are_put_on_one_line_without_touching_strings() {
-        let cases = [
-            ("{\"a\": 1}", "{\"a\": 1}"),
-            ("{\n  \"a\": 1,\r\n  \"b\": \"x\"\n}", "{   \"a\": 1,    \"b\": \"x\" }"),
-            // An escaped quote does not end the string; a raw line break inside a string stays (the record is
-            // already in error).
-            ("{\"a\": \"q\\\"\n\",\n\"b\": 2}", "{\"a\": \"q\\\"\n\", \"b\": 2}"),
-            ("{\"a\": \"back\\\\\",\n\"b\": 2}", "{\"a\": \"back\\\\\", \"b\": 2}"),
-            ("{\"é\": \"ü\"\n}", "{\"é\": \"ü\" }"),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(one_line(text), expected, "{text:?}");
-            assert_eq!(one_line(text).len(), text.len(), "the size does not change");
-        }
-        assert_eq!(ndjson_body(&["{\n}".to_owned(), "{}".to_owned()]), "{ }\n{}");
-        assert_eq!(ndjson_body(&[]), "");
     }
 }

@@ -75,7 +75,7 @@ async function download(page, click) {
 async function startLargeImport(page, count, name) {
   await dropFile(page, "#drop-zone", `${name}.ndjson`, demoBatch(count, uniquePrefix(name)));
   const uploads = Math.ceil(count / 5_000);
-  await waitUntil(page, "the plan", async () => (await textOf(page, "#plan-uploads")).startsWith(`${uploads}, ${count} records`), IMPORT_TIMEOUT_MS);
+  await waitUntil(page, "the plan", async () => (await textOf(page, "#plan-uploads")).startsWith(`${uploads}, ${count.toLocaleString("en-US")} records`), IMPORT_TIMEOUT_MS);
   await page.locator("#concurrency").fill("1");
   await page.locator("#concurrency").dispatchEvent("change");
   await page.locator("#approve").click();

@@ -10,6 +10,7 @@ use std::cell::Cell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
+use ferry_core::humanize::{duration, grouped, size};
 use ferry_core::{Diagnostic, Rule};
 use gloo_timers::future::TimeoutFuture;
 use web_sys::HtmlInputElement;
@@ -18,13 +19,13 @@ use yew::prelude::*;
 
 use crate::components::report_panel::ReportPanel;
 use crate::import::{
-    human_bytes, human_duration, page_fates, page_findings, same_batch, ImportAction, ImportOptions, ImportState,
-    PageFates, PostedBatch, UploadStage, MAX_CONCURRENCY, MAX_RECORDS_PER_POST,
+    page_fates, page_findings, same_batch, ImportAction, ImportOptions, ImportState, PageFates, PostedBatch,
+    UploadStage, MAX_CONCURRENCY, MAX_RECORDS_PER_POST,
 };
 use crate::model::{shown_number, CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::{Fate, RecordState, Run, RunState, RunSummary};
 use crate::services::requests::{ApiClient, BatchOptions, RunControl, MAX_POLL_FAILURES, MAX_RECORDS_PAGE};
-use crate::upload::{import_plan, ndjson_body, plan_upload, read_texts, LeftOut, UploadPlan};
+use crate::upload::{import_plan, ndjson_body, plan_upload, LeftOut, UploadPlan};
 
 /// Time between two polls of a live run.
 const POLL_INTERVAL_MS: u32 = 500;
@@ -211,14 +212,10 @@ async fn post_batches(
         batch.findings.iter().filter_map(|finding| Some((finding.location.record?, finding.rule))).collect();
     let file_of = |record: RecordIndex| batch.rows.get(record).map_or(0, |row| row.file as usize);
     for posted in &upload.batches {
-        let texts = match read_texts(&batch, &decisions, &posted.records).await {
-            Ok(texts) => texts,
-            Err(error) => {
-                return dispatcher.dispatch(ImportAction::UploadFailed { number, message: error.to_string() });
-            }
+        let body = match ndjson_body(&batch, &decisions, &posted.records).await {
+            Ok(body) => body,
+            Err(message) => return dispatcher.dispatch(ImportAction::UploadFailed { number, message }),
         };
-        let body = ndjson_body(&texts);
-        drop(texts);
         match client.post_batch(&posted.name, &body, options).await {
             Ok(answer) => {
                 let findings = page_findings(&answer, &upload, file_of, |record, code| {
@@ -254,6 +251,11 @@ fn upload_prefix(batch: &CheckedBatch) -> String {
         }
     }
     format!("{file}.{}", digits.iter().rev().collect::<String>())
+}
+
+/// A count with thousands separators.
+fn count(number: usize) -> String {
+    grouped(u64::try_from(number).unwrap_or(u64::MAX))
 }
 
 /// Reads a number input; `None` when it does not hold a number.
@@ -437,11 +439,11 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
         Some(status) => format!(
             "Upstream: {}. Journal: {} imported, {} already imported, {} rejected, {} excluded, {} waiting to be sent.",
             status.upstream,
-            counts.imported,
-            counts.already_imported,
-            counts.rejected,
-            counts.excluded,
-            counts.waiting()
+            count(counts.imported),
+            count(counts.already_imported),
+            count(counts.rejected),
+            count(counts.excluded),
+            count(counts.waiting())
         ),
     };
 
@@ -513,7 +515,7 @@ fn proposed_view(proposed: Option<&(UploadPlan, ferry_core::Plan)>) -> Html {
         <dl class="import-plan" id="import-plan">
             <dt>{ "Uploads to ferry serve" }</dt>
             <dd id="plan-uploads">
-                { format!("{}, {} records ({})", upload.batches.len(), upload.records(), human_bytes(upload.body_bytes())) }
+                { format!("{}, {} records ({})", count(upload.batches.len()), count(upload.records()), size(upload.body_bytes())) }
             </dd>
             if !upload.left_out.is_empty() {
                 <dt>{ "Left out" }</dt>
@@ -521,12 +523,15 @@ fn proposed_view(proposed: Option<&(UploadPlan, ferry_core::Plan)>) -> Html {
             }
             <dt>{ "Import requests" }</dt>
             <dd id="plan-requests">
-                { format!("{}, {} records ({})", plan.requests.len(), plan.records_planned,
-                    human_bytes(plan.total_bytes)) }
+                { format!("{}, {} records ({})", count(plan.requests.len()), count(plan.records_planned), size(plan.total_bytes)) }
             </dd>
             <dt>{ "Estimated duration" }</dt>
             <dd id="plan-duration">
-                { format!("about {} at {} messages per hour", human_duration(plan.estimated_seconds), plan.messages_per_hour) }
+                { format!(
+                    "about {} at {} messages per hour",
+                    duration(plan.estimated_seconds.saturating_mul(1000)),
+                    grouped(plan.messages_per_hour)
+                ) }
             </dd>
         </dl>
     }

@@ -13,7 +13,7 @@ use crate::import::{same_batch, PageFates};
 use crate::model::{CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::RecordState;
 use crate::services::requests::{ApiClient, ReportFormat};
-use crate::upload::{ndjson_body, read_texts, UploadPlan};
+use crate::upload::{ndjson_body, UploadPlan};
 
 /// How long a download's object URL is kept before it is released (the browser has read it long before).
 const OBJECT_URL_LIFETIME_MS: u32 = 60_000;
@@ -114,10 +114,10 @@ pub fn report_panel(props: &ReportPanelProps) -> Html {
             let (decisions, said) = (Rc::clone(&decisions), said.clone());
             spawn_local(async move {
                 let name = format!("{}.not-imported.ndjson", batch.file_names.first().map_or("batch", String::as_str));
-                let outcome = match read_texts(&batch, &decisions, &records).await {
-                    Ok(texts) => download_text(&name, "application/x-ndjson", &ndjson_body(&texts))
+                let outcome = match ndjson_body(&batch, &decisions, &records).await {
+                    Ok(body) => download_text(&name, "application/x-ndjson", &body)
                         .map(|()| format!("Saved {name}: {} records.", records.len())),
-                    Err(error) => Err(error.to_string()),
+                    Err(error) => Err(error),
                 };
                 said.set(outcome.unwrap_or_else(|error| format!("{name} was not saved: {error}")));
             });
