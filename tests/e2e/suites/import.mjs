@@ -195,7 +195,7 @@ export const tests = [
     if (record.trim() !== "#2") throw new Error(`POD002 is shown on record ${record}, expected #2`);
     await waitUntil(page, "the refused record's fate", async () => (await page.locator("#batch-fates tr.fate.excluded").count()) === 1);
     const exported = await download(page, () => page.locator("#export-not-imported").click());
-    const records = exported.text.split("\n").map((line) => JSON.parse(line));
+    const records = exported.text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
     if (records.length !== 1 || records[0].originalMessageId !== `${prefix}-1`) {
       throw new Error(`exported: ${exported.text.slice(0, 300)}`);
     }
