@@ -71,20 +71,24 @@ async function download(page, click) {
 }
 
 /** A batch of `count` records dropped on `page`, approved, and its import started with one request at a time;
- * resolves once the run is mid-way (a request answered, not all). */
+ * resolves once the run is mid-way (a request answered, not all), with how long the check and the approval took. */
 async function startLargeImport(page, count, name) {
+  const started = Date.now();
   await dropFile(page, "#drop-zone", `${name}.ndjson`, demoBatch(count, uniquePrefix(name)));
   const uploads = Math.ceil(count / 5_000);
   await waitUntil(page, "the plan", async () => (await textOf(page, "#plan-uploads")).startsWith(`${uploads}, ${count.toLocaleString("en-US")} records`), IMPORT_TIMEOUT_MS);
+  const checked = Date.now();
   await page.locator("#concurrency").fill("1");
   await page.locator("#concurrency").dispatchEvent("change");
   await page.locator("#approve").click();
   await waitUntil(page, "the batches taken in", async () => (await textOf(page, "#upload-line")).startsWith(`Checked against the pod: every batch taken in (${uploads})`), IMPORT_TIMEOUT_MS);
+  const approved = Date.now();
   await page.locator("#start-import").click();
   await waitUntil(page, "a request answered", async () => {
     const answered = Number((await textOf(page, "#run-counts")).match(/^(\d+) of (\d+) requests/)?.[1] ?? 0);
     return answered >= 1 && (await textOf(page, "#run-state")) === "importing";
   }, IMPORT_TIMEOUT_MS);
+  return { checkMs: checked - started, approveMs: approved - checked };
 }
 
 /**
@@ -225,7 +229,7 @@ export const tests = [
       // The first server's page is a page of its own: once the server is killed, its polls fail, as they should.
       const firstPage = await page.context().newPage();
       await firstPage.goto(server.app);
-      await startLargeImport(firstPage, count, "restart");
+      const timings = await startLargeImport(firstPage, count, "restart");
       await server.stop();
       await firstPage.close();
 
@@ -234,8 +238,10 @@ export const tests = [
       const waiting = before.counts.planned + before.counts.inFlight;
       if (!(waiting > 0 && waiting < count)) throw new Error(`after the restart ${waiting} records wait`);
       await page.goto(server.app);
+      const continued = Date.now();
       await page.locator("#continue-import").click();
       await waitForRunState(page, "completed", IMPORT_TIMEOUT_MS);
+      console.log(`    ${count} records: checked and planned in ${timings.checkMs} ms, posted in ${count / 5_000} batches (intake and pre-flight) in ${timings.approveMs} ms; after the restart ${waiting} waiting, imported in ${Date.now() - continued} ms`);
       await waitUntil(page, "the journal's counts once the run ended", async () => (await textOf(page, "#server-status")).endsWith(" 0 waiting to be sent."));
       await expectCount(page.locator("#continue-import"), 0);
       await page.screenshot({ path: join(SCREENSHOT_DIR, "import-resumed.png"), fullPage: true });
