@@ -188,7 +188,7 @@ pub fn import_plan(batch: &CheckedBatch, decisions: &Decisions, upload: &UploadP
             has_error: row.worst == Some(Severity::Error),
         })
         .collect();
-    plan(&facts, &options, |index, _| sent[index])
+    plan(&facts, &options, |index, _| sent.get(index).copied().unwrap_or(false))
 }
 
 /// The body of a posted batch: the current text of each of `records` (page order), one per line.
