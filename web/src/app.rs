@@ -1,4 +1,5 @@
-//! The page: a header, the drop zone and the options, the progress of a check, and the checked batch.
+//! The page: a header, the drop zone and the options, the progress of a check, then the checked batch: its
+//! summary, the findings about its files, the list of records and the view of the record chosen in it.
 
 use std::rc::Rc;
 
@@ -7,7 +8,12 @@ use ferry_web::check::protocol::CheckSettings;
 use yew::prelude::*;
 
 use crate::components::drop_zone::DropZone;
-use crate::components::report_view::ReportView;
+use crate::components::file_findings::FileFindings;
+use crate::components::format::grouped;
+use crate::components::options::Options;
+use crate::components::record_list::RecordList;
+use crate::components::summary::Summary;
+use crate::model::{shown_number, CheckedBatch, RecordIndex};
 use crate::state::{Action, AppState, ChosenBatch, RunId};
 use crate::validation::CheckWorker;
 
@@ -75,10 +81,19 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::CancelCheck);
         })
     };
-    let on_toggle_severity = {
+    let on_action = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |severity| dispatcher.dispatch(Action::ToggleSeverity(Some(severity))))
+        Callback::from(move |action: Action| dispatcher.dispatch(action))
     };
+    let on_options = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |options| dispatcher.dispatch(Action::SetOptions(options)))
+    };
+    let on_recheck = state.batch.as_ref().map(|batch| {
+        let files = batch.files.clone();
+        let on_files = on_files.clone();
+        Callback::from(move |()| on_files.emit(files.clone()))
+    });
     let on_reset = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Reset))
@@ -87,12 +102,16 @@ pub fn app() -> Html {
     let progress = state.checking.as_ref().map(|checking| {
         html! {
             <div class="status progress" role="status">
+                <progress max={checking.batch.size_bytes.max(1).to_string()} value={checking.bytes_checked.to_string()}
+                    aria-label="Bytes checked" />
                 <span id="check-progress">
                     { format!(
-                        "Checking {}… {} ({} records)",
+                        "Checking {}… {} ({} of {} bytes, {} records)",
                         checking.batch.title(),
                         percent(checking.bytes_checked, checking.batch.size_bytes),
-                        checking.records_checked,
+                        grouped(checking.bytes_checked),
+                        grouped(checking.batch.size_bytes),
+                        grouped(checking.records_checked as u64),
                     ) }
                 </span>
                 <button class="secondary" id="cancel-check" onclick={on_cancel}>{ "Cancel" }</button>
@@ -108,12 +127,21 @@ pub fn app() -> Html {
     });
     let report = state.batch.as_ref().map(|batch| {
         html! {
-            <ReportView
-                batch={batch.clone()}
-                shown_severities={state.filters.severities}
-                on_toggle_severity={on_toggle_severity}
-                on_reset={on_reset}
-            />
+            <div class="report">
+                <div class="report-actions">
+                    <button class="secondary" id="check-other" onclick={on_reset}>{ "Check other files" }</button>
+                </div>
+                <Summary batch={batch.clone()} filters={state.filters.clone()} on_action={on_action.clone()} />
+                <FileFindings batch={batch.clone()} />
+                <div class="workbench">
+                    <RecordList batch={batch.clone()} filters={state.filters.clone()} sort={state.sort}
+                        selected={state.selected} on_action={on_action.clone()} />
+                    // The view of the selected record.
+                    if let Some(index) = state.selected {
+                        { record_view(batch, index, &on_action) }
+                    }
+                </div>
+            </div>
         }
     });
 
@@ -126,9 +154,60 @@ pub fn app() -> Html {
                 </p>
             </header>
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
+            <Options options={state.options} on_change={on_options} on_recheck={on_recheck} />
             { progress }
             { failure }
             { report }
         </main>
+    }
+}
+
+/// The record view's place: the selected record's number and its findings, each with its line and column.
+/// The full record view (fields, MessageML with the span highlighted, preview, attachments, fixes) renders here
+/// in its place, with the same `batch`, `index` and `on_action`.
+fn record_view(batch: &Rc<CheckedBatch>, index: RecordIndex, on_action: &Callback<Action>) -> Html {
+    let on_action = on_action.clone();
+    let on_close = Callback::from(move |_: MouseEvent| on_action.emit(Action::CloseRecord));
+    let findings =
+        batch.findings.iter().zip(&batch.positions).filter(|(finding, _)| finding.location.record == Some(index));
+    let counted_findings = batch.rows.get(index).map_or(0, |row| row.findings as usize);
+    let items: Vec<Html> = findings
+        .map(|(finding, position)| {
+            let severity = finding.severity.to_string();
+            html! {
+                <li class={classes!("finding-item", severity.clone())}>
+                    <span class={classes!("badge", severity.clone())}>{ severity }</span>
+                    { " " }<code class="code">{ finding.code() }</code>
+                    { " " }<code class="pointer">{ if finding.location.pointer.is_empty() { "(whole record)" } else { finding.location.pointer.as_str() } }</code>
+                    if let Some(position) = position {
+                        <span class="position">{ format!(" line {}, col {}", position.line, position.column) }</span>
+                    }
+                    <div class="message">{ &finding.message }</div>
+                    if let Some(help) = &finding.help {
+                        <div class="help">{ help }</div>
+                    }
+                </li>
+            }
+        })
+        .collect();
+    let not_kept = counted_findings.saturating_sub(items.len());
+    let file_name =
+        batch.rows.get(index).and_then(|row| batch.file_names.get(row.file as usize)).cloned().unwrap_or_default();
+    html! {
+        <section class="record-view" id="record-view" aria-label={format!("Record {}", shown_number(index))}>
+            <div class="record-view-head">
+                <h2>{ format!("Record #{}", shown_number(index)) }</h2>
+                <span class="record-file">{ file_name }</span>
+                <button class="secondary" id="close-record" onclick={on_close}>{ "Close" }</button>
+            </div>
+            if items.is_empty() && not_kept == 0 {
+                <p class="muted">{ "No findings." }</p>
+            } else {
+                <ul class="finding-items">{ for items }</ul>
+            }
+            if not_kept > 0 {
+                <p class="muted">{ format!("{not_kept} more findings were counted but not kept; run `ferry check` for all of them.") }</p>
+            }
+        </section>
     }
 }

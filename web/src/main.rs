@@ -12,6 +12,7 @@ mod components;
 mod dates;
 mod listing;
 mod state;
+mod timeline;
 mod validation;
 
 fn main() {
