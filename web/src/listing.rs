@@ -294,9 +294,11 @@ mod tests {
     use super::*;
     use ferry_core::{Plan, Rule, Summary, Target};
 
-    /// A batch of rows `(stream, sender, timestamp, worst and lead)` with one kept finding per row with a
-    /// finding, its message `message <record>`.
-    fn batch(rows: &[(u32, u32, Option<i64>, Option<(Severity, Rule)>)]) -> CheckedBatch {
+    /// A row's stream, sender, timestamp, and worst severity with its rule.
+    type RowFacts = (u32, u32, Option<i64>, Option<(Severity, Rule)>);
+
+    /// A batch of rows with one kept finding per row with a finding, its message `message <record>`.
+    fn batch(rows: &[RowFacts]) -> CheckedBatch {
         let rows: Vec<RecordRow> = rows
             .iter()
             .map(|&(stream, sender, timestamp, worst)| RecordRow {

@@ -16,6 +16,7 @@ mod listing;
 mod preview;
 mod review;
 mod state;
+mod timeline;
 mod validation;
 
 fn main() {
