@@ -220,12 +220,14 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         let on_change = props.on_change.clone();
         let batch = props.batch.clone();
         let decisions = props.decisions.clone();
+        let rechecked = review.rechecked.clone();
         Callback::from(move |rule: Rule| {
+            let rechecked = rechecked.clone();
             let (review, on_change, batch, decisions) =
                 (review.clone(), on_change.clone(), batch.clone(), decisions.clone());
             review.dispatch(ReviewAction::Status(Some(format!("Applying the {} fix to every record…", rule.code()))));
             spawn_local(async move {
-                let outcome = match fix_every_record(&batch, &decisions, rule, &options_of(&batch)).await {
+                let outcome = match fix_every_record(&batch, &decisions, &rechecked, rule, &options_of(&batch)).await {
                     Ok(outcome) => outcome,
                     Err(failure) => {
                         let status = format!("The {} fix was not applied: {failure}.", rule.code());
