@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::bench::RemoveOnDrop;
 use crate::setup::{self, Tools};
 use crate::shell::{self, workspace_root};
 
@@ -113,7 +114,10 @@ impl Counts {
         let Some(rest) = line.strip_prefix("test result: ").or_else(|| line.strip_prefix("e2e result: ")) else {
             return;
         };
-        let words: Vec<&str> = rest.split(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '.').filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = rest
+            .split(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '.')
+            .filter(|w| !w.is_empty())
+            .collect();
         for pair in words.windows(2) {
             let Ok(number) = pair[0].parse::<u64>() else { continue };
             match pair[1] {
@@ -200,7 +204,12 @@ pub fn build_wasm_package(tools: &Tools) -> Result<()> {
             .arg(shell::target_dir().join("wasm32-unknown-unknown/release/ferry_wasm.wasm")),
     )?;
     let module = package.join("ferry_wasm_bg.wasm");
-    shell::run(Command::new(tools.wasm_opt_bin.join("wasm-opt")).args(["-Oz", "--enable-simd", "-o"]).arg(&module).arg(&module))?;
+    shell::run(
+        Command::new(tools.wasm_opt_bin.join("wasm-opt"))
+            .args(["-Oz", "--enable-simd", "-o"])
+            .arg(&module)
+            .arg(&module),
+    )?;
     for file in ["package.json", "README.md"] {
         std::fs::copy(root.join("crates/ferry-wasm/npm").join(file), package.join(file))
             .with_context(|| format!("copying {file} into {}", package.display()))?;
@@ -225,25 +234,45 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     let root = workspace_root();
     let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
     // In memory, so the test leaves no journal in the clone.
-    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "examples/plain-js"])?;
+    let plain_js =
+        Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "examples/plain-js"])?;
+    // The long-task test (suites/perf.mjs) checks the bench's batch in the page.
+    let bench_batch = write_bench_batch()?;
     let mut command = Command::new("node");
     command
         .arg(E2E_SCRIPT)
         .env("FERRY_URL", &app.url)
         .env("FERRY_BIN", &ferry)
         .env("FERRY_PLAIN_JS_URL", &plain_js.url)
+        .env("FERRY_BENCH_BATCH", &bench_batch.0)
         .current_dir(&root);
     counted(&mut command)
 }
 
+/// Writes the bench's batch (100,000 generated messages as a JSON array, about 96 MB) under the target folder.
+///
+/// # Errors
+/// When the file cannot be written.
+pub(crate) fn write_bench_batch() -> Result<RemoveOnDrop> {
+    let directory = crate::shell::target_dir().join("e2e");
+    std::fs::create_dir_all(&directory)?;
+    let file = RemoveOnDrop(directory.join(format!("bench-batch-{}.json", std::process::id())));
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(&file.0)?);
+    crate::gen::write_json_array(&mut writer, crate::bench::DEFAULT_SEED, crate::bench::DEFAULT_RECORDS)?;
+    writer.flush()?;
+    Ok(file)
+}
+
 /// A `ferry` process serving on a free port, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    /// The address it printed, with its token.
+    pub(crate) url: String,
 }
 
 impl Server {
-    fn start(program: &PathBuf, args: &[&str]) -> Result<Server> {
+    /// Runs `program args` and waits for the address it serves on.
+    pub(crate) fn start(program: &PathBuf, args: &[&str]) -> Result<Server> {
         let mut child = Command::new(program)
             .args(args)
             .current_dir(workspace_root())

@@ -19,13 +19,13 @@ use crate::model::{Position, RecordIndex, RecordRow};
 pub type RunId = u64;
 
 /// Most record rows in one reply.
-pub const ROWS_PER_REPLY: usize = 5_000;
+pub const ROWS_PER_REPLY: usize = 1_000;
 
 /// Most findings in one reply.
-pub const FINDINGS_PER_REPLY: usize = 1_000;
+pub const FINDINGS_PER_REPLY: usize = 500;
 
 /// Most planned requests in one reply (each lists up to 5,000 record indices).
-pub const REQUESTS_PER_REPLY: usize = 10;
+pub const REQUESTS_PER_REPLY: usize = 2;
 
 /// What a check runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,9 +57,42 @@ fn severity_text(worst: Option<Severity>) -> String {
     worst.map_or_else(|| "ok".to_owned(), |severity| severity.to_string())
 }
 
-/// The list with its filter bar.
+/// The list with its filter bar, drawn one task after its batch arrives.
+///
+/// A new batch's summary is drawn first and the list (which sorts and groups every record) in the task after,
+/// so that neither holds the page's thread for long and the summary shows at once.
 #[function_component(RecordList)]
 pub fn record_list(props: &RecordListProps) -> Html {
+    // Identity of the batch (see `CheckedBatch`'s `PartialEq`).
+    let batch_identity = Rc::as_ptr(&props.batch) as usize;
+    let drawn_for = use_state(|| None::<usize>);
+    {
+        let drawn_for = drawn_for.clone();
+        use_effect_with(batch_identity, move |&identity| {
+            yew::platform::spawn_local(async move {
+                // A zero-length sleep is a timer: it ends this task and resumes in a later one.
+                yew::platform::time::sleep(std::time::Duration::ZERO).await;
+                drawn_for.set(Some(identity));
+            });
+        });
+    }
+    if *drawn_for != Some(batch_identity) {
+        return html! {
+            <section class="record-list" aria-label="Records" aria-busy="true">
+                <h2>{ "Records" }</h2>
+                <p class="muted">{ "Listing the records…" }</p>
+            </section>
+        };
+    }
+    html! {
+        <ListBody batch={props.batch.clone()} filters={props.filters.clone()} sort={props.sort}
+            selected={props.selected} on_action={props.on_action.clone()} />
+    }
+}
+
+/// The list itself.
+#[function_component(ListBody)]
+fn list_body(props: &RecordListProps) -> Html {
     let index = use_memo(props.batch.clone(), |batch| FindingIndex::new(&batch.findings));
     let entries = {
         let index = index.clone();
@@ -79,14 +112,19 @@ pub fn record_list(props: &RecordListProps) -> Html {
             }
         })
     };
-    // A new list starts at its top.
+    // A new list starts at its top. Not on the first render: a new element is at its top already, and touching
+    // its scroll position would force a layout of the whole page inside this task.
     {
         let viewport_ref = viewport_ref.clone();
         let scroll = scroll.clone();
+        let first_render = use_mut_ref(|| true);
         use_effect_with(entries.clone(), move |_| {
+            if std::mem::replace(&mut *first_render.borrow_mut(), false) {
+                return;
+            }
             if let Some(element) = viewport_ref.cast::<HtmlElement>() {
                 element.set_scroll_top(0);
-                scroll.set((0.0, f64::from(element.client_height()).max(ROW_HEIGHT)));
+                scroll.set((0.0, scroll.1));
             }
         });
     }

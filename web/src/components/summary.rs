@@ -40,15 +40,20 @@ pub fn top_counts(indices: impl Iterator<Item = u32>, distinct: usize) -> (Vec<(
             *count += 1;
         }
     }
-    let mut ranked: Vec<(u32, usize)> = counts
-        .into_iter()
-        .enumerate()
-        .filter(|&(_, count)| count > 0)
-        .map(|(index, count)| (index as u32, count))
-        .collect();
-    let total = ranked.len();
-    ranked.sort_by_key(|&(index, count)| (std::cmp::Reverse(count), index));
-    ranked.truncate(TOP);
+    // Only the first TOP are wanted: keep a short ranked list rather than sort every name (a batch can have as
+    // many senders as records).
+    let mut ranked: Vec<(u32, usize)> = Vec::with_capacity(TOP + 1);
+    let mut total = 0;
+    for (index, count) in counts.into_iter().enumerate().filter(|&(_, count)| count > 0) {
+        total += 1;
+        if ranked.len() == TOP && ranked.last().is_some_and(|&(_, last)| last >= count) {
+            continue;
+        }
+        // After the equal counts: ties keep the lower index, seen first, first.
+        let at = ranked.partition_point(|&(_, ranked_count)| ranked_count >= count);
+        ranked.insert(at, (index as u32, count));
+        ranked.truncate(TOP);
+    }
     (ranked, total)
 }
 
