@@ -93,13 +93,11 @@ pub fn run(args: &[String]) -> Result<()> {
     crate::test::build_web(&tools)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The `ferry` binary is measured too (its peak memory on the streaming file).
-    crate::shell::run(Command::new(&cargo).current_dir(crate::shell::workspace_root()).args([
-        "build",
-        "--release",
-        "--quiet",
-        "--package",
-        "ferry-cli",
-    ]))?;
+    crate::shell::run(
+        Command::new(&cargo)
+            .current_dir(crate::shell::workspace_root())
+            .args(["build", "--release", "--quiet", "--package", "ferry-cli"]),
+    )?;
     crate::shell::run(
         Command::new(&cargo)
             .current_dir(crate::shell::workspace_root())
@@ -137,7 +135,7 @@ pub fn run_measurements(args: &[String]) -> Result<()> {
 /// Runs in the page: timed runs of the check in Chromium (each in a fresh page; the fastest is kept).
 const PAGE_RUNS: usize = 3;
 
-/// Size of `bytes` gzipped at the highest level, as a server would send them (the `gzip` program).
+/// Size of the file at `path` gzipped at the highest level (by the `gzip` program), as a server would send it.
 fn gzipped_size(path: &Path) -> Result<u64> {
     let output = crate::shell::capture(Command::new("gzip").args(["-9", "-c"]).arg(path))?;
     if !output.status.success() {
