@@ -57,42 +57,9 @@ fn severity_text(worst: Option<Severity>) -> String {
     worst.map_or_else(|| "ok".to_owned(), |severity| severity.to_string())
 }
 
-/// The list with its filter bar, drawn one task after its batch arrives.
-///
-/// A new batch's summary is drawn first and the list (which sorts and groups every record) in the task after,
-/// so that neither holds the page's thread for long and the summary shows at once.
+/// The list with its filter bar.
 #[function_component(RecordList)]
 pub fn record_list(props: &RecordListProps) -> Html {
-    // Identity of the batch (see `CheckedBatch`'s `PartialEq`).
-    let batch_identity = Rc::as_ptr(&props.batch) as usize;
-    let drawn_for = use_state(|| None::<usize>);
-    {
-        let drawn_for = drawn_for.clone();
-        use_effect_with(batch_identity, move |&identity| {
-            yew::platform::spawn_local(async move {
-                // A zero-length sleep is a timer: it ends this task and resumes in a later one.
-                yew::platform::time::sleep(std::time::Duration::ZERO).await;
-                drawn_for.set(Some(identity));
-            });
-        });
-    }
-    if *drawn_for != Some(batch_identity) {
-        return html! {
-            <section class="record-list" aria-label="Records" aria-busy="true">
-                <h2>{ "Records" }</h2>
-                <p class="muted">{ "Listing the records…" }</p>
-            </section>
-        };
-    }
-    html! {
-        <ListBody batch={props.batch.clone()} filters={props.filters.clone()} sort={props.sort}
-            selected={props.selected} on_action={props.on_action.clone()} />
-    }
-}
-
-/// The list itself.
-#[function_component(ListBody)]
-fn list_body(props: &RecordListProps) -> Html {
     let index = use_memo(props.batch.clone(), |batch| FindingIndex::new(&batch.findings));
     let entries = {
         let index = index.clone();
