@@ -7,6 +7,7 @@ use ferry_web::check::assemble::Step;
 use ferry_web::check::protocol::CheckSettings;
 use yew::prelude::*;
 
+use crate::components::deferred::Deferred;
 use crate::components::drop_zone::DropZone;
 use crate::components::file_findings::FileFindings;
 use crate::components::format::grouped;
@@ -153,8 +154,10 @@ pub fn app() -> Html {
                 <Summary batch={batch.clone()} filters={state.filters.clone()} on_action={on_action.clone()} />
                 <FileFindings batch={batch.clone()} />
                 <div class="workbench">
-                    <RecordList batch={batch.clone()} filters={state.filters.clone()} sort={state.sort}
-                        selected={state.selected} on_action={on_action.clone()} />
+                    <Deferred identity={Rc::as_ptr(batch) as usize} preparing="Listing the records">
+                        <RecordList batch={batch.clone()} filters={state.filters.clone()} sort={state.sort}
+                            selected={state.selected} on_action={on_action.clone()} />
+                    </Deferred>
                     // The view of the selected record.
                     if let Some(index) = state.selected {
                         <RecordPanel batch={batch.clone()} record={index} decisions={state.decisions.clone()}

@@ -125,8 +125,7 @@ impl std::fmt::Display for ReadError {
 /// # Errors
 /// When the index is past the batch, or the browser cannot read the file (removed, permission revoked).
 pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<String, ReadError> {
-    let out_of_range =
-        || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
+    let out_of_range = || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
     let row = batch.rows.get(index).ok_or_else(out_of_range)?;
     let file = batch.files.get(row.file as usize).ok_or_else(out_of_range)?;
     let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();
@@ -134,8 +133,7 @@ pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<Str
     let bytes = gloo_file::futures::read_as_bytes(&slice)
         .await
         .map_err(|error| ReadError { file_name: file_name.clone(), reason: error.to_string() })?;
-    String::from_utf8(bytes)
-        .map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
+    String::from_utf8(bytes).map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
 }
 
 /// What the user decided about records: fixes applied, records left out.

@@ -59,11 +59,10 @@ pub fn unit_for(first: i64, last: i64) -> Unit {
 
 /// The bucket number of `millis` in `unit` (days, months or years since an epoch of that unit).
 fn bucket_number(unit: Unit, millis: i64) -> i64 {
-    let date = date_of_millis(millis);
     match unit {
         Unit::Day => millis.div_euclid(MILLIS_PER_DAY),
-        Unit::Month => month_number(date),
-        Unit::Year => date.year,
+        Unit::Month => month_number(date_of_millis(millis)),
+        Unit::Year => date_of_millis(millis).year,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Components: they render state and turn user events into callbacks or actions; they hold no state of their
 //! own beyond what the pointer and the scroll position are doing.
 
+pub mod deferred;
 pub mod drop_zone;
 pub mod file_findings;
 pub mod format;

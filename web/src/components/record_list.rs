@@ -79,14 +79,19 @@ pub fn record_list(props: &RecordListProps) -> Html {
             }
         })
     };
-    // A new list starts at its top.
+    // A new list starts at its top. Not on the first render: a new element is at its top already, and touching
+    // its scroll position would force a layout of the whole page inside this task.
     {
         let viewport_ref = viewport_ref.clone();
         let scroll = scroll.clone();
+        let first_render = use_mut_ref(|| true);
         use_effect_with(entries.clone(), move |_| {
+            if std::mem::replace(&mut *first_render.borrow_mut(), false) {
+                return;
+            }
             if let Some(element) = viewport_ref.cast::<HtmlElement>() {
                 element.set_scroll_top(0);
-                scroll.set((0.0, f64::from(element.client_height()).max(ROW_HEIGHT)));
+                scroll.set((0.0, scroll.1));
             }
         });
     }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use ferry_core::{Rule, Severity};
 use yew::prelude::*;
 
+use crate::components::deferred::Deferred;
 use crate::components::format::{counted, grouped};
 use crate::dates::format_millis;
 use crate::listing::{name_at, Filters, Period};
@@ -40,15 +41,20 @@ pub fn top_counts(indices: impl Iterator<Item = u32>, distinct: usize) -> (Vec<(
             *count += 1;
         }
     }
-    let mut ranked: Vec<(u32, usize)> = counts
-        .into_iter()
-        .enumerate()
-        .filter(|&(_, count)| count > 0)
-        .map(|(index, count)| (index as u32, count))
-        .collect();
-    let total = ranked.len();
-    ranked.sort_by_key(|&(index, count)| (std::cmp::Reverse(count), index));
-    ranked.truncate(TOP);
+    // Only the first TOP are wanted: keep a short ranked list rather than sort every name (a batch can have as
+    // many senders as records).
+    let mut ranked: Vec<(u32, usize)> = Vec::with_capacity(TOP + 1);
+    let mut total = 0;
+    for (index, count) in counts.into_iter().enumerate().filter(|&(_, count)| count > 0) {
+        total += 1;
+        if ranked.len() == TOP && ranked.last().is_some_and(|&(_, last)| last >= count) {
+            continue;
+        }
+        // After the equal counts: ties keep the lower index, seen first, first.
+        let at = ranked.partition_point(|&(_, ranked_count)| ranked_count >= count);
+        ranked.insert(at, (index as u32, count));
+        ranked.truncate(TOP);
+    }
     (ranked, total)
 }
 
@@ -88,12 +94,7 @@ const SEVERITIES: [(Severity, &str); 3] =
 #[function_component(Summary)]
 pub fn summary(props: &SummaryProps) -> Html {
     let batch = &props.batch;
-    let facts = use_memo(batch.clone(), |batch| BatchFacts::of(batch));
     let summary = &batch.summary;
-    let emit = |make: fn(Option<u32>) -> Action, value: Option<u32>| {
-        let on_action = props.on_action.clone();
-        Callback::from(move |_: MouseEvent| on_action.emit(make(value)))
-    };
     let size_bytes: u64 = batch.files.iter().map(|file| file.size() as u64).sum();
     let verdict = if summary.errors == 0 {
         html! { <p class="verdict ok">{ "No errors: the Agent would accept every record." }</p> }
@@ -147,6 +148,52 @@ pub fn summary(props: &SummaryProps) -> Html {
         }
     });
 
+    html! {
+        <section class="summary-panel" aria-label="Summary">
+            <div class="report-head">
+                <h2>
+                    <span class="file-name">{ title_of(&batch.file_names) }</span>
+                    <span class="file-size">{ format!("{} bytes", grouped(size_bytes)) }</span>
+                </h2>
+            </div>
+            { verdict }
+            <dl class="summary">
+                <div class="count records">
+                    <dt>{ "records" }</dt>
+                    <dd id="record-count">{ grouped(summary.records as u64) }</dd>
+                </div>
+                { for severity_cards }
+            </dl>
+            { plan_view(batch) }
+            <div class="summary-grid">
+                <section class="rules" aria-label="Findings per rule">
+                    <h3>{ "Findings per rule" }</h3>
+                    if summary.by_code.is_empty() {
+                        <p class="muted">{ "No findings." }</p>
+                    } else {
+                        <table class="rule-table">
+                            <thead><tr><th scope="col">{ "code" }</th><th scope="col">{ "name" }</th><th scope="col">{ "severity" }</th><th scope="col" class="number">{ "count" }</th></tr></thead>
+                            <tbody>{ for code_rows }</tbody>
+                        </table>
+                    }
+                </section>
+                <Deferred identity={Rc::as_ptr(batch) as usize} preparing="Counting streams, senders and dates">
+                    <SummaryDetails batch={batch.clone()} filters={props.filters.clone()} on_action={props.on_action.clone()} />
+                </Deferred>
+            </div>
+        </section>
+    }
+}
+
+/// The streams, the senders and the timeline: counted over every record, so drawn a task after the counts.
+#[function_component(SummaryDetails)]
+fn summary_details(props: &SummaryProps) -> Html {
+    let batch = &props.batch;
+    let facts = use_memo(batch.clone(), |batch| BatchFacts::of(batch));
+    let emit = |make: fn(Option<u32>) -> Action, value: Option<u32>| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(make(value)))
+    };
     let people = |title: &str,
                   id: &str,
                   (top, total): &(Vec<(u32, usize)>, usize),
@@ -179,39 +226,11 @@ pub fn summary(props: &SummaryProps) -> Html {
     };
 
     html! {
-        <section class="summary-panel" aria-label="Summary">
-            <div class="report-head">
-                <h2>
-                    <span class="file-name">{ title_of(&batch.file_names) }</span>
-                    <span class="file-size">{ format!("{} bytes", grouped(size_bytes)) }</span>
-                </h2>
-            </div>
-            { verdict }
-            <dl class="summary">
-                <div class="count records">
-                    <dt>{ "records" }</dt>
-                    <dd id="record-count">{ grouped(summary.records as u64) }</dd>
-                </div>
-                { for severity_cards }
-            </dl>
-            { plan_view(batch) }
-            <div class="summary-grid">
-                <section class="rules" aria-label="Findings per rule">
-                    <h3>{ "Findings per rule" }</h3>
-                    if summary.by_code.is_empty() {
-                        <p class="muted">{ "No findings." }</p>
-                    } else {
-                        <table class="rule-table">
-                            <thead><tr><th scope="col">{ "code" }</th><th scope="col">{ "name" }</th><th scope="col">{ "severity" }</th><th scope="col" class="number">{ "count" }</th></tr></thead>
-                            <tbody>{ for code_rows }</tbody>
-                        </table>
-                    }
-                </section>
-                { people("Streams", "streams", &facts.top_streams, &batch.streams, props.filters.stream, Action::FilterStream) }
-                { people("Senders", "senders", &facts.top_senders, &batch.senders, props.filters.sender, Action::FilterSender) }
-            </div>
+        <>
+            { people("Streams", "streams", &facts.top_streams, &batch.streams, props.filters.stream, Action::FilterStream) }
+            { people("Senders", "senders", &facts.top_senders, &batch.senders, props.filters.sender, Action::FilterSender) }
             <Timeline facts={facts.clone()} chosen={props.filters.period} on_action={props.on_action.clone()} />
-        </section>
+        </>
     }
 }
 
