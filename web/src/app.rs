@@ -1,4 +1,5 @@
-//! The page: a header, the drop zone and the options, the progress of a check, and the checked batch.
+//! The page: a header, the drop zone and the options, the progress of a check, then the checked batch: its
+//! summary, the findings about its files, the list of records and the view of the record chosen in it.
 
 use std::rc::Rc;
 
@@ -6,10 +7,15 @@ use ferry_web::check::assemble::Step;
 use ferry_web::check::protocol::CheckSettings;
 use yew::prelude::*;
 
+use crate::components::deferred::Deferred;
 use crate::components::drop_zone::DropZone;
+use crate::components::file_findings::FileFindings;
+use crate::components::format::grouped;
 use crate::components::import_panel::ImportPanel;
-use crate::components::report_view::ReportView;
-use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, RecordPicker, ReviewAction, ReviewState};
+use crate::components::options::Options;
+use crate::components::record_list::RecordList;
+use crate::components::summary::Summary;
+use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, ReviewAction, ReviewState};
 use crate::services::requests::ApiClient;
 use crate::session;
 use crate::state::{Action, AppState, ChosenBatch, RunId};
@@ -81,10 +87,19 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::CancelCheck);
         })
     };
-    let on_toggle_severity = {
+    let on_action = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |severity| dispatcher.dispatch(Action::ToggleSeverity(Some(severity))))
+        Callback::from(move |action: Action| dispatcher.dispatch(action))
     };
+    let on_options = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |options| dispatcher.dispatch(Action::SetOptions(options)))
+    };
+    let on_recheck = state.batch.as_ref().map(|batch| {
+        let files = batch.files.clone();
+        let on_files = on_files.clone();
+        Callback::from(move |()| on_files.emit(files.clone()))
+    });
     let on_reset = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Reset))
@@ -96,44 +111,32 @@ pub fn app() -> Html {
         let review = review.clone();
         use_effect_with(state.batch.clone(), move |_| review.dispatch(ReviewAction::Reset));
     }
-    let review_panels = state.batch.as_ref().map(|batch| {
+    let on_decision_change = {
         let dispatcher = state.dispatcher();
-        let on_select = Callback::from(move |index| dispatcher.dispatch(Action::SelectRecord(index)));
-        let dispatcher = state.dispatcher();
-        let on_change = Callback::from(move |change| {
+        Callback::from(move |change| {
             dispatcher.dispatch(match change {
                 DecisionChange::Replace(texts) => Action::ReplaceRecords(texts),
                 DecisionChange::SetExcluded(index, excluded) => Action::SetExcluded(index, excluded),
             })
-        });
+        })
+    };
+    let on_close_record = {
         let dispatcher = state.dispatcher();
-        let on_close = Callback::from(move |()| dispatcher.dispatch(Action::CloseRecord));
-        html! {
-            <>
-                <RecordPicker records={batch.rows.len()} on_select={on_select} />
-                if let Some(record) = state.selected {
-                    <RecordPanel
-                        batch={batch.clone()}
-                        record={record}
-                        decisions={state.decisions.clone()}
-                        review={review.clone()}
-                        on_change={on_change}
-                        on_close={on_close}
-                    />
-                }
-                <FixedBatchPanel batch={batch.clone()} decisions={state.decisions.clone()} review={review.clone()} />
-            </>
-        }
-    });
+        Callback::from(move |()| dispatcher.dispatch(Action::CloseRecord))
+    };
     let progress = state.checking.as_ref().map(|checking| {
         html! {
             <div class="status progress" role="status">
+                <progress max={checking.batch.size_bytes.max(1).to_string()} value={checking.bytes_checked.to_string()}
+                    aria-label="Bytes checked" />
                 <span id="check-progress">
                     { format!(
-                        "Checking {}… {} ({} records)",
+                        "Checking {}… {} ({} of {} bytes, {} records)",
                         checking.batch.title(),
                         percent(checking.bytes_checked, checking.batch.size_bytes),
-                        checking.records_checked,
+                        grouped(checking.bytes_checked),
+                        grouped(checking.batch.size_bytes),
+                        grouped(checking.records_checked as u64),
                     ) }
                 </span>
                 <button class="secondary" id="cancel-check" onclick={on_cancel}>{ "Cancel" }</button>
@@ -149,12 +152,25 @@ pub fn app() -> Html {
     });
     let report = state.batch.as_ref().map(|batch| {
         html! {
-            <ReportView
-                batch={batch.clone()}
-                shown_severities={state.filters.severities}
-                on_toggle_severity={on_toggle_severity}
-                on_reset={on_reset}
-            />
+            <div class="report">
+                <div class="report-actions">
+                    <button class="secondary" id="check-other" onclick={on_reset}>{ "Check other files" }</button>
+                </div>
+                <Summary batch={batch.clone()} filters={state.filters.clone()} on_action={on_action.clone()} />
+                <FileFindings batch={batch.clone()} />
+                <div class="workbench">
+                    <Deferred identity={Rc::as_ptr(batch) as usize} preparing="Listing the records">
+                        <RecordList batch={batch.clone()} filters={state.filters.clone()} sort={state.sort}
+                            selected={state.selected} on_action={on_action.clone()} />
+                    </Deferred>
+                    // The view of the selected record.
+                    if let Some(index) = state.selected {
+                        <RecordPanel batch={batch.clone()} record={index} decisions={state.decisions.clone()}
+                            review={review.clone()} on_change={on_decision_change} on_close={on_close_record} />
+                    }
+                </div>
+                <FixedBatchPanel batch={batch.clone()} decisions={state.decisions.clone()} review={review.clone()} />
+            </div>
         }
     });
 
@@ -167,9 +183,9 @@ pub fn app() -> Html {
                 </p>
             </header>
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
+            <Options options={state.options} on_change={on_options} on_recheck={on_recheck} />
             { progress }
             { failure }
-            { review_panels }
             { report }
             <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()} />
         </main>

@@ -12,6 +12,7 @@
 //! Work over many records is sliced: the loops give the page back to the browser (a zero-length timer) once
 //! [`SLICE_MILLIS`] have passed, so the page never blocks for longer than about that.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ferry_core::{Diagnostic, Fix, Options, Rule};
@@ -117,6 +118,23 @@ pub fn offered_fixes(findings: &[Diagnostic], rule: Rule) -> Vec<(RecordIndex, &
     offered
 }
 
+/// Each record's offered fix for `rule` as its current text offers it: for a record already fixed, from the core's
+/// re-check of its fixed text (the batch's findings are about the file's text); for the others, from the batch's
+/// findings. In batch order.
+pub fn current_offered_fixes<'a>(
+    findings: &'a [Diagnostic],
+    rechecked: &'a BTreeMap<RecordIndex, Rc<Vec<Diagnostic>>>,
+    rule: Rule,
+) -> Vec<(RecordIndex, &'a Fix)> {
+    let mut offered: Vec<(RecordIndex, &Fix)> =
+        offered_fixes(findings, rule).into_iter().filter(|(record, _)| !rechecked.contains_key(record)).collect();
+    for findings in rechecked.values() {
+        offered.extend(offered_fixes(findings, rule));
+    }
+    offered.sort_by_key(|(record, _)| *record);
+    offered
+}
+
 /// The outcome of applying one rule's fixes to every record that offers one.
 #[derive(Debug, Default)]
 pub struct BulkOutcome {
@@ -126,18 +144,20 @@ pub struct BulkOutcome {
     pub failed: Vec<(RecordIndex, FixFailure)>,
 }
 
-/// Applies the fix offered for `rule` to every record that has one and is not left out, to its current text
-/// (the fixed text where it has one, so fixes build on earlier ones); sliced (see the module doc).
+/// Applies the fix offered for `rule` to every record whose current text offers one (see
+/// [`current_offered_fixes`]) and that is not left out, to its current text (the fixed text where it has one,
+/// so fixes build on earlier ones); sliced (see the module doc).
 ///
 /// # Errors
 /// When a file cannot be read; a fix that does not apply to its record is listed in the outcome instead.
 pub async fn fix_every_record(
     batch: &CheckedBatch,
     decisions: &Decisions,
+    rechecked: &BTreeMap<RecordIndex, Rc<Vec<Diagnostic>>>,
     rule: Rule,
     options: &Options,
 ) -> Result<BulkOutcome, FixFailure> {
-    let offered: Vec<(RecordIndex, &Fix)> = offered_fixes(&batch.findings, rule)
+    let offered: Vec<(RecordIndex, &Fix)> = current_offered_fixes(&batch.findings, rechecked, rule)
         .into_iter()
         .filter(|(record, _)| !decisions.excluded.contains(record))
         .collect();
@@ -307,6 +327,30 @@ mod tests {
         assert!(fixed.after.contains("1433045622000"), "{}", fixed.after);
         assert!(!codes(&fixed.findings_after).contains(&"TS003"), "{:?}", codes(&fixed.findings_after));
         assert_eq!(fixed.titles, vec!["Multiply the timestamp by 1000".to_owned()]);
+    }
+
+    #[test]
+    fn a_fixed_record_offers_the_fixes_of_its_new_text() {
+        let finding = |record: RecordIndex, rule: Rule, value: i64| {
+            let mut finding = Diagnostic::new(rule, "m").with_fix(fix("/a", Value::from(value)));
+            finding.location.record = Some(record);
+            finding
+        };
+        let batch = vec![
+            finding(0, Rule::TimestampInSeconds, 0),
+            finding(1, Rule::TimestampInSeconds, 1),
+            finding(1, Rule::TimestampInSeconds, 99),
+            finding(2, Rule::PlainTextMessage, 2),
+            finding(3, Rule::TimestampInSeconds, 3),
+        ];
+        // Record 1 was fixed and no longer offers the fix; record 2 was fixed and now offers one.
+        let rechecked =
+            BTreeMap::from([(1, Rc::new(Vec::new())), (2, Rc::new(vec![finding(2, Rule::TimestampInSeconds, 22)]))]);
+        let offered = current_offered_fixes(&batch, &rechecked, Rule::TimestampInSeconds);
+        let values: Vec<(RecordIndex, &Value)> =
+            offered.iter().map(|(record, fix)| (*record, &fix.edits[0].value)).collect();
+        assert_eq!(values, vec![(0, &Value::from(0)), (2, &Value::from(22)), (3, &Value::from(3))]);
+        assert_eq!(offered_fixes(&batch, Rule::TimestampInSeconds).len(), 3, "one fix per record");
     }
 
     #[test]

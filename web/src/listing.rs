@@ -10,10 +10,10 @@
 //! O(n log n) in the records that pass, and [`FindingIndex`] (built once per batch) gives each record's kept
 //! findings.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::Range;
 
-use ferry_core::{Diagnostic, Severity};
+use ferry_core::{Diagnostic, Rule, Severity};
 
 use crate::model::{CheckedBatch, RecordIndex, RecordRow, NONE};
 
@@ -144,18 +144,34 @@ pub enum Entry {
 /// Each record's kept findings, found without scanning them all.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct FindingIndex {
-    /// Where a record's findings are in [`CheckedBatch::findings`] (they are contiguous).
-    by_record: HashMap<RecordIndex, Range<usize>>,
+    /// For each record with kept findings, in ascending record order: the record and where its findings are
+    /// in [`CheckedBatch::findings`] (a record's findings are contiguous, and records come in order). A sorted
+    /// vector rather than a hash map: built in one pass, searched by bisection.
+    by_record: Vec<(RecordIndex, Range<usize>)>,
 }
 
 impl FindingIndex {
     /// The index of `findings`.
     pub fn new(findings: &[Diagnostic]) -> Self {
-        let mut by_record: HashMap<RecordIndex, Range<usize>> = HashMap::new();
+        let mut by_record: Vec<(RecordIndex, Range<usize>)> = Vec::new();
         for (position, finding) in findings.iter().enumerate() {
-            if let Some(record) = finding.location.record {
-                by_record.entry(record).and_modify(|range| range.end = position + 1).or_insert(position..position + 1);
+            let Some(record) = finding.location.record else { continue };
+            match by_record.last_mut() {
+                Some((last, range)) if *last == record => range.end = position + 1,
+                _ => by_record.push((record, position..position + 1)),
             }
+        }
+        // Findings out of record order (none are expected) would leave the vector unsorted: sort it then, and
+        // give a record split in several places one range spanning them (`of` filters by record).
+        if !by_record.is_sorted_by_key(|(record, _)| *record) {
+            by_record.sort_by_key(|(record, range)| (*record, range.start));
+            by_record.dedup_by(|later, earlier| {
+                let same = later.0 == earlier.0;
+                if same {
+                    earlier.1.end = earlier.1.end.max(later.1.end);
+                }
+                same
+            });
         }
         FindingIndex { by_record }
     }
@@ -166,7 +182,10 @@ impl FindingIndex {
         batch: &'batch CheckedBatch,
         index: RecordIndex,
     ) -> impl Iterator<Item = &'batch Diagnostic> {
-        let range = self.by_record.get(&index).cloned().unwrap_or(0..0);
+        let range = match self.by_record.binary_search_by_key(&index, |(record, _)| *record) {
+            Ok(found) => self.by_record[found].1.clone(),
+            Err(_) => 0..0,
+        };
         batch
             .findings
             .get(range)
@@ -176,13 +195,19 @@ impl FindingIndex {
     }
 }
 
-/// The group a row belongs to, if any.
-fn group_of(row: &RecordRow) -> Option<String> {
+/// The group a row belongs to, if any: `Some(None)` for the records without findings, `Some(Some(rule))` for
+/// those whose worst finding is an info of `rule`.
+fn group_of(row: &RecordRow) -> Option<Option<Rule>> {
     match row.worst {
-        None => Some(CLEAN_GROUP.to_owned()),
-        Some(Severity::Info) => Some(row.lead.map(|rule| rule.code().to_owned()).unwrap_or_default()),
+        None => Some(None),
+        Some(Severity::Info) => Some(row.lead),
         Some(_) => None,
     }
+}
+
+/// The key of a group, as [`Entry::Group`] names it.
+fn group_key(group: Option<Rule>) -> String {
+    group.map_or_else(|| CLEAN_GROUP.to_owned(), |rule| rule.code().to_owned())
 }
 
 /// `names[at]`, or `""` for [`NONE`] or an index past the end.
@@ -255,23 +280,23 @@ fn sort_records(batch: &CheckedBatch, records: &mut [RecordIndex], sort: SortOrd
 pub fn list_entries(batch: &CheckedBatch, index: &FindingIndex, filters: &Filters, sort: SortOrder) -> Vec<Entry> {
     let lowered_text = filters.text.trim().to_lowercase();
     let mut listed: Vec<RecordIndex> = Vec::new();
-    let mut groups: Vec<(String, Vec<RecordIndex>)> = Vec::new();
-    let mut group_position: HashMap<String, usize> = HashMap::new();
+    // Few groups (one per info rule, and the clean one): a linear search beats hashing every record.
+    let mut groups: Vec<(Option<Rule>, Vec<RecordIndex>)> = Vec::new();
+    let every_record_passes = !filters.narrows();
     for record in 0..batch.rows.len() {
-        if !passes(batch, index, filters, &lowered_text, record) {
+        if !every_record_passes && !passes(batch, index, filters, &lowered_text, record) {
             continue;
         }
         match group_of(&batch.rows[record]) {
             None => listed.push(record),
-            Some(key) => {
-                let position = *group_position.entry(key.clone()).or_insert_with(|| {
-                    groups.push((key, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[position].1.push(record);
-            }
+            Some(group) => match groups.iter_mut().find(|(key, _)| *key == group) {
+                Some((_, records)) => records.push(record),
+                None => groups.push((group, vec![record])),
+            },
         }
     }
+    let mut groups: Vec<(String, Vec<RecordIndex>)> =
+        groups.into_iter().map(|(group, records)| (group_key(group), records)).collect();
     sort_records(batch, &mut listed, sort);
     // Infos of the most frequent rules first; the records without findings last.
     groups.sort_by_key(|(key, records)| (key == CLEAN_GROUP, std::cmp::Reverse(records.len()), key.clone()));
@@ -292,11 +317,13 @@ pub fn list_entries(batch: &CheckedBatch, index: &FindingIndex, filters: &Filter
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferry_core::{Plan, Rule, Summary, Target};
+    use ferry_core::{Plan, Summary, Target};
 
-    /// A batch of rows `(stream, sender, timestamp, worst and lead)` with one kept finding per row with a
-    /// finding, its message `message <record>`.
-    fn batch(rows: &[(u32, u32, Option<i64>, Option<(Severity, Rule)>)]) -> CheckedBatch {
+    /// A row's stream, sender, timestamp, and worst severity with its rule.
+    type RowFacts = (u32, u32, Option<i64>, Option<(Severity, Rule)>);
+
+    /// A batch of rows with one kept finding per row with a finding, its message `message <record>`.
+    fn batch(rows: &[RowFacts]) -> CheckedBatch {
         let rows: Vec<RecordRow> = rows
             .iter()
             .map(|&(stream, sender, timestamp, worst)| RecordRow {

@@ -19,6 +19,7 @@ mod review;
 mod services;
 mod session;
 mod state;
+mod timeline;
 mod upload;
 mod validation;
 

@@ -125,8 +125,7 @@ impl std::fmt::Display for ReadError {
 /// # Errors
 /// When the index is past the batch, or the browser cannot read the file (removed, permission revoked).
 pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<String, ReadError> {
-    let out_of_range =
-        || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
+    let out_of_range = || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
     let row = batch.rows.get(index).ok_or_else(out_of_range)?;
     let bytes = read_span(batch, row.file, row.start, row.end).await?;
     let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();

@@ -10,8 +10,7 @@
 //!
 //! [`RecordPanel`] reads the selected record from its file and shows it in a
 //! [`RecordView`](crate::components::record_view::RecordView); [`FixedBatchPanel`] lists the fixes and writes
-//! the fixed batch; [`RecordPicker`] opens a record by its number. The files are never modified (see
-//! [`crate::fixes`]).
+//! the fixed batch. The files are never modified (see [`crate::fixes`]).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -23,7 +22,7 @@ use yew::prelude::*;
 
 use crate::components::record_view::RecordView;
 use crate::fixes::{fix_every_record, fix_record, fixed_batch_blob, FixedRecord};
-use crate::model::{read_record, shown_number, CheckedBatch, Decisions, RecordIndex};
+use crate::model::{read_record, shown_number, CheckedBatch, Decisions, Position, RecordIndex};
 
 /// Most entries of the log of fixes shown on the page (drawing thousands would block the page).
 const MAX_LOGGED_FIXES_SHOWN: usize = 100;
@@ -94,11 +93,25 @@ impl Reducible for ReviewState {
 }
 
 impl ReviewState {
-    /// Record `record`'s current findings: the re-check of its fixed text, or the batch's.
-    pub fn findings_of(&self, batch: &CheckedBatch, record: RecordIndex) -> Rc<Vec<Diagnostic>> {
+    /// Record `record`'s current findings with where each starts in its file: the re-check of its fixed text
+    /// (which is in no file), or the batch's.
+    pub fn findings_of(
+        &self,
+        batch: &CheckedBatch,
+        record: RecordIndex,
+    ) -> (Rc<Vec<Diagnostic>>, Rc<Vec<Option<Position>>>) {
         match self.rechecked.get(&record) {
-            Some(findings) => findings.clone(),
-            None => Rc::new(batch.findings_of(record).cloned().collect()),
+            Some(findings) => (findings.clone(), Rc::new(Vec::new())),
+            None => {
+                let (findings, positions) = batch
+                    .findings
+                    .iter()
+                    .zip(&batch.positions)
+                    .filter(|(finding, _)| finding.location.record == Some(record))
+                    .map(|(finding, position)| (finding.clone(), *position))
+                    .unzip();
+                (Rc::new(findings), Rc::new(positions))
+            }
         }
     }
 }
@@ -207,12 +220,14 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         let on_change = props.on_change.clone();
         let batch = props.batch.clone();
         let decisions = props.decisions.clone();
+        let rechecked = review.rechecked.clone();
         Callback::from(move |rule: Rule| {
+            let rechecked = rechecked.clone();
             let (review, on_change, batch, decisions) =
                 (review.clone(), on_change.clone(), batch.clone(), decisions.clone());
             review.dispatch(ReviewAction::Status(Some(format!("Applying the {} fix to every record…", rule.code()))));
             spawn_local(async move {
-                let outcome = match fix_every_record(&batch, &decisions, rule, &options_of(&batch)).await {
+                let outcome = match fix_every_record(&batch, &decisions, &rechecked, rule, &options_of(&batch)).await {
                     Ok(outcome) => outcome,
                     Err(failure) => {
                         let status = format!("The {} fix was not applied: {failure}.", rule.code());
@@ -247,8 +262,14 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         })
     };
 
+    let (findings, positions) = review.findings_of(batch, record);
+    // The check counts every finding of a record but keeps a bounded number; a fixed record's were all kept.
+    let findings_not_kept = match review.rechecked.contains_key(&record) {
+        true => 0,
+        false => batch.rows.get(record).map_or(0, |row| row.findings as usize).saturating_sub(findings.len()),
+    };
     html! {
-        <>
+        <div class="record-panel">
             if let Some(status) = &review.status {
                 <p class="status" role="status">{ status.clone() }</p>
             }
@@ -257,50 +278,16 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                 file_name={file_name}
                 text={text}
                 original_text={replaced.map(|_| original_text)}
-                findings={review.findings_of(batch, record)}
+                findings={findings}
+                positions={positions}
+                findings_not_kept={findings_not_kept}
                 excluded={props.decisions.excluded.contains(&record)}
                 on_apply_fix={on_apply_fix}
                 on_apply_fix_to_all={on_apply_fix_to_all}
                 on_set_excluded={on_set_excluded}
                 on_close={props.on_close.clone()}
             />
-        </>
-    }
-}
-
-/// Properties of [`RecordPicker`].
-#[derive(Properties, PartialEq)]
-pub struct RecordPickerProps {
-    /// Records in the batch.
-    pub records: usize,
-    /// Opens a record, 0-based.
-    pub on_select: Callback<RecordIndex>,
-}
-
-/// Opens a record by its number (from 1), for a record the list does not show or a number from a report.
-#[function_component(RecordPicker)]
-pub fn record_picker(props: &RecordPickerProps) -> Html {
-    let input = use_node_ref();
-    let onsubmit = {
-        let input = input.clone();
-        let on_select = props.on_select.clone();
-        let records = props.records;
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            let Some(element) = input.cast::<web_sys::HtmlInputElement>() else { return };
-            if let Ok(number) = element.value().trim().parse::<usize>() {
-                if (1..=records).contains(&number) {
-                    on_select.emit(number - 1);
-                }
-            }
-        })
-    };
-    html! {
-        <form class="record-picker" {onsubmit}>
-            <label for="record-number">{ "Open record number" }</label>
-            <input id="record-number" ref={input} type="number" min="1" max={props.records.to_string()} required=true />
-            <button type="submit">{ "Open" }</button>
-        </form>
+        </div>
     }
 }
 

@@ -166,8 +166,6 @@ pub enum Action {
     Sort(SortOrder),
     /// Change the options of the next check.
     SetOptions(CheckOptions),
-    /// Replace the user's decisions about the batch's records.
-    SetDecisions(Decisions),
     /// Records now have these texts (fixes applied); the files are not changed.
     ReplaceRecords(Vec<(RecordIndex, Rc<str>)>),
     /// Leave a record out of the import (`true`) or put it back (`false`).
@@ -228,7 +226,6 @@ impl Reducible for AppState {
             Action::ClearFilters => next.filters = Filters::default(),
             Action::Sort(sort) => next.sort = sort,
             Action::SetOptions(options) => next.options = options,
-            Action::SetDecisions(decisions) => next.decisions = decisions,
             Action::ReplaceRecords(texts) => next.decisions.replaced.extend(texts),
             Action::SetExcluded(index, excluded) => {
                 if excluded {
@@ -247,5 +244,170 @@ impl Reducible for AppState {
             }
         }
         Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::{Plan, Summary};
+
+    use crate::model::RecordRow;
+
+    fn chosen(name: &str) -> ChosenBatch {
+        ChosenBatch { file_names: vec![name.to_owned()], size_bytes: 10 }
+    }
+
+    /// A checked batch of `records` empty rows whose first file is `name`.
+    fn checked(name: &str, records: usize) -> Rc<CheckedBatch> {
+        Rc::new(CheckedBatch {
+            files: Vec::new(),
+            file_names: vec![name.to_owned()],
+            rows: vec![RecordRow::EMPTY; records],
+            streams: Vec::new(),
+            senders: Vec::new(),
+            findings: Vec::new(),
+            positions: Vec::new(),
+            summary: Summary { records, ..Summary::default() },
+            plan: Plan::default(),
+            target: Target::Symphony,
+            now_millis: 0,
+        })
+    }
+
+    fn apply(actions: Vec<Action>) -> Rc<AppState> {
+        actions.into_iter().fold(Rc::new(AppState::default()), |state, action| state.reduce(action))
+    }
+
+    /// The shown batch's first file name, and whether a check is running.
+    fn shown(state: &AppState) -> (Option<String>, bool) {
+        (state.batch.as_ref().map(|batch| batch.file_names[0].clone()), state.checking.is_some())
+    }
+
+    /// A case's name, its actions, and the batch shown and whether a check runs after them.
+    type Case = (&'static str, Vec<Action>, (Option<&'static str>, bool));
+
+    #[test]
+    fn checks_follow_the_actions_and_stale_outcomes_are_dropped() {
+        let cases: Vec<Case> = vec![
+            ("nothing chosen", vec![], (None, false)),
+            (
+                "one batch checked",
+                vec![
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
+                ],
+                (Some("a"), false),
+            ),
+            (
+                "a stale outcome is dropped",
+                vec![
+                    Action::BatchChosen { run: 1, batch: chosen("big") },
+                    Action::BatchChosen { run: 2, batch: chosen("small") },
+                    Action::Checked { run: 1, batch: checked("big", 1) },
+                ],
+                (None, true),
+            ),
+            (
+                "the newest batch wins whatever order outcomes arrive in",
+                vec![
+                    Action::BatchChosen { run: 1, batch: chosen("big") },
+                    Action::BatchChosen { run: 2, batch: chosen("small") },
+                    Action::Checked { run: 2, batch: checked("small", 1) },
+                    Action::Checked { run: 1, batch: checked("big", 1) },
+                ],
+                (Some("small"), false),
+            ),
+            (
+                "a cancelled check leaves the last batch shown",
+                vec![
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
+                    Action::BatchChosen { run: 2, batch: chosen("b") },
+                    Action::Progress { run: 2, bytes_checked: 5, records_checked: 1 },
+                    Action::CancelCheck,
+                    Action::Checked { run: 2, batch: checked("b", 1) },
+                ],
+                (Some("a"), false),
+            ),
+            (
+                "a failure keeps the last batch",
+                vec![
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
+                    Action::BatchChosen { run: 2, batch: chosen("b") },
+                    Action::CheckFailed { run: 2, message: "gone".to_owned() },
+                ],
+                (Some("a"), false),
+            ),
+            (
+                "reset forgets the batch",
+                vec![
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
+                    Action::Reset,
+                ],
+                (None, false),
+            ),
+        ];
+        for (name, actions, (expected_batch, expected_checking)) in cases {
+            let state = apply(actions);
+            assert_eq!(shown(&state), (expected_batch.map(str::to_owned), expected_checking), "{name}");
+        }
+    }
+
+    #[test]
+    fn progress_and_failures_of_the_current_run_are_shown() {
+        let state = apply(vec![
+            Action::BatchChosen { run: 1, batch: chosen("a") },
+            Action::Progress { run: 1, bytes_checked: 4, records_checked: 2 },
+        ]);
+        assert_eq!(state.checking, Some(Checking { run: 1, batch: chosen("a"), bytes_checked: 4, records_checked: 2 }));
+        let state = state.reduce(Action::CheckFailed { run: 1, message: "unreadable".to_owned() });
+        assert_eq!(state.failure, Some(Failure { batch: chosen("a"), message: "unreadable".to_owned() }));
+        assert_eq!(state.checking, None);
+    }
+
+    #[test]
+    fn selection_filters_and_groups() {
+        let state = apply(vec![
+            Action::BatchChosen { run: 1, batch: chosen("a") },
+            Action::Checked { run: 1, batch: checked("a", 3) },
+            Action::SelectRecord(2),
+            Action::FilterCode(Some("TS003".to_owned())),
+            Action::ToggleGroup("MML022".to_owned()),
+            Action::ToggleSeverity(None),
+            Action::Sort(SortOrder::Time),
+        ]);
+        assert_eq!(state.selected, Some(2));
+        assert_eq!(state.filters.code.as_deref(), Some("TS003"));
+        assert!(state.filters.expanded_groups.contains("MML022"));
+        assert!(!state.filters.severities.shows(None));
+        assert_eq!(state.sort, SortOrder::Time);
+        // A record past the batch cannot be selected; toggling a group twice closes it.
+        let state = state.reduce(Action::SelectRecord(3)).reduce(Action::ToggleGroup("MML022".to_owned()));
+        assert_eq!(state.selected, None);
+        assert!(state.filters.expanded_groups.is_empty());
+        // A new batch starts with no selection and no filters.
+        let state = state
+            .reduce(Action::SelectRecord(1))
+            .reduce(Action::BatchChosen { run: 2, batch: chosen("b") })
+            .reduce(Action::Checked { run: 2, batch: checked("b", 1) });
+        assert_eq!((state.selected, state.filters.clone()), (None, Filters::default()));
+        assert_eq!(state.sort, SortOrder::Time, "the order is the user's preference and stays");
+    }
+
+    #[test]
+    fn a_batch_is_titled_by_its_files() {
+        let cases: [(&[&str], &str); 4] = [
+            (&[], "no file"),
+            (&["a.json"], "a.json"),
+            (&["a.json", "b.json"], "2 files (a.json and 1 more)"),
+            (&["a.json", "b.json", "c.json"], "3 files (a.json and 2 more)"),
+        ];
+        for (names, expected) in cases {
+            let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+            assert_eq!(title_of(&names), expected);
+        }
     }
 }

@@ -43,13 +43,15 @@ const REVIEW_BATCH = [
   record(4, { message: "plain text & <b>not markup</b>" }),
 ].map((value) => JSON.stringify(value)).join("\n");
 
-/** Opens record `number` (counted from 1) by its number. */
+/** Opens record `number` (counted from 1) from the list, unfolding the records without findings if needed. */
 async function openRecord(page, number) {
-  const input = page.locator("#record-number");
-  await input.waitFor({ timeout: TIMEOUT_MS });
-  await input.fill(String(number));
-  await input.press("Enter");
-  await expectText(page.locator("#record-view-title"), `Record ${number}`);
+  const row = page.locator(`.record-row[data-record="${number}"]`);
+  await page.locator(".record-row").first().waitFor({ timeout: TIMEOUT_MS });
+  const clean = page.locator('.group-row[data-group=""][aria-expanded="false"]');
+  if ((await row.count()) === 0 && (await clean.count()) > 0) await clean.click();
+  await row.waitFor({ timeout: TIMEOUT_MS });
+  await row.click();
+  await expectText(page.locator("#record-view-title"), `Record #${number}`);
 }
 
 async function dropReviewBatch(page) {

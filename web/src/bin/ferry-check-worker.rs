@@ -7,7 +7,7 @@
 
 use ferry_web::check::positions::positions_of;
 use ferry_web::check::protocol::{CheckSettings, WorkerReply};
-use ferry_web::check::session::CheckSession;
+use ferry_web::check::session::{positions_replies, CheckSession};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
@@ -109,13 +109,13 @@ fn run_check(
     for reply in &finished.replies {
         post(scope, reply);
     }
-    let found = positions_of(&finished.kept_findings, &sizes, CHUNK_BYTES, |file, start, end| {
-        read_slice(&reader, &files[file], start, end)
+    let found = positions_of(&finished.kept_findings, &sizes, CHUNK_BYTES, |file, start, end| match files.get(file) {
+        Some(file) => read_slice(&reader, file, start, end),
+        None => Ok(Vec::new()),
     })?;
-    let mut done = finished.done;
-    if let WorkerReply::Done { positions, .. } = &mut done {
-        *positions = found;
+    for reply in positions_replies(settings.run, &found) {
+        post(scope, &reply);
     }
-    post(scope, &done);
+    post(scope, &finished.done);
     Ok(())
 }

@@ -7,7 +7,7 @@
 use ferry_core::PlannedRequest;
 
 use crate::check::protocol::{CheckSettings, WorkerReply};
-use crate::model::{CheckedBatch, RecordRow};
+use crate::model::{CheckedBatch, Position, RecordRow};
 
 /// What one reply means to the page.
 #[derive(Debug)]
@@ -44,6 +44,8 @@ pub struct BatchAssembler {
     findings: Vec<ferry_core::Diagnostic>,
     /// Planned requests so far.
     requests: Vec<PlannedRequest>,
+    /// Positions of the kept findings so far.
+    positions: Vec<Option<Position>>,
 }
 
 impl BatchAssembler {
@@ -57,6 +59,7 @@ impl BatchAssembler {
             senders: Vec::new(),
             findings: Vec::new(),
             requests: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -92,8 +95,13 @@ impl BatchAssembler {
                 self.requests.extend(requests);
                 Step::Nothing
             }
-            WorkerReply::Done { file_names, summary, mut plan, mut positions, .. } => {
+            WorkerReply::Positions { positions, .. } => {
+                self.positions.extend(positions);
+                Step::Nothing
+            }
+            WorkerReply::Done { file_names, summary, mut plan, .. } => {
                 plan.requests = std::mem::take(&mut self.requests);
+                let mut positions = std::mem::take(&mut self.positions);
                 positions.resize(self.findings.len(), None);
                 Step::Checked(Box::new(CheckedBatch {
                     files: std::mem::take(&mut self.files),
@@ -117,8 +125,9 @@ impl BatchAssembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::positions::positions_of;
     use crate::check::protocol::ROWS_PER_REPLY;
-    use crate::check::session::CheckSession;
+    use crate::check::session::{positions_replies, CheckSession};
     use crate::model::NONE;
     use ferry_core::{Severity, Target};
 
@@ -138,6 +147,12 @@ mod tests {
         }
         let finished = session.finish();
         replies.extend(finished.replies);
+        let sizes: Vec<u64> = files.iter().map(|(_, text)| text.len() as u64).collect();
+        let positions = positions_of::<()>(&finished.kept_findings, &sizes, 3, |file, start, end| {
+            Ok(files[file].1.as_bytes()[start as usize..end as usize].to_vec())
+        })
+        .unwrap();
+        replies.extend(positions_replies(SETTINGS.run, &positions));
         replies.push(finished.done);
         let mut assembler = BatchAssembler::new(SETTINGS, Vec::new());
         let mut batch = None;
@@ -187,6 +202,9 @@ mod tests {
             let counted: u32 = batch.rows.iter().map(|row| row.findings).sum();
             assert_eq!(counted as usize, batch.summary.errors + batch.summary.warnings + batch.summary.infos);
             assert_eq!(batch.findings.len(), batch.positions.len());
+            // The unclosed <b> of record 2 is on the file's second line.
+            let unclosed = batch.findings.iter().position(|finding| finding.location.record == Some(1)).unwrap();
+            assert_eq!(batch.positions[unclosed].map(|position| position.line), Some(2));
             assert_eq!(batch.file_names, ["a.json", "b.ndjson"]);
             // Each row's span is its record's text.
             let texts = [&first, &second];

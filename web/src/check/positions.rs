@@ -132,10 +132,12 @@ mod tests {
         found.into_iter().map(|(offset, position)| (offset, position.line, position.column)).collect()
     }
 
+    /// A text, the offsets wanted in it, and the expected (offset, line, column) of each found.
+    type PositionCase<'a> = (&'a str, &'a [u64], &'a [(u64, u64, u64)]);
+
     #[test]
     fn positions_count_lines_and_utf16_columns_from_one() {
-        // (text, wanted offsets, expected (offset, line, column))
-        let cases: &[(&str, &[u64], &[(u64, u64, u64)])] = &[
+        let cases: &[PositionCase] = &[
             ("abc", &[0, 2], &[(0, 1, 1), (2, 1, 3)]),
             ("ab\ncd", &[2, 3, 4], &[(2, 1, 3), (3, 2, 1), (4, 2, 2)]),
             // é is two bytes and one UTF-16 unit; 😀 four bytes and two units.

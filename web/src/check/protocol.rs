@@ -7,7 +7,8 @@
 //! string, and ends with [`WorkerReply::Done`] or [`WorkerReply::Failed`].
 //!
 //! Invariant: no single reply is large: rows go [`ROWS_PER_REPLY`] at a time, findings
-//! [`FINDINGS_PER_REPLY`] at a time and the plan's requests [`REQUESTS_PER_REPLY`] at a time, so the page
+//! [`FINDINGS_PER_REPLY`] at a time, their positions [`POSITIONS_PER_REPLY`] at a time and the plan's requests
+//! [`REQUESTS_PER_REPLY`] at a time, so the page
 //! decodes each one in a few milliseconds and never holds its thread for long.
 
 use ferry_core::{Diagnostic, Plan, PlannedRequest, Rule, Severity, Summary, Target};
@@ -19,13 +20,16 @@ use crate::model::{Position, RecordIndex, RecordRow};
 pub type RunId = u64;
 
 /// Most record rows in one reply.
-pub const ROWS_PER_REPLY: usize = 5_000;
+pub const ROWS_PER_REPLY: usize = 1_000;
 
 /// Most findings in one reply.
-pub const FINDINGS_PER_REPLY: usize = 1_000;
+pub const FINDINGS_PER_REPLY: usize = 500;
+
+/// Most positions in one reply.
+pub const POSITIONS_PER_REPLY: usize = 2_000;
 
 /// Most planned requests in one reply (each lists up to 5,000 record indices).
-pub const REQUESTS_PER_REPLY: usize = 10;
+pub const REQUESTS_PER_REPLY: usize = 2;
 
 /// What a check runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +94,14 @@ pub enum WorkerReply {
         /// Findings (kept or not) about records already posted.
         late: Vec<LateFinding>,
     },
+    /// Where the next kept findings start in their files, finding for finding, in the order the findings came.
+    #[serde(rename_all = "camelCase")]
+    Positions {
+        /// Which check.
+        run: RunId,
+        /// The positions; `None` for a finding without a source span.
+        positions: Vec<Option<Position>>,
+    },
     /// The next requests of the plan, in the order they are to be sent.
     #[serde(rename_all = "camelCase")]
     PlanRequests {
@@ -109,8 +121,6 @@ pub enum WorkerReply {
         summary: Summary,
         /// The plan, its requests left out (they came in [`WorkerReply::PlanRequests`]).
         plan: Plan,
-        /// Where each kept finding starts in its file, finding for finding.
-        positions: Vec<Option<Position>>,
     },
     /// The check could not run to its end.
     #[serde(rename_all = "camelCase")]
@@ -131,6 +141,7 @@ impl WorkerReply {
             | WorkerReply::Rows { run, .. }
             | WorkerReply::Findings { run, .. }
             | WorkerReply::PlanRequests { run, .. }
+            | WorkerReply::Positions { run, .. }
             | WorkerReply::Done { run, .. }
             | WorkerReply::Failed { run, .. } => *run,
         };

@@ -16,9 +16,10 @@ use ferry_core::pod::record_needs;
 use ferry_core::{Diagnostic, Options, Severity, Validator};
 
 use crate::check::protocol::{
-    CheckSettings, LateFinding, RunId, WorkerReply, FINDINGS_PER_REPLY, REQUESTS_PER_REPLY, ROWS_PER_REPLY,
+    CheckSettings, LateFinding, RunId, WorkerReply, FINDINGS_PER_REPLY, POSITIONS_PER_REPLY, REQUESTS_PER_REPLY,
+    ROWS_PER_REPLY,
 };
-use crate::model::{RecordIndex, RecordRow, NONE};
+use crate::model::{Position, RecordIndex, RecordRow, NONE};
 
 /// Most findings kept for the list and posted to the page; the summary and the rows count all of them.
 pub const MAX_KEPT_FINDINGS: usize = 20_000;
@@ -132,7 +133,7 @@ impl CheckSession {
     }
 
     /// Ends the check: returns every remaining reply but the last, and the findings kept (in order), whose
-    /// positions the caller finds before posting [`FinishedSession::done`].
+    /// positions the caller finds and posts ([`positions_replies`]) before posting [`FinishedSession::done`].
     pub fn finish(self) -> FinishedSession {
         let CheckSession { mut validator, mut collector } = self;
         collector.collect(&mut validator);
@@ -148,13 +149,7 @@ impl CheckSession {
         FinishedSession {
             replies,
             kept_findings: collector.kept_findings,
-            done: WorkerReply::Done {
-                run: collector.run,
-                file_names,
-                summary: report.summary,
-                plan: report.plan,
-                positions: Vec::new(),
-            },
+            done: WorkerReply::Done { run: collector.run, file_names, summary: report.summary, plan: report.plan },
         }
     }
 }
@@ -281,6 +276,14 @@ fn take_new_names(interner: &mut Interner, highest: Option<u32>) -> Vec<String> 
     std::mem::replace(&mut interner.new_names, rest)
 }
 
+/// The replies carrying `positions` (of the kept findings, in order) for check `run`.
+pub fn positions_replies(run: RunId, positions: &[Option<Position>]) -> Vec<WorkerReply> {
+    positions
+        .chunks(POSITIONS_PER_REPLY)
+        .map(|positions| WorkerReply::Positions { run, positions: positions.to_vec() })
+        .collect()
+}
+
 /// What is left when a session ends.
 #[derive(Debug)]
 pub struct FinishedSession {
@@ -288,7 +291,7 @@ pub struct FinishedSession {
     pub replies: Vec<WorkerReply>,
     /// The findings kept, in the order they were posted.
     pub kept_findings: Vec<Diagnostic>,
-    /// The last reply, [`WorkerReply::Done`], its positions still to be filled in by the caller.
+    /// The last reply, [`WorkerReply::Done`].
     pub done: WorkerReply,
 }
 

@@ -16,7 +16,7 @@ use yew::prelude::*;
 
 use crate::attachments::{attached_files, FileList};
 use crate::fixes::apply_to_text;
-use crate::model::{shown_number, RecordIndex};
+use crate::model::{shown_number, Position, RecordIndex};
 use crate::preview::{build_preview, floor_char_boundary, render_preview};
 
 /// Largest record text parsed into fields (bigger ones are shown as text only).
@@ -44,6 +44,13 @@ pub struct RecordViewProps {
     pub original_text: Option<Rc<str>>,
     /// Its findings, about `text`.
     pub findings: Rc<Vec<Diagnostic>>,
+    /// Where each finding starts in its file, finding for finding (line and column from 1); empty when the
+    /// text is not the file's (a fixed record).
+    #[prop_or_default]
+    pub positions: Rc<Vec<Option<Position>>>,
+    /// Findings the check counted for this record but did not keep (the batch keeps a bounded number).
+    #[prop_or_default]
+    pub findings_not_kept: usize,
     /// Whether the user left it out of the import.
     #[prop_or_default]
     pub excluded: bool,
@@ -95,10 +102,10 @@ pub fn record_view(props: &RecordViewProps) -> Html {
     let record: Option<&Value> = (*parsed).as_ref().ok();
     let message = record.and_then(|record| record.get("message")).and_then(Value::as_str);
     html! {
-        <section class="record-view" aria-labelledby="record-view-title" {onkeydown}>
+        <section class="record-view" id="record-view" aria-labelledby="record-view-title" {onkeydown}>
             <header class="record-view-header">
-                <h2 id="record-view-title" ref={title} tabindex="-1">{ format!("Record {number}") }</h2>
-                <p class="record-view-file">{ format!("in {}", props.file_name) }</p>
+                <h2 id="record-view-title" ref={title} tabindex="-1">{ format!("Record #{number}") }</h2>
+                <p class="record-view-file">{ "in " }<span class="record-file">{ props.file_name.clone() }</span></p>
                 if props.excluded {
                     <p class="record-view-excluded" role="status">{ "Left out of the import." }</p>
                 }
@@ -106,7 +113,7 @@ pub fn record_view(props: &RecordViewProps) -> Html {
                     <button type="button" onclick={on_toggle_excluded}>
                         { if props.excluded { "Include in the import" } else { "Leave out of the import" } }
                     </button>
-                    <button type="button" class="record-view-close" onclick={on_close}>{ "Close" }</button>
+                    <button type="button" class="record-view-close" id="close-record" onclick={on_close}>{ "Close" }</button>
                 </div>
             </header>
             { view_findings(props, record) }
@@ -143,15 +150,28 @@ fn parse_record(text: &str) -> Result<Value, String> {
 
 /// The findings, each with its excerpt and its fix.
 fn view_findings(props: &RecordViewProps, record: Option<&Value>) -> Html {
+    let not_kept = (props.findings_not_kept > 0).then(|| {
+        html! {
+            <p class="note">
+                { format!("{} more findings were counted but not kept; run `ferry check` for all of them.", props.findings_not_kept) }
+            </p>
+        }
+    });
     if props.findings.is_empty() {
-        return html! { <p class="record-view-clean">{ "No findings: the Agent would accept this record." }</p> };
+        return match not_kept {
+            Some(note) => note,
+            None => html! { <p class="record-view-clean">{ "No findings: the Agent would accept this record." }</p> },
+        };
     }
     html! {
         <section class="record-view-findings" aria-labelledby="record-findings-title">
             <h3 id="record-findings-title">{ format!("Findings ({})", props.findings.len()) }</h3>
             <ol class="finding-list">
-                { for props.findings.iter().map(|finding| view_finding(props, finding, record)) }
+                { for props.findings.iter().enumerate().map(|(index, finding)| {
+                    view_finding(props, finding, props.positions.get(index).copied().flatten(), record)
+                }) }
             </ol>
+            { not_kept.unwrap_or_default() }
         </section>
     }
 }
@@ -164,24 +184,31 @@ fn severity_class(severity: Severity) -> &'static str {
     }
 }
 
-fn view_finding(props: &RecordViewProps, finding: &Diagnostic, record: Option<&Value>) -> Html {
+fn view_finding(
+    props: &RecordViewProps,
+    finding: &Diagnostic,
+    position: Option<Position>,
+    record: Option<&Value>,
+) -> Html {
     let pointer = &finding.location.pointer;
     let field_text = record.and_then(|record| record.pointer(pointer)).and_then(Value::as_str);
     let excerpt = match (field_text, finding.location.span) {
         (Some(text), Some(span)) => view_excerpt(text, span),
         _ => html! {},
     };
-    let place = if pointer.is_empty() { "the whole record".to_owned() } else { format!("field {pointer}") };
     html! {
-        <li class="finding" data-code={finding.code()}>
+        <li class="finding finding-item" data-code={finding.code()}>
             <p class="finding-head">
                 <span class={severity_class(finding.severity)}>{ finding.severity.to_string() }</span>
-                <code class="finding-code">{ finding.code() }</code>
-                <span class="finding-place">{ format!(" in {place}") }</span>
+                <code class="finding-code code">{ finding.code() }</code>
+                <code class="pointer">{ if pointer.is_empty() { "(whole record)" } else { pointer.as_str() } }</code>
+                if let Some(position) = position {
+                    <span class="position">{ format!("line {}, col {}", position.line, position.column) }</span>
+                }
             </p>
-            <p class="finding-message">{ finding.message.clone() }</p>
+            <p class="finding-message message">{ finding.message.clone() }</p>
             if let Some(help) = &finding.help {
-                <p class="finding-help">{ help.clone() }</p>
+                <p class="finding-help help">{ help.clone() }</p>
             }
             { excerpt }
             if let Some(fix) = &finding.fix {
@@ -426,6 +453,8 @@ mod tests {
             text: Rc::from(text),
             original_text: None,
             findings: Rc::new(findings),
+            positions: Rc::default(),
+            findings_not_kept: 0,
             excluded: false,
             on_apply_fix: Callback::noop(),
             on_apply_fix_to_all: Callback::noop(),
@@ -441,7 +470,7 @@ mod tests {
             .at("/message")
             .with_span(14..22);
         let html = rendered(text, vec![finding]);
-        assert!(html.contains("Record 5"), "{html}");
+        assert!(html.contains("Record #5"), "{html}");
         assert!(html.contains(r#"<mark class="span-highlight">&lt;script&gt;</mark>"#), "{html}");
         crate::preview::inert::assert_inert(&html);
     }
