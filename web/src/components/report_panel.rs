@@ -132,7 +132,7 @@ pub fn report_panel(props: &ReportPanelProps) -> Html {
     html! {
         <section class="report-panel" aria-labelledby="report-panel-title">
             <h3 id="report-panel-title">{ "Report" }</h3>
-            <div class="report-actions">
+            <div class="fate-report-actions">
                 <button id="download-csv" class="secondary" onclick={on_report(ReportFormat::Csv)}>
                     { "Download every record's fate (CSV)" }
                 </button>
