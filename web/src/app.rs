@@ -1,13 +1,25 @@
-//! The page: a header, the drop zone, and the report of the last file checked.
+//! The page: a header, the drop zone and the options, the progress of a check, then the checked batch: its
+//! summary, the findings about its files, the list of records and the view of the record chosen in it.
 
-use ferry_core::Target;
-use yew::platform::spawn_local;
+use std::rc::Rc;
+
+use ferry_web::check::assemble::Step;
+use ferry_web::check::protocol::CheckSettings;
 use yew::prelude::*;
 
+use crate::components::deferred::Deferred;
 use crate::components::drop_zone::DropZone;
-use crate::components::report_view::ReportView;
-use crate::state::{Action, AppState, ChosenBatch, Phase, RunId};
-use crate::validation::check_files;
+use crate::components::file_findings::FileFindings;
+use crate::components::format::grouped;
+use crate::components::import_panel::ImportPanel;
+use crate::components::options::Options;
+use crate::components::record_list::RecordList;
+use crate::components::summary::Summary;
+use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, ReviewAction, ReviewState};
+use crate::services::requests::ApiClient;
+use crate::session;
+use crate::state::{Action, AppState, ChosenBatch, RunId};
+use crate::validation::CheckWorker;
 
 /// How far a check is, in whole percent.
 fn percent(done: u64, total: u64) -> String {
@@ -21,12 +33,18 @@ fn percent(done: u64, total: u64) -> String {
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
-    // Handed out synchronously in the event handler, so two files dropped before a re-render still get
+    // Taken once, at start-up, so the token leaves the address bar at once.
+    let client = use_memo((), |()| session::start().map(ApiClient::new));
+    // Handed out synchronously in the event handler, so two batches chosen before a re-render still get
     // distinct run numbers.
     let last_run = use_mut_ref(RunId::default);
+    // The running check; replacing or clearing it terminates its worker.
+    let running = use_mut_ref(|| None::<CheckWorker>);
 
     let on_files = {
         let dispatcher = state.dispatcher();
+        let options = state.options;
+        let running = running.clone();
         Callback::from(move |files: Vec<web_sys::File>| {
             let run = {
                 let mut last_run = last_run.borrow_mut();
@@ -38,51 +56,123 @@ pub fn app() -> Html {
                 // File sizes are integral numbers of bytes.
                 size_bytes: files.iter().map(|file| file.size() as u64).sum(),
             };
+            // Stop the previous check before the new one starts.
+            running.borrow_mut().take();
             dispatcher.dispatch(Action::BatchChosen { run, batch });
-            let dispatcher = dispatcher.clone();
-            spawn_local(async move {
-                let progress = {
-                    let dispatcher = dispatcher.clone();
-                    move |bytes_checked| dispatcher.dispatch(Action::Progress { run, bytes_checked })
-                };
-                match check_files(files, Target::Symphony, progress).await {
-                    Ok(checked) => dispatcher.dispatch(Action::Checked { run, checked }),
-                    Err(error) => dispatcher.dispatch(Action::ReadFailed { run, message: error.to_string() }),
+            // `Date.now()` is an integral number of milliseconds well inside i64.
+            let now_millis = options.now_millis.unwrap_or_else(|| js_sys::Date::now() as i64);
+            let settings = CheckSettings { run, target: options.target, now_millis };
+            let on_step = {
+                let dispatcher = dispatcher.clone();
+                move |step: Step| match step {
+                    Step::Nothing => {}
+                    Step::Progress { bytes_checked, records_checked } => {
+                        dispatcher.dispatch(Action::Progress { run, bytes_checked, records_checked })
+                    }
+                    Step::Checked(batch) => dispatcher.dispatch(Action::Checked { run, batch: Rc::new(*batch) }),
+                    Step::Failed(message) => dispatcher.dispatch(Action::CheckFailed { run, message }),
                 }
-            });
+            };
+            match CheckWorker::start(settings, files, on_step) {
+                Ok(worker) => *running.borrow_mut() = Some(worker),
+                Err(message) => dispatcher.dispatch(Action::CheckFailed { run, message }),
+            }
         })
     };
-    let on_toggle_severity = {
+    let on_cancel = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |severity| dispatcher.dispatch(Action::ToggleSeverity(severity)))
+        let running = running.clone();
+        Callback::from(move |_: MouseEvent| {
+            running.borrow_mut().take();
+            dispatcher.dispatch(Action::CancelCheck);
+        })
     };
+    let on_action = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |action: Action| dispatcher.dispatch(action))
+    };
+    let on_options = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |options| dispatcher.dispatch(Action::SetOptions(options)))
+    };
+    let on_recheck = state.batch.as_ref().map(|batch| {
+        let files = batch.files.clone();
+        let on_files = on_files.clone();
+        Callback::from(move |()| on_files.emit(files.clone()))
+    });
     let on_reset = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Reset))
     };
 
-    let busy = matches!(state.phase, Phase::Checking { .. });
-    let body = match &state.phase {
-        Phase::Idle => html! {},
-        Phase::Checking { batch, bytes_checked } => html! {
-            <p class="status" role="status">
-                { format!("Checking {}… {}", batch.title(), percent(*bytes_checked, batch.size_bytes)) }
-            </p>
-        },
-        Phase::Failed { batch, message } => html! {
-            <div class="status failed" role="alert">
-                <strong>{ format!("{} was not checked. ", batch.title()) }</strong>{ message }
-            </div>
-        },
-        Phase::Checked(checked) => html! {
-            <ReportView
-                checked={checked.clone()}
-                shown_severities={state.shown_severities}
-                on_toggle_severity={on_toggle_severity}
-                on_reset={on_reset}
-            />
-        },
+    // The review (fixes' findings and log) belongs to one batch: a new batch starts a new review.
+    let review = use_reducer(ReviewState::default);
+    {
+        let review = review.clone();
+        use_effect_with(state.batch.clone(), move |_| review.dispatch(ReviewAction::Reset));
+    }
+    let on_decision_change = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |change| {
+            dispatcher.dispatch(match change {
+                DecisionChange::Replace(texts) => Action::ReplaceRecords(texts),
+                DecisionChange::SetExcluded(index, excluded) => Action::SetExcluded(index, excluded),
+            })
+        })
     };
+    let on_close_record = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::CloseRecord))
+    };
+    let progress = state.checking.as_ref().map(|checking| {
+        html! {
+            <div class="status progress" role="status">
+                <progress max={checking.batch.size_bytes.max(1).to_string()} value={checking.bytes_checked.to_string()}
+                    aria-label="Bytes checked" />
+                <span id="check-progress">
+                    { format!(
+                        "Checking {}… {} ({} of {} bytes, {} records)",
+                        checking.batch.title(),
+                        percent(checking.bytes_checked, checking.batch.size_bytes),
+                        grouped(checking.bytes_checked),
+                        grouped(checking.batch.size_bytes),
+                        grouped(checking.records_checked as u64),
+                    ) }
+                </span>
+                <button class="secondary" id="cancel-check" onclick={on_cancel}>{ "Cancel" }</button>
+            </div>
+        }
+    });
+    let failure = state.failure.as_ref().map(|failure| {
+        html! {
+            <div class="status failed" role="alert">
+                <strong>{ format!("{} was not checked. ", failure.batch.title()) }</strong>{ &failure.message }
+            </div>
+        }
+    });
+    let report = state.batch.as_ref().map(|batch| {
+        html! {
+            <div class="report">
+                <div class="report-actions">
+                    <button class="secondary" id="check-other" onclick={on_reset}>{ "Check other files" }</button>
+                </div>
+                <Summary batch={batch.clone()} filters={state.filters.clone()} on_action={on_action.clone()} />
+                <FileFindings batch={batch.clone()} />
+                <div class="workbench">
+                    <Deferred identity={Rc::as_ptr(batch) as usize} preparing="Listing the records">
+                        <RecordList batch={batch.clone()} filters={state.filters.clone()} sort={state.sort}
+                            selected={state.selected} on_action={on_action.clone()} />
+                    </Deferred>
+                    // The view of the selected record.
+                    if let Some(index) = state.selected {
+                        <RecordPanel batch={batch.clone()} record={index} decisions={state.decisions.clone()}
+                            review={review.clone()} on_change={on_decision_change} on_close={on_close_record} />
+                    }
+                </div>
+                <FixedBatchPanel batch={batch.clone()} decisions={state.decisions.clone()} review={review.clone()} />
+            </div>
+        }
+    });
 
     html! {
         <main class="page">
@@ -92,8 +182,12 @@ pub fn app() -> Html {
                     { "Check a Symphony import batch before anything is sent. The file never leaves this page." }
                 </p>
             </header>
-            <DropZone on_files={on_files} busy={busy} />
-            { body }
+            <DropZone on_files={on_files} busy={state.checking.is_some()} />
+            <Options options={state.options} on_change={on_options} on_recheck={on_recheck} />
+            { progress }
+            { failure }
+            { report }
+            <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()} />
         </main>
     }
 }

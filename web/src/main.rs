@@ -1,14 +1,26 @@
-//! Ferry's web app: drop a batch file, see what the Agent would reject before anything is sent.
+//! Ferry's web app: drop batch files, see what the Agent would reject before anything is sent.
 //!
-//! The whole validation core runs in the page, compiled to WebAssembly; nothing leaves the browser.
-//! Layout: [`state`] holds every piece of state in one reducer, [`validation`] is the one place that reads a
-//! file and runs the core (so it can move into a worker without touching the components), and
-//! [`components`] only render state and dispatch actions.
+//! The whole validation core runs in the browser, compiled to WebAssembly, in a worker (see
+//! [`ferry_web::check`]); nothing leaves the browser until the user imports. Layout: [`state`] holds every
+//! piece of state in one reducer, [`validation`] is the one place that starts and stops the check worker,
+//! [`listing`] decides what the list shows, and [`components`] only render state and dispatch actions.
+
+use ferry_web::model;
 
 mod app;
+mod attachments;
 mod components;
-mod model;
+mod dates;
+mod fixes;
+mod import;
+mod listing;
+mod preview;
+mod review;
+mod services;
+mod session;
 mod state;
+mod timeline;
+mod upload;
 mod validation;
 
 fn main() {

@@ -15,7 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use ferry_core::{Diagnostic, Plan, Severity, Summary};
+use ferry_core::{Diagnostic, Plan, Rule, Severity, Summary, Target};
+use serde::{Deserialize, Serialize};
 
 /// A record's 0-based index across the batch.
 pub type RecordIndex = usize;
@@ -29,7 +30,7 @@ pub fn shown_number(index: RecordIndex) -> usize {
 pub const NONE: u32 = u32::MAX;
 
 /// One record: where it is, and what the summary, timeline and list show of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRow {
     /// Index of its file in [`CheckedBatch::files`].
     pub file: u32,
@@ -45,6 +46,20 @@ pub struct RecordRow {
     pub timestamp: Option<i64>,
     /// The worst severity among its findings; `None` when it has none.
     pub worst: Option<Severity>,
+    /// How many findings it has (all of them, kept or not).
+    pub findings: u32,
+    /// The rule of its first finding of the worst severity; `None` when it has none.
+    pub lead: Option<Rule>,
+}
+
+/// Where a byte offset is in its file, as an editor shows it: line and column both count from 1, and the column
+/// counts UTF-16 code units (what JavaScript and most editors count), not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column in UTF-16 code units, from 1.
+    pub column: u64,
 }
 
 /// A checked batch.
@@ -63,10 +78,24 @@ pub struct CheckedBatch {
     /// The findings kept (bounded; `summary` counts all of them), in batch order: a record's findings are
     /// contiguous, file-level findings (no record) come where they were found.
     pub findings: Vec<Diagnostic>,
+    /// Where each kept finding starts in its file, finding for finding; `None` without a source span.
+    pub positions: Vec<Option<Position>>,
     /// The core's summary: counts over every finding.
     pub summary: Summary,
     /// The core's plan for the records without errors.
     pub plan: Plan,
+    /// The platform whose rules were applied.
+    pub target: Target,
+    /// The "now" of the check, in milliseconds since the Unix epoch.
+    pub now_millis: i64,
+}
+
+/// A checked batch is made once per check and then shared (`Rc<CheckedBatch>`): two are equal when they are the
+/// same check. Comparing by identity keeps yew's comparison of properties O(1) for batches of any size.
+impl PartialEq for CheckedBatch {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 impl CheckedBatch {
@@ -98,13 +127,55 @@ impl std::fmt::Display for ReadError {
 pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<String, ReadError> {
     let out_of_range = || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
     let row = batch.rows.get(index).ok_or_else(out_of_range)?;
-    let file = batch.files.get(row.file as usize).ok_or_else(out_of_range)?;
+    let bytes = read_span(batch, row.file, row.start, row.end).await?;
     let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();
-    let slice = gloo_file::File::from(file.clone()).slice(row.start, row.end);
-    let bytes = gloo_file::futures::read_as_bytes(&slice)
-        .await
-        .map_err(|error| ReadError { file_name: file_name.clone(), reason: error.to_string() })?;
-    String::from_utf8(bytes).map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
+    String::from_utf8(bytes)
+        .map_err(|_| ReadError { file_name, reason: format!("record {} is not UTF-8", shown_number(index)) })
+}
+
+/// Reads bytes `start..end` of file `file` of the batch: one read for the records lying there, not one each.
+///
+/// # Errors
+/// When the batch has no such file, or the browser cannot read it.
+pub async fn read_span(batch: &CheckedBatch, file: u32, start: u64, end: u64) -> Result<Vec<u8>, ReadError> {
+    let file_name = batch.file_names.get(file as usize).cloned().unwrap_or_default();
+    let Some(handle) = batch.files.get(file as usize) else {
+        return Err(ReadError { file_name, reason: "the file is no longer listed".to_owned() });
+    };
+    let slice = gloo_file::File::from(handle.clone()).slice(start, end);
+    gloo_file::futures::read_as_bytes(&slice).await.map_err(|error| ReadError { file_name, reason: error.to_string() })
+}
+
+/// `text` on one line: line breaks (`\n`, `\r`) outside JSON strings become spaces, so the size does not change.
+/// Inside a string they are kept: JSON forbids them there, so such a record is already in error, and its text is
+/// not repaired silently.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['\n', '\r']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut line = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in text.chars() {
+        match character {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '\n' | '\r' if !in_string => {
+                line.push(' ');
+                continue;
+            }
+            _ => {}
+        }
+        line.push(character);
+    }
+    std::borrow::Cow::Owned(line)
+}
+
+/// Writes one record as one NDJSON line ([`one_line`]) followed by a line break.
+pub fn push_ndjson_line(output: &mut String, record_text: &str) {
+    output.push_str(&one_line(record_text));
+    output.push('\n');
 }
 
 /// What the user decided about records: fixes applied, records left out.
@@ -126,6 +197,28 @@ impl Decisions {
         match self.replaced.get(&index) {
             Some(text) => Ok(text.clone()),
             None => Ok(Rc::from(read_record(batch, index).await?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_put_on_one_line_without_touching_strings() {
+        let cases = [
+            ("{\"a\": 1}", "{\"a\": 1}"),
+            ("{\n  \"a\": 1,\r\n  \"b\": \"x\"\n}", "{   \"a\": 1,    \"b\": \"x\" }"),
+            // An escaped quote does not end the string; a raw line break inside a string stays (the record is
+            // already in error).
+            ("{\"a\": \"q\\\"\n\",\n\"b\": 2}", "{\"a\": \"q\\\"\n\", \"b\": 2}"),
+            ("{\"a\": \"back\\\\\",\n\"b\": 2}", "{\"a\": \"back\\\\\", \"b\": 2}"),
+            ("{\"é\": \"ü\"\n}", "{\"é\": \"ü\" }"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(one_line(text), expected, "{text:?}");
+            assert_eq!(one_line(text).len(), text.len(), "the size does not change");
         }
     }
 }

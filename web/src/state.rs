@@ -1,17 +1,22 @@
 //! The app's state: one [`Reducible`] changed only through [`Action`]s.
 //!
-//! Invariant: a result is shown only for the file most recently chosen. Each chosen file gets a run number;
-//! an outcome carrying an older number arrives after the user moved on and is dropped, so a slow check of a
-//! big file can never overwrite the report of a small one dropped after it.
+//! Invariants:
+//! - A result is shown only for the batch most recently chosen. Each check gets a run number; an outcome
+//!   carrying an older number arrives after the user moved on and is dropped, so a slow check of a big batch
+//!   can never overwrite the report of a small one chosen after it.
+//! - A check in progress never hides or drops the last checked batch: cancelling it leaves the page as it was
+//!   before, and only a finished check replaces the batch (and with it the selection and the decisions, which
+//!   are about the old batch's records).
 
 use std::rc::Rc;
 
-use ferry_core::{Report, Severity, Summary};
-
-use crate::validation::{CheckedBatch, Position};
+use ferry_core::{Severity, Summary, Target};
 use yew::Reducible;
 
-/// Identifies one check of one file; increases with every file chosen.
+use crate::listing::{Filters, Period, SortOrder};
+use crate::model::{CheckedBatch, Decisions, RecordIndex};
+
+/// Identifies one check of one batch; increases with every check started.
 pub type RunId = u64;
 
 /// The files being or last checked: one batch, in the order given.
@@ -26,11 +31,16 @@ pub struct ChosenBatch {
 impl ChosenBatch {
     /// How the batch is named on the page: the file's name, or the number of files and the first name.
     pub fn title(&self) -> String {
-        match self.file_names.as_slice() {
-            [] => "no file".to_owned(),
-            [only] => only.clone(),
-            [first, rest @ ..] => format!("{} files ({first} and {} more)", rest.len() + 1, rest.len()),
-        }
+        title_of(&self.file_names)
+    }
+}
+
+/// How a batch of files named `file_names` is named on the page.
+pub fn title_of(file_names: &[String]) -> String {
+    match file_names {
+        [] => "no file".to_owned(),
+        [only] => only.clone(),
+        [first, rest @ ..] => format!("{} files ({first} and {} more)", rest.len() + 1, rest.len()),
     }
 }
 
@@ -43,162 +53,195 @@ pub fn severity_count(summary: &Summary, severity: Severity) -> usize {
     }
 }
 
-/// A finished check of a batch.
-#[derive(Debug, PartialEq)]
-pub struct CheckedFile {
-    /// What was checked.
+/// A check in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checking {
+    /// Its run number.
+    pub run: RunId,
+    /// What is checked.
     pub batch: ChosenBatch,
-    /// The core's report; its summary counts every finding, its list may hold only the first ones.
-    pub report: Report,
-    /// Where each listed finding starts in its file (same order as `report.diagnostics`).
-    pub positions: Vec<Option<Position>>,
+    /// Bytes read and checked so far.
+    pub bytes_checked: u64,
+    /// Records checked so far.
+    pub records_checked: usize,
 }
 
-/// Where the app is.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum Phase {
-    /// Nothing chosen yet.
-    #[default]
-    Idle,
-    /// A batch is being read and checked.
-    Checking {
-        /// The batch.
-        batch: ChosenBatch,
-        /// Bytes read and checked so far.
-        bytes_checked: u64,
-    },
-    /// The last chosen file was checked.
-    Checked(Rc<CheckedFile>),
-    /// A file of the last chosen batch could not be read.
-    Failed {
-        /// The batch.
-        batch: ChosenBatch,
-        /// Why, in words for the user.
-        message: String,
-    },
+/// A check that could not finish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// What was checked.
+    pub batch: ChosenBatch,
+    /// Why, in words for the user.
+    pub message: String,
+}
+
+/// What the next check runs against; the user's options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CheckOptions {
+    /// The platform whose rules apply.
+    pub target: Target,
+    /// "Now" in milliseconds since the Unix epoch; `None` takes the page's clock when the check starts.
+    pub now_millis: Option<i64>,
 }
 
 /// Everything the page shows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppState {
-    /// Where the app is.
-    pub phase: Phase,
-    /// The run of the file most recently chosen; outcomes of other runs are stale.
+    /// The run of the check most recently started; outcomes of other runs are stale.
     pub current_run: RunId,
-    /// Which severities the diagnostics list shows.
-    pub shown_severities: ShownSeverities,
-}
-
-impl Default for AppState {
-    fn default() -> Self {
-        AppState { phase: Phase::Idle, current_run: 0, shown_severities: ShownSeverities::ALL }
-    }
-}
-
-/// Which severities the diagnostics list shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShownSeverities {
-    errors: bool,
-    warnings: bool,
-    infos: bool,
-}
-
-impl ShownSeverities {
-    /// Every severity shown.
-    pub const ALL: ShownSeverities = ShownSeverities { errors: true, warnings: true, infos: true };
-
-    /// Whether findings of `severity` are shown.
-    pub fn shows(&self, severity: Severity) -> bool {
-        match severity {
-            Severity::Error => self.errors,
-            Severity::Warning => self.warnings,
-            Severity::Info => self.infos,
-        }
-    }
-
-    /// Shows `severity` when hidden, hides it when shown.
-    fn toggle(&mut self, severity: Severity) {
-        let shown = match severity {
-            Severity::Error => &mut self.errors,
-            Severity::Warning => &mut self.warnings,
-            Severity::Info => &mut self.infos,
-        };
-        *shown = !*shown;
-    }
+    /// The check in progress, if any.
+    pub checking: Option<Checking>,
+    /// The last check that failed, until another starts.
+    pub failure: Option<Failure>,
+    /// The last batch checked to its end.
+    pub batch: Option<Rc<CheckedBatch>>,
+    /// What the user decided about the batch's records.
+    pub decisions: Decisions,
+    /// The record whose view is open.
+    pub selected: Option<RecordIndex>,
+    /// What the list shows.
+    pub filters: Filters,
+    /// The list's order.
+    pub sort: SortOrder,
+    /// The options of the next check.
+    pub options: CheckOptions,
 }
 
 /// Everything that can happen to the state.
 #[derive(Debug)]
 pub enum Action {
-    /// The user chose one or more files forming a batch; its check is run number `run`.
+    /// The user chose files forming a batch; its check is run number `run`.
     BatchChosen {
         /// The run number, larger than every earlier one.
         run: RunId,
         /// The chosen files.
         batch: ChosenBatch,
     },
-    /// The check of run `run` has read `bytes_checked` bytes.
+    /// The check of run `run` progressed.
     Progress {
         /// Which run progressed.
         run: RunId,
         /// Bytes read and checked so far.
         bytes_checked: u64,
+        /// Records checked so far.
+        records_checked: usize,
     },
     /// The check of run `run` finished.
     Checked {
         /// Which run finished.
         run: RunId,
-        /// Its report and the positions of its findings.
-        checked: CheckedBatch,
+        /// The checked batch.
+        batch: Rc<CheckedBatch>,
     },
-    /// The file of run `run` could not be read.
-    ReadFailed {
+    /// The check of run `run` could not finish.
+    CheckFailed {
         /// Which run failed.
         run: RunId,
         /// Why, in words for the user.
         message: String,
     },
-    /// Show or hide findings of one severity.
-    ToggleSeverity(Severity),
-    /// Forget the file and go back to the drop zone.
+    /// The user cancelled the check in progress.
+    CancelCheck,
+    /// Open record `index`'s view.
+    SelectRecord(RecordIndex),
+    /// Close the record view.
+    CloseRecord,
+    /// Show or hide records whose worst finding has this severity (`None`: records without findings).
+    ToggleSeverity(Option<Severity>),
+    /// List only records with a finding of this rule code (`None`: any).
+    FilterCode(Option<String>),
+    /// List only records of this stream index (`None`: any).
+    FilterStream(Option<u32>),
+    /// List only records of this sender index (`None`: any).
+    FilterSender(Option<u32>),
+    /// List only records matching this text (empty: any).
+    FilterText(String),
+    /// List only records dated in this period (`None`: any).
+    FilterPeriod(Option<Period>),
+    /// Show or hide the records of a group of infos of one rule (by its code).
+    ToggleGroup(String),
+    /// Clear every filter.
+    ClearFilters,
+    /// Order the list.
+    Sort(SortOrder),
+    /// Change the options of the next check.
+    SetOptions(CheckOptions),
+    /// Records now have these texts (fixes applied); the files are not changed.
+    ReplaceRecords(Vec<(RecordIndex, Rc<str>)>),
+    /// Leave a record out of the import (`true`) or put it back (`false`).
+    SetExcluded(RecordIndex, bool),
+    /// Forget the batch and go back to the drop zone.
     Reset,
-}
-
-impl AppState {
-    /// The batch being checked, when its run is `run`; `None` when `run` is stale or nothing is being checked.
-    fn checking(&self, run: RunId) -> Option<&ChosenBatch> {
-        match &self.phase {
-            Phase::Checking { batch, .. } if run == self.current_run => Some(batch),
-            _ => None,
-        }
-    }
 }
 
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let current =
+            |run: RunId| self.checking.as_ref().filter(|checking| checking.run == run && run == self.current_run);
         let mut next = (*self).clone();
         match action {
             Action::BatchChosen { run, batch } => {
                 next.current_run = run.max(self.current_run);
-                next.phase = Phase::Checking { batch, bytes_checked: 0 };
+                next.checking = Some(Checking { run: next.current_run, batch, bytes_checked: 0, records_checked: 0 });
+                next.failure = None;
             }
-            Action::Progress { run, bytes_checked } => {
-                let Some(batch) = self.checking(run) else { return self };
-                next.phase = Phase::Checking { batch: batch.clone(), bytes_checked };
+            Action::Progress { run, bytes_checked, records_checked } => {
+                let Some(checking) = current(run) else { return self };
+                next.checking = Some(Checking { bytes_checked, records_checked, ..checking.clone() });
             }
-            Action::Checked { run, checked } => {
-                let Some(batch) = self.checking(run) else { return self };
-                let CheckedBatch { report, positions } = checked;
-                next.phase = Phase::Checked(Rc::new(CheckedFile { batch: batch.clone(), report, positions }));
+            Action::Checked { run, batch } => {
+                if current(run).is_none() {
+                    return self;
+                }
+                next.checking = None;
+                next.batch = Some(batch);
+                next.decisions = Decisions::default();
+                next.selected = None;
+                next.filters = Filters::default();
             }
-            Action::ReadFailed { run, message } => {
-                let Some(batch) = self.checking(run) else { return self };
-                next.phase = Phase::Failed { batch: batch.clone(), message };
+            Action::CheckFailed { run, message } => {
+                let Some(checking) = current(run) else { return self };
+                next.failure = Some(Failure { batch: checking.batch.clone(), message });
+                next.checking = None;
             }
-            Action::ToggleSeverity(severity) => next.shown_severities.toggle(severity),
-            Action::Reset => next.phase = Phase::Idle,
+            Action::CancelCheck => next.checking = None,
+            Action::SelectRecord(index) => {
+                let exists = self.batch.as_ref().is_some_and(|batch| index < batch.rows.len());
+                next.selected = exists.then_some(index);
+            }
+            Action::CloseRecord => next.selected = None,
+            Action::ToggleSeverity(severity) => next.filters.toggle_severity(severity),
+            Action::FilterCode(code) => next.filters.code = code,
+            Action::FilterStream(stream) => next.filters.stream = stream,
+            Action::FilterSender(sender) => next.filters.sender = sender,
+            Action::FilterText(text) => next.filters.text = text,
+            Action::FilterPeriod(period) => next.filters.period = period,
+            Action::ToggleGroup(code) => {
+                if !next.filters.expanded_groups.remove(&code) {
+                    next.filters.expanded_groups.insert(code);
+                }
+            }
+            Action::ClearFilters => next.filters = Filters::default(),
+            Action::Sort(sort) => next.sort = sort,
+            Action::SetOptions(options) => next.options = options,
+            Action::ReplaceRecords(texts) => next.decisions.replaced.extend(texts),
+            Action::SetExcluded(index, excluded) => {
+                if excluded {
+                    next.decisions.excluded.insert(index);
+                } else {
+                    next.decisions.excluded.remove(&index);
+                }
+            }
+            Action::Reset => {
+                next.checking = None;
+                next.failure = None;
+                next.batch = None;
+                next.decisions = Decisions::default();
+                next.selected = None;
+                next.filters = Filters::default();
+            }
         }
         Rc::new(next)
     }
@@ -207,116 +250,155 @@ impl Reducible for AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferry_core::{Diagnostic, Rule};
+    use ferry_core::{Plan, Summary};
 
-    fn file(name: &str) -> ChosenBatch {
+    use crate::model::RecordRow;
+
+    fn chosen(name: &str) -> ChosenBatch {
         ChosenBatch { file_names: vec![name.to_owned()], size_bytes: 10 }
     }
 
-    fn report(severities: &[Severity]) -> CheckedBatch {
-        let diagnostics: Vec<Diagnostic> = severities
-            .iter()
-            .map(|&severity| Diagnostic::new(Rule::MalformedJson, "finding").with_severity(severity))
-            .collect();
-        let count = |wanted: Severity| severities.iter().filter(|&&severity| severity == wanted).count();
-        let summary = Summary {
-            records: 3,
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
-            infos: count(Severity::Info),
-            ..Summary::default()
-        };
-        let positions = vec![None; diagnostics.len()];
-        CheckedBatch { report: Report { records: 3, diagnostics, summary, ..Report::default() }, positions }
+    /// A checked batch of `records` empty rows whose first file is `name`.
+    fn checked(name: &str, records: usize) -> Rc<CheckedBatch> {
+        Rc::new(CheckedBatch {
+            files: Vec::new(),
+            file_names: vec![name.to_owned()],
+            rows: vec![RecordRow::EMPTY; records],
+            streams: Vec::new(),
+            senders: Vec::new(),
+            findings: Vec::new(),
+            positions: Vec::new(),
+            summary: Summary { records, ..Summary::default() },
+            plan: Plan::default(),
+            target: Target::Symphony,
+            now_millis: 0,
+        })
     }
 
     fn apply(actions: Vec<Action>) -> Rc<AppState> {
         actions.into_iter().fold(Rc::new(AppState::default()), |state, action| state.reduce(action))
     }
 
+    /// The shown batch's first file name, and whether a check is running.
+    fn shown(state: &AppState) -> (Option<String>, bool) {
+        (state.batch.as_ref().map(|batch| batch.file_names[0].clone()), state.checking.is_some())
+    }
+
+    /// A case's name, its actions, and the batch shown and whether a check runs after them.
+    type Case = (&'static str, Vec<Action>, (Option<&'static str>, bool));
+
     #[test]
-    fn phases_follow_the_actions() {
-        let checked = |state: &AppState| match &state.phase {
-            Phase::Checked(checked) => Some((checked.batch.title(), checked.report.summary.errors)),
-            _ => None,
-        };
-        /// The file shown and its error count, when a check is shown.
-        type Shown = Option<(String, usize)>;
-        // (case, actions, what is shown, whether a check is still running)
-        let cases: Vec<(&str, Vec<Action>, Shown, bool)> = vec![
-            ("nothing chosen", vec![], None, false),
+    fn checks_follow_the_actions_and_stale_outcomes_are_dropped() {
+        let cases: Vec<Case> = vec![
+            ("nothing chosen", vec![], (None, false)),
             (
-                "one file checked",
+                "one batch checked",
                 vec![
-                    Action::BatchChosen { run: 1, batch: file("a.json") },
-                    Action::Checked { run: 1, checked: report(&[Severity::Error]) },
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
                 ],
-                Some(("a.json".to_owned(), 1)),
-                false,
+                (Some("a"), false),
             ),
             (
                 "a stale outcome is dropped",
                 vec![
-                    Action::BatchChosen { run: 1, batch: file("big.json") },
-                    Action::BatchChosen { run: 2, batch: file("small.json") },
-                    Action::Checked { run: 1, checked: report(&[Severity::Error]) },
+                    Action::BatchChosen { run: 1, batch: chosen("big") },
+                    Action::BatchChosen { run: 2, batch: chosen("small") },
+                    Action::Checked { run: 1, batch: checked("big", 1) },
                 ],
-                None,
-                true,
+                (None, true),
             ),
             (
-                "the newest file wins whatever order outcomes arrive in",
+                "the newest batch wins whatever order outcomes arrive in",
                 vec![
-                    Action::BatchChosen { run: 1, batch: file("big.json") },
-                    Action::BatchChosen { run: 2, batch: file("small.json") },
-                    Action::Checked { run: 2, checked: report(&[]) },
-                    Action::Checked { run: 1, checked: report(&[Severity::Error]) },
+                    Action::BatchChosen { run: 1, batch: chosen("big") },
+                    Action::BatchChosen { run: 2, batch: chosen("small") },
+                    Action::Checked { run: 2, batch: checked("small", 1) },
+                    Action::Checked { run: 1, batch: checked("big", 1) },
                 ],
-                Some(("small.json".to_owned(), 0)),
-                false,
+                (Some("small"), false),
             ),
             (
-                "progress of a stale run is dropped",
+                "a cancelled check leaves the last batch shown",
                 vec![
-                    Action::BatchChosen { run: 1, batch: file("a.json") },
-                    Action::BatchChosen { run: 2, batch: file("b.json") },
-                    Action::Progress { run: 1, bytes_checked: 5 },
-                    Action::Checked { run: 2, checked: report(&[]) },
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
+                    Action::BatchChosen { run: 2, batch: chosen("b") },
+                    Action::Progress { run: 2, bytes_checked: 5, records_checked: 1 },
+                    Action::CancelCheck,
+                    Action::Checked { run: 2, batch: checked("b", 1) },
                 ],
-                Some(("b.json".to_owned(), 0)),
-                false,
+                (Some("a"), false),
             ),
             (
-                "a stale read failure is dropped",
+                "a failure keeps the last batch",
                 vec![
-                    Action::BatchChosen { run: 1, batch: file("a.json") },
-                    Action::BatchChosen { run: 2, batch: file("b.json") },
-                    Action::ReadFailed { run: 1, message: "gone".to_owned() },
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
+                    Action::BatchChosen { run: 2, batch: chosen("b") },
+                    Action::CheckFailed { run: 2, message: "gone".to_owned() },
                 ],
-                None,
-                true,
+                (Some("a"), false),
             ),
             (
-                "reset forgets the report",
+                "reset forgets the batch",
                 vec![
-                    Action::BatchChosen { run: 1, batch: file("a.json") },
-                    Action::Checked { run: 1, checked: report(&[]) },
+                    Action::BatchChosen { run: 1, batch: chosen("a") },
+                    Action::Checked { run: 1, batch: checked("a", 1) },
                     Action::Reset,
                 ],
-                None,
-                false,
+                (None, false),
             ),
         ];
-        for (name, actions, expected_checked, expected_still_checking) in cases {
+        for (name, actions, (expected_batch, expected_checking)) in cases {
             let state = apply(actions);
-            assert_eq!(checked(&state), expected_checked, "{name}");
-            assert_eq!(matches!(state.phase, Phase::Checking { .. }), expected_still_checking, "{name}");
+            assert_eq!(shown(&state), (expected_batch.map(str::to_owned), expected_checking), "{name}");
         }
     }
 
     #[test]
+    fn progress_and_failures_of_the_current_run_are_shown() {
+        let state = apply(vec![
+            Action::BatchChosen { run: 1, batch: chosen("a") },
+            Action::Progress { run: 1, bytes_checked: 4, records_checked: 2 },
+        ]);
+        assert_eq!(state.checking, Some(Checking { run: 1, batch: chosen("a"), bytes_checked: 4, records_checked: 2 }));
+        let state = state.reduce(Action::CheckFailed { run: 1, message: "unreadable".to_owned() });
+        assert_eq!(state.failure, Some(Failure { batch: chosen("a"), message: "unreadable".to_owned() }));
+        assert_eq!(state.checking, None);
+    }
+
+    #[test]
+    fn selection_filters_and_groups() {
+        let state = apply(vec![
+            Action::BatchChosen { run: 1, batch: chosen("a") },
+            Action::Checked { run: 1, batch: checked("a", 3) },
+            Action::SelectRecord(2),
+            Action::FilterCode(Some("TS003".to_owned())),
+            Action::ToggleGroup("MML022".to_owned()),
+            Action::ToggleSeverity(None),
+            Action::Sort(SortOrder::Time),
+        ]);
+        assert_eq!(state.selected, Some(2));
+        assert_eq!(state.filters.code.as_deref(), Some("TS003"));
+        assert!(state.filters.expanded_groups.contains("MML022"));
+        assert!(!state.filters.severities.shows(None));
+        assert_eq!(state.sort, SortOrder::Time);
+        // A record past the batch cannot be selected; toggling a group twice closes it.
+        let state = state.reduce(Action::SelectRecord(3)).reduce(Action::ToggleGroup("MML022".to_owned()));
+        assert_eq!(state.selected, None);
+        assert!(state.filters.expanded_groups.is_empty());
+        // A new batch starts with no selection and no filters.
+        let state = state
+            .reduce(Action::SelectRecord(1))
+            .reduce(Action::BatchChosen { run: 2, batch: chosen("b") })
+            .reduce(Action::Checked { run: 2, batch: checked("b", 1) });
+        assert_eq!((state.selected, state.filters.clone()), (None, Filters::default()));
+        assert_eq!(state.sort, SortOrder::Time, "the order is the user's preference and stays");
+    }
+
+    #[test]
     fn a_batch_is_titled_by_its_files() {
-        let batch = |names: &[&str]| ChosenBatch { file_names: names.iter().map(|name| (*name).to_owned()).collect(), size_bytes: 0 };
         let cases: [(&[&str], &str); 4] = [
             (&[], "no file"),
             (&["a.json"], "a.json"),
@@ -324,44 +406,8 @@ mod tests {
             (&["a.json", "b.json", "c.json"], "3 files (a.json and 2 more)"),
         ];
         for (names, expected) in cases {
-            assert_eq!(batch(names).title(), expected);
+            let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+            assert_eq!(title_of(&names), expected);
         }
-    }
-
-    #[test]
-    fn progress_of_the_current_run_is_shown() {
-        let state = apply(vec![
-            Action::BatchChosen { run: 1, batch: file("a.json") },
-            Action::Progress { run: 1, bytes_checked: 4 },
-        ]);
-        assert_eq!(state.phase, Phase::Checking { batch: file("a.json"), bytes_checked: 4 });
-    }
-
-    #[test]
-    fn severity_counts_come_from_the_summary() {
-        let summary = report(&[Severity::Warning, Severity::Error, Severity::Info, Severity::Warning]).report.summary;
-        let counts: Vec<usize> =
-            [Severity::Error, Severity::Warning, Severity::Info].map(|severity| severity_count(&summary, severity)).to_vec();
-        assert_eq!(counts, vec![1, 2, 1]);
-    }
-
-    #[test]
-    fn read_failure_of_the_current_file_is_shown() {
-        let state = apply(vec![
-            Action::BatchChosen { run: 1, batch: file("a.json") },
-            Action::ReadFailed { run: 1, message: "unreadable".to_owned() },
-        ]);
-        assert_eq!(state.phase, Phase::Failed { batch: file("a.json"), message: "unreadable".to_owned() });
-    }
-
-    #[test]
-    fn severities_toggle_independently() {
-        let state = apply(vec![Action::ToggleSeverity(Severity::Warning)]);
-        let shown = state.shown_severities;
-        assert!(shown.shows(Severity::Error));
-        assert!(!shown.shows(Severity::Warning));
-        assert!(shown.shows(Severity::Info));
-        let state = state.reduce(Action::ToggleSeverity(Severity::Warning));
-        assert_eq!(state.shown_severities, ShownSeverities::ALL);
     }
 }

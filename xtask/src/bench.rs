@@ -10,7 +10,11 @@
 //!   once taking the diagnostics as they come (what a streaming consumer does) and once keeping them all to
 //!   the end (what one `validate()` call does), and of the release `ferry check` on the same file (measured
 //!   with `/usr/bin/time` when the machine has it);
-//! - the wasm package under Node on the same batch, against the native time of this run, and the sandbox import rate.
+//! - the wasm package under Node on the same batch, against the native time of this run, and the sandbox import rate;
+//! - the web app: the release bundle's size (each wasm, JS and CSS file of `dist/`, gzipped, and their total;
+//!   target under 1 MB), and the check of the same batch in the page (Chromium driven by playwright through
+//!   `tests/e2e/timing.mjs`, from picking the file to the list shown) beside the release `ferry check` on the
+//!   same file in this run (target: within 2x).
 //!
 //! Each timed step runs a few times and the fastest run is printed (the machine is shared; the fastest run is
 //! the least disturbed one); the two sides of a ratio run in turns, so a passing load weighs on both alike.
@@ -30,12 +34,12 @@ use serde::Deserialize;
 
 use crate::gen;
 
-/// The batch the throughput figures are measured on.
-const DEFAULT_RECORDS: usize = 100_000;
+/// The batch the throughput figures are measured on (the end-to-end long-task test checks the same batch).
+pub(crate) const DEFAULT_RECORDS: usize = 100_000;
 /// The streaming file: 1 GB (10^9 bytes).
 const DEFAULT_STREAM_BYTES: u64 = 1_000_000_000;
 /// Seed of the generated batches; change it only with the figures in the README.
-const DEFAULT_SEED: u64 = 42;
+pub(crate) const DEFAULT_SEED: u64 = 42;
 /// Timed runs per figure; the fastest is printed.
 const RUNS: usize = 5;
 /// Chunk size the streaming child feeds the validator with (what a CLI or a browser `File` reader uses).
@@ -85,6 +89,8 @@ pub fn run(args: &[String]) -> Result<()> {
     // The wasm figure needs the npm package, built with the wasm toolchain.
     let tools = crate::setup::run()?;
     crate::test::build_wasm_package(&tools)?;
+    // The web app's figures: the release bundle in `dist/`.
+    crate::test::build_web(&tools)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The `ferry` binary is measured too (its peak memory on the streaming file).
     crate::shell::run(
@@ -119,6 +125,110 @@ pub fn run_measurements(args: &[String]) -> Result<()> {
     wasm_under_node(&batch, native)?;
     sandbox_import_rate()?;
     proxy::proxy_against_direct(RUNS)?;
+    web_app_figures(&args)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The web app: bundle size and the check in the page against `ferry check`.
+
+/// Runs in the page: timed runs of the check in Chromium (each in a fresh page; the fastest is kept).
+const PAGE_RUNS: usize = 3;
+
+/// Size of the file at `path` gzipped at the highest level (by the `gzip` program), as a server would send it.
+fn gzipped_size(path: &Path) -> Result<u64> {
+    let output = crate::shell::capture(Command::new("gzip").args(["-9", "-c"]).arg(path))?;
+    if !output.status.success() {
+        bail!("gzip failed on {}", path.display());
+    }
+    Ok(output.stdout.len() as u64)
+}
+
+/// The release bundle's size, and the in-page check of the bench batch against `ferry check`.
+fn web_app_figures(args: &BenchArgs) -> Result<()> {
+    let root = crate::shell::workspace_root();
+    let dist = root.join("dist");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .with_context(|| format!("reading {} (built by `cargo xtask bench`)", dist.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.extension().is_some_and(|extension| ["wasm", "js", "css"].iter().any(|wanted| extension == *wanted))
+        })
+        .collect();
+    files.sort();
+    println!("web app bundle (dist/, release; gzip -9):");
+    let (mut total_raw, mut total_gzipped) = (0, 0);
+    for path in &files {
+        let raw = std::fs::metadata(path)?.len();
+        let gzipped = gzipped_size(path)?;
+        total_raw += raw;
+        total_gzipped += gzipped;
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        println!("  {name:<44} {:>9.1} kB  gzipped {:>8.1} kB", raw as f64 / 1e3, gzipped as f64 / 1e3);
+    }
+    println!(
+        "  total                                        {:>9.1} kB  gzipped {:>8.1} kB (target < 1,000 kB)\n",
+        total_raw as f64 / 1e3,
+        total_gzipped as f64 / 1e3
+    );
+
+    let ferry = crate::shell::target_dir().join("release/ferry");
+    let mut bytes = std::io::BufWriter::new(Vec::new());
+    gen::write_json_array(&mut bytes, args.seed, args.records)?;
+    let directory = crate::shell::target_dir().join("bench-web");
+    std::fs::create_dir_all(&directory)?;
+    let batch = RemoveOnDrop(directory.join("batch.json"));
+    std::fs::write(&batch.0, bytes.into_inner()?)?;
+    let megabytes = std::fs::metadata(&batch.0)?.len() as f64 / 1e6;
+
+    let (native, status) = fastest(|| {
+        Command::new(&ferry)
+            .args(["check", "--format", "json", "--now", &gen::NOW_MILLIS.to_string()])
+            .arg(&batch.0)
+            .stdout(std::process::Stdio::null())
+            .status()
+    });
+    let status = status.with_context(|| format!("running {}", ferry.display()))?;
+    // 1: the batch has errors (it does); 2: the run failed.
+    if status.code() == Some(2) {
+        bail!("`ferry check` failed on the bench batch");
+    }
+    let server =
+        crate::test::Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "dist"])?;
+    let output = crate::shell::capture(
+        Command::new("node")
+            .arg(root.join("tests/e2e/timing.mjs"))
+            .arg(&server.url)
+            .arg(&batch.0)
+            .arg(gen::NOW_MILLIS.to_string())
+            .arg(PAGE_RUNS.to_string()),
+    )?;
+    drop(server);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("the in-page check failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let field = |key: &str| -> Option<f64> {
+        let line = stdout.lines().find(|line| line.starts_with("web-check:"))?;
+        line.split_whitespace().find_map(|field| field.strip_prefix(key)?.strip_prefix('='))?.parse().ok()
+    };
+    let (Some(page_seconds), Some(records), Some(longest)) =
+        (field("seconds"), field("records"), field("longest_task_ms"))
+    else {
+        bail!("the in-page check printed no `web-check:` line:\n{stdout}");
+    };
+    let native_seconds = native.as_secs_f64();
+    println!("web app check of the same batch ({megabytes:.1} MB, {records:.0} records; fastest of {PAGE_RUNS} page runs, {RUNS} CLI runs):");
+    println!(
+        "  in the page (worker, pick to list shown)  {page_seconds:>8.3} s  {:>7.1} MB/s  ({:.2}x `ferry check`; target <= 2x)",
+        megabytes / page_seconds,
+        page_seconds / native_seconds
+    );
+    println!(
+        "  ferry check --format json (release)       {native_seconds:>8.3} s  {:>7.1} MB/s",
+        megabytes / native_seconds
+    );
+    println!("  longest main-thread task in that page run {longest:>8.0} ms (target <= 50 ms)\n");
     Ok(())
 }
 
@@ -302,8 +412,7 @@ fn streaming_memory(args: &BenchArgs) -> Result<()> {
         if !output.status.success() {
             bail!("the streaming child failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
         }
-        let figures: StreamFigures =
-            serde_json::from_slice(&output.stdout).context("the streaming child's figures")?;
+        let figures: StreamFigures = serde_json::from_slice(&output.stdout).context("the streaming child's figures")?;
         println!("  streaming validation, {label}:");
         println!(
             "    {} records, {:.2} GB in {:.1} s = {:.0} messages/s, {:.0} MB/s; {} diagnostics ({} errors)",
@@ -449,7 +558,10 @@ fn wasm_under_node(batch: &[u8], native: Duration) -> Result<()> {
     let root = crate::shell::workspace_root();
     let package = root.join("crates/ferry-wasm/pkg");
     if !package.join("ferry_wasm_bg.wasm").is_file() {
-        println!("wasm under Node: not measured, {} holds no built package (`cargo xtask package`)\n", package.display());
+        println!(
+            "wasm under Node: not measured, {} holds no built package (`cargo xtask package`)\n",
+            package.display()
+        );
         return Ok(());
     }
     let directory = crate::shell::target_dir().join("bench-wasm");
@@ -495,7 +607,9 @@ fn sandbox_import_rate() -> Result<()> {
     std::fs::create_dir_all(&directory)?;
     let file = directory.join("state.sqlite3");
     println!("sandbox import ({BATCHES} requests of {BATCH_SIZE} messages, no attachments, over HTTP):");
-    for (label, storage) in [("in memory", ferry_sandbox::Storage::Memory), ("SQLite file", ferry_sandbox::Storage::File(file.clone()))] {
+    for (label, storage) in
+        [("in memory", ferry_sandbox::Storage::Memory), ("SQLite file", ferry_sandbox::Storage::File(file.clone()))]
+    {
         let mut reports = Vec::with_capacity(RUNS);
         for _ in 0..RUNS {
             reports.push(ferry_sandbox::bench::measure_import(&storage, BATCHES, BATCH_SIZE)?);
@@ -555,7 +669,7 @@ fn ratio(numerator: Duration, denominator: Duration) -> f64 {
 }
 
 /// Deletes the generated file however the run ends.
-struct RemoveOnDrop(PathBuf);
+pub(crate) struct RemoveOnDrop(pub(crate) PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::bench::RemoveOnDrop;
 use crate::setup::{self, Tools};
 use crate::shell::{self, workspace_root};
 
@@ -170,7 +171,7 @@ pub fn build_web(tools: &Tools) -> Result<()> {
     // finds the build done).
     let mut prefetch = Command::new("/usr/bin/cargo");
     prefetch
-        .args(["build", "--target=wasm32-unknown-unknown", "--manifest-path", "web/Cargo.toml", "--release", "--bin", "ferry-web"])
+        .args(["build", "--target=wasm32-unknown-unknown", "--manifest-path", "web/Cargo.toml", "--release", "--bins"])
         .envs(tools.wasm_env())
         .current_dir(workspace_root());
     shell::run(&mut prefetch)?;
@@ -226,24 +227,43 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
     // In memory, so the test leaves no journal in the clone.
     let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "examples/plain-js"])?;
+    // The long-task test (suites/perf.mjs) checks the bench's batch in the page.
+    let bench_batch = write_bench_batch()?;
     let mut command = Command::new("node");
     command
         .arg(E2E_SCRIPT)
         .env("FERRY_URL", &app.url)
         .env("FERRY_BIN", &ferry)
         .env("FERRY_PLAIN_JS_URL", &plain_js.url)
+        .env("FERRY_BENCH_BATCH", &bench_batch.0)
         .current_dir(&root);
     counted(&mut command)
 }
 
+/// Writes the bench's batch (100,000 generated messages as a JSON array, about 96 MB) under the target folder.
+///
+/// # Errors
+/// When the file cannot be written.
+pub(crate) fn write_bench_batch() -> Result<RemoveOnDrop> {
+    let directory = crate::shell::target_dir().join("e2e");
+    std::fs::create_dir_all(&directory)?;
+    let file = RemoveOnDrop(directory.join(format!("bench-batch-{}.json", std::process::id())));
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(&file.0)?);
+    crate::gen::write_json_array(&mut writer, crate::bench::DEFAULT_SEED, crate::bench::DEFAULT_RECORDS)?;
+    writer.flush()?;
+    Ok(file)
+}
+
 /// A `ferry` process serving on a free port, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    /// The address it printed, with its token.
+    pub(crate) url: String,
 }
 
 impl Server {
-    fn start(program: &PathBuf, args: &[&str]) -> Result<Server> {
+    /// Runs `program args` and waits for the address it serves on.
+    pub(crate) fn start(program: &PathBuf, args: &[&str]) -> Result<Server> {
         let mut child = Command::new(program)
             .args(args)
             .current_dir(workspace_root())

@@ -19,6 +19,7 @@
 pub mod diagnostic;
 pub mod fix;
 mod hash;
+pub mod humanize;
 pub mod json;
 pub mod line_index;
 pub mod messageml;

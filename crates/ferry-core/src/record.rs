@@ -10,6 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::hash::Fnv128;
+use crate::humanize;
 use crate::json::{JsonString, Member, ParsedRecord, Spanned, Value};
 use crate::planner::RecordFacts;
 use crate::registry::Rule;
@@ -82,7 +83,11 @@ impl BatchState {
     ) {
         let diagnostic = Diagnostic::new(
             Rule::RecordTooLarge,
-            format!("the record is {} bytes of JSON, more than the {max_record_bytes} bytes Ferry reads", source.len()),
+            format!(
+                "the record is {} of JSON, more than the {} Ferry reads",
+                humanize::size_with_bytes(source.len() as u64),
+                humanize::size_with_bytes(max_record_bytes as u64)
+            ),
         )
         .with_help("split large attachments across messages; no message can carry more than 30 MB of attachments");
         self.unreadable_record(diagnostics, summary, file_index, diagnostic, Span::new(source.start, source.start + 1), source.len());

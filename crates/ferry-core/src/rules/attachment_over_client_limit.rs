@@ -19,6 +19,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::Diagnostic;
+use crate::humanize;
 use crate::json::JsonString;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -32,7 +33,11 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, pointer: &str, content: &Js
         checker.emit_at_string(
             Diagnostic::new(
                 Rule::AttachmentOverClientLimit,
-                format!("the attachment is {decoded_bytes} bytes, over the 25 MB ({CLIENT_MAX_FILE_BYTES} bytes) clients accept for one file"),
+                format!(
+                    "the attachment is {}, over the {} clients accept for one file",
+                    humanize::size_with_bytes(decoded_bytes as u64),
+                    humanize::size_with_bytes(CLIENT_MAX_FILE_BYTES as u64)
+                ),
             )
             .with_help("compress or split the file, or link to it instead"),
             &format!("{pointer}/content"),

@@ -19,6 +19,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::humanize;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
 
@@ -31,7 +32,11 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, total_bytes: u64, list_span
         checker.emit(
             Diagnostic::new(
                 Rule::AttachmentsTooLarge,
-                format!("the attachments add up to {total_bytes} bytes, more than the 30 MB ({MAX_TOTAL_ATTACHMENT_BYTES} bytes) a message may carry"),
+                format!(
+                    "the attachments add up to {}, more than the {} a message may carry",
+                    humanize::size_with_bytes(total_bytes),
+                    humanize::size_with_bytes(MAX_TOTAL_ATTACHMENT_BYTES)
+                ),
             )
             .with_help("spread the files over several messages, or link to them instead"),
             "/attachments",

@@ -20,6 +20,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::humanize;
 use crate::json::JsonString;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -69,9 +70,16 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, message: &JsonString<'_>) {
     };
     let passed_at = text_characters(text, limit).1.unwrap_or(0);
     checker.emit_in_string(
-        Diagnostic::new(Rule::MessageTooLong, format!("the message's text is {characters} characters, over the limit of {limit}"))
-            .with_help(help)
-            .with_severity(severity),
+        Diagnostic::new(
+            Rule::MessageTooLong,
+            format!(
+                "the message's text is {} characters, over the limit of {}",
+                humanize::grouped(characters as u64),
+                humanize::grouped(limit as u64)
+            ),
+        )
+        .with_help(help)
+        .with_severity(severity),
         "/message",
         message,
         Span::new(passed_at, text.len()),

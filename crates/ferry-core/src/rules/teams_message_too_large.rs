@@ -19,6 +19,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::humanize;
 use crate::json::JsonString;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -39,7 +40,11 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, message: &JsonString<'_>) {
     checker.emit_in_string(
         Diagnostic::new(
             Rule::TeamsMessageTooLarge,
-            format!("the message is {} bytes; a Teams post may hold about {MAX_POST_BYTES}", text.len()),
+            format!(
+                "the message is {}; a Teams post may hold about {}",
+                humanize::size_with_bytes(text.len() as u64),
+                humanize::size_with_bytes(MAX_POST_BYTES as u64)
+            ),
         )
         .with_help("split the message into several posts, or attach the long text as a file"),
         "/message",

@@ -20,6 +20,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::Diagnostic;
+use crate::humanize;
 use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -31,7 +32,11 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, stream_id: &str, timestamp:
         checker.emit_at_value(
             Diagnostic::new(
                 Rule::TeamsTimestampBeforeConversation,
-                format!("the message ({timestamp}) is not later than its conversation's creation ({created})"),
+                format!(
+                    "the message, dated {timestamp} ({}), is not later than its conversation's creation at {created} ({})",
+                    humanize::utc_date_time(timestamp),
+                    humanize::utc_date_time(created)
+                ),
             )
             .with_help("start the migration with an earlier conversationCreationDateTime"),
             "/intendedMessageTimestamp",

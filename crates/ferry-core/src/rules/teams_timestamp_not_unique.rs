@@ -21,6 +21,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::humanize;
 use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -35,16 +36,22 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64
     }
     let mut diagnostic = Diagnostic::new(
         Rule::TeamsTimestampNotUnique,
-        format!("another message of this conversation already has timestamp {timestamp}; Teams would answer 409 Conflict"),
+        format!(
+            "another message of this conversation already has timestamp {timestamp} ({}); Teams would answer 409 Conflict",
+            humanize::utc_date_time(timestamp)
+        ),
     )
     .with_help("createdDateTime must be unique to the millisecond within a chat or channel");
-    let free = (1..=MAX_NUDGE_MILLIS)
-        .filter_map(|nudge| timestamp.checked_add(nudge))
-        .find(|candidate| !checker.batch.teams_timestamps.contains(&(stream, *candidate)) && *candidate <= checker.options.now_millis);
+    let free = (1..=MAX_NUDGE_MILLIS).filter_map(|nudge| timestamp.checked_add(nudge)).find(|candidate| {
+        !checker.batch.teams_timestamps.contains(&(stream, *candidate)) && *candidate <= checker.options.now_millis
+    });
     if let Some(nudged) = free {
         diagnostic = diagnostic.with_fix(Fix {
             title: format!("Move the message {} ms later, to {nudged}", nudged - timestamp),
-            edits: vec![Edit { pointer: "/intendedMessageTimestamp".to_owned(), value: serde_json::Value::from(nudged) }],
+            edits: vec![Edit {
+                pointer: "/intendedMessageTimestamp".to_owned(),
+                value: serde_json::Value::from(nudged),
+            }],
         });
     }
     checker.emit_at_value(diagnostic, "/intendedMessageTimestamp", value);

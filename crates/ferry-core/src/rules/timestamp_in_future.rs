@@ -22,6 +22,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::Diagnostic;
+use crate::humanize;
 use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -33,7 +34,12 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, timestamp: i64, value: &Spa
     if in_future {
         let mut diagnostic = Diagnostic::new(
             Rule::TimestampInFuture,
-            format!("`intendedMessageTimestamp` {timestamp} is {} ms after now ({now})", timestamp.saturating_sub(now)),
+            format!(
+                "`intendedMessageTimestamp` {timestamp} ({}) is {} in the future (now is {})",
+                humanize::utc_date_time(timestamp),
+                humanize::duration_between(timestamp, now),
+                humanize::utc_date_time(now)
+            ),
         );
         diagnostic = if timestamp > 100_000_000_000_000 {
             diagnostic.with_help("the value looks like microseconds or nanoseconds; the field is in milliseconds")

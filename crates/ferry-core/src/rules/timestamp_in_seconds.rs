@@ -22,6 +22,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::humanize;
 use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -37,13 +38,20 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, timestamp: i64, value: &Spa
     let milliseconds = timestamp * 1000;
     let mut diagnostic = Diagnostic::new(
         Rule::TimestampInSeconds,
-        format!("`intendedMessageTimestamp` {timestamp} looks like seconds: as milliseconds it is before 1973"),
+        format!(
+            "`intendedMessageTimestamp` {timestamp} looks like seconds: as milliseconds it is {}, as seconds {}",
+            humanize::utc_date_time(timestamp),
+            humanize::utc_date_time(milliseconds)
+        ),
     )
     .with_help("the field is in milliseconds since 1970-01-01; multiply seconds by 1000");
     if milliseconds <= checker.options.now_millis {
         diagnostic = diagnostic.with_fix(Fix {
             title: "Multiply the timestamp by 1000".to_owned(),
-            edits: vec![Edit { pointer: "/intendedMessageTimestamp".to_owned(), value: serde_json::Value::from(milliseconds) }],
+            edits: vec![Edit {
+                pointer: "/intendedMessageTimestamp".to_owned(),
+                value: serde_json::Value::from(milliseconds),
+            }],
         });
     }
     checker.emit_at_value(diagnostic, "/intendedMessageTimestamp", value);

@@ -20,6 +20,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::Diagnostic;
+use crate::humanize;
 use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -30,8 +31,14 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, timestamp: i64, value: &Spa
         return false;
     }
     checker.emit_at_value(
-        Diagnostic::new(Rule::TimestampNotPositive, format!("`intendedMessageTimestamp` is {timestamp}, not after 1970-01-01"))
-            .with_help("give when the message was sent, in milliseconds since 1970-01-01T00:00:00Z"),
+        Diagnostic::new(
+            Rule::TimestampNotPositive,
+            format!(
+                "`intendedMessageTimestamp` is {timestamp} ({}), not after 1970-01-01",
+                humanize::utc_date_time(timestamp)
+            ),
+        )
+        .with_help("give when the message was sent, in milliseconds since 1970-01-01T00:00:00Z"),
         "/intendedMessageTimestamp",
         value,
     );

@@ -20,6 +20,7 @@ declare_rule! {
 }
 
 use crate::diagnostic::Diagnostic;
+use crate::humanize;
 use crate::json::Spanned;
 use crate::record::RecordChecker;
 use crate::registry::Rule;
@@ -33,7 +34,12 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64
         checker.emit_at_value(
             Diagnostic::new(
                 Rule::TimestampOutOfOrder,
-                format!("this message ({timestamp}) is dated {} ms before an earlier record of the same stream ({previous})", previous.saturating_sub(timestamp)),
+                format!(
+                    "this message, dated {timestamp} ({}), is {} earlier than a previous record of the same stream, dated {previous} ({})",
+                    humanize::utc_date_time(timestamp),
+                    humanize::duration_between(timestamp, previous),
+                    humanize::utc_date_time(previous)
+                ),
             )
             .with_help("check the order of the export's pages or files; the plan sends each stream chronologically anyway"),
             "/intendedMessageTimestamp",
