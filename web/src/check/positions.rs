@@ -28,25 +28,43 @@ impl Default for PositionScanner {
 
 impl PositionScanner {
     /// Scans `bytes`, the next bytes of the file; for every offset of `wanted` (ascending) it passes, records
-    /// its position in `found`.
+    /// its position in `found`. Offsets already passed are skipped.
     pub fn scan(
         &mut self,
         bytes: &[u8],
         wanted: &mut Peekable<impl Iterator<Item = u64>>,
         found: &mut BTreeMap<u64, Position>,
     ) {
-        for &byte in bytes {
-            while wanted.next_if(|&offset| offset <= self.offset).is_some_and(|offset| offset == self.offset) {
-                found.insert(self.offset, self.position);
+        let mut at = 0;
+        while let Some(&offset) = wanted.peek() {
+            if offset < self.offset {
+                wanted.next();
+                continue;
             }
-            if byte == b'\n' {
-                self.position = Position { line: self.position.line + 1, column: 1 };
-            } else if byte & 0b1100_0000 != 0b1000_0000 {
-                // A byte that starts a character: four-byte UTF-8 sequences are two UTF-16 code units.
-                self.position.column += if byte >= 0b1111_0000 { 2 } else { 1 };
-            }
-            self.offset += 1;
+            let Ok(index) = usize::try_from(offset - self.offset) else { break };
+            let Some(until) = index.checked_add(at).filter(|&until| until < bytes.len()) else { break };
+            self.advance(&bytes[at..until]);
+            at = until;
+            found.insert(offset, self.position);
+            wanted.next();
         }
+        self.advance(&bytes[at..]);
+    }
+
+    /// Moves past `bytes`. Counts over whole slices (which the compiler turns into SIMD) rather than a branch
+    /// per byte: a file of a hundred megabytes is scanned in a fraction of a second.
+    fn advance(&mut self, bytes: &[u8]) {
+        let newlines = bytes.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        let last_line = match newlines {
+            0 => bytes,
+            _ => {
+                self.position = Position { line: self.position.line + newlines, column: 1 };
+                let after_newline = bytes.iter().rposition(|&byte| byte == b'\n').map_or(0, |index| index + 1);
+                &bytes[after_newline..]
+            }
+        };
+        self.position.column += utf16_units(last_line);
+        self.offset += bytes.len() as u64;
     }
 
     /// Records the offsets at the very end of the file (a truncation is reported there).
@@ -57,6 +75,14 @@ impl PositionScanner {
             }
         }
     }
+}
+
+/// How many UTF-16 code units the UTF-8 `bytes` make: one per byte that starts a character, two for a four-byte
+/// sequence. A character cut at the slice's end counts where it starts.
+fn utf16_units(bytes: &[u8]) -> u64 {
+    let starts = bytes.iter().filter(|&&byte| byte & 0b1100_0000 != 0b1000_0000).count() as u64;
+    let four_byte = bytes.iter().filter(|&&byte| byte >= 0b1111_0000).count() as u64;
+    starts + four_byte
 }
 
 /// Where a finding's source span starts: its file and byte offset; `None` without a span.

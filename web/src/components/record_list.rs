@@ -195,8 +195,7 @@ fn record_row(
     let severity = severity_text(row.worst);
     html! {
         <button class={classes!("list-row", "record-row", severity.clone(), selected.then_some("selected"))}
-            onclick={onclick} aria-current={selected.then_some("true")} data-record={shown_number(record).to_string()}
-            aria-label={format!("Record {}, {severity}", shown_number(record))}>
+            onclick={onclick} aria-current={selected.then_some("true")} data-record={shown_number(record).to_string()}>
             <span class="record-number">{ format!("#{}", shown_number(record)) }</span>
             <span class="time">{ time }</span>
             <span><span class={classes!("badge", severity.clone())}>{ severity }</span></span>
