@@ -642,7 +642,17 @@ impl<'d, 't> Checker<'d, 't> {
         self.constructor_checks(node, kind);
         self.attribute_failed = false;
         let group_kind = matches!(kind, Kind::Checkbox | Kind::Radio);
-        let content = if group_kind && self.document.is_named(node, "div") {
+        let is_input = self.document.is_named(node, "input");
+        let presentation_field = self.element_format(node) == Format::PresentationMl;
+        if kind == Kind::TextField && presentation_field && self.document.nodes[node].first_child != NO_NODE {
+            // A PresentationML text field takes its initial value from `value`: any content at all is refused,
+            // before its attributes are read.
+            self.report_element(node, Rule::ElementNotAllowedHere, "Element \"text-field\" may not have child elements or text content");
+            return;
+        }
+        // In PresentationML every grouped element not written as an `input` (a `div` group, or a `checkbox`/`radio`
+        // tag, which takes the document's format) is read as a group of one `input` and one `label`.
+        let content = if group_kind && presentation_field && !is_input {
             match self.group_parts(node, kind) {
                 Some((input, label)) => {
                     self.memory_mut().groups.insert(node, (input, label));
@@ -650,7 +660,7 @@ impl<'d, 't> Checker<'d, 't> {
                 }
                 None => return,
             }
-        } else if group_kind && self.document.is_named(node, "input") {
+        } else if group_kind && is_input {
             // A grouped element written as a bare input builds its attributes only.
             NO_NODE
         } else {
@@ -1563,8 +1573,10 @@ impl<'d, 't> Checker<'d, 't> {
 
     fn validate_root(&mut self, root: NodeId) {
         if self.format == Format::PresentationMl {
+            // `data-version` is needed only when the caller passes no version (`E/MessageML.java:72-75`); the
+            // message is judged with the version "2.0", as the reference's own callers and tests pass it.
             let format_ok = self.attribute(root, "data-format").is_some_and(|value| value.eq_ignore_ascii_case("PresentationML"));
-            if !format_ok || self.attribute(root, "data-version").is_none() {
+            if !format_ok {
                 self.report_element(root, Rule::InvalidRoot, "Malformed PresentationML. The attributes \"data-format\" and \"data-version\" are required.");
                 return;
             }

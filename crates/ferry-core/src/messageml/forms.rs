@@ -132,6 +132,23 @@ fn allowed_attributes(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// The attributes of [`allowed_attributes`] that an element built in PresentationML refuses, because the
+/// reference reads their `data-` spelling there (or nothing at all) (`TextField`, `TextArea`, `DatePicker`,
+/// `TimePicker`, `TimezonePicker` and `Button` build their attributes by format).
+fn messageml_only_attributes(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::TextField => {
+            &["title", "masked", "disabled", "readonly", "auto-submit", "formnovalidate", "pattern-error-message"]
+        }
+        Kind::TextArea | Kind::RichTextArea => &["pattern-error-message", "formnovalidate"],
+        Kind::DatePicker => &["format", "disabled-date", "highlighted-date", "formnovalidate"],
+        Kind::TimePicker => &["format", "disabled-time"],
+        Kind::TimezonePicker => &["disabled-timezone", "formnovalidate"],
+        Kind::Button => &["title", "formnovalidate"],
+        _ => &[],
+    }
+}
+
 const BOOLEAN_ATTRIBUTES: &[&str] =
     &["required", "disabled", "readonly", "masked", "multiple", "checked", "selected", "auto-submit", "strict", "formnovalidate", "side-by-side"];
 
@@ -164,7 +181,9 @@ pub fn build_attribute(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind, 
             && (matches!(name, "class" | "style" | "value" | "placeholder" | "name")
                 || name == "id" && grouped
                 || name.starts_with("data-") && allowed_attributes(kind).contains(&&name[5..])));
-    let accepted = accepted && !(kind == Kind::TextField && !presentation && name == "value");
+    let accepted = accepted
+        && !(kind == Kind::TextField && !presentation && name == "value")
+        && !(presentation && messageml_only_attributes(kind).contains(&name));
     if !accepted {
         checker.attribute_not_allowed(node, name, span);
         return;
@@ -205,6 +224,11 @@ fn check_booleans(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) -> bo
 }
 
 fn value_of(checker: &Checker<'_, '_>, node: NodeId, name: &str) -> Option<String> {
+    let presentation = checker.element_format(node) == Format::PresentationMl;
+    if presentation && name == "name" && is_named_by_data_name(checker.built[node].kind) {
+        // These read `data-name` into `name`, overwriting it, and an absent one as empty.
+        return Some(checker.attribute(node, "data-name").map(|value| value.into_owned()).unwrap_or_default());
+    }
     let value = checker.attribute(node, name).map(|value| value.into_owned());
     if value.is_some() || checker.element_format(node) != Format::PresentationMl {
         return value;
@@ -212,7 +236,16 @@ fn value_of(checker: &Checker<'_, '_>, node: NodeId, name: &str) -> Option<Strin
     checker.attribute(node, &format!("data-{name}")).map(|value| value.into_owned())
 }
 
+/// The elements whose PresentationML form (`div class="person-selector"` and the like) names them by `data-name`.
+fn is_named_by_data_name(kind: Kind) -> bool {
+    matches!(kind, Kind::PersonSelector | Kind::RoomSelector | Kind::DateSelector)
+}
+
 fn require_name(checker: &mut Checker<'_, '_>, node: NodeId) -> bool {
+    if checker.built[node].kind == Kind::TimezonePicker && checker.element_format(node) == Format::PresentationMl {
+        // The PresentationML timezone picker requires `data-name` itself (`TimezonePicker.validate`).
+        return checker.assert_attribute_not_blank(node, "data-name");
+    }
     match value_of(checker, node, "name") {
         Some(name) if !is_blank(&name) => true,
         _ => {
@@ -267,7 +300,12 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
     if !checker.assert_ancestor(node, &[Kind::Form]) {
         return;
     }
-    if !require_name(checker, node) || !check_booleans(checker, node, kind) {
+    // The selectors check that a name exists first and that it is not blank last (after their value and
+    // content); the other fields check both first.
+    let name_checked_last = is_named_by_data_name(kind);
+    let name_present = value_of(checker, node, "name").is_some();
+    let name_ok = if name_checked_last && name_present { true } else { require_name(checker, node) };
+    if !name_ok || !check_booleans(checker, node, kind) {
         return;
     }
     for (name, limit) in [("label", 256), ("title", 256)] {
@@ -282,8 +320,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
     match kind {
         Kind::Select => validate_select(checker, node),
         Kind::TextField | Kind::TextArea | Kind::RichTextArea => validate_text_input(checker, node, kind),
-        Kind::Checkbox | Kind::Radio
-            if (checker.element_format(node) == Format::MessageMl || checker.document.is_named(node, "div")) => {
+        Kind::Checkbox | Kind::Radio if !checker.document.is_named(node, "input") => {
                 checker.assert_content_model(node, &[Kind::Bold, Kind::Italic], true);
             }
         Kind::PersonSelector | Kind::RoomSelector => {
@@ -295,10 +332,10 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                     return;
                 }
             }
-            checker.assert_no_content(node);
+            let _ = checker.assert_no_content(node) && require_name(checker, node);
         }
         Kind::DateSelector => {
-            checker.assert_no_content(node);
+            let _ = checker.assert_no_content(node) && require_name(checker, node);
         }
         Kind::DatePicker => validate_date_picker(checker, node),
         Kind::TimePicker => validate_time_picker(checker, node),

@@ -55,6 +55,37 @@ fn first_error_and_wording() {
     }
 }
 
+/// MessageML form tags under a PresentationML root take the document's format: they are judged as PresentationML
+/// fields (`P/MessageMLParser.java:571-639`).
+#[test]
+fn form_tags_under_a_presentationml_root() {
+    let wrap = |fields: &str| {
+        format!("<div data-format=\"PresentationML\"><form id=\"f\">{fields}<button name=\"b\">B</button></form></div>")
+    };
+    let table: &[(&str, Option<(Rule, &str)>)] = &[
+        ("<text-field name=\"t\"/>", None),
+        ("<text-field name=\"t\" value=\"initial\"/>", None),
+        ("<text-field name=\"t\">x</text-field>", Some((Rule::ElementNotAllowedHere, "Element \"text-field\" may not have child elements or text content"))),
+        ("<text-field name=\"t\" title=\"x\"/>", Some((Rule::AttributeNotAllowed, "Attribute \"title\" is not allowed in \"text-field\""))),
+        ("<text-field name=\"t\" data-masked=\"true\"/>", None),
+        ("<date-picker name=\"d\" format=\"dd\"/>", Some((Rule::AttributeNotAllowed, "Attribute \"format\" is not allowed in \"date-picker\""))),
+        ("<checkbox name=\"c\">C</checkbox>", Some((Rule::ElementNotAllowedHere, "Invalid PresentationML for the \"checkbox\" element"))),
+        ("<radio name=\"r\">R</radio>", Some((Rule::ElementNotAllowedHere, "Invalid PresentationML for the \"radio\" element"))),
+        ("<person-selector name=\"p\"/>", Some((Rule::MissingAttribute, "The attribute \"name\" is required"))),
+        ("<person-selector data-name=\"p\"/>", None),
+        ("<person-selector value=\"x\"/>", Some((Rule::InvalidAttributeValue, "Attribute \"value\" contains an unsupported format, should be an array of user ids"))),
+        ("<timezone-picker name=\"t\"/>", Some((Rule::MissingAttribute, "The attribute \"data-name\" is required"))),
+        ("<timezone-picker data-name=\"t\"/>", None),
+    ];
+    for (fields, expected) in table {
+        let message = wrap(fields);
+        let expected = expected.map(|(rule, text)| (rule, text.to_owned()));
+        assert_eq!(first(&message, None), expected, "message: {message}");
+    }
+    // The caller's version ("2.0") stands in for a missing `data-version`.
+    assert_eq!(first("<div data-format=\"PresentationML\"><p>x</p></div>", None), None);
+}
+
 /// The markup is checked first and the answer of the checks before it in the reference's order replaces
 /// its findings: none of them may leak out.
 #[test]
