@@ -349,11 +349,12 @@ pub struct Checker<'d, 't> {
     pub format: Format,
     /// What the walk built of each node, by node id.
     pub built: &'d mut Vec<Built>,
-    /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`), in document order (so
-    /// sorted: they are looked up by binary search).
-    entity_elements: &'d mut Vec<NodeId>,
-    /// Findings so far, in the reference's order.
+    /// Findings of the tree build so far, in the reference's order.
     pub findings: Vec<Diagnostic>,
+    /// Findings of the steps after the tree build, with their step (put after the tree's by [`Self::finish`]).
+    later_findings: Vec<(Step, Diagnostic)>,
+    /// The step after the tree build whose checks run now; `None` during the tree build.
+    step: Option<Step>,
     /// What the walk remembers about elements it passed; created by the first element that needs it (most
     /// messages have none).
     memory: Option<Box<Memory>>,
@@ -377,6 +378,20 @@ struct Memory {
     groups: BTreeMap<NodeId, (NodeId, NodeId)>,
 }
 
+/// The reference's steps after the tree build, in the order they run: a finding of a later step is the Agent's
+/// answer only when nothing earlier failed (`P/MessageMLParser.java:179-205`, `P/MessageMLContext.java:77-84`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// The financial tags' resolution and `fallback-ticker` check (`MessageML.enhanceFinancialTags`).
+    FinancialTags,
+    /// The root's `validate()`.
+    Root,
+    /// The EntityJSON assembly (`MessageMLParser.java:202`), where the reference can crash.
+    EntityJson,
+    /// The Markdown tree built by `MessageMLContext` after the parse.
+    Markdown,
+}
+
 /// Findings kept per message: the first is the Agent's answer, a few more help, thousands only drown it.
 pub const MAX_FINDINGS: usize = 100;
 
@@ -387,6 +402,10 @@ const CODE_LANGUAGES: &[&str] = &[
     "plaintext", "c", "cpp", "csharp", "css", "html", "java", "js", "jsx", "php", "python", "r", "typescript", "tsx",
     "markdown", "json", "scala", "shell", "yaml",
 ];
+
+/// The attributes of a financial `<tag>` that the pod resolves an instrument by (`MessageML.buildInstrumentResolutionRequest`).
+const IDENTIFYING_TAG_ATTRIBUTES: &[&str] =
+    &["fullbbgcompticker", "unique-id", "figi", "bbgcompticker", "figi-ticker", "us-code", "isin", "local-code"];
 
 const CHIME_SOURCE: &str = "https://asset.symphony.com/symphony/audio/chime.mp3";
 
@@ -400,7 +419,6 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
 #[derive(Default)]
 pub struct Storage {
     built: Vec<Built>,
-    entity_elements: Vec<NodeId>,
 }
 
 impl Storage {
@@ -417,19 +435,19 @@ impl<'d, 't> Checker<'d, 't> {
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        Storage { built, entity_elements }: &'d mut Storage,
+        Storage { built }: &'d mut Storage,
     ) -> Self {
         built.clear();
         built.resize(document.nodes.len(), Built::default());
-        entity_elements.clear();
         Checker {
             document,
             entity_json,
             options,
             format,
             built,
-            entity_elements,
             findings: Vec::new(),
+            later_findings: Vec::new(),
+            step: None,
             memory: None,
             attribute_failed: false,
             has_ui_action_target: false,
@@ -452,16 +470,34 @@ impl<'d, 't> Checker<'d, 't> {
         self.memory.as_ref().and_then(|memory| memory.class_overrides.get(&node))
     }
 
-    /// The findings.
-    pub fn finish(self) -> Vec<Diagnostic> {
+    /// The findings: the tree build's, then those of each later step in the reference's order.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        self.later_findings.sort_by_key(|(step, _)| *step);
+        let room = MAX_FINDINGS.saturating_sub(self.findings.len());
+        self.findings.extend(self.later_findings.into_iter().take(room).map(|(_, finding)| finding));
         self.findings
+    }
+
+    /// Runs `checks`, which belong to `step`, a step after the tree build: their findings are put after those
+    /// of the steps before it.
+    fn in_step<T>(&mut self, step: Step, checks: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = self.step.replace(step);
+        let output = checks(self);
+        self.step = outer;
+        output
     }
 
     /// Records a finding (up to [`MAX_FINDINGS`] per message).
     #[cold]
     pub fn report(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
-        if self.findings.len() < MAX_FINDINGS {
-            self.findings.push(Diagnostic::new(rule, message).with_span(span));
+        match self.step {
+            None if self.findings.len() < MAX_FINDINGS => {
+                self.findings.push(Diagnostic::new(rule, message).with_span(span));
+            }
+            Some(step) if self.later_findings.len() < MAX_FINDINGS => {
+                self.later_findings.push((step, Diagnostic::new(rule, message).with_span(span)));
+            }
+            _ => {}
         }
     }
 
@@ -526,7 +562,10 @@ impl<'d, 't> Checker<'d, 't> {
             self.build_attributes(root, root, kind);
         }
         self.build_children(root, root);
-        self.validate_root(root);
+        self.in_step(Step::Root, |checker| checker.validate_root(root));
+        if let Some((span, message)) = super::assembly::first_crash(self) {
+            self.in_step(Step::EntityJson, |checker| checker.report(Rule::ReferenceParserCrash, message, span));
+        }
     }
 
     /// The built children of `node` (transparent `div`s flattened, folded elements left out), without
@@ -892,47 +931,30 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
             return Kind::None;
         }
-        let inside_entity = {
-            let mut ancestor = self.built[node].parent;
-            while ancestor != NO_NODE && self.entity_elements.binary_search(&ancestor).is_err() {
-                ancestor = self.built[ancestor].parent;
-            }
-            ancestor != NO_NODE
-        };
-        if inside_entity && self.entity_json.has_top_level_key(&id) {
-            // Observed: the reference crashes (ClassCastException) on an entity inside another entity.
-            self.report(
-                Rule::ReferenceParserCrash,
-                format!("The entity \"{id}\" is inside another entity; the Agent's parser fails on such nesting"),
-                span,
-            );
-            return Kind::None;
-        }
-        self.entity_elements.push(node);
         let (entity_type, ids) = entity.get_two("type", "id");
         let value = ids.and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {
-            match entity_type.text_value().as_deref() {
-                Some("org.symphonyoss.fin.security") => return Kind::CashTag,
-                Some("org.symphonyoss.taxonomy") => {
+            let Some(type_name) = entity_type.text_value() else {
+                // The reference switches on the type's text, which a non-string type does not have.
+                self.report(
+                    Rule::ReferenceParserCrash,
+                    format!("The entity \"{id}\" has a \"type\" that is not a string; the Agent's parser fails on it"),
+                    span,
+                );
+                return Kind::None;
+            };
+            match type_name.as_ref() {
+                "org.symphonyoss.fin.security" => return Kind::CashTag,
+                "org.symphonyoss.taxonomy" => {
                     if let Some(message) = forms::hashtag_pattern_error(&value.as_text()) {
                         self.report(Rule::InvalidAttributeValue, message, span);
                         return Kind::None;
                     }
                     return Kind::HashTag;
                 }
-                Some("com.symphony.user.mention") => return Kind::Mention,
+                "com.symphony.user.mention" => return Kind::Mention,
                 _ => {}
             }
-        }
-        if !self.entity_json.has_top_level_key(&id) {
-            // Observed: the reference crashes (ClassCastException) when an untyped entity's id only exists nested.
-            self.report(
-                Rule::ReferenceParserCrash,
-                format!("The entity \"{id}\" is only found nested inside the EntityJSON; the Agent's parser fails on such a reference"),
-                span,
-            );
-            return Kind::None;
         }
         if tag == "div" {
             Kind::Div
@@ -1054,13 +1076,11 @@ impl<'d, 't> Checker<'d, 't> {
             Kind::Card | Kind::CardHeader | Kind::CardBody | Kind::ExpandableCard | Kind::ExpandableCardHeader | Kind::ExpandableCardBody
         ) && self.element_format(node) == Format::PresentationMl;
         match kind {
+            // `class` and `style` are kept (a style checked) and refused by the root's `validate()`, after the tree.
             Kind::MessageMl => match name {
-                "xmlns" => {}
-                "class" | "style" => self.attribute_invalid(
-                    Rule::AttributeNotAllowed,
-                    "Element \"messageML\" may not have attributes",
-                    span,
-                ),
+                "xmlns" | "class" => {}
+                "style" => self.check_style_attribute(value, span),
+
                 _ => self.attribute_invalid(
                     Rule::AttributeNotAllowed,
                     format!("Attribute \"{name}\" is not allowed in \"messageML\""),
@@ -1454,7 +1474,10 @@ impl<'d, 't> Checker<'d, 't> {
         let email = self.attribute(node, "email");
         let span = self.start_tag(node);
         if uid.is_none() && email.is_none() {
-            self.report(Rule::MissingAttribute, "Error processing user mention. No id or email provided", span);
+            // Found when the Markdown tree is built, after everything else.
+            self.in_step(Step::Markdown, |checker| {
+                checker.report(Rule::MissingAttribute, "Error processing user mention. No id or email provided", span)
+            });
             return;
         }
         let lenient = self.attribute(node, "strict").is_some_and(|value| !value.eq_ignore_ascii_case("true"));
@@ -1521,7 +1544,16 @@ impl<'d, 't> Checker<'d, 't> {
             }
         }
         if self.attribute(node, "fallback-ticker").is_none_or(|ticker| is_blank(&ticker)) {
-            self.report_element(node, Rule::InstrumentResolvedByPod, "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)");
+            // The pod resolves a tag by its identifying attributes, after the whole tree is built; with none of
+            // them it can never find an instrument.
+            let identified = IDENTIFYING_TAG_ATTRIBUTES.iter().any(|name| self.attribute(node, name).is_some());
+            self.in_step(Step::FinancialTags, |checker| {
+                if identified {
+                    checker.report_element(node, Rule::InstrumentResolvedByPod, "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)");
+                } else {
+                    checker.report_element(node, Rule::MissingAttribute, "No instrument found , \"fallback-ticker\" attribute is required");
+                }
+            });
         }
     }
 
@@ -1572,6 +1604,12 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_root(&mut self, root: NodeId) {
+        if self.format == Format::MessageMl {
+            if let Some(attribute) = ["class", "style"].into_iter().find(|name| self.document.find_attribute(root, name).is_some()) {
+                self.report_attribute(root, attribute, Rule::AttributeNotAllowed, "Element \"messageML\" may not have attributes");
+                return;
+            }
+        }
         if self.format == Format::PresentationMl {
             // `data-version` is needed only when the caller passes no version (`E/MessageML.java:72-75`); the
             // message is judged with the version "2.0", as the reference's own callers and tests pass it.

@@ -190,10 +190,9 @@ impl EntityJson<'_> {
         JsonRef { text: &self.text, table: &self.table, index }
     }
 
-    /// The whole object.
-    #[cfg(test)]
-    fn root(&self) -> JsonRef<'_> {
-        self.node(0)
+    /// The whole object; `None` when there is no data.
+    pub fn root(&self) -> Option<JsonRef<'_>> {
+        (!self.text.is_empty()).then(|| self.node(0))
     }
 
     /// Whether the object has a member `name` at its top level.
@@ -727,7 +726,7 @@ mod tests {
         assert_eq!(object.find_values("b").count(), 2);
         assert!(object.find_path("zz").is_none());
         assert!(object.has_top_level_key("c") && !object.has_top_level_key("b"));
-        assert_eq!(object.root().get("e").and_then(|e| e.get("k")).map(|k| k.raw()), Some("{\"z\":2}"));
+        assert_eq!(object.root().and_then(|root| root.get("e")).and_then(|e| e.get("k")).map(|k| k.raw()), Some("{\"z\":2}"));
         let entity = parse_entity_json(r#"{"m":{"type":"t\u0041","id":[{"value":12}]}}"#).unwrap();
         let m = entity.find_path("m").unwrap();
         assert_eq!(m.get("type").and_then(|t| t.text_value()).as_deref(), Some("tA"));

@@ -11,6 +11,7 @@
 //! apart from the per-element checks, which look at an element's own children; nesting depth is bounded
 //! ([`xml::MAX_DEPTH`]); attribute values longer than [`MAX_ATTRIBUTE_BYTES`] are refused.
 
+mod assembly;
 pub mod elements;
 pub mod entity_json;
 pub mod forms;

@@ -34,7 +34,7 @@ fn first_error_and_wording() {
         (
             "<messageML><span class=\"entity\" data-entity-id=\"a\"><span class=\"entity\" data-entity-id=\"b\">x</span></span></messageML>",
             Some("{\"a\":{\"type\":\"t\"},\"b\":{\"type\":\"t\"}}"),
-            Some((Rule::ReferenceParserCrash, "The entity \"b\" is inside another entity; the Agent's parser fails on such nesting")),
+            Some((Rule::ReferenceParserCrash, "The entity \"b\" is not a member of the data of the entity around it (or of the top-level data); the Agent's parser fails when it assembles the EntityJSON")),
         ),
         ("<messageML><title>t</title></messageML>", None, Some((Rule::ElementNotAllowedHere, "Element \"title\" can only be a child of the following elements: [dialog]"))),
         (
@@ -52,6 +52,37 @@ fn first_error_and_wording() {
     for (message, data, expected) in table {
         let expected = expected.map(|(rule, text)| (rule, text.to_owned()));
         assert_eq!(first(message, *data), expected, "message: {message}");
+    }
+}
+
+/// Where the reference throws while it assembles the EntityJSON or creates an entity, and where an earlier or
+/// later check answers instead (spec §13).
+#[test]
+fn reference_parser_crashes_and_what_precedes_them() {
+    let entity = |id: &str| format!("<span class=\"entity\" data-entity-id=\"{id}\">x</span>");
+    let nested = |outer: &str, inner: &str| {
+        format!("<messageML><span class=\"entity\" data-entity-id=\"{outer}\">{}</span></messageML>", entity(inner))
+    };
+    let crash = Some(Rule::ReferenceParserCrash);
+    let table: Vec<(String, &str, Option<Rule>)> = vec![
+        (format!("<messageML>{}</messageML>", entity("e")), r#"{"w":{"e":{}}}"#, crash),
+        (nested("a", "b"), r#"{"a":{},"b":{}}"#, crash),
+        (nested("a", "b"), r#"{"a":{"b":{}}}"#, None),
+        (nested("a", "b"), r#"{"a":{"b":{}},"b":{}}"#, Some(Rule::EntityDataMissing)),
+        (format!("<messageML>{}<p foo=\"1\"/></messageML>", entity("e")), r#"{"w":{"e":{}}}"#, Some(Rule::AttributeNotAllowed)),
+        (format!("<messageML>{}<mention/></messageML>", entity("e")), r#"{"w":{"e":{}}}"#, crash),
+        (format!("<messageML><hash tag=\"a\">{}</hash></messageML>", entity("e")), r#"{"e":{}}"#, crash),
+        ("<messageML><hash tag=\"a\"/></messageML>".to_owned(), r#"{"keyword1": 5}"#, crash),
+        ("<messageML><hash tag=\"a\"/></messageML>".to_owned(), r#"{"keyword2": 5}"#, None),
+        ("<messageML><mention uid=\"1\"/><hash tag=\"a\"/></messageML>".to_owned(), r#"{"keyword2": 1}"#, crash),
+        ("<messageML><emoji shortcode=\"smile\"/></messageML>".to_owned(), r#"{"emoji1": {}}"#, None),
+        (format!("<messageML>{}</messageML>", entity("e")), r#"{"e":{"type":1,"id":[{"value":"x"}]}}"#, crash),
+        (format!("<messageML>{}</messageML>", entity("e")), r#"{"e":{"type":1}}"#, None),
+        ("<messageML><tag isin=\"US0378331005\"/></messageML>".to_owned(), "{}", None),
+        ("<messageML><tag instrument-class=\"equity\"/></messageML>".to_owned(), "{}", Some(Rule::MissingAttribute)),
+    ];
+    for (message, data, expected) in table {
+        assert_eq!(first(&message, Some(data)).map(|(rule, _)| rule), expected, "message: {message} data: {data}");
     }
 }
 
