@@ -1344,8 +1344,9 @@ impl<'d, 't> Checker<'d, 't> {
                     .into_iter()
                     .find_map(|name| self.attribute(node, name).map(|value| (name, value)));
                 if let Some((name, language)) = language {
-                    if !CODE_LANGUAGES.contains(&language.as_ref()) && !language.is_empty() {
-                        self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"language\" of element \"code\" can only be one of the following values: [{}].", CODE_LANGUAGES.join(", ")));
+                    // Compared lowercased (`assertAttributeValue`), and named as written.
+                    if !CODE_LANGUAGES.contains(&language.to_lowercase().as_str()) && !language.is_empty() {
+                        self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"{name}\" of element \"code\" can only be one of the following values: [{}].", CODE_LANGUAGES.join(", ")));
                         return;
                     }
                 }
@@ -1670,23 +1671,41 @@ impl Iterator for BuiltChildren<'_, '_, '_> {
     }
 }
 
-/// Java's `Long.parseLong`: optional sign, ASCII digits, within `i64`.
+/// The first code point of each run of ten decimal digits (general category Nd) of Unicode 13, the version of
+/// Java 17's `Character`: the standard library only knows ASCII digits, and no small crate gives digit values.
+const DECIMAL_DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
+    0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
+    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0,
+    0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60,
+    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// Java's `Character.digit(character, 10)`.
+fn java_decimal_digit(character: char) -> Option<u32> {
+    let code = u32::from(character);
+    if character.is_ascii() {
+        return character.to_digit(10);
+    }
+    let run = DECIMAL_DIGIT_ZEROS.partition_point(|zero| *zero <= code).checked_sub(1)?;
+    let offset = code - DECIMAL_DIGIT_ZEROS[run];
+    (offset < 10).then_some(offset)
+}
+
+/// Java's `Long.parseLong`: optional sign, decimal digits of any script (`Character.digit`), within `i64`.
 pub fn parse_java_long(value: &str) -> Option<i64> {
     let (negative, digits) = match value.as_bytes() {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        all => (false, all),
+        [b'-', ..] => (true, &value[1..]),
+        [b'+', ..] => (false, &value[1..]),
+        _ => (false, value),
     };
     if digits.is_empty() {
         return None;
     }
     // Accumulated below zero, which reaches `i64::MIN` too.
     let mut below_zero: i64 = 0;
-    for byte in digits {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
+    for character in digits.chars() {
+        let digit = java_decimal_digit(character)?;
         below_zero = below_zero.checked_mul(10)?.checked_sub(i64::from(digit))?;
     }
     if negative {
@@ -1740,6 +1759,10 @@ fn is_java_uri(uri: &str) -> bool {
                 return false;
             }
             if colon + 1 == uri.len() {
+                return false;
+            }
+            // `//` must be followed by an authority, or at least by a path, query or fragment.
+            if uri[colon + 1..] == *"//" {
                 return false;
             }
         }

@@ -369,7 +369,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                     }
                 }
             }
-            checker.assert_no_content(node);
+            // Its content is not checked (`TimezonePicker.validate`).
         }
         _ => {}
     }
@@ -711,15 +711,15 @@ fn validate_button(checker: &mut Checker<'_, '_>, node: NodeId) {
     if !checker.assert_ancestor(node, &[Kind::Form, Kind::UiAction]) {
         return;
     }
-    if !check_booleans(checker, node, Kind::Button) {
-        return;
-    }
+    // A button is not a form field: its `formnovalidate` is not checked as a boolean.
     if let Some(class) = value_of(checker, node, "class") {
+        // The deprecated `-destructive` ending is dropped before the class is checked (`Button.buildAttribute`).
+        let class = class.strip_suffix("-destructive").unwrap_or(&class);
         const CLASSES: &[&str] = &[
             "primary", "secondary", "tertiary", "destructive", "primary-link", "destructive-link",
             "primary-destructive", "secondary-destructive",
         ];
-        if !CLASSES.contains(&class.as_str()) {
+        if !CLASSES.contains(&class) {
             checker.report_attribute(node, "class", Rule::InvalidAttributeValue, "Attribute \"class\" must be \"primary\", \"secondary\", \"tertiary\" or \"destructive\" (\"primary-destructive\" and \"secondary-destructive\" are deprecated)");
             return;
         }
@@ -803,7 +803,7 @@ fn validate_ui_action(checker: &mut Checker<'_, '_>, node: NodeId) {
         if let Some(user_ids) = user_ids {
             let span = checker.attribute_span(node, "user-ids");
             match serde_json::from_str::<Vec<serde_json::Value>>(&user_ids) {
-                Ok(ids) if ids.iter().all(serde_json::Value::is_i64) => {
+                Ok(ids) if is_long_array(&user_ids) => {
                     if ids.len() > 15 {
                         checker.report(
                             Rule::InvalidAttributeValue,
@@ -932,8 +932,20 @@ pub fn validate_dialog_part(checker: &mut Checker<'_, '_>, node: NodeId) {
     }
 }
 
+/// Whether Jackson reads `value` as a `List<Long>` with its default coercions: integers within `long`,
+/// floating-point numbers (truncated), strings holding a `long` or nothing, and `null`.
 fn is_long_array(value: &str) -> bool {
-    serde_json::from_str::<Vec<serde_json::Value>>(value).is_ok_and(|items| items.iter().all(serde_json::Value::is_i64))
+    use serde_json::Value;
+    const LONG_RANGE: std::ops::Range<f64> = -9.223_372_036_854_776e18..9.223_372_036_854_776e18;
+    let item_is_long = |item: &Value| match item {
+        Value::Null => true,
+        Value::Number(number) => {
+            number.is_i64() || (!number.is_u64() && number.as_f64().is_some_and(|float| LONG_RANGE.contains(&float)))
+        }
+        Value::String(text) => text.trim().is_empty() || text.trim().parse::<i64>().is_ok(),
+        _ => false,
+    };
+    serde_json::from_str::<Vec<Value>>(value).is_ok_and(|items| items.iter().all(item_is_long))
 }
 
 fn is_string_array(value: &str) -> bool {

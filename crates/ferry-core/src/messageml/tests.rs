@@ -55,6 +55,47 @@ fn first_error_and_wording() {
     }
 }
 
+/// Values judged as Java and Jackson read them, and character data as Xerces reads it.
+#[test]
+fn values_and_character_data_as_the_reference_reads_them() {
+    let in_form = |field: &str| {
+        format!("<messageML><form id=\"f\">{field}<button name=\"b\">B</button></form></messageML>")
+    };
+    let table: Vec<(String, Option<&str>)> = vec![
+        ("<messageML><code language=\"Python\">x</code></messageML>".to_owned(), None),
+        (
+            "<messageML><code data-language=\"cobol\">x</code></messageML>".to_owned(),
+            Some("Attribute \"data-language\" of element \"code\" can only be one of the following values: [plaintext, c, cpp, csharp, css, html, java, js, jsx, php, python, r, typescript, tsx, markdown, json, scala, shell, yaml]."),
+        ),
+        ("<messageML><mention uid=\"\u{661}\u{662}\"/></messageML>".to_owned(), None),
+        ("<messageML><mention uid=\"1x\"/></messageML>".to_owned(), Some("Invalid input: uid must be a int64 value not \"1x\"")),
+        (in_form("<person-selector name=\"p\" value='[1.5, \"2\", null]'/>"), None),
+        (
+            in_form("<person-selector name=\"p\" value='[true]'/>"),
+            Some("Attribute \"value\" contains an unsupported format, should be an array of user ids"),
+        ),
+        (in_form("<timezone-picker name=\"t\">x</timezone-picker>"), None),
+        ("<messageML><form id=\"f\"><button name=\"b\" class=\"tertiary-destructive\">B</button></form></messageML>".to_owned(), None),
+        (
+            "<messageML>a ]]> b</messageML>".to_owned(),
+            Some("Invalid messageML: The character sequence \"]]>\" must not appear in content unless used to mark the end of a CDATA section."),
+        ),
+        (
+            "<messageML>a \u{FFFE}</messageML>".to_owned(),
+            Some("Invalid messageML: An invalid XML character (Unicode: 0xfffe) was found in the element content of the document."),
+        ),
+        (
+            "<messageML><p class=\"\u{FFFF}\">x</p></messageML>".to_owned(),
+            Some("Invalid messageML: An invalid XML character (Unicode: 0xffff) was found in the value of attribute \"class\" and element is \"p\"."),
+        ),
+        ("<messageML><a href=\"http://\">x</a></messageML>".to_owned(), Some("Invalid input: null must be a URI value not \"http://\"")),
+        ("<messageML><a href=\"http://x\">x</a></messageML>".to_owned(), None),
+    ];
+    for (message, expected) in table {
+        assert_eq!(first(&message, None).map(|(_, text)| text), expected.map(str::to_owned), "message: {message}");
+    }
+}
+
 /// Where the reference throws while it assembles the EntityJSON or creates an entity, and where an earlier or
 /// later check answers instead (spec §13).
 #[test]

@@ -343,7 +343,8 @@ fn is_xml_space(byte: u8) -> bool {
 const NAME_START: u8 = 1;
 const NAME: u8 = 2;
 const NON_ASCII: u8 = 4;
-/// A byte an attribute value needs a closer look for: `<`, `&`, and the whitespace normalisation replaces.
+/// A byte an attribute value needs a closer look for: `<`, `&`, the whitespace normalisation replaces, and the
+/// first byte of U+FFFE/U+FFFF.
 const VALUE_SPECIAL: u8 = 8;
 
 /// The class bits of every byte value: one table look-up instead of several comparisons per byte.
@@ -352,7 +353,10 @@ static BYTE_CLASS: [u8; 256] = {
     let mut byte = 0;
     while byte < 256 {
         let b = byte as u8;
-        table[byte] = if b >= 0x80 {
+        table[byte] = if b == 0xEF {
+            // The first byte of U+FFFE and U+FFFF, which XML refuses.
+            NON_ASCII | VALUE_SPECIAL
+        } else if b >= 0x80 {
             NON_ASCII
         } else if b.is_ascii_alphabetic() || b == b'_' || b == b':' {
             NAME_START | NAME
@@ -360,6 +364,7 @@ static BYTE_CLASS: [u8; 256] = {
             NAME
         } else if b == b'<' || b == b'&' || b == b'\t' || b == b'\n' || b == b'\r' {
             VALUE_SPECIAL
+
         } else {
             0
         };
@@ -374,7 +379,7 @@ fn name_length(bytes: &[u8]) -> usize {
     let Some(first) = bytes.first() else { return 0 };
     match BYTE_CLASS[usize::from(*first)] {
         class if class & NAME_START != 0 => {}
-        NON_ASCII => return name_length_unicode(bytes),
+        class if class & NON_ASCII != 0 => return name_length_unicode(bytes),
         _ => return 0,
     }
     let length = 1 + bytes[1..].iter().take_while(|byte| BYTE_CLASS[usize::from(**byte)] & NAME != 0).count();
@@ -400,6 +405,28 @@ fn name_length_unicode(bytes: &[u8]) -> usize {
         }
     }
     text.len()
+}
+
+/// The first thing XML refuses in character data outside markup (`raw` starts at byte `offset` of the text): the
+/// sequence `]]>`, or U+FFFE/U+FFFF (the other characters outside XML's `Char` are control characters, refused
+/// before the parse, or cannot be in a Rust string).
+fn check_character_data(raw: &str, offset: usize) -> Result<(), XmlFault> {
+    for position in memchr::memchr2_iter(b']', 0xEF, raw.as_bytes()) {
+        let rest = &raw[position..];
+        if rest.starts_with("]]>") {
+            return Err(malformed(
+                "The character sequence \"]]>\" must not appear in content unless used to mark the end of a CDATA section.",
+                offset + position..offset + position + 3,
+            ));
+        }
+        if let Some(character) = rest.chars().next().filter(|character| matches!(character, '\u{FFFE}' | '\u{FFFF}')) {
+            return Err(malformed(
+                format!("An invalid XML character (Unicode: 0x{:x}) was found in the element content of the document.", u32::from(character)),
+                offset + position..offset + position + 3,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks every `&` of character data or an attribute value (`raw` starts at byte `offset` of the text).
@@ -605,6 +632,13 @@ fn parse_attributes(
             ampersand = value.contains('&');
             line_break = value.contains(['\t', '\n', '\r']);
         }
+        if let Some(position) = value.find(['\u{FFFE}', '\u{FFFF}']).filter(|_| special) {
+            let code = value[position..].chars().next().map_or(0, u32::from);
+            return Err(malformed(
+                format!("An invalid XML character (Unicode: 0x{code:x}) was found in the value of attribute \"{name}\" and element is \"{element_name}\"."),
+                value_start + position..value_start + position + 3,
+            ));
+        }
         if let Some(less_than) = less_than {
             return Err(malformed(
                 format!("The value of attribute \"{name}\" associated with an element type \"{element_name}\" must not contain the '<' character."),
@@ -704,9 +738,11 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                     Phase::InsideRoot => {
                         // quick-xml ends a text event before each `&`: a reference, or a text that starts with
                         // an `&` that ends no reference, is an event of its own that starts with it.
-                        if text.as_bytes().get(span.start) == Some(&b'&') {
-                            check_references(text.get(span.clone()).unwrap_or(""), span.start)?;
+                        let raw = text.get(span.clone()).unwrap_or("");
+                        if raw.as_bytes().first() == Some(&b'&') {
+                            check_references(raw, span.start)?;
                         }
+                        check_character_data(raw, span.start)?;
                         match &mut builder.pending_text {
                             Some(pending) => pending.end = span.end,
                             None => builder.pending_text = Some(span),
