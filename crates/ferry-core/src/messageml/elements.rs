@@ -236,6 +236,9 @@ impl Kind {
             Kind::TimezonePicker => "timezone-picker",
             Kind::TextField => "text-field",
             Kind::UiAction => "ui-action",
+            Kind::HashTag => "hash",
+            Kind::CashTag => "cash",
+            Kind::Mention => "mention",
             _ => return None,
         })
     }
@@ -504,7 +507,13 @@ impl<'d, 't> Checker<'d, 't> {
     /// The tag the reference uses in messages about `node`.
     pub fn tag(&self, node: NodeId) -> &'t str {
         match self.built[node].kind.messageml_tag() {
-            Some(tag) if self.document.is_named(node, "div") || self.document.is_named(node, "input") => tag,
+            Some(tag)
+                if self.document.is_named(node, "div")
+                    || self.document.is_named(node, "input")
+                    || self.document.is_named(node, "span") =>
+            {
+                tag
+            }
             Some(tag) if matches!(self.built[node].kind, Kind::Chime) => tag,
             _ => self.document.name(node),
         }
@@ -1240,7 +1249,8 @@ impl<'d, 't> Checker<'d, 't> {
         });
         let Some(child) = offending else { return true };
         let tag = self.tag(node);
-        let child_tag = if self.is_text(child) { "#text" } else { self.tag(child) };
+        // A text node has no MessageML tag: the reference prints Java's `null`.
+        let child_tag = if self.is_text(child) { "null" } else { self.tag(child) };
         let span = self.document.nodes[child].span.clone();
         self.report(Rule::ElementNotAllowedHere, format!("Element \"{child_tag}\" is not allowed in \"{tag}\""), span);
         false

@@ -23,7 +23,7 @@ pub fn hashtag_pattern_error(tag: &str) -> Option<String> {
     let java_space = |character: char| matches!(character, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r');
     let valid = !tag.chars().any(java_space) && tag.chars().any(|character| !PUNCTUATION.contains(character));
     (!valid).then(|| {
-        "Values of the attribute 'tag' for the element 'hash' must match the pattern [\\S]*[^\\s!@#$%^&*()+=<>,./?`~:;'\"\\\\|-]+[\\S]*$".to_owned()
+        "Values of the attribute 'tag' for the element 'hash' must match the pattern [\\S]*[^\\s!@#$%^&*()+=<>,./?`~:;'\"\\\\|-]+[\\S]*$.".to_owned()
     })
 }
 

@@ -47,6 +47,13 @@ fn first_error_and_wording() {
             None,
             Some((Rule::AttributeNotAllowed, "Element \"title\" may not have attributes")),
         ),
+        ("<messageML><form id=\"f\"><select name=\"s\">x<option value=\"o\">O</option></select></form></messageML>", None, Some((Rule::ElementNotAllowedHere, "Element \"null\" is not allowed in \"select\""))),
+        ("<messageML><hash tag=\"!\"/></messageML>", None, Some((Rule::InvalidAttributeValue, "Values of the attribute 'tag' for the element 'hash' must match the pattern [\\S]*[^\\s!@#$%^&*()+=<>,./?`~:;'\"\\\\|-]+[\\S]*$."))),
+        (
+            "<messageML><ul><span class=\"entity\" data-entity-id=\"c\">$A</span></ul></messageML>",
+            Some("{\"c\":{\"type\":\"org.symphonyoss.fin.security\",\"id\":[{\"value\":\"A\"}]}}"),
+            Some((Rule::ElementNotAllowedHere, "Element \"cash\" is not allowed in \"ul\"")),
+        ),
         ("<messageML><hash/></messageML>", None, Some((Rule::ReferenceParserCrash, "The attribute \"tag\" is required (the Agent's parser fails on a hashtag without one)"))),
     ];
     for (message, data, expected) in table {
