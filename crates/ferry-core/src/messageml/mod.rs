@@ -16,6 +16,7 @@ pub mod elements;
 pub mod entity_json;
 pub mod forms;
 pub mod freemarker;
+mod jackson;
 pub mod rules;
 pub mod style;
 pub mod xml;
