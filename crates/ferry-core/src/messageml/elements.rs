@@ -20,7 +20,7 @@ use super::forms;
 use super::style::check_style;
 use super::xml::{is_blank, Document, NodeId, NodeKind, NO_NODE};
 use super::MessageMlOptions;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::Rule;
 
 /// What the reference builds for an element: one variant per element class of messageml-utils.
@@ -365,6 +365,9 @@ pub struct Checker<'d, 't> {
     attribute_failed: bool,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
+    /// Whether some element takes part in the EntityJSON assembly (an entity `span`/`div`, a hashtag, cashtag,
+    /// mention, emoji, financial tag or `dateTime`): only then can the reference crash there.
+    has_entity_elements: bool,
 }
 
 /// What the walk remembers about the elements it passed.
@@ -417,6 +420,35 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
     class.split_ascii_whitespace().any(|part| part == token)
 }
 
+/// One level of [`Checker::build_children`]'s walk: the built element children attach to, the next child to
+/// build, and the element to validate once they are built (`None` for the root and transparent `div`s).
+struct Frame {
+    parent: NodeId,
+    cursor: NodeId,
+    closing: Option<Closing>,
+}
+
+/// An element whose attributes are built, waiting for its children before it is validated.
+#[derive(Clone, Copy)]
+struct Closing {
+    node: NodeId,
+    parent: NodeId,
+    kind: Kind,
+    /// The node whose children are the element's content (a group's `label`), or [`NO_NODE`].
+    content: NodeId,
+    attributes_ok: bool,
+}
+
+/// What [`Checker::open_element`] leaves to do.
+enum Opened {
+    /// Nothing: the element was not built, or failed before its children.
+    Done,
+    /// A `div` the reference drops: its children are built into its parent.
+    Transparent,
+    /// Its children, then its validation.
+    Built(Closing),
+}
+
 /// The per-node storage of a [`Checker`], kept between checks (and lent to each) so that checking a batch does
 /// not allocate per message.
 #[derive(Default)]
@@ -454,6 +486,7 @@ impl<'d, 't> Checker<'d, 't> {
             memory: None,
             attribute_failed: false,
             has_ui_action_target: false,
+            has_entity_elements: false,
         }
     }
 
@@ -572,7 +605,12 @@ impl<'d, 't> Checker<'d, 't> {
         }
         self.build_children(root, root);
         self.in_step(Step::Root, |checker| checker.validate_root(root));
-        if let Some((span, message)) = super::assembly::first_crash(self) {
+        // The assembly comes only after every check above passed.
+        let is_error = |finding: &Diagnostic| finding.severity == Severity::Error;
+        let reached = self.has_entity_elements
+            && !self.findings.iter().any(is_error)
+            && !self.later_findings.iter().any(|(step, finding)| *step < Step::EntityJson && is_error(finding));
+        if let Some((span, message)) = reached.then(|| super::assembly::first_crash(self)).flatten() {
             self.in_step(Step::EntityJson, |checker| checker.report(Rule::ReferenceParserCrash, message, span));
         }
     }
@@ -625,21 +663,42 @@ impl<'d, 't> Checker<'d, 't> {
         }
     }
 
+    /// Builds the children of `dom` into the built element `parent`, and their descendants, in the reference's
+    /// order (see the module documentation). The walk keeps its own stack, as deep as the document (bounded by
+    /// [`super::xml::MAX_DEPTH`]), so that deep nesting never grows the thread's stack.
     fn build_children(&mut self, parent: NodeId, dom: NodeId) {
-        let mut child = self.document.nodes[dom].first_child;
-        while child != NO_NODE {
+        let mut stack = vec![Frame { parent, cursor: self.document.nodes[dom].first_child, closing: None }];
+        while let Some(frame) = stack.last_mut() {
+            let child = frame.cursor;
+            if child == NO_NODE {
+                if let Some(Frame { closing: Some(closing), .. }) = stack.pop() {
+                    self.close_element(&closing);
+                    self.note_element(closing.parent, closing.node);
+                }
+                continue;
+            }
+            frame.cursor = self.document.nodes[child].next_sibling;
+            let parent = frame.parent;
             let node = &self.document.nodes[child];
             match node.kind {
                 NodeKind::Text => self.note_text(parent),
-                NodeKind::Element => {
-                    self.build_element(parent, child);
-                    let kind = self.built[child].kind;
-                    if !matches!(kind, Kind::None | Kind::Folded | Kind::Transparent) {
-                        let contents = &mut self.built[parent].contents;
-                        contents.kinds |= kind.bit();
-                        contents.any = true;
+                NodeKind::Element => match self.open_element(parent, child) {
+                    Opened::Done => self.note_element(parent, child),
+                    Opened::Transparent => {
+                        let cursor = self.document.nodes[child].first_child;
+                        stack.push(Frame { parent, cursor, closing: None });
                     }
-                }
+                    Opened::Built(closing) => {
+                        let content = closing.content;
+                        if content != NO_NODE && self.document.nodes[content].first_child != NO_NODE {
+                            let cursor = self.document.nodes[content].first_child;
+                            stack.push(Frame { parent: child, cursor, closing: Some(closing) });
+                        } else {
+                            self.close_element(&closing);
+                            self.note_element(parent, child);
+                        }
+                    }
+                },
                 NodeKind::Comment => self.report(Rule::UnknownElement, "Invalid element \"#comment\"", node.span.clone()),
                 NodeKind::CData => {
                     self.report(Rule::UnknownElement, "Invalid element \"#cdata-section\"", node.span.clone());
@@ -651,7 +710,16 @@ impl<'d, 't> Checker<'d, 't> {
                     node.span.clone(),
                 ),
             }
-            child = self.document.nodes[child].next_sibling;
+        }
+    }
+
+    /// Notes a built child element in its built parent's [`Contents`].
+    fn note_element(&mut self, parent: NodeId, child: NodeId) {
+        let kind = self.built[child].kind;
+        if !matches!(kind, Kind::None | Kind::Folded | Kind::Transparent) {
+            let contents = &mut self.built[parent].contents;
+            contents.kinds |= kind.bit();
+            contents.any = true;
         }
     }
 
@@ -675,28 +743,31 @@ impl<'d, 't> Checker<'d, 't> {
         self.children(node).find(|child| offends(self, *child))
     }
 
-    fn build_element(&mut self, parent: NodeId, node: NodeId) {
+    /// Creates an element and builds its attributes: what comes before its children.
+    fn open_element(&mut self, parent: NodeId, node: NodeId) -> Opened {
         self.built[node].parent = parent;
         let kind = self.create(parent, node);
         self.built[node].kind = kind;
+        self.has_entity_elements |= matches!(
+            kind,
+            Kind::HashTag | Kind::CashTag | Kind::Mention | Kind::Emoji | Kind::FinancialTag | Kind::DateTime
+        ) || (matches!(kind, Kind::Span | Kind::Div) && self.document.find_attribute(node, "data-entity-id").is_some());
         match kind {
-            Kind::None | Kind::Folded => return,
-            Kind::Transparent => {
-                self.build_children(parent, node);
-                return;
-            }
+            Kind::None | Kind::Folded => return Opened::Done,
+            Kind::Transparent => return Opened::Transparent,
             _ => {}
         }
         self.constructor_checks(node, kind);
         self.attribute_failed = false;
         let group_kind = matches!(kind, Kind::Checkbox | Kind::Radio);
-        let is_input = self.document.is_named(node, "input");
-        let presentation_field = self.element_format(node) == Format::PresentationMl;
+        let is_field = group_kind || kind == Kind::TextField;
+        let is_input = is_field && self.document.is_named(node, "input");
+        let presentation_field = is_field && self.element_format(node) == Format::PresentationMl;
         if kind == Kind::TextField && presentation_field && self.document.nodes[node].first_child != NO_NODE {
             // A PresentationML text field takes its initial value from `value`: any content at all is refused,
             // before its attributes are read.
             self.report_element(node, Rule::ElementNotAllowedHere, "Element \"text-field\" may not have child elements or text content");
-            return;
+            return Opened::Done;
         }
         // In PresentationML every grouped element not written as an `input` (a `div` group, or a `checkbox`/`radio`
         // tag, which takes the document's format) is read as a group of one `input` and one `label`.
@@ -706,7 +777,7 @@ impl<'d, 't> Checker<'d, 't> {
                     self.memory_mut().groups.insert(node, (input, label));
                     label
                 }
-                None => return,
+                None => return Opened::Done,
             }
         } else if group_kind && is_input {
             // A grouped element written as a bare input builds its attributes only.
@@ -719,9 +790,12 @@ impl<'d, 't> Checker<'d, 't> {
             self.build_attributes(source, node, kind);
         }
         let attributes_ok = !self.attribute_failed;
-        if content != NO_NODE && self.document.nodes[content].first_child != NO_NODE {
-            self.build_children(node, content);
-        }
+        Opened::Built(Closing { node, parent, kind, content, attributes_ok })
+    }
+
+    /// Validates an element after its children are built, and records its id.
+    fn close_element(&mut self, closing: &Closing) {
+        let Closing { node, kind, attributes_ok, .. } = *closing;
         if attributes_ok {
             self.validate(node, kind);
         }
@@ -1503,7 +1577,12 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_entity_mention(&mut self, node: NodeId) {
-        self.report_element(node, Rule::UnknownMentionUser, "The mentioned user is looked up in the pod's directory on import; whether it exists cannot be known offline");
+        // The user is the entity's `id[0].value`, named so that notes about one user can be grouped.
+        let id = self.attribute(node, "data-entity-id").unwrap_or_default();
+        let entity = self.entity_json.find_values(&id).next();
+        let user = entity.and_then(|entity| entity.get("id")).and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
+        let who = user.map(|value| value.as_text().into_owned()).unwrap_or_default();
+        self.report_element(node, Rule::UnknownMentionUser, format!("The user \"{who}\" is looked up in the pod's directory on import; whether it exists cannot be known offline"));
     }
 
     fn validate_emoji(&mut self, node: NodeId) {

@@ -134,6 +134,17 @@ fn reference_parser_crashes_and_what_precedes_them() {
     }
 }
 
+/// Nesting as deep as the reference accepts is walked without growing the stack (tests run on a 2 MiB thread
+/// stack, unoptimised); deeper is refused.
+#[test]
+fn deep_nesting_is_walked_up_to_the_bound() {
+    let nested = |depth: usize| format!("<messageML>{}x{}</messageML>", "<b>".repeat(depth), "</b>".repeat(depth));
+    assert_eq!(first(&nested(xml::MAX_DEPTH - 1), None), None);
+    let lists = format!("<messageML>{}x{}</messageML>", "<ul><li>".repeat(999), "</li></ul>".repeat(999));
+    assert_eq!(first(&lists, None), None);
+    assert_eq!(first(&nested(xml::MAX_DEPTH + 1), None).map(|(rule, _)| rule), Some(Rule::NestingTooDeep));
+}
+
 /// MessageML form tags under a PresentationML root take the document's format: they are judged as PresentationML
 /// fields (`P/MessageMLParser.java:571-639`).
 #[test]
