@@ -140,9 +140,8 @@ impl Reader<'_> {
         while let Some(open) = self.stack.last() {
             let (object, has_entries) = (open.object, open.has_entries);
             let Some(mut character) = self.next_significant()? else {
-                let open = self.stack.last().map_or(String::new(), |open| {
-                    self.location(open.start, open.row, open.row_start)
-                });
+                let open =
+                    self.stack.last().map_or(String::new(), |open| self.location(open.start, open.row, open.row_start));
                 return Err(self.fault(format!(
                     "Unexpected end-of-input: expected close marker for {} (start marker at {open})",
                     kind_name(object)
@@ -394,9 +393,7 @@ fn is_java_identifier_start(character: char) -> bool {
 /// Java's `Character.isJavaIdentifierPart`: identifier starts, digits, and the ignorable control characters.
 fn is_java_identifier_part(character: char) -> bool {
     let code = u32::from(character);
-    is_java_identifier_start(character)
-        || character.is_numeric()
-        || matches!(code, 0..=8 | 0x0E..=0x1B | 0x7F..=0x9F)
+    is_java_identifier_start(character) || character.is_numeric() || matches!(code, 0..=8 | 0x0E..=0x1B | 0x7F..=0x9F)
 }
 
 fn is_currency_symbol(character: char) -> bool {
@@ -431,6 +428,9 @@ mod tests {
         assert_eq!(first_value_end("{\"a\": [1, {\"b\": null}]} trailing"), Ok(23));
         let long = format!("{{\"{}\"", "k".repeat(600));
         let message = first_value_end(&long).err().unwrap_or_default();
-        assert!(message.contains(&format!("\"[truncated {} chars]; line: 1, column: 604]", long.len() - 500)), "{message}");
+        assert!(
+            message.contains(&format!("\"[truncated {} chars]; line: 1, column: 604]", long.len() - 500)),
+            "{message}"
+        );
     }
 }

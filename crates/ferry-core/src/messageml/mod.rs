@@ -17,6 +17,7 @@ pub mod entity_json;
 pub mod forms;
 pub mod freemarker;
 mod jackson;
+pub mod mention_groups;
 pub mod rules;
 pub mod style;
 pub mod xml;
