@@ -55,10 +55,8 @@ pub fn first_crash<'c>(checker: &'c Checker<'_, '_>) -> Option<(Range<usize>, St
     push_children(&mut stack, document.root, top);
     while let Some((node, enclosing)) = stack.pop() {
         let kind = checker.built[node].kind;
-        let written_as_shorthand = !document.is_named(node, "span") && !document.is_named(node, "div");
-        let own_id = checker.attribute(node, "data-entity-id");
         let entered = match kind {
-            Kind::Span | Kind::Div => match own_id {
+            Kind::Span | Kind::Div => match checker.attribute(node, "data-entity-id") {
                 None => enclosing,
                 Some(id) => match enclosing.member(&id) {
                     Some(object) if object.is_object() => Enclosing::Data(object),
@@ -77,11 +75,12 @@ pub fn first_crash<'c>(checker: &'c Checker<'_, '_>) -> Option<(Range<usize>, St
                     _ => "datetime",
                 };
                 // Shorthands number themselves from one counter when created; typed entities do not.
+                let written_as_shorthand = !document.is_named(node, "span") && !document.is_named(node, "div");
                 let number = written_as_shorthand.then(|| {
                     generated += 1;
                     generated
                 });
-                let id = match (own_id, number) {
+                let id = match (checker.attribute(node, "data-entity-id"), number) {
                     (Some(id), _) => id.into_owned(),
                     (None, Some(number)) => format!("{prefix}{number}"),
                     (None, None) => String::new(),

@@ -352,10 +352,10 @@ pub struct Checker<'d, 't> {
     pub format: Format,
     /// What the walk built of each node, by node id.
     pub built: &'d mut Vec<Built>,
+    /// The tree build's stack, kept between messages.
+    frames: &'d mut Vec<Frame>,
     /// Findings of the tree build so far, in the reference's order.
     pub findings: Vec<Diagnostic>,
-    /// Findings of the steps after the tree build, with their step (put after the tree's by [`Self::finish`]).
-    later_findings: Vec<(Step, Diagnostic)>,
     /// The step after the tree build whose checks run now; `None` during the tree build.
     step: Option<Step>,
     /// What the walk remembers about elements it passed; created by the first element that needs it (most
@@ -365,9 +365,11 @@ pub struct Checker<'d, 't> {
     attribute_failed: bool,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
-    /// Whether some element takes part in the EntityJSON assembly (an entity `span`/`div`, a hashtag, cashtag,
-    /// mention, emoji, financial tag or `dateTime`): only then can the reference crash there.
-    has_entity_elements: bool,
+    /// Whether some `span`/`div` has a `data-entity-id`: the EntityJSON assembly can crash on it.
+    has_entity_references: bool,
+    /// Whether some hashtag, cashtag, mention, emoji, financial tag or `dateTime` is written as its shorthand
+    /// tag: the assembly can crash on its generated id.
+    has_shorthand_entities: bool,
 }
 
 /// What the walk remembers about the elements it passed.
@@ -379,6 +381,8 @@ struct Memory {
     ids: BTreeSet<String>,
     /// Label and tooltip target ids (PresentationML), to accept `id` on their targets.
     tooltip_targets: BTreeSet<String>,
+    /// Findings of the steps after the tree build, with their step (put after the tree's by [`Checker::finish`]).
+    later_findings: Vec<(Step, Diagnostic)>,
     /// PresentationML checkbox/radio groups: group `div` → (the `input` holding its attributes, the `label`
     /// holding its content).
     groups: BTreeMap<NodeId, (NodeId, NodeId)>,
@@ -422,6 +426,7 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
 
 /// One level of [`Checker::build_children`]'s walk: the built element children attach to, the next child to
 /// build, and the element to validate once they are built (`None` for the root and transparent `div`s).
+#[derive(Debug)]
 struct Frame {
     parent: NodeId,
     cursor: NodeId,
@@ -429,7 +434,7 @@ struct Frame {
 }
 
 /// An element whose attributes are built, waiting for its children before it is validated.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Closing {
     node: NodeId,
     parent: NodeId,
@@ -454,6 +459,8 @@ enum Opened {
 #[derive(Default)]
 pub struct Storage {
     built: Vec<Built>,
+    /// The stack of the tree build's walk.
+    frames: Vec<Frame>,
 }
 
 impl Storage {
@@ -470,7 +477,7 @@ impl<'d, 't> Checker<'d, 't> {
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        Storage { built }: &'d mut Storage,
+        Storage { built, frames }: &'d mut Storage,
     ) -> Self {
         built.clear();
         built.resize(document.nodes.len(), Built::default());
@@ -480,13 +487,14 @@ impl<'d, 't> Checker<'d, 't> {
             options,
             format,
             built,
+            frames,
             findings: Vec::new(),
-            later_findings: Vec::new(),
             step: None,
             memory: None,
             attribute_failed: false,
             has_ui_action_target: false,
-            has_entity_elements: false,
+            has_entity_references: false,
+            has_shorthand_entities: false,
         }
     }
 
@@ -508,9 +516,11 @@ impl<'d, 't> Checker<'d, 't> {
 
     /// The findings: the tree build's, then those of each later step in the reference's order.
     pub fn finish(mut self) -> Vec<Diagnostic> {
-        self.later_findings.sort_by_key(|(step, _)| *step);
-        let room = MAX_FINDINGS.saturating_sub(self.findings.len());
-        self.findings.extend(self.later_findings.into_iter().take(room).map(|(_, finding)| finding));
+        if let Some(mut later) = self.memory.map(|memory| memory.later_findings).filter(|later| !later.is_empty()) {
+            later.sort_by_key(|(step, _)| *step);
+            let room = MAX_FINDINGS.saturating_sub(self.findings.len());
+            self.findings.extend(later.into_iter().take(room).map(|(_, finding)| finding));
+        }
         self.findings
     }
 
@@ -530,8 +540,9 @@ impl<'d, 't> Checker<'d, 't> {
             None if self.findings.len() < MAX_FINDINGS => {
                 self.findings.push(Diagnostic::new(rule, message).with_span(span));
             }
-            Some(step) if self.later_findings.len() < MAX_FINDINGS => {
-                self.later_findings.push((step, Diagnostic::new(rule, message).with_span(span)));
+            Some(step) if self.memory.as_ref().is_none_or(|memory| memory.later_findings.len() < MAX_FINDINGS) => {
+                let finding = Diagnostic::new(rule, message).with_span(span);
+                self.memory_mut().later_findings.push((step, finding));
             }
             _ => {}
         }
@@ -607,9 +618,14 @@ impl<'d, 't> Checker<'d, 't> {
         self.in_step(Step::Root, |checker| checker.validate_root(root));
         // The assembly comes only after every check above passed.
         let is_error = |finding: &Diagnostic| finding.severity == Severity::Error;
-        let reached = self.has_entity_elements
+        // Shorthand ids can only collide with data that has a key spelled like one.
+        let may_crash = self.has_entity_references
+            || (self.has_shorthand_entities && self.entity_json.may_have_generated_id_keys());
+        let reached = may_crash
             && !self.findings.iter().any(is_error)
-            && !self.later_findings.iter().any(|(step, finding)| *step < Step::EntityJson && is_error(finding));
+            && !self.memory.as_ref().is_some_and(|memory| {
+                memory.later_findings.iter().any(|(step, finding)| *step < Step::EntityJson && is_error(finding))
+            });
         if let Some((span, message)) = reached.then(|| super::assembly::first_crash(self)).flatten() {
             self.in_step(Step::EntityJson, |checker| checker.report(Rule::ReferenceParserCrash, message, span));
         }
@@ -667,7 +683,9 @@ impl<'d, 't> Checker<'d, 't> {
     /// order (see the module documentation). The walk keeps its own stack, as deep as the document (bounded by
     /// [`super::xml::MAX_DEPTH`]), so that deep nesting never grows the thread's stack.
     fn build_children(&mut self, parent: NodeId, dom: NodeId) {
-        let mut stack = vec![Frame { parent, cursor: self.document.nodes[dom].first_child, closing: None }];
+        let mut stack = std::mem::take(self.frames);
+        stack.clear();
+        stack.push(Frame { parent, cursor: self.document.nodes[dom].first_child, closing: None });
         while let Some(frame) = stack.last_mut() {
             let child = frame.cursor;
             if child == NO_NODE {
@@ -711,6 +729,7 @@ impl<'d, 't> Checker<'d, 't> {
                 ),
             }
         }
+        *self.frames = stack;
     }
 
     /// Notes a built child element in its built parent's [`Contents`].
@@ -748,10 +767,6 @@ impl<'d, 't> Checker<'d, 't> {
         self.built[node].parent = parent;
         let kind = self.create(parent, node);
         self.built[node].kind = kind;
-        self.has_entity_elements |= matches!(
-            kind,
-            Kind::HashTag | Kind::CashTag | Kind::Mention | Kind::Emoji | Kind::FinancialTag | Kind::DateTime
-        ) || (matches!(kind, Kind::Span | Kind::Div) && self.document.find_attribute(node, "data-entity-id").is_some());
         match kind {
             Kind::None | Kind::Folded => return Opened::Done,
             Kind::Transparent => return Opened::Transparent,
@@ -855,9 +870,18 @@ impl<'d, 't> Checker<'d, 't> {
             "b" => Kind::Bold,
             "i" => Kind::Italic,
             "pre" => Kind::Preformatted,
-            "hash" => shorthand(self, Kind::HashTag),
-            "cash" => shorthand(self, Kind::CashTag),
-            "mention" => shorthand(self, Kind::Mention),
+            "hash" => {
+                let kind = shorthand(self, Kind::HashTag);
+                self.shorthand_entity(kind)
+            }
+            "cash" => {
+                let kind = shorthand(self, Kind::CashTag);
+                self.shorthand_entity(kind)
+            }
+            "mention" => {
+                let kind = shorthand(self, Kind::Mention);
+                self.shorthand_entity(kind)
+            }
             "a" => Kind::Link,
             "img" => Kind::Image,
             "ul" => Kind::BulletList,
@@ -891,7 +915,7 @@ impl<'d, 't> Checker<'d, 't> {
                 };
                 shorthand(self, kind)
             }
-            "emoji" => Kind::Emoji,
+            "emoji" => self.shorthand_entity(Kind::Emoji),
             "form" => Kind::Form,
             "select" => Kind::Select,
             "option" => Kind::Option,
@@ -916,14 +940,20 @@ impl<'d, 't> Checker<'d, 't> {
             "label" => self.fold_target_reference(node, "for"),
             "sub" => Kind::Subscript,
             "sup" => Kind::Superscript,
-            "tag" => Kind::FinancialTag,
+            "tag" => self.shorthand_entity(Kind::FinancialTag),
             "richtextarea" => Kind::RichTextArea,
-            "dateTime" => Kind::DateTime,
+            "dateTime" => self.shorthand_entity(Kind::DateTime),
             _ => {
                 self.report(Rule::UnknownElement, format!("Invalid MessageML content at element \"{tag}\""), span);
                 Kind::None
             }
         }
+    }
+
+    /// Notes that a shorthand entity (its id generated by the reference) was created.
+    fn shorthand_entity(&mut self, kind: Kind) -> Kind {
+        self.has_shorthand_entities |= kind != Kind::None;
+        kind
     }
 
     /// A `tooltip` (`data-target-id`) or `label` (`for`) names the element it belongs to; the reference's
@@ -1014,6 +1044,7 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
             return Kind::None;
         }
+        self.has_entity_references = true;
         let (entity_type, ids) = entity.get_two("type", "id");
         let value = ids.and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {
@@ -1694,7 +1725,7 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_root(&mut self, root: NodeId) {
-        if self.format == Format::MessageMl {
+        if self.format == Format::MessageMl && !self.document.nodes[root].attributes.is_empty() {
             if let Some(attribute) = ["class", "style"].into_iter().find(|name| self.document.find_attribute(root, name).is_some()) {
                 self.report_attribute(root, attribute, Rule::AttributeNotAllowed, "Element \"messageML\" may not have attributes");
                 return;

@@ -159,6 +159,15 @@ impl EntityJson<'_> {
         (!self.text.is_empty()).then(|| self.node(0))
     }
 
+    /// Whether some key of the data may be an id the reference generates for a shorthand (`keyword1`,
+    /// `mention2`, `emoji3`, `tag4`, `datetime5`): false only when no key can be one.
+    pub fn may_have_generated_id_keys(&self) -> bool {
+        const PREFIXES: [&[u8]; 5] = [b"\"keyword", b"\"mention", b"\"emoji", b"\"tag", b"\"datetime"];
+        let text = self.text.as_bytes();
+        // A key with an escape could spell one too.
+        PREFIXES.iter().any(|prefix| memchr::memmem::find(text, prefix).is_some()) || memchr::memchr(b'\\', text).is_some()
+    }
+
     /// Whether the object has a member `name` at its top level.
     pub fn has_top_level_key(&self, name: &str) -> bool {
         if self.text.is_empty() {

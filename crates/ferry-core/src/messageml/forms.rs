@@ -224,8 +224,10 @@ fn check_booleans(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) -> bo
 }
 
 fn value_of(checker: &Checker<'_, '_>, node: NodeId, name: &str) -> Option<String> {
-    let presentation = checker.element_format(node) == Format::PresentationMl;
-    if presentation && name == "name" && is_named_by_data_name(checker.built[node].kind) {
+    if name == "name"
+        && is_named_by_data_name(checker.built[node].kind)
+        && checker.element_format(node) == Format::PresentationMl
+    {
         // These read `data-name` into `name`, overwriting it, and an absent one as empty.
         return Some(checker.attribute(node, "data-name").map(|value| value.into_owned()).unwrap_or_default());
     }

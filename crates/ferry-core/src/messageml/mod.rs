@@ -96,7 +96,7 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
     // The markup is checked before the checks that come first in the reference's order, whose answer then
     // replaces it: most messages pass those, and they cost little once the parse has brought the text into the
     // cache (the text's first reading is the slowest; done by a pass of their own, it stalled them).
-    let markup = with_scratch(|scratch| check_markup(message, &entity_json, options, scratch));
+    let markup = with_scratch(|scratch| check_markup(message, &entity_json, options, scratch, false));
     // Only a message whose markup has no root element at all can be blank.
     let no_root = markup.first().is_some_and(|finding| matches!(finding.rule, Rule::PlainTextMessage | Rule::MalformedXml));
     if no_root && xml::is_blank(message) {
@@ -105,7 +105,11 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
     match prescan(message.as_bytes()) {
         Prescan { template: true, .. } => check_template(message, &entity_json, options),
         Prescan { control: Some(position), .. } => control_character_at(position),
-        Prescan { control: None, .. } => markup,
+        // The few texts that may hold what XML refuses in character data are parsed again, looking for it.
+        Prescan { control: None, character_data: true, .. } => {
+            with_scratch(|scratch| check_markup(message, &entity_json, options, scratch, true))
+        }
+        Prescan { control: None, character_data: false, .. } => markup,
     }
 }
 
@@ -151,6 +155,9 @@ struct Prescan {
     template: bool,
     /// The first byte below U+0020 other than tab, line feed and carriage return (not searched in a template).
     control: Option<usize>,
+    /// Whether the text has what XML refuses in character data (`]]>`, U+FFFE, U+FFFF; not searched in a
+    /// template); the first bytes of those (`]`, 0xEF) make a block looked at byte by byte.
+    character_data: bool,
 }
 
 /// Finds, in one pass, whether the text is a template and where its first control character is.
@@ -169,17 +176,24 @@ fn prescan(bytes: &[u8]) -> Prescan {
         .map(|(index, block)| (index * BLOCK, block));
     let flagged_tail = block_may_matter(&padded(tail)).then_some((tail_offset, tail));
     let mut control = None;
+    let mut character_data = false;
     for (offset, block) in flagged_blocks.chain(flagged_tail) {
         for (index, byte) in block.iter().enumerate() {
             if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {
-                return Prescan { template: true, control: None };
+                return Prescan { template: true, control: None, character_data: false };
             }
             if control.is_none() && is_control(*byte) {
                 control = Some(offset + index);
             }
+            character_data |= refused_in_character_data(&bytes[offset + index..]);
         }
     }
-    Prescan { template: false, control }
+    Prescan { template: false, control, character_data }
+}
+
+/// Whether `bytes` start with what XML refuses in character data: `]]>`, U+FFFE or U+FFFF (bytes EF BF BE/BF).
+fn refused_in_character_data(bytes: &[u8]) -> bool {
+    matches!(bytes, [b']', b']', b'>', ..] | [0xEF, 0xBF, 0xBE | 0xBF, ..])
 }
 
 /// Bytes per block of [`prescan`]'s bulk test.
@@ -203,7 +217,7 @@ fn padded(tail: &[u8]) -> [u8; BLOCK] {
 
 /// Whether [`prescan`] must look at a byte (see [`block_may_matter`]).
 fn may_matter(byte: u8) -> bool {
-    (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@')
+    (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@') | (byte == b']') | (byte == 0xEF)
 }
 
 /// Whether `span` (an empty span counts as its first byte) overlaps one of `regions` (sorted, disjoint).
@@ -217,7 +231,7 @@ fn overlaps_any(regions: &[Range<usize>], span: &Range<usize>) -> bool {
 fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Vec<Diagnostic> {
     match message.bytes().position(is_control) {
         Some(position) => control_character_at(position),
-        None => with_scratch(|scratch| check_markup(message, entity_json, options, scratch)),
+        None => with_scratch(|scratch| check_markup(message, entity_json, options, scratch, true)),
     }
 }
 
@@ -231,8 +245,9 @@ fn check_markup(
     entity_json: &EntityJson<'_>,
     options: &MessageMlOptions,
     scratch: &mut Scratch,
+    check_character_data: bool,
 ) -> Vec<Diagnostic> {
-    let document = match parse_document_in(message, std::mem::take(&mut scratch.xml)) {
+    let document = match parse_document_in(message, std::mem::take(&mut scratch.xml), check_character_data) {
         Ok(document) => document,
         Err(fault) => {
             let text = format!("Invalid messageML: {}", fault.message);

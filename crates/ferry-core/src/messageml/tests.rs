@@ -275,18 +275,22 @@ fn prescan_finds_template_markers_and_the_first_control_character() {
     let split = format!("{}<#if>", "x".repeat(63));
     assert!(template(&split));
     let late_control = format!("{}\u{1}{}\u{2}", "x".repeat(40), "y".repeat(40));
-    assert_eq!(prescan(late_control.as_bytes()), Prescan { template: false, control: Some(40) });
+    assert_eq!(prescan(late_control.as_bytes()), Prescan { template: false, control: Some(40), character_data: false });
     // A template is expanded before control characters are looked for.
-    assert_eq!(prescan("\u{1} ${x}".as_bytes()), Prescan { template: true, control: None });
-    assert_eq!(prescan("a\tb\r\nc".as_bytes()), Prescan { template: false, control: None });
+    assert_eq!(prescan("\u{1} ${x}".as_bytes()), Prescan { template: true, control: None, character_data: false });
+    assert_eq!(prescan("a\tb\r\nc".as_bytes()), Prescan { template: false, control: None, character_data: false });
+    assert_eq!(prescan("a ] b".as_bytes()), Prescan { template: false, control: None, character_data: false });
+    assert_eq!(prescan("a ]]> b".as_bytes()), Prescan { template: false, control: None, character_data: true });
+    assert_eq!(prescan("\u{FF01}".as_bytes()), Prescan { template: false, control: None, character_data: false });
+    assert_eq!(prescan("\u{FFFF}".as_bytes()), Prescan { template: false, control: None, character_data: true });
     // A control character in each whole block and in the partial one after them, for texts of every length.
     for length in 0..200 {
         for position in 0..length {
             let mut text = vec![b'x'; length];
             text[position] = 0x1F;
-            assert_eq!(prescan(&text), Prescan { template: false, control: Some(position) }, "{length} {position}");
+            assert_eq!(prescan(&text), Prescan { template: false, control: Some(position), character_data: false }, "{length} {position}");
         }
-        assert_eq!(prescan(&vec![b' '; length]), Prescan { template: false, control: None }, "{length}");
+        assert_eq!(prescan(&vec![b' '; length]), Prescan { template: false, control: None, character_data: false }, "{length}");
     }
 }
 

@@ -413,7 +413,7 @@ fn name_length_unicode(bytes: &[u8]) -> usize {
 /// The first thing XML refuses in character data outside markup (`raw` starts at byte `offset` of the text): the
 /// sequence `]]>`, or U+FFFE/U+FFFF (the other characters outside XML's `Char` are control characters, refused
 /// before the parse, or cannot be in a Rust string).
-fn check_character_data(raw: &str, offset: usize) -> Result<(), XmlFault> {
+fn refused_character_data(raw: &str, offset: usize) -> Result<(), XmlFault> {
     for position in memchr::memchr2_iter(b']', 0xEF, raw.as_bytes()) {
         let rest = &raw[position..];
         if rest.starts_with("]]>") {
@@ -695,14 +695,17 @@ fn parse_attributes(
 /// # Errors
 /// The first well-formedness error, a DOCTYPE, or nesting deeper than [`MAX_DEPTH`].
 pub fn parse_document(text: &str) -> Result<Document<'_>, XmlFault> {
-    parse_document_in(text, Buffers::default())
+    parse_document_in(text, Buffers::default(), true)
 }
 
 /// [`parse_document`] reusing the storage of an earlier parse.
 ///
 /// # Errors
 /// As [`parse_document`].
-pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, XmlFault> {
+///
+/// `check_character_data`: whether to look for what XML refuses in character data (`]]>`, U+FFFE, U+FFFF); a
+/// caller that knows the text has neither `]` nor the byte 0xEF (their first byte) skips that look.
+pub fn parse_document_in(text: &str, buffers: Buffers, check_character_data: bool) -> Result<Document<'_>, XmlFault> {
     let Buffers { mut nodes, mut attributes, mut open } = buffers;
     nodes.clear();
     attributes.clear();
@@ -720,8 +723,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
         config.trim_text_end = false;
     }
     let mut builder = Builder { nodes, attributes, open, pending_text: None, root: NO_NODE };
-    // One pass over the whole text is cheaper than a look at each text event: most messages have neither byte.
-    let may_hold_refused_data = memchr::memchr2(b']', 0xEF, text.as_bytes()).is_some();
+
     let mut phase = Phase::Prolog;
     let mut seen_anything = false;
     loop {
@@ -743,12 +745,11 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                     Phase::InsideRoot => {
                         // quick-xml ends a text event before each `&`: a reference, or a text that starts with
                         // an `&` that ends no reference, is an event of its own that starts with it.
-                        let raw = text.get(span.clone()).unwrap_or("");
-                        if raw.as_bytes().first() == Some(&b'&') {
-                            check_references(raw, span.start)?;
+                        if text.as_bytes().get(span.start) == Some(&b'&') {
+                            check_references(text.get(span.clone()).unwrap_or(""), span.start)?;
                         }
-                        if may_hold_refused_data {
-                            check_character_data(raw, span.start)?;
+                        if check_character_data {
+                            refused_character_data(text.get(span.clone()).unwrap_or(""), span.start)?;
                         }
                         match &mut builder.pending_text {
                             Some(pending) => pending.end = span.end,
