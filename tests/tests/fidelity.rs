@@ -31,35 +31,16 @@ use ferry_core::messageml::{check_message, MessageMlOptions};
 use ferry_core::{Diagnostic, Severity};
 use serde_json::Value;
 
+mod common;
+use common::Tally;
+
 /// Disagreements printed per family; the rest only go to `FERRY_FIDELITY_DISAGREEMENTS`.
 const PRINTED_PER_FAMILY: usize = 8;
 
-/// Agreement counts.
-#[derive(Default, Debug, Clone, Copy)]
-struct Tally {
-    agree: usize,
-    total: usize,
-}
-
-impl Tally {
-    fn add(&mut self, agrees: bool) {
-        self.total += 1;
-        self.agree += usize::from(agrees);
-    }
-
-    fn percent(&self) -> f64 {
-        if self.total == 0 {
-            100.0
-        } else {
-            100.0 * self.agree as f64 / self.total as f64
-        }
-    }
-
-    /// The figure as the ratchet records it: a percentage rounded down to one decimal, so that a record is
-    /// never above what was measured.
-    fn recorded(&self) -> f64 {
-        (self.percent() * 10.0 + 1e-9).floor() / 10.0
-    }
+/// A figure as the ratchet records it: a percentage rounded down to one decimal, so that a record is never
+/// above what was measured.
+fn recorded(tally: &Tally) -> f64 {
+    (tally.percent() * 10.0 + 1e-9).floor() / 10.0
 }
 
 /// Outcome and wording figures of one family (or of the whole set).
@@ -218,7 +199,7 @@ fn messageml_fidelity_set_agrees_with_the_reference() {
     let mut regressions = Vec::new();
     let mut improved = false;
     for (name, tally) in &figures {
-        let measured = tally.recorded();
+        let measured = recorded(tally);
         let best = ratchet[name].as_f64().unwrap_or(0.0);
         if measured + 1e-9 < best {
             regressions.push(format!("{name}: {measured:.1}% is below the recorded best {best:.1}%"));
@@ -229,7 +210,7 @@ fn messageml_fidelity_set_agrees_with_the_reference() {
     }
     if improved && regressions.is_empty() {
         let record: serde_json::Map<String, Value> =
-            figures.iter().map(|(name, tally)| (name.clone(), Value::from(tally.recorded()))).collect();
+            figures.iter().map(|(name, tally)| (name.clone(), Value::from(recorded(tally)))).collect();
         eprintln!(
             "raise the record: write this to {}\n{}",
             ratchet_path().display(),

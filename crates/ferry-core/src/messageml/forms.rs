@@ -358,7 +358,6 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                                 format!("Attribute \"disabled-timezone\" contains an invalid timezone: {zone}"),
                                 span,
                             );
-                            return;
                         }
                     }
                     Err(_) => {
@@ -367,7 +366,6 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                             "Error parsing json in attribute \"disabled-timezone\". It should contain an array of Strings",
                             span,
                         );
-                        return;
                     }
                 }
             }
