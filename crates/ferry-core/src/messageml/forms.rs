@@ -312,7 +312,6 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
     }
     for (name, limit) in [("label", 256), ("title", 256)] {
         if let Some(value) = value_of(checker, node, name) {
-            let limit = if kind == Kind::DatePicker { 64 } else { limit };
             if value.chars().count() > limit {
                 checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("The attribute {name} value is too long. Max length is: {limit}"));
                 return;
@@ -408,14 +407,14 @@ fn validate_select(checker: &mut Checker<'_, '_>, node: NodeId) {
     if let Some(min) = min_value {
         if min.is_none_or(|number| number < 0) {
             let span = checker.attribute_span(node, "min");
-            checker.report(Rule::InvalidAttributeValue, "Attribute \"min\" is not valid", span);
+            checker.report(Rule::InvalidAttributeValue, "Attribute \"min\" is not valid, it must be >= 0", span);
             return;
         }
     }
     if let Some(max) = max_value {
         if max.is_none_or(|number| number < 1) {
             let span = checker.attribute_span(node, "max");
-            checker.report(Rule::InvalidAttributeValue, "Attribute \"max\" is not valid", span);
+            checker.report(Rule::InvalidAttributeValue, "Attribute \"max\" is not valid, it must be >= 1", span);
             return;
         }
     }
@@ -443,7 +442,10 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
             return;
         }
         let Some(error_message) = value_of(checker, node, "pattern-error-message") else {
-            checker.report_attribute(node, "pattern", Rule::MissingAttribute, "The attribute \"pattern-error-message\" is mandatory when attribute \"pattern\" is defined");
+            // The message names the attribute as the element's format spells it.
+            let presentation = checker.element_format(node) == Format::PresentationMl;
+            let name = if presentation { "data-pattern-error-message" } else { "pattern-error-message" };
+            checker.report_attribute(node, "pattern", Rule::MissingAttribute, format!("The attribute \"{name}\" is mandatory when attribute \"pattern\" is defined"));
             return;
         };
         if error_message.chars().count() > 256 {
@@ -515,7 +517,9 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
 }
 
 fn validate_date_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
-    for (name, limit) in [("name", 64), ("format", 64), ("disabled-date", 1024), ("highlighted-date", 1024)] {
+    for (name, limit) in
+        [("name", 64), ("label", 64), ("title", 64), ("format", 64), ("disabled-date", 1024), ("highlighted-date", 1024)]
+    {
         if !max_length(checker, node, name, limit) {
             return;
         }
@@ -601,7 +605,7 @@ fn validate_time_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
             Ok(number) if !(600..=43200).contains(&number) => {
                 checker.report(
                     Rule::InvalidAttributeValue,
-                    "Attribute \"step\" must be less than \"43200\" and more than \"600\"",
+                    "Attribute \"step\" must be less than \"43200\" and more than \"600\".",
                     span,
                 );
                 return;
