@@ -172,12 +172,21 @@ fn prescan(bytes: &[u8]) -> Prescan {
     let tail_offset = bytes.len() - tail.len();
     let flagged_blocks = blocks
         .enumerate()
-        .filter(|(_, block)| <&[u8; BLOCK]>::try_from(*block).map_or(true, block_may_matter))
-        .map(|(index, block)| (index * BLOCK, block));
-    let flagged_tail = block_may_matter(&padded(tail)).then_some((tail_offset, tail));
+        .map(|(index, block)| (index * BLOCK, block, <&[u8; BLOCK]>::try_from(block).map_or(MATTERS, block_flags)))
+        .filter(|(_, _, flags)| *flags != 0);
+    let tail_flags = block_flags(&padded(tail));
+    let flagged_tail = (tail_flags != 0).then_some((tail_offset, tail, tail_flags));
     let mut control = None;
     let mut character_data = false;
-    for (offset, block) in flagged_blocks.chain(flagged_tail) {
+    for (offset, block, flags) in flagged_blocks.chain(flagged_tail) {
+        if flags & MATTERS == 0 {
+            // Only a `]` or a 0xEF byte: look at those alone.
+            character_data |= !character_data
+                && block.iter().enumerate().any(|(index, byte)| {
+                    may_start_refused(*byte) && refused_in_character_data(&bytes[offset + index..])
+                });
+            continue;
+        }
         for (index, byte) in block.iter().enumerate() {
             if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {
                 return Prescan { template: true, control: None, character_data: false };
@@ -185,7 +194,9 @@ fn prescan(bytes: &[u8]) -> Prescan {
             if control.is_none() && is_control(*byte) {
                 control = Some(offset + index);
             }
-            character_data |= refused_in_character_data(&bytes[offset + index..]);
+            if may_start_refused(*byte) {
+                character_data |= refused_in_character_data(&bytes[offset + index..]);
+            }
         }
     }
     Prescan { template: false, control, character_data }
@@ -199,11 +210,18 @@ fn refused_in_character_data(bytes: &[u8]) -> bool {
 /// Bytes per block of [`prescan`]'s bulk test.
 const BLOCK: usize = 64;
 
-/// Whether a block has a byte [`prescan`] must look at. Also true for tab, line feed and carriage return: fewer
-/// operations per byte, and a block that has one is only looked at more closely. Taking an array, of a length
-/// known when compiled, lets the test run on many bytes at once.
-fn block_may_matter(block: &[u8; BLOCK]) -> bool {
-    block.iter().fold(false, |found, byte| found | may_matter(*byte))
+/// [`block_flags`]: the block has a byte that [`may_matter`].
+const MATTERS: u8 = 1;
+/// [`block_flags`]: the block has a byte that [`may_start_refused`] (and maybe none that matters).
+const MAY_REFUSE: u8 = 2;
+
+/// What a block has that [`prescan`] must look at ([`MATTERS`], [`MAY_REFUSE`]). Also [`MATTERS`] for tab, line
+/// feed and carriage return: fewer operations per byte, and a block that has one is only looked at more closely.
+/// Taking an array, of a length known when compiled, lets the test run on many bytes at once.
+fn block_flags(block: &[u8; BLOCK]) -> u8 {
+    block.iter().fold(0, |flags, byte| {
+        flags | (u8::from(may_matter(*byte)) * MATTERS) | (u8::from(may_start_refused(*byte)) * MAY_REFUSE)
+    })
 }
 
 /// The last, partial block of [`prescan`] filled up with spaces (which do not matter), to be tested whole.
@@ -215,9 +233,14 @@ fn padded(tail: &[u8]) -> [u8; BLOCK] {
     block
 }
 
-/// Whether [`prescan`] must look at a byte (see [`block_may_matter`]).
+/// Whether [`prescan`] must look at a byte (see [`block_flags`]).
 fn may_matter(byte: u8) -> bool {
-    (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@') | (byte == b']') | (byte == 0xEF)
+    (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@')
+}
+
+/// Whether a byte is the first of what XML refuses in character data ([`refused_in_character_data`]).
+fn may_start_refused(byte: u8) -> bool {
+    (byte == b']') | (byte == 0xEF)
 }
 
 /// Whether `span` (an empty span counts as its first byte) overlaps one of `regions` (sorted, disjoint).
