@@ -16,27 +16,8 @@ use ferry_core::messageml::{check_message, MessageMlOptions};
 use ferry_core::Severity;
 use serde_json::Value;
 
-/// Agreement counts.
-#[derive(Default, Debug)]
-struct Tally {
-    agree: usize,
-    total: usize,
-}
-
-impl Tally {
-    fn add(&mut self, agrees: bool) {
-        self.total += 1;
-        self.agree += usize::from(agrees);
-    }
-
-    fn percent(&self) -> f64 {
-        if self.total == 0 {
-            100.0
-        } else {
-            100.0 * self.agree as f64 / self.total as f64
-        }
-    }
-}
+mod common;
+use common::Tally;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")

@@ -458,3 +458,40 @@ fn a_pipe_given_as_a_file_is_read_once_and_still_located() {
     assert_eq!(lines(&from_pipe), lines(&from_file));
     assert!(lines(&from_pipe).iter().all(Value::is_u64));
 }
+
+#[test]
+fn mention_notes_are_listed_once_per_user_with_their_count() {
+    let directory = std::env::temp_dir().join(format!("ferry-cli-mentions-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary folder");
+    let path = directory.join("mentions.ndjson");
+    let record = |index: usize, user: u64| {
+        serde_json::json!({
+            "message": format!("<messageML>Hi <mention uid=\"{user}\"/></messageML>"),
+            "intendedMessageTimestamp": 1_433_045_622_000_u64 + index as u64,
+            "intendedMessageFromUserId": 7_215_545_057_281_u64,
+            "originatingSystemId": "fooChat",
+            "originalMessageId": format!("m-{index}"),
+            "streamId": "Z3oQRAZGTCNl5KjiUH2G1n___qr9lLT8dA",
+        })
+        .to_string()
+    };
+    let users = [7_215_545_057_290_u64, 7_215_545_057_291, 7_215_545_057_290, 7_215_545_057_290];
+    let lines: Vec<String> = users.iter().enumerate().map(|(index, user)| record(index, *user)).collect();
+    std::fs::write(&path, lines.join("\n")).expect("the batch is written");
+
+    let (_, report) = check_json(&[path.to_str().expect("a UTF-8 path")]);
+    let _ = std::fs::remove_dir_all(&directory);
+    let notes: Vec<(u64, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|diagnostic| diagnostic["code"] == "MML022")
+        .map(|diagnostic| (diagnostic["record"].as_u64().expect("record"), diagnostic["message"].as_str().expect("message").to_owned()))
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(notes[0].0, 0);
+    assert!(notes[0].1.contains("\"7215545057290\"") && notes[0].1.ends_with("(mentioned 3 times in the batch; shown at the first)"), "{notes:?}");
+    assert_eq!(notes[1].0, 1);
+    assert!(!notes[1].1.contains("mentioned"), "{notes:?}");
+    assert_eq!(report["summary"]["byCode"]["MML022"], 4, "the summary counts every mention");
+}

@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use ferry_core::messageml::mention_groups::MentionGroups;
 use ferry_core::{Diagnostic, Options, Rule, Severity, Summary, Target, Validator};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -221,6 +222,8 @@ fn check_batch(
     let mut fixes = FixesByRecord::new();
     let mut rule_counts = RuleCounts::new();
     let mut empty_files = BTreeSet::new();
+    // The notes that a mentioned user is looked up by the pod (MML022) are listed once per user, at the end.
+    let mut mentions = MentionGroups::default();
     let mut take_findings = |findings: Vec<Diagnostic>| -> Result<()> {
         for diagnostic in &findings {
             *rule_counts.entry((diagnostic.rule, diagnostic.severity)).or_insert(0) += 1;
@@ -231,7 +234,7 @@ fn check_batch(
                 apply::collect_fix(&mut fixes, diagnostic);
             }
         }
-        let listed = findings.into_iter().filter(|diagnostic| diagnostic.severity >= min_severity);
+        let listed = mentions.absorb(findings).into_iter().filter(|diagnostic| diagnostic.severity >= min_severity);
         store.extend(listed.collect()).context("could not keep the findings in a temporary file")
     };
     let mut buffer = vec![0_u8; CHUNK_BYTES];
@@ -253,6 +256,8 @@ fn check_batch(
     }
     let report = validator.finish();
     take_findings(report.diagnostics)?;
+    let grouped = mentions.finish().into_iter().filter(|diagnostic| diagnostic.severity >= min_severity);
+    store.extend(grouped.collect()).context("could not keep the findings in a temporary file")?;
     Ok(Checked { summary: report.summary, plan: PlanSummary::of(&report.plan), store, fixes, rule_counts, empty_files })
 }
 

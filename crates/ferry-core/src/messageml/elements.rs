@@ -20,7 +20,7 @@ use super::forms;
 use super::style::check_style;
 use super::xml::{is_blank, Document, NodeId, NodeKind, NO_NODE};
 use super::MessageMlOptions;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::Rule;
 
 /// What the reference builds for an element: one variant per element class of messageml-utils.
@@ -236,6 +236,9 @@ impl Kind {
             Kind::TimezonePicker => "timezone-picker",
             Kind::TextField => "text-field",
             Kind::UiAction => "ui-action",
+            Kind::HashTag => "hash",
+            Kind::CashTag => "cash",
+            Kind::Mention => "mention",
             _ => return None,
         })
     }
@@ -349,11 +352,12 @@ pub struct Checker<'d, 't> {
     pub format: Format,
     /// What the walk built of each node, by node id.
     pub built: &'d mut Vec<Built>,
-    /// Elements built from an EntityJSON entity (`span`/`div` with `class="entity"`), in document order (so
-    /// sorted: they are looked up by binary search).
-    entity_elements: &'d mut Vec<NodeId>,
-    /// Findings so far, in the reference's order.
+    /// The tree build's stack, kept between messages.
+    frames: &'d mut Vec<Frame>,
+    /// Findings of the tree build so far, in the reference's order.
     pub findings: Vec<Diagnostic>,
+    /// The step after the tree build whose checks run now; `None` during the tree build.
+    step: Option<Step>,
     /// What the walk remembers about elements it passed; created by the first element that needs it (most
     /// messages have none).
     memory: Option<Box<Memory>>,
@@ -361,6 +365,11 @@ pub struct Checker<'d, 't> {
     attribute_failed: bool,
     /// Whether some `ui-action` has a `target-id` (the root then checks the targets).
     has_ui_action_target: bool,
+    /// Whether some `span`/`div` has a `data-entity-id`: the EntityJSON assembly can crash on it.
+    has_entity_references: bool,
+    /// Whether some hashtag, cashtag, mention, emoji, financial tag or `dateTime` is written as its shorthand
+    /// tag: the assembly can crash on its generated id.
+    has_shorthand_entities: bool,
 }
 
 /// What the walk remembers about the elements it passed.
@@ -372,9 +381,25 @@ struct Memory {
     ids: BTreeSet<String>,
     /// Label and tooltip target ids (PresentationML), to accept `id` on their targets.
     tooltip_targets: BTreeSet<String>,
+    /// Findings of the steps after the tree build, with their step (put after the tree's by [`Checker::finish`]).
+    later_findings: Vec<(Step, Diagnostic)>,
     /// PresentationML checkbox/radio groups: group `div` → (the `input` holding its attributes, the `label`
     /// holding its content).
     groups: BTreeMap<NodeId, (NodeId, NodeId)>,
+}
+
+/// The reference's steps after the tree build, in the order they run: a finding of a later step is the Agent's
+/// answer only when nothing earlier failed (`P/MessageMLParser.java:179-205`, `P/MessageMLContext.java:77-84`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// The financial tags' resolution and `fallback-ticker` check (`MessageML.enhanceFinancialTags`).
+    FinancialTags,
+    /// The root's `validate()`.
+    Root,
+    /// The EntityJSON assembly (`MessageMLParser.java:202`), where the reference can crash.
+    EntityJson,
+    /// The Markdown tree built by `MessageMLContext` after the parse.
+    Markdown,
 }
 
 /// Findings kept per message: the first is the Agent's answer, a few more help, thousands only drown it.
@@ -388,6 +413,10 @@ const CODE_LANGUAGES: &[&str] = &[
     "markdown", "json", "scala", "shell", "yaml",
 ];
 
+/// The attributes of a financial `<tag>` that the pod resolves an instrument by (`MessageML.buildInstrumentResolutionRequest`).
+const IDENTIFYING_TAG_ATTRIBUTES: &[&str] =
+    &["fullbbgcompticker", "unique-id", "figi", "bbgcompticker", "figi-ticker", "us-code", "isin", "local-code"];
+
 const CHIME_SOURCE: &str = "https://asset.symphony.com/symphony/audio/chime.mp3";
 
 /// Whether `class` has `token` among its whitespace-separated tokens (case-sensitive, like the reference).
@@ -395,12 +424,43 @@ pub fn has_class_token(class: &str, token: &str) -> bool {
     class.split_ascii_whitespace().any(|part| part == token)
 }
 
+/// One level of [`Checker::build_children`]'s walk: the built element children attach to, the next child to
+/// build, and the element to validate once they are built (`None` for the root and transparent `div`s).
+#[derive(Debug)]
+struct Frame {
+    parent: NodeId,
+    cursor: NodeId,
+    closing: Option<Closing>,
+}
+
+/// An element whose attributes are built, waiting for its children before it is validated.
+#[derive(Clone, Copy, Debug)]
+struct Closing {
+    node: NodeId,
+    parent: NodeId,
+    kind: Kind,
+    /// The node whose children are the element's content (a group's `label`), or [`NO_NODE`].
+    content: NodeId,
+    attributes_ok: bool,
+}
+
+/// What [`Checker::open_element`] leaves to do.
+enum Opened {
+    /// Nothing: the element was not built, or failed before its children.
+    Done,
+    /// A `div` the reference drops: its children are built into its parent.
+    Transparent,
+    /// Its children, then its validation.
+    Built(Closing),
+}
+
 /// The per-node storage of a [`Checker`], kept between checks (and lent to each) so that checking a batch does
 /// not allocate per message.
 #[derive(Default)]
 pub struct Storage {
     built: Vec<Built>,
-    entity_elements: Vec<NodeId>,
+    /// The stack of the tree build's walk.
+    frames: Vec<Frame>,
 }
 
 impl Storage {
@@ -417,22 +477,24 @@ impl<'d, 't> Checker<'d, 't> {
         entity_json: &'d EntityJson<'d>,
         options: &'d MessageMlOptions,
         format: Format,
-        Storage { built, entity_elements }: &'d mut Storage,
+        Storage { built, frames }: &'d mut Storage,
     ) -> Self {
         built.clear();
         built.resize(document.nodes.len(), Built::default());
-        entity_elements.clear();
         Checker {
             document,
             entity_json,
             options,
             format,
             built,
-            entity_elements,
+            frames,
             findings: Vec::new(),
+            step: None,
             memory: None,
             attribute_failed: false,
             has_ui_action_target: false,
+            has_entity_references: false,
+            has_shorthand_entities: false,
         }
     }
 
@@ -452,23 +514,50 @@ impl<'d, 't> Checker<'d, 't> {
         self.memory.as_ref().and_then(|memory| memory.class_overrides.get(&node))
     }
 
-    /// The findings.
-    pub fn finish(self) -> Vec<Diagnostic> {
+    /// The findings: the tree build's, then those of each later step in the reference's order.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        if let Some(mut later) = self.memory.map(|memory| memory.later_findings).filter(|later| !later.is_empty()) {
+            later.sort_by_key(|(step, _)| *step);
+            let room = MAX_FINDINGS.saturating_sub(self.findings.len());
+            self.findings.extend(later.into_iter().take(room).map(|(_, finding)| finding));
+        }
         self.findings
+    }
+
+    /// Runs `checks`, which belong to `step`, a step after the tree build: their findings are put after those
+    /// of the steps before it.
+    fn in_step<T>(&mut self, step: Step, checks: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = self.step.replace(step);
+        let output = checks(self);
+        self.step = outer;
+        output
     }
 
     /// Records a finding (up to [`MAX_FINDINGS`] per message).
     #[cold]
     pub fn report(&mut self, rule: Rule, message: impl Into<String>, span: Range<usize>) {
-        if self.findings.len() < MAX_FINDINGS {
-            self.findings.push(Diagnostic::new(rule, message).with_span(span));
+        match self.step {
+            None if self.findings.len() < MAX_FINDINGS => {
+                self.findings.push(Diagnostic::new(rule, message).with_span(span));
+            }
+            Some(step) if self.memory.as_ref().is_none_or(|memory| memory.later_findings.len() < MAX_FINDINGS) => {
+                let finding = Diagnostic::new(rule, message).with_span(span);
+                self.memory_mut().later_findings.push((step, finding));
+            }
+            _ => {}
         }
     }
 
     /// The tag the reference uses in messages about `node`.
     pub fn tag(&self, node: NodeId) -> &'t str {
         match self.built[node].kind.messageml_tag() {
-            Some(tag) if self.document.is_named(node, "div") || self.document.is_named(node, "input") => tag,
+            Some(tag)
+                if self.document.is_named(node, "div")
+                    || self.document.is_named(node, "input")
+                    || self.document.is_named(node, "span") =>
+            {
+                tag
+            }
             Some(tag) if matches!(self.built[node].kind, Kind::Chime) => tag,
             _ => self.document.name(node),
         }
@@ -526,7 +615,20 @@ impl<'d, 't> Checker<'d, 't> {
             self.build_attributes(root, root, kind);
         }
         self.build_children(root, root);
-        self.validate_root(root);
+        self.in_step(Step::Root, |checker| checker.validate_root(root));
+        // The assembly comes only after every check above passed.
+        let is_error = |finding: &Diagnostic| finding.severity == Severity::Error;
+        // Shorthand ids can only collide with data that has a key spelled like one.
+        let may_crash = self.has_entity_references
+            || (self.has_shorthand_entities && self.entity_json.may_have_generated_id_keys());
+        let reached = may_crash
+            && !self.findings.iter().any(is_error)
+            && !self.memory.as_ref().is_some_and(|memory| {
+                memory.later_findings.iter().any(|(step, finding)| *step < Step::EntityJson && is_error(finding))
+            });
+        if let Some((span, message)) = reached.then(|| super::assembly::first_crash(self)).flatten() {
+            self.in_step(Step::EntityJson, |checker| checker.report(Rule::ReferenceParserCrash, message, span));
+        }
     }
 
     /// The built children of `node` (transparent `div`s flattened, folded elements left out), without
@@ -577,21 +679,44 @@ impl<'d, 't> Checker<'d, 't> {
         }
     }
 
+    /// Builds the children of `dom` into the built element `parent`, and their descendants, in the reference's
+    /// order (see the module documentation). The walk keeps its own stack, as deep as the document (bounded by
+    /// [`super::xml::MAX_DEPTH`]), so that deep nesting never grows the thread's stack.
     fn build_children(&mut self, parent: NodeId, dom: NodeId) {
-        let mut child = self.document.nodes[dom].first_child;
-        while child != NO_NODE {
+        let mut stack = std::mem::take(self.frames);
+        stack.clear();
+        stack.push(Frame { parent, cursor: self.document.nodes[dom].first_child, closing: None });
+        while let Some(frame) = stack.last_mut() {
+            let child = frame.cursor;
+            if child == NO_NODE {
+                if let Some(Frame { closing: Some(closing), .. }) = stack.pop() {
+                    self.close_element(&closing);
+                    self.note_element(closing.parent, closing.node);
+                }
+                continue;
+            }
+            frame.cursor = self.document.nodes[child].next_sibling;
+            let parent = frame.parent;
             let node = &self.document.nodes[child];
             match node.kind {
                 NodeKind::Text => self.note_text(parent),
-                NodeKind::Element => {
-                    self.build_element(parent, child);
-                    let kind = self.built[child].kind;
-                    if !matches!(kind, Kind::None | Kind::Folded | Kind::Transparent) {
-                        let contents = &mut self.built[parent].contents;
-                        contents.kinds |= kind.bit();
-                        contents.any = true;
+                NodeKind::Element => match self.open_element(parent, child) {
+                    Opened::Done => self.note_element(parent, child),
+                    Opened::Transparent => {
+                        let cursor = self.document.nodes[child].first_child;
+                        stack.push(Frame { parent, cursor, closing: None });
                     }
-                }
+                    Opened::Built(closing) => {
+                        let content = closing.content;
+                        if content != NO_NODE && self.document.nodes[content].first_child != NO_NODE {
+                            let cursor = self.document.nodes[content].first_child;
+                            stack.push(Frame { parent: child, cursor, closing: Some(closing) });
+                        } else {
+                            self.close_element(&closing);
+                            self.note_element(parent, child);
+                        }
+                    }
+                },
                 NodeKind::Comment => self.report(Rule::UnknownElement, "Invalid element \"#comment\"", node.span.clone()),
                 NodeKind::CData => {
                     self.report(Rule::UnknownElement, "Invalid element \"#cdata-section\"", node.span.clone());
@@ -603,7 +728,17 @@ impl<'d, 't> Checker<'d, 't> {
                     node.span.clone(),
                 ),
             }
-            child = self.document.nodes[child].next_sibling;
+        }
+        *self.frames = stack;
+    }
+
+    /// Notes a built child element in its built parent's [`Contents`].
+    fn note_element(&mut self, parent: NodeId, child: NodeId) {
+        let kind = self.built[child].kind;
+        if !matches!(kind, Kind::None | Kind::Folded | Kind::Transparent) {
+            let contents = &mut self.built[parent].contents;
+            contents.kinds |= kind.bit();
+            contents.any = true;
         }
     }
 
@@ -627,30 +762,39 @@ impl<'d, 't> Checker<'d, 't> {
         self.children(node).find(|child| offends(self, *child))
     }
 
-    fn build_element(&mut self, parent: NodeId, node: NodeId) {
+    /// Creates an element and builds its attributes: what comes before its children.
+    fn open_element(&mut self, parent: NodeId, node: NodeId) -> Opened {
         self.built[node].parent = parent;
         let kind = self.create(parent, node);
         self.built[node].kind = kind;
         match kind {
-            Kind::None | Kind::Folded => return,
-            Kind::Transparent => {
-                self.build_children(parent, node);
-                return;
-            }
+            Kind::None | Kind::Folded => return Opened::Done,
+            Kind::Transparent => return Opened::Transparent,
             _ => {}
         }
         self.constructor_checks(node, kind);
         self.attribute_failed = false;
         let group_kind = matches!(kind, Kind::Checkbox | Kind::Radio);
-        let content = if group_kind && self.document.is_named(node, "div") {
+        let is_field = group_kind || kind == Kind::TextField;
+        let is_input = is_field && self.document.is_named(node, "input");
+        let presentation_field = is_field && self.element_format(node) == Format::PresentationMl;
+        if kind == Kind::TextField && presentation_field && self.document.nodes[node].first_child != NO_NODE {
+            // A PresentationML text field takes its initial value from `value`: any content at all is refused,
+            // before its attributes are read.
+            self.report_element(node, Rule::ElementNotAllowedHere, "Element \"text-field\" may not have child elements or text content");
+            return Opened::Done;
+        }
+        // In PresentationML every grouped element not written as an `input` (a `div` group, or a `checkbox`/`radio`
+        // tag, which takes the document's format) is read as a group of one `input` and one `label`.
+        let content = if group_kind && presentation_field && !is_input {
             match self.group_parts(node, kind) {
                 Some((input, label)) => {
                     self.memory_mut().groups.insert(node, (input, label));
                     label
                 }
-                None => return,
+                None => return Opened::Done,
             }
-        } else if group_kind && self.document.is_named(node, "input") {
+        } else if group_kind && is_input {
             // A grouped element written as a bare input builds its attributes only.
             NO_NODE
         } else {
@@ -661,9 +805,12 @@ impl<'d, 't> Checker<'d, 't> {
             self.build_attributes(source, node, kind);
         }
         let attributes_ok = !self.attribute_failed;
-        if content != NO_NODE && self.document.nodes[content].first_child != NO_NODE {
-            self.build_children(node, content);
-        }
+        Opened::Built(Closing { node, parent, kind, content, attributes_ok })
+    }
+
+    /// Validates an element after its children are built, and records its id.
+    fn close_element(&mut self, closing: &Closing) {
+        let Closing { node, kind, attributes_ok, .. } = *closing;
         if attributes_ok {
             self.validate(node, kind);
         }
@@ -723,9 +870,18 @@ impl<'d, 't> Checker<'d, 't> {
             "b" => Kind::Bold,
             "i" => Kind::Italic,
             "pre" => Kind::Preformatted,
-            "hash" => shorthand(self, Kind::HashTag),
-            "cash" => shorthand(self, Kind::CashTag),
-            "mention" => shorthand(self, Kind::Mention),
+            "hash" => {
+                let kind = shorthand(self, Kind::HashTag);
+                self.shorthand_entity(kind)
+            }
+            "cash" => {
+                let kind = shorthand(self, Kind::CashTag);
+                self.shorthand_entity(kind)
+            }
+            "mention" => {
+                let kind = shorthand(self, Kind::Mention);
+                self.shorthand_entity(kind)
+            }
             "a" => Kind::Link,
             "img" => Kind::Image,
             "ul" => Kind::BulletList,
@@ -759,7 +915,7 @@ impl<'d, 't> Checker<'d, 't> {
                 };
                 shorthand(self, kind)
             }
-            "emoji" => Kind::Emoji,
+            "emoji" => self.shorthand_entity(Kind::Emoji),
             "form" => Kind::Form,
             "select" => Kind::Select,
             "option" => Kind::Option,
@@ -784,14 +940,20 @@ impl<'d, 't> Checker<'d, 't> {
             "label" => self.fold_target_reference(node, "for"),
             "sub" => Kind::Subscript,
             "sup" => Kind::Superscript,
-            "tag" => Kind::FinancialTag,
+            "tag" => self.shorthand_entity(Kind::FinancialTag),
             "richtextarea" => Kind::RichTextArea,
-            "dateTime" => Kind::DateTime,
+            "dateTime" => self.shorthand_entity(Kind::DateTime),
             _ => {
                 self.report(Rule::UnknownElement, format!("Invalid MessageML content at element \"{tag}\""), span);
                 Kind::None
             }
         }
+    }
+
+    /// Notes that a shorthand entity (its id generated by the reference) was created.
+    fn shorthand_entity(&mut self, kind: Kind) -> Kind {
+        self.has_shorthand_entities |= kind != Kind::None;
+        kind
     }
 
     /// A `tooltip` (`data-target-id`) or `label` (`for`) names the element it belongs to; the reference's
@@ -882,47 +1044,31 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::EntityDataMissing, format!("Duplicate \"data-entity-id\"=\"{id}\" in entityJSON"), span);
             return Kind::None;
         }
-        let inside_entity = {
-            let mut ancestor = self.built[node].parent;
-            while ancestor != NO_NODE && self.entity_elements.binary_search(&ancestor).is_err() {
-                ancestor = self.built[ancestor].parent;
-            }
-            ancestor != NO_NODE
-        };
-        if inside_entity && self.entity_json.has_top_level_key(&id) {
-            // Observed: the reference crashes (ClassCastException) on an entity inside another entity.
-            self.report(
-                Rule::ReferenceParserCrash,
-                format!("The entity \"{id}\" is inside another entity; the Agent's parser fails on such nesting"),
-                span,
-            );
-            return Kind::None;
-        }
-        self.entity_elements.push(node);
+        self.has_entity_references = true;
         let (entity_type, ids) = entity.get_two("type", "id");
         let value = ids.and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
         if let (Some(entity_type), Some(value)) = (entity_type, value) {
-            match entity_type.text_value().as_deref() {
-                Some("org.symphonyoss.fin.security") => return Kind::CashTag,
-                Some("org.symphonyoss.taxonomy") => {
+            let Some(type_name) = entity_type.text_value() else {
+                // The reference switches on the type's text, which a non-string type does not have.
+                self.report(
+                    Rule::ReferenceParserCrash,
+                    format!("The entity \"{id}\" has a \"type\" that is not a string; the Agent's parser fails on it"),
+                    span,
+                );
+                return Kind::None;
+            };
+            match type_name.as_ref() {
+                "org.symphonyoss.fin.security" => return Kind::CashTag,
+                "org.symphonyoss.taxonomy" => {
                     if let Some(message) = forms::hashtag_pattern_error(&value.as_text()) {
                         self.report(Rule::InvalidAttributeValue, message, span);
                         return Kind::None;
                     }
                     return Kind::HashTag;
                 }
-                Some("com.symphony.user.mention") => return Kind::Mention,
+                "com.symphony.user.mention" => return Kind::Mention,
                 _ => {}
             }
-        }
-        if !self.entity_json.has_top_level_key(&id) {
-            // Observed: the reference crashes (ClassCastException) when an untyped entity's id only exists nested.
-            self.report(
-                Rule::ReferenceParserCrash,
-                format!("The entity \"{id}\" is only found nested inside the EntityJSON; the Agent's parser fails on such a reference"),
-                span,
-            );
-            return Kind::None;
         }
         if tag == "div" {
             Kind::Div
@@ -1044,13 +1190,11 @@ impl<'d, 't> Checker<'d, 't> {
             Kind::Card | Kind::CardHeader | Kind::CardBody | Kind::ExpandableCard | Kind::ExpandableCardHeader | Kind::ExpandableCardBody
         ) && self.element_format(node) == Format::PresentationMl;
         match kind {
+            // `class` and `style` are kept (a style checked) and refused by the root's `validate()`, after the tree.
             Kind::MessageMl => match name {
-                "xmlns" => {}
-                "class" | "style" => self.attribute_invalid(
-                    Rule::AttributeNotAllowed,
-                    "Element \"messageML\" may not have attributes",
-                    span,
-                ),
+                "xmlns" | "class" => {}
+                "style" => self.check_style_attribute(value, span),
+
                 _ => self.attribute_invalid(
                     Rule::AttributeNotAllowed,
                     format!("Attribute \"{name}\" is not allowed in \"messageML\""),
@@ -1210,7 +1354,8 @@ impl<'d, 't> Checker<'d, 't> {
         });
         let Some(child) = offending else { return true };
         let tag = self.tag(node);
-        let child_tag = if self.is_text(child) { "#text" } else { self.tag(child) };
+        // A text node has no MessageML tag: the reference prints Java's `null`.
+        let child_tag = if self.is_text(child) { "null" } else { self.tag(child) };
         let span = self.document.nodes[child].span.clone();
         self.report(Rule::ElementNotAllowedHere, format!("Element \"{child_tag}\" is not allowed in \"{tag}\""), span);
         false
@@ -1314,8 +1459,9 @@ impl<'d, 't> Checker<'d, 't> {
                     .into_iter()
                     .find_map(|name| self.attribute(node, name).map(|value| (name, value)));
                 if let Some((name, language)) = language {
-                    if !CODE_LANGUAGES.contains(&language.as_ref()) && !language.is_empty() {
-                        self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"language\" of element \"code\" can only be one of the following values: [{}].", CODE_LANGUAGES.join(", ")));
+                    // Compared lowercased (`assertAttributeValue`), and named as written.
+                    if !CODE_LANGUAGES.contains(&language.to_lowercase().as_str()) && !language.is_empty() {
+                        self.report_attribute(node, name, Rule::InvalidAttributeValue, format!("Attribute \"{name}\" of element \"code\" can only be one of the following values: [{}].", CODE_LANGUAGES.join(", ")));
                         return;
                     }
                 }
@@ -1444,7 +1590,10 @@ impl<'d, 't> Checker<'d, 't> {
         let email = self.attribute(node, "email");
         let span = self.start_tag(node);
         if uid.is_none() && email.is_none() {
-            self.report(Rule::MissingAttribute, "Error processing user mention. No id or email provided", span);
+            // Found when the Markdown tree is built, after everything else.
+            self.in_step(Step::Markdown, |checker| {
+                checker.report(Rule::MissingAttribute, "Error processing user mention. No id or email provided", span)
+            });
             return;
         }
         let lenient = self.attribute(node, "strict").is_some_and(|value| !value.eq_ignore_ascii_case("true"));
@@ -1459,7 +1608,12 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_entity_mention(&mut self, node: NodeId) {
-        self.report_element(node, Rule::UnknownMentionUser, "The mentioned user is looked up in the pod's directory on import; whether it exists cannot be known offline");
+        // The user is the entity's `id[0].value`, named so that notes about one user can be grouped.
+        let id = self.attribute(node, "data-entity-id").unwrap_or_default();
+        let entity = self.entity_json.find_values(&id).next();
+        let user = entity.and_then(|entity| entity.get("id")).and_then(|ids| ids.index(0)).and_then(|first| first.get("value"));
+        let who = user.map(|value| value.as_text().into_owned()).unwrap_or_default();
+        self.report_element(node, Rule::UnknownMentionUser, format!("The user \"{who}\" is looked up in the pod's directory on import; whether it exists cannot be known offline"));
     }
 
     fn validate_emoji(&mut self, node: NodeId) {
@@ -1511,7 +1665,16 @@ impl<'d, 't> Checker<'d, 't> {
             }
         }
         if self.attribute(node, "fallback-ticker").is_none_or(|ticker| is_blank(&ticker)) {
-            self.report_element(node, Rule::InstrumentResolvedByPod, "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)");
+            // The pod resolves a tag by its identifying attributes, after the whole tree is built; with none of
+            // them it can never find an instrument.
+            let identified = IDENTIFYING_TAG_ATTRIBUTES.iter().any(|name| self.attribute(node, name).is_some());
+            self.in_step(Step::FinancialTags, |checker| {
+                if identified {
+                    checker.report_element(node, Rule::InstrumentResolvedByPod, "The instrument is looked up by the pod on import; without a \"fallback-ticker\" the Agent rejects the message when none is found (No instrument found , \"fallback-ticker\" attribute is required)");
+                } else {
+                    checker.report_element(node, Rule::MissingAttribute, "No instrument found , \"fallback-ticker\" attribute is required");
+                }
+            });
         }
     }
 
@@ -1562,9 +1725,17 @@ impl<'d, 't> Checker<'d, 't> {
     }
 
     fn validate_root(&mut self, root: NodeId) {
+        if self.format == Format::MessageMl && !self.document.nodes[root].attributes.is_empty() {
+            if let Some(attribute) = ["class", "style"].into_iter().find(|name| self.document.find_attribute(root, name).is_some()) {
+                self.report_attribute(root, attribute, Rule::AttributeNotAllowed, "Element \"messageML\" may not have attributes");
+                return;
+            }
+        }
         if self.format == Format::PresentationMl {
+            // `data-version` is needed only when the caller passes no version (`E/MessageML.java:72-75`); the
+            // message is judged with the version "2.0", as the reference's own callers and tests pass it.
             let format_ok = self.attribute(root, "data-format").is_some_and(|value| value.eq_ignore_ascii_case("PresentationML"));
-            if !format_ok || self.attribute(root, "data-version").is_none() {
+            if !format_ok {
                 self.report_element(root, Rule::InvalidRoot, "Malformed PresentationML. The attributes \"data-format\" and \"data-version\" are required.");
                 return;
             }
@@ -1620,23 +1791,41 @@ impl Iterator for BuiltChildren<'_, '_, '_> {
     }
 }
 
-/// Java's `Long.parseLong`: optional sign, ASCII digits, within `i64`.
+/// The first code point of each run of ten decimal digits (general category Nd) of Unicode 13, the version of
+/// Java 17's `Character`: the standard library only knows ASCII digits, and no small crate gives digit values.
+const DECIMAL_DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
+    0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
+    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0,
+    0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60,
+    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// Java's `Character.digit(character, 10)`.
+fn java_decimal_digit(character: char) -> Option<u32> {
+    let code = u32::from(character);
+    if character.is_ascii() {
+        return character.to_digit(10);
+    }
+    let run = DECIMAL_DIGIT_ZEROS.partition_point(|zero| *zero <= code).checked_sub(1)?;
+    let offset = code - DECIMAL_DIGIT_ZEROS[run];
+    (offset < 10).then_some(offset)
+}
+
+/// Java's `Long.parseLong`: optional sign, decimal digits of any script (`Character.digit`), within `i64`.
 pub fn parse_java_long(value: &str) -> Option<i64> {
     let (negative, digits) = match value.as_bytes() {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        all => (false, all),
+        [b'-', ..] => (true, &value[1..]),
+        [b'+', ..] => (false, &value[1..]),
+        _ => (false, value),
     };
     if digits.is_empty() {
         return None;
     }
     // Accumulated below zero, which reaches `i64::MIN` too.
     let mut below_zero: i64 = 0;
-    for byte in digits {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
+    for character in digits.chars() {
+        let digit = java_decimal_digit(character)?;
         below_zero = below_zero.checked_mul(10)?.checked_sub(i64::from(digit))?;
     }
     if negative {
@@ -1690,6 +1879,10 @@ fn is_java_uri(uri: &str) -> bool {
                 return false;
             }
             if colon + 1 == uri.len() {
+                return false;
+            }
+            // `//` must be followed by an authority, or at least by a path, query or fragment.
+            if uri[colon + 1..] == *"//" {
                 return false;
             }
         }

@@ -15,7 +15,6 @@ use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::ops::Range;
 
-use serde::de::IgnoredAny;
 
 use crate::registry::Rule;
 
@@ -115,16 +114,19 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> 
         Err(Refusal::TooLarge) => return Err(EntityJsonError::too_large()),
         Err(Refusal::NotAnObject) => {}
     }
-    // Anything else goes through serde_json: its errors in the reference's wording, double-encoded data.
-    let parsing = |error: String| EntityJsonError::malformed(format!("Error parsing EntityJSON: {error}"));
+    // Anything else is read as Jackson reads it: its errors in its words, double-encoded data.
+    let parsing = |message: String| EntityJsonError::malformed(format!("Error parsing EntityJSON: {message}"));
     let value = first_json_value(data).map_err(parsing)?;
     let not_object = || EntityJsonError::malformed("Error parsing EntityJSON: provided content is not a JSON object");
     match value.as_bytes().first() {
-        // An object serde_json accepts and the layout refused does not happen (the layout follows its grammar);
-        // with an empty table nothing can be looked up.
+        // An object Jackson accepts and the layout refused does not happen (the layout follows the same
+        // grammar); with an empty table nothing can be looked up.
         Some(b'{') => Ok(EntityJson { text: Cow::Borrowed(value), ..EntityJson::default() }),
         Some(b'"') => {
             let inner: String = serde_json::from_str(value).map_err(|error| parsing(error.to_string()))?;
+            if inner.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+                return Err(not_object());
+            }
             let inner_value = first_json_value(&inner).map_err(parsing)?;
             if !inner_value.starts_with('{') {
                 return Err(not_object());
@@ -140,49 +142,11 @@ pub fn parse_entity_json(data: &str) -> Result<EntityJson<'_>, EntityJsonError> 
     }
 }
 
-/// The text of the first JSON value of `text`, checked; a syntax error is worded the way Jackson's first
-/// line words it.
+/// The text of the first JSON value of `text`, as Jackson reads it; a syntax error in Jackson's words, with
+/// its location.
 fn first_json_value(text: &str) -> Result<&str, String> {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
-    match stream.next() {
-        Some(Ok(_)) => Ok(text[..stream.byte_offset()].trim_start_matches([' ', '\t', '\n', '\r'])),
-        Some(Err(error)) => Err(jackson_wording(text, &error)),
-        None => Err("No content to map due to end-of-input".to_owned()),
-    }
-}
-
-/// Jackson's wording for the syntax errors seen most: an unquoted field name and an unknown bare word.
-fn jackson_wording(text: &str, error: &serde_json::Error) -> String {
-    let line_start: usize = text.split_inclusive('\n').take(error.line().saturating_sub(1)).map(str::len).sum();
-    let offset = (line_start + error.column().saturating_sub(1)).min(text.len());
-    let mut start = offset;
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let rest = &text[start..];
-    let message = error.to_string();
-    if message.starts_with("key must be a string") {
-        if let Some(character) = rest.chars().next() {
-            return format!(
-                "Unexpected character ('{character}' (code {})): was expecting double-quote to start field name",
-                u32::from(character)
-            );
-        }
-    }
-    if message.starts_with("expected value") || message.starts_with("expected ident") {
-        // Jackson names the whole bare word it could not read.
-        let word_start = text[..start]
-            .rfind(|character: char| !character.is_alphanumeric() && character != '_')
-            .map_or(0, |index| index + 1);
-        let word: String =
-            text[word_start..].chars().take_while(|character| character.is_alphanumeric() || *character == '_').collect();
-        if !word.is_empty() {
-            return format!(
-                "Unrecognized token '{word}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-            );
-        }
-    }
-    message
+    let end = super::jackson::first_value_end(text)?;
+    Ok(text[..end].trim_start_matches([' ', '\t', '\n', '\r']))
 }
 
 impl EntityJson<'_> {
@@ -190,10 +154,18 @@ impl EntityJson<'_> {
         JsonRef { text: &self.text, table: &self.table, index }
     }
 
-    /// The whole object.
-    #[cfg(test)]
-    fn root(&self) -> JsonRef<'_> {
-        self.node(0)
+    /// The whole object; `None` when there is no data.
+    pub fn root(&self) -> Option<JsonRef<'_>> {
+        (!self.text.is_empty()).then(|| self.node(0))
+    }
+
+    /// Whether some key of the data may be an id the reference generates for a shorthand (`keyword1`,
+    /// `mention2`, `emoji3`, `tag4`, `datetime5`): false only when no key can be one.
+    pub fn may_have_generated_id_keys(&self) -> bool {
+        const PREFIXES: [&[u8]; 5] = [b"\"keyword", b"\"mention", b"\"emoji", b"\"tag", b"\"datetime"];
+        let text = self.text.as_bytes();
+        // A key with an escape could spell one too.
+        PREFIXES.iter().any(|prefix| memchr::memmem::find(text, prefix).is_some()) || memchr::memchr(b'\\', text).is_some()
     }
 
     /// Whether the object has a member `name` at its top level.
@@ -674,19 +646,20 @@ mod tests {
 
     #[test]
     fn parses_like_jackson() {
-        let table: [(&str, Result<bool, &str>); 6] = [
+        let table: [(&str, Result<bool, &str>); 7] = [
             ("", Ok(false)),
             ("{\"a\":{}} trailing", Ok(true)),
             ("\"{\\\"a\\\":1}\"", Ok(true)),
             ("[1]", Err("Error parsing EntityJSON: provided content is not a JSON object")),
             (
                 "{invalid: json}",
-                Err("Error parsing EntityJSON: Unexpected character ('i' (code 105)): was expecting double-quote to start field name"),
+                Err("Error parsing EntityJSON: Unexpected character ('i' (code 105)): was expecting double-quote to start field name\n at [Source: (String)\"{invalid: json}\"; line: 1, column: 3]"),
             ),
             (
                 "\"hello\"",
-                Err("Error parsing EntityJSON: Unrecognized token 'hello': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"),
+                Err("Error parsing EntityJSON: Unrecognized token 'hello': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"hello\"; line: 1, column: 6]"),
             ),
+            ("\"\"", Err("Error parsing EntityJSON: provided content is not a JSON object")),
         ];
         for (input, expected) in table {
             let got = parse_entity_json(input).map(|object| !object.text.is_empty());
@@ -727,7 +700,7 @@ mod tests {
         assert_eq!(object.find_values("b").count(), 2);
         assert!(object.find_path("zz").is_none());
         assert!(object.has_top_level_key("c") && !object.has_top_level_key("b"));
-        assert_eq!(object.root().get("e").and_then(|e| e.get("k")).map(|k| k.raw()), Some("{\"z\":2}"));
+        assert_eq!(object.root().and_then(|root| root.get("e")).and_then(|e| e.get("k")).map(|k| k.raw()), Some("{\"z\":2}"));
         let entity = parse_entity_json(r#"{"m":{"type":"t\u0041","id":[{"value":12}]}}"#).unwrap();
         let m = entity.find_path("m").unwrap();
         assert_eq!(m.get("type").and_then(|t| t.text_value()).as_deref(), Some("tA"));

@@ -23,7 +23,7 @@ pub fn hashtag_pattern_error(tag: &str) -> Option<String> {
     let java_space = |character: char| matches!(character, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r');
     let valid = !tag.chars().any(java_space) && tag.chars().any(|character| !PUNCTUATION.contains(character));
     (!valid).then(|| {
-        "Values of the attribute 'tag' for the element 'hash' must match the pattern [\\S]*[^\\s!@#$%^&*()+=<>,./?`~:;'\"\\\\|-]+[\\S]*$".to_owned()
+        "Values of the attribute 'tag' for the element 'hash' must match the pattern [\\S]*[^\\s!@#$%^&*()+=<>,./?`~:;'\"\\\\|-]+[\\S]*$.".to_owned()
     })
 }
 
@@ -132,6 +132,23 @@ fn allowed_attributes(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// The attributes of [`allowed_attributes`] that an element built in PresentationML refuses, because the
+/// reference reads their `data-` spelling there (or nothing at all) (`TextField`, `TextArea`, `DatePicker`,
+/// `TimePicker`, `TimezonePicker` and `Button` build their attributes by format).
+fn messageml_only_attributes(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::TextField => {
+            &["title", "masked", "disabled", "readonly", "auto-submit", "formnovalidate", "pattern-error-message"]
+        }
+        Kind::TextArea | Kind::RichTextArea => &["pattern-error-message", "formnovalidate"],
+        Kind::DatePicker => &["format", "disabled-date", "highlighted-date", "formnovalidate"],
+        Kind::TimePicker => &["format", "disabled-time"],
+        Kind::TimezonePicker => &["disabled-timezone", "formnovalidate"],
+        Kind::Button => &["title", "formnovalidate"],
+        _ => &[],
+    }
+}
+
 const BOOLEAN_ATTRIBUTES: &[&str] =
     &["required", "disabled", "readonly", "masked", "multiple", "checked", "selected", "auto-submit", "strict", "formnovalidate", "side-by-side"];
 
@@ -164,7 +181,9 @@ pub fn build_attribute(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind, 
             && (matches!(name, "class" | "style" | "value" | "placeholder" | "name")
                 || name == "id" && grouped
                 || name.starts_with("data-") && allowed_attributes(kind).contains(&&name[5..])));
-    let accepted = accepted && !(kind == Kind::TextField && !presentation && name == "value");
+    let accepted = accepted
+        && !(kind == Kind::TextField && !presentation && name == "value")
+        && !(presentation && messageml_only_attributes(kind).contains(&name));
     if !accepted {
         checker.attribute_not_allowed(node, name, span);
         return;
@@ -205,6 +224,13 @@ fn check_booleans(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) -> bo
 }
 
 fn value_of(checker: &Checker<'_, '_>, node: NodeId, name: &str) -> Option<String> {
+    if name == "name"
+        && is_named_by_data_name(checker.built[node].kind)
+        && checker.element_format(node) == Format::PresentationMl
+    {
+        // These read `data-name` into `name`, overwriting it, and an absent one as empty.
+        return Some(checker.attribute(node, "data-name").map(|value| value.into_owned()).unwrap_or_default());
+    }
     let value = checker.attribute(node, name).map(|value| value.into_owned());
     if value.is_some() || checker.element_format(node) != Format::PresentationMl {
         return value;
@@ -212,7 +238,16 @@ fn value_of(checker: &Checker<'_, '_>, node: NodeId, name: &str) -> Option<Strin
     checker.attribute(node, &format!("data-{name}")).map(|value| value.into_owned())
 }
 
+/// The elements whose PresentationML form (`div class="person-selector"` and the like) names them by `data-name`.
+fn is_named_by_data_name(kind: Kind) -> bool {
+    matches!(kind, Kind::PersonSelector | Kind::RoomSelector | Kind::DateSelector)
+}
+
 fn require_name(checker: &mut Checker<'_, '_>, node: NodeId) -> bool {
+    if checker.built[node].kind == Kind::TimezonePicker && checker.element_format(node) == Format::PresentationMl {
+        // The PresentationML timezone picker requires `data-name` itself (`TimezonePicker.validate`).
+        return checker.assert_attribute_not_blank(node, "data-name");
+    }
     match value_of(checker, node, "name") {
         Some(name) if !is_blank(&name) => true,
         _ => {
@@ -267,12 +302,16 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
     if !checker.assert_ancestor(node, &[Kind::Form]) {
         return;
     }
-    if !require_name(checker, node) || !check_booleans(checker, node, kind) {
+    // The selectors check that a name exists first and that it is not blank last (after their value and
+    // content); the other fields check both first.
+    let name_checked_last = is_named_by_data_name(kind);
+    let name_present = value_of(checker, node, "name").is_some();
+    let name_ok = if name_checked_last && name_present { true } else { require_name(checker, node) };
+    if !name_ok || !check_booleans(checker, node, kind) {
         return;
     }
     for (name, limit) in [("label", 256), ("title", 256)] {
         if let Some(value) = value_of(checker, node, name) {
-            let limit = if kind == Kind::DatePicker { 64 } else { limit };
             if value.chars().count() > limit {
                 checker.report_attribute(node, name, Rule::InvalidAttributeValue, format!("The attribute {name} value is too long. Max length is: {limit}"));
                 return;
@@ -282,8 +321,7 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
     match kind {
         Kind::Select => validate_select(checker, node),
         Kind::TextField | Kind::TextArea | Kind::RichTextArea => validate_text_input(checker, node, kind),
-        Kind::Checkbox | Kind::Radio
-            if (checker.element_format(node) == Format::MessageMl || checker.document.is_named(node, "div")) => {
+        Kind::Checkbox | Kind::Radio if !checker.document.is_named(node, "input") => {
                 checker.assert_content_model(node, &[Kind::Bold, Kind::Italic], true);
             }
         Kind::PersonSelector | Kind::RoomSelector => {
@@ -295,10 +333,10 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                     return;
                 }
             }
-            checker.assert_no_content(node);
+            let _ = checker.assert_no_content(node) && require_name(checker, node);
         }
         Kind::DateSelector => {
-            checker.assert_no_content(node);
+            let _ = checker.assert_no_content(node) && require_name(checker, node);
         }
         Kind::DatePicker => validate_date_picker(checker, node),
         Kind::TimePicker => validate_time_picker(checker, node),
@@ -319,7 +357,6 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                                 format!("Attribute \"disabled-timezone\" contains an invalid timezone: {zone}"),
                                 span,
                             );
-                            return;
                         }
                     }
                     Err(_) => {
@@ -328,11 +365,10 @@ fn validate_field(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) {
                             "Error parsing json in attribute \"disabled-timezone\". It should contain an array of Strings",
                             span,
                         );
-                        return;
                     }
                 }
             }
-            checker.assert_no_content(node);
+            // Its content is not checked (`TimezonePicker.validate`).
         }
         _ => {}
     }
@@ -371,14 +407,14 @@ fn validate_select(checker: &mut Checker<'_, '_>, node: NodeId) {
     if let Some(min) = min_value {
         if min.is_none_or(|number| number < 0) {
             let span = checker.attribute_span(node, "min");
-            checker.report(Rule::InvalidAttributeValue, "Attribute \"min\" is not valid", span);
+            checker.report(Rule::InvalidAttributeValue, "Attribute \"min\" is not valid, it must be >= 0", span);
             return;
         }
     }
     if let Some(max) = max_value {
         if max.is_none_or(|number| number < 1) {
             let span = checker.attribute_span(node, "max");
-            checker.report(Rule::InvalidAttributeValue, "Attribute \"max\" is not valid", span);
+            checker.report(Rule::InvalidAttributeValue, "Attribute \"max\" is not valid, it must be >= 1", span);
             return;
         }
     }
@@ -406,7 +442,10 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
             return;
         }
         let Some(error_message) = value_of(checker, node, "pattern-error-message") else {
-            checker.report_attribute(node, "pattern", Rule::MissingAttribute, "The attribute \"pattern-error-message\" is mandatory when attribute \"pattern\" is defined");
+            // The message names the attribute as the element's format spells it.
+            let presentation = checker.element_format(node) == Format::PresentationMl;
+            let name = if presentation { "data-pattern-error-message" } else { "pattern-error-message" };
+            checker.report_attribute(node, "pattern", Rule::MissingAttribute, format!("The attribute \"{name}\" is mandatory when attribute \"pattern\" is defined"));
             return;
         };
         if error_message.chars().count() > 256 {
@@ -478,7 +517,9 @@ fn validate_text_input(checker: &mut Checker<'_, '_>, node: NodeId, kind: Kind) 
 }
 
 fn validate_date_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
-    for (name, limit) in [("name", 64), ("format", 64), ("disabled-date", 1024), ("highlighted-date", 1024)] {
+    for (name, limit) in
+        [("name", 64), ("label", 64), ("title", 64), ("format", 64), ("disabled-date", 1024), ("highlighted-date", 1024)]
+    {
         if !max_length(checker, node, name, limit) {
             return;
         }
@@ -564,7 +605,7 @@ fn validate_time_picker(checker: &mut Checker<'_, '_>, node: NodeId) {
             Ok(number) if !(600..=43200).contains(&number) => {
                 checker.report(
                     Rule::InvalidAttributeValue,
-                    "Attribute \"step\" must be less than \"43200\" and more than \"600\"",
+                    "Attribute \"step\" must be less than \"43200\" and more than \"600\".",
                     span,
                 );
                 return;
@@ -674,15 +715,15 @@ fn validate_button(checker: &mut Checker<'_, '_>, node: NodeId) {
     if !checker.assert_ancestor(node, &[Kind::Form, Kind::UiAction]) {
         return;
     }
-    if !check_booleans(checker, node, Kind::Button) {
-        return;
-    }
+    // A button is not a form field: its `formnovalidate` is not checked as a boolean.
     if let Some(class) = value_of(checker, node, "class") {
+        // The deprecated `-destructive` ending is dropped before the class is checked (`Button.buildAttribute`).
+        let class = class.strip_suffix("-destructive").unwrap_or(&class);
         const CLASSES: &[&str] = &[
             "primary", "secondary", "tertiary", "destructive", "primary-link", "destructive-link",
             "primary-destructive", "secondary-destructive",
         ];
-        if !CLASSES.contains(&class.as_str()) {
+        if !CLASSES.contains(&class) {
             checker.report_attribute(node, "class", Rule::InvalidAttributeValue, "Attribute \"class\" must be \"primary\", \"secondary\", \"tertiary\" or \"destructive\" (\"primary-destructive\" and \"secondary-destructive\" are deprecated)");
             return;
         }
@@ -766,7 +807,7 @@ fn validate_ui_action(checker: &mut Checker<'_, '_>, node: NodeId) {
         if let Some(user_ids) = user_ids {
             let span = checker.attribute_span(node, "user-ids");
             match serde_json::from_str::<Vec<serde_json::Value>>(&user_ids) {
-                Ok(ids) if ids.iter().all(serde_json::Value::is_i64) => {
+                Ok(ids) if is_long_array(&user_ids) => {
                     if ids.len() > 15 {
                         checker.report(
                             Rule::InvalidAttributeValue,
@@ -895,8 +936,20 @@ pub fn validate_dialog_part(checker: &mut Checker<'_, '_>, node: NodeId) {
     }
 }
 
+/// Whether Jackson reads `value` as a `List<Long>` with its default coercions: integers within `long`,
+/// floating-point numbers (truncated), strings holding a `long` or nothing, and `null`.
 fn is_long_array(value: &str) -> bool {
-    serde_json::from_str::<Vec<serde_json::Value>>(value).is_ok_and(|items| items.iter().all(serde_json::Value::is_i64))
+    use serde_json::Value;
+    const LONG_RANGE: std::ops::Range<f64> = -9.223_372_036_854_776e18..9.223_372_036_854_776e18;
+    let item_is_long = |item: &Value| match item {
+        Value::Null => true,
+        Value::Number(number) => {
+            number.is_i64() || (!number.is_u64() && number.as_f64().is_some_and(|float| LONG_RANGE.contains(&float)))
+        }
+        Value::String(text) => text.trim().is_empty() || text.trim().parse::<i64>().is_ok(),
+        _ => false,
+    };
+    serde_json::from_str::<Vec<Value>>(value).is_ok_and(|items| items.iter().all(item_is_long))
 }
 
 fn is_string_array(value: &str) -> bool {

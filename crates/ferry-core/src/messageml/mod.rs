@@ -11,10 +11,13 @@
 //! apart from the per-element checks, which look at an element's own children; nesting depth is bounded
 //! ([`xml::MAX_DEPTH`]); attribute values longer than [`MAX_ATTRIBUTE_BYTES`] are refused.
 
+mod assembly;
 pub mod elements;
 pub mod entity_json;
 pub mod forms;
 pub mod freemarker;
+mod jackson;
+pub mod mention_groups;
 pub mod rules;
 pub mod style;
 pub mod xml;
@@ -93,7 +96,7 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
     // The markup is checked before the checks that come first in the reference's order, whose answer then
     // replaces it: most messages pass those, and they cost little once the parse has brought the text into the
     // cache (the text's first reading is the slowest; done by a pass of their own, it stalled them).
-    let markup = with_scratch(|scratch| check_markup(message, &entity_json, options, scratch));
+    let markup = with_scratch(|scratch| check_markup(message, &entity_json, options, scratch, false));
     // Only a message whose markup has no root element at all can be blank.
     let no_root = markup.first().is_some_and(|finding| matches!(finding.rule, Rule::PlainTextMessage | Rule::MalformedXml));
     if no_root && xml::is_blank(message) {
@@ -102,7 +105,11 @@ pub fn check_message(message: &str, data: Option<&str>, options: &MessageMlOptio
     match prescan(message.as_bytes()) {
         Prescan { template: true, .. } => check_template(message, &entity_json, options),
         Prescan { control: Some(position), .. } => control_character_at(position),
-        Prescan { control: None, .. } => markup,
+        // The few texts that may hold what XML refuses in character data are parsed again, looking for it.
+        Prescan { control: None, character_data: true, .. } => {
+            with_scratch(|scratch| check_markup(message, &entity_json, options, scratch, true))
+        }
+        Prescan { control: None, character_data: false, .. } => markup,
     }
 }
 
@@ -148,6 +155,9 @@ struct Prescan {
     template: bool,
     /// The first byte below U+0020 other than tab, line feed and carriage return (not searched in a template).
     control: Option<usize>,
+    /// Whether the text has what XML refuses in character data (`]]>`, U+FFFE, U+FFFF; not searched in a
+    /// template); the first bytes of those (`]`, 0xEF) make a block looked at byte by byte.
+    character_data: bool,
 }
 
 /// Finds, in one pass, whether the text is a template and where its first control character is.
@@ -162,31 +172,56 @@ fn prescan(bytes: &[u8]) -> Prescan {
     let tail_offset = bytes.len() - tail.len();
     let flagged_blocks = blocks
         .enumerate()
-        .filter(|(_, block)| <&[u8; BLOCK]>::try_from(*block).map_or(true, block_may_matter))
-        .map(|(index, block)| (index * BLOCK, block));
-    let flagged_tail = block_may_matter(&padded(tail)).then_some((tail_offset, tail));
+        .map(|(index, block)| (index * BLOCK, block, <&[u8; BLOCK]>::try_from(block).map_or(MATTERS, block_flags)))
+        .filter(|(_, _, flags)| *flags != 0);
+    let tail_flags = block_flags(&padded(tail));
+    let flagged_tail = (tail_flags != 0).then_some((tail_offset, tail, tail_flags));
     let mut control = None;
-    for (offset, block) in flagged_blocks.chain(flagged_tail) {
+    let mut character_data = false;
+    for (offset, block, flags) in flagged_blocks.chain(flagged_tail) {
+        if flags & MATTERS == 0 {
+            // Only a `]` or a 0xEF byte: look at those alone.
+            character_data |= !character_data
+                && block.iter().enumerate().any(|(index, byte)| {
+                    may_start_refused(*byte) && refused_in_character_data(&bytes[offset + index..])
+                });
+            continue;
+        }
         for (index, byte) in block.iter().enumerate() {
             if is_marker(*byte) && freemarker::opens_template(bytes, offset + index) {
-                return Prescan { template: true, control: None };
+                return Prescan { template: true, control: None, character_data: false };
             }
             if control.is_none() && is_control(*byte) {
                 control = Some(offset + index);
             }
+            if may_start_refused(*byte) {
+                character_data |= refused_in_character_data(&bytes[offset + index..]);
+            }
         }
     }
-    Prescan { template: false, control }
+    Prescan { template: false, control, character_data }
+}
+
+/// Whether `bytes` start with what XML refuses in character data: `]]>`, U+FFFE or U+FFFF (bytes EF BF BE/BF).
+fn refused_in_character_data(bytes: &[u8]) -> bool {
+    matches!(bytes, [b']', b']', b'>', ..] | [0xEF, 0xBF, 0xBE | 0xBF, ..])
 }
 
 /// Bytes per block of [`prescan`]'s bulk test.
 const BLOCK: usize = 64;
 
-/// Whether a block has a byte [`prescan`] must look at. Also true for tab, line feed and carriage return: fewer
-/// operations per byte, and a block that has one is only looked at more closely. Taking an array, of a length
-/// known when compiled, lets the test run on many bytes at once.
-fn block_may_matter(block: &[u8; BLOCK]) -> bool {
-    block.iter().fold(false, |found, byte| found | may_matter(*byte))
+/// [`block_flags`]: the block has a byte that [`may_matter`].
+const MATTERS: u8 = 1;
+/// [`block_flags`]: the block has a byte that [`may_start_refused`] (and maybe none that matters).
+const MAY_REFUSE: u8 = 2;
+
+/// What a block has that [`prescan`] must look at ([`MATTERS`], [`MAY_REFUSE`]). Also [`MATTERS`] for tab, line
+/// feed and carriage return: fewer operations per byte, and a block that has one is only looked at more closely.
+/// Taking an array, of a length known when compiled, lets the test run on many bytes at once.
+fn block_flags(block: &[u8; BLOCK]) -> u8 {
+    block.iter().fold(0, |flags, byte| {
+        flags | (u8::from(may_matter(*byte)) * MATTERS) | (u8::from(may_start_refused(*byte)) * MAY_REFUSE)
+    })
 }
 
 /// The last, partial block of [`prescan`] filled up with spaces (which do not matter), to be tested whole.
@@ -198,9 +233,14 @@ fn padded(tail: &[u8]) -> [u8; BLOCK] {
     block
 }
 
-/// Whether [`prescan`] must look at a byte (see [`block_may_matter`]).
+/// Whether [`prescan`] must look at a byte (see [`block_flags`]).
 fn may_matter(byte: u8) -> bool {
     (byte < 0x20) | (byte.wrapping_sub(b'#') < 2) | (byte == b'@')
+}
+
+/// Whether a byte is the first of what XML refuses in character data ([`refused_in_character_data`]).
+fn may_start_refused(byte: u8) -> bool {
+    (byte == b']') | (byte == 0xEF)
 }
 
 /// Whether `span` (an empty span counts as its first byte) overlaps one of `regions` (sorted, disjoint).
@@ -214,7 +254,7 @@ fn overlaps_any(regions: &[Range<usize>], span: &Range<usize>) -> bool {
 fn check_expanded(message: &str, entity_json: &EntityJson<'_>, options: &MessageMlOptions) -> Vec<Diagnostic> {
     match message.bytes().position(is_control) {
         Some(position) => control_character_at(position),
-        None => with_scratch(|scratch| check_markup(message, entity_json, options, scratch)),
+        None => with_scratch(|scratch| check_markup(message, entity_json, options, scratch, true)),
     }
 }
 
@@ -228,8 +268,9 @@ fn check_markup(
     entity_json: &EntityJson<'_>,
     options: &MessageMlOptions,
     scratch: &mut Scratch,
+    check_character_data: bool,
 ) -> Vec<Diagnostic> {
-    let document = match parse_document_in(message, std::mem::take(&mut scratch.xml)) {
+    let document = match parse_document_in(message, std::mem::take(&mut scratch.xml), check_character_data) {
         Ok(document) => document,
         Err(fault) => {
             let text = format!("Invalid messageML: {}", fault.message);

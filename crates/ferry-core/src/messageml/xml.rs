@@ -18,8 +18,11 @@ use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-/// Deepest element nesting accepted; deeper documents are refused rather than walked.
-pub const MAX_DEPTH: usize = 256;
+/// Deepest element nesting accepted; deeper documents are refused rather than walked. The reference builds its
+/// tree recursively and fails with a stack overflow past a depth that depends on its thread's stack: on a 1 MB
+/// stack about 2,000 nested elements pass and 2,500 fail (spec §13). Every walk of ours over the tree keeps its
+/// own stack, so this bound is the reference's, not the limit of ours.
+pub const MAX_DEPTH: usize = 2000;
 
 /// Index of a node in [`Document::nodes`].
 pub type NodeId = usize;
@@ -343,7 +346,8 @@ fn is_xml_space(byte: u8) -> bool {
 const NAME_START: u8 = 1;
 const NAME: u8 = 2;
 const NON_ASCII: u8 = 4;
-/// A byte an attribute value needs a closer look for: `<`, `&`, and the whitespace normalisation replaces.
+/// A byte an attribute value needs a closer look for: `<`, `&`, the whitespace normalisation replaces, and the
+/// first byte of U+FFFE/U+FFFF.
 const VALUE_SPECIAL: u8 = 8;
 
 /// The class bits of every byte value: one table look-up instead of several comparisons per byte.
@@ -352,7 +356,10 @@ static BYTE_CLASS: [u8; 256] = {
     let mut byte = 0;
     while byte < 256 {
         let b = byte as u8;
-        table[byte] = if b >= 0x80 {
+        table[byte] = if b == 0xEF {
+            // The first byte of U+FFFE and U+FFFF, which XML refuses.
+            NON_ASCII | VALUE_SPECIAL
+        } else if b >= 0x80 {
             NON_ASCII
         } else if b.is_ascii_alphabetic() || b == b'_' || b == b':' {
             NAME_START | NAME
@@ -360,6 +367,7 @@ static BYTE_CLASS: [u8; 256] = {
             NAME
         } else if b == b'<' || b == b'&' || b == b'\t' || b == b'\n' || b == b'\r' {
             VALUE_SPECIAL
+
         } else {
             0
         };
@@ -374,7 +382,7 @@ fn name_length(bytes: &[u8]) -> usize {
     let Some(first) = bytes.first() else { return 0 };
     match BYTE_CLASS[usize::from(*first)] {
         class if class & NAME_START != 0 => {}
-        NON_ASCII => return name_length_unicode(bytes),
+        class if class & NON_ASCII != 0 => return name_length_unicode(bytes),
         _ => return 0,
     }
     let length = 1 + bytes[1..].iter().take_while(|byte| BYTE_CLASS[usize::from(**byte)] & NAME != 0).count();
@@ -400,6 +408,28 @@ fn name_length_unicode(bytes: &[u8]) -> usize {
         }
     }
     text.len()
+}
+
+/// The first thing XML refuses in character data outside markup (`raw` starts at byte `offset` of the text): the
+/// sequence `]]>`, or U+FFFE/U+FFFF (the other characters outside XML's `Char` are control characters, refused
+/// before the parse, or cannot be in a Rust string).
+fn refused_character_data(raw: &str, offset: usize) -> Result<(), XmlFault> {
+    for position in memchr::memchr2_iter(b']', 0xEF, raw.as_bytes()) {
+        let rest = &raw[position..];
+        if rest.starts_with("]]>") {
+            return Err(malformed(
+                "The character sequence \"]]>\" must not appear in content unless used to mark the end of a CDATA section.",
+                offset + position..offset + position + 3,
+            ));
+        }
+        if let Some(character) = rest.chars().next().filter(|character| matches!(character, '\u{FFFE}' | '\u{FFFF}')) {
+            return Err(malformed(
+                format!("An invalid XML character (Unicode: 0x{:x}) was found in the element content of the document.", u32::from(character)),
+                offset + position..offset + position + 3,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks every `&` of character data or an attribute value (`raw` starts at byte `offset` of the text).
@@ -605,6 +635,13 @@ fn parse_attributes(
             ampersand = value.contains('&');
             line_break = value.contains(['\t', '\n', '\r']);
         }
+        if let Some(position) = value.find(['\u{FFFE}', '\u{FFFF}']).filter(|_| special) {
+            let code = value[position..].chars().next().map_or(0, u32::from);
+            return Err(malformed(
+                format!("An invalid XML character (Unicode: 0x{code:x}) was found in the value of attribute \"{name}\" and element is \"{element_name}\"."),
+                value_start + position..value_start + position + 3,
+            ));
+        }
         if let Some(less_than) = less_than {
             return Err(malformed(
                 format!("The value of attribute \"{name}\" associated with an element type \"{element_name}\" must not contain the '<' character."),
@@ -658,14 +695,17 @@ fn parse_attributes(
 /// # Errors
 /// The first well-formedness error, a DOCTYPE, or nesting deeper than [`MAX_DEPTH`].
 pub fn parse_document(text: &str) -> Result<Document<'_>, XmlFault> {
-    parse_document_in(text, Buffers::default())
+    parse_document_in(text, Buffers::default(), true)
 }
 
 /// [`parse_document`] reusing the storage of an earlier parse.
 ///
 /// # Errors
 /// As [`parse_document`].
-pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, XmlFault> {
+///
+/// `check_character_data`: whether to look for what XML refuses in character data (`]]>`, U+FFFE, U+FFFF); a
+/// caller that knows the text has neither `]` nor the byte 0xEF (their first byte) skips that look.
+pub fn parse_document_in(text: &str, buffers: Buffers, check_character_data: bool) -> Result<Document<'_>, XmlFault> {
     let Buffers { mut nodes, mut attributes, mut open } = buffers;
     nodes.clear();
     attributes.clear();
@@ -683,6 +723,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
         config.trim_text_end = false;
     }
     let mut builder = Builder { nodes, attributes, open, pending_text: None, root: NO_NODE };
+
     let mut phase = Phase::Prolog;
     let mut seen_anything = false;
     loop {
@@ -706,6 +747,9 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                         // an `&` that ends no reference, is an event of its own that starts with it.
                         if text.as_bytes().get(span.start) == Some(&b'&') {
                             check_references(text.get(span.clone()).unwrap_or(""), span.start)?;
+                        }
+                        if check_character_data {
+                            refused_character_data(text.get(span.clone()).unwrap_or(""), span.start)?;
                         }
                         match &mut builder.pending_text {
                             Some(pending) => pending.end = span.end,
@@ -752,7 +796,7 @@ pub fn parse_document_in(text: &str, buffers: Buffers) -> Result<Document<'_>, X
                 if builder.open.len() >= MAX_DEPTH {
                     return Err(XmlFault {
                         kind: XmlFaultKind::TooDeep,
-                        message: format!("Elements are nested more than {MAX_DEPTH} levels deep"),
+                        message: format!("Elements are nested more than {MAX_DEPTH} levels deep: the Agent's parser is likely to fail on this message (stack overflow)"),
                         span,
                     });
                 }
