@@ -98,13 +98,6 @@ impl PartialEq for CheckedBatch {
     }
 }
 
-impl CheckedBatch {
-    /// The kept findings about record `index`.
-    pub fn findings_of(&self, index: RecordIndex) -> impl Iterator<Item = &Diagnostic> {
-        self.findings.iter().filter(move |finding| finding.location.record == Some(index))
-    }
-}
-
 /// Why a record could not be read back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadError {
