@@ -141,6 +141,10 @@ pub struct RecordPanelProps {
     pub decisions: Decisions,
     /// The review.
     pub review: UseReducerHandle<ReviewState>,
+    /// The server's and the pod's findings about this record (shown after its own).
+    pub added: Rc<Vec<Diagnostic>>,
+    /// Its fate in the journal in words ("imported · messageId"), once it has one.
+    pub fate: Option<AttrValue>,
     /// Asks the app to change its decisions.
     pub on_change: Callback<DecisionChange>,
     /// Closes the panel.
@@ -268,10 +272,18 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         true => 0,
         false => batch.rows.get(record).map_or(0, |row| row.findings as usize).saturating_sub(findings.len()),
     };
+    // The server's findings follow the record's own; they have no place in the file (positions stay shorter).
+    let findings = match props.added.is_empty() {
+        true => findings,
+        false => Rc::new(findings.iter().chain(props.added.iter()).cloned().collect()),
+    };
     html! {
         <div class="record-panel">
             if let Some(status) = &review.status {
                 <p class="status" role="status">{ status.clone() }</p>
+            }
+            if let Some(fate) = &props.fate {
+                <p class="record-fate" id="record-fate">{ format!("Import: {fate}") }</p>
             }
             <RecordView
                 record={record}
