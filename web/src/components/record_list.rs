@@ -14,11 +14,11 @@ use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::format::{counted, grouped};
-use crate::dates::format_millis;
 use crate::listing::{list_entries, name_at, Amendments, Entry, Filters, FindingIndex, Listed, SortOrder, CLEAN_GROUP};
 use crate::model::{shown_number, CheckedBatch, RecordIndex};
 use crate::services::api::{Fate, RecordState};
 use crate::state::Action;
+use ferry_core::humanize::utc_date_time;
 
 /// Height of every row, in CSS pixels (the style sheet's `.list-row` has the same).
 pub const ROW_HEIGHT: f64 = 44.0;
@@ -189,7 +189,7 @@ fn record_row(listed: Listed<'_>, record: RecordIndex, selected: bool, on_action
         (None, None) => html! { <span class="muted">{ "no findings" }</span> },
     };
     let more = (row.findings > 1).then(|| format!("+{}", row.findings - 1));
-    let time = row.timestamp.map_or_else(|| "no timestamp".to_owned(), format_millis);
+    let time = row.timestamp.map_or_else(|| "no timestamp".to_owned(), utc_date_time);
     let stream = name_at(&batch.streams, row.stream);
     let sender = name_at(&batch.senders, row.sender);
     let on_action = on_action.clone();
@@ -310,7 +310,7 @@ fn filter_bar(props: &FilterBarProps) -> Html {
         chips.push(chip(format!("import {}", fate.label()), Action::FilterFate(None)));
     }
     if let Some(period) = filters.period {
-        let label = format!("from {} to {}", format_millis(period.start_millis), format_millis(period.end_millis - 1));
+        let label = format!("from {} to {}", utc_date_time(period.start_millis), utc_date_time(period.end_millis - 1));
         chips.push(chip(label, Action::FilterPeriod(None)));
     }
     for (severity, label) in [
