@@ -11,6 +11,8 @@
 // FERRY_BIN, when set, is the `ferry` binary that serves FERRY_URL: suites that stop and restart a server of their
 // own use it (they are skipped, and the output says so, when it is not set).
 //
+// FERRY_E2E_SUITES, when set, names the suites to run (comma-separated file names without `.mjs`).
+//
 // FERRY_PLAIN_JS_URL, when set, is the address of examples/plain-js/ served with its `pkg/` built; its tests
 // are skipped (and the output says so) when it is not set.
 //
@@ -95,7 +97,11 @@ async function main() {
     timeout: TIMEOUT_MS,
   });
   try {
-    for (const file of readdirSync(SUITES_DIR).filter((name) => name.endsWith(".mjs")).sort()) {
+    // FERRY_E2E_SUITES (e.g. "import,a11y") runs only those suites, for working on one of them; the full run
+    // (`cargo xtask test`) leaves it unset.
+    const only = process.env.FERRY_E2E_SUITES?.split(",").map((name) => `${name.trim()}.mjs`);
+    const chosen = (name) => name.endsWith(".mjs") && (!only || only.includes(name));
+    for (const file of readdirSync(SUITES_DIR).filter(chosen).sort()) {
       const { tests } = await import(pathToFileURL(join(SUITES_DIR, file)).href);
       await runTests(browser, tests, counts);
     }

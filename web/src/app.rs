@@ -13,8 +13,9 @@ use crate::components::file_findings::FileFindings;
 use crate::components::format::grouped;
 use crate::components::import_panel::ImportPanel;
 use crate::components::options::Options;
-use crate::components::record_list::RecordList;
+use crate::components::record_list::{fate_text, RecordList};
 use crate::components::summary::Summary;
+use crate::listing::Amendments;
 use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, ReviewAction, ReviewState};
 use crate::services::requests::ApiClient;
 use crate::session;
@@ -120,6 +121,30 @@ pub fn app() -> Html {
             })
         })
     };
+    let on_server_findings = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |findings| dispatcher.dispatch(Action::ServerFindings(findings)))
+    };
+    let on_fates = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |fates| dispatcher.dispatch(Action::Fates(fates)))
+    };
+    // What the list reads of the records beside the check: fixes re-checked, the server's findings, the
+    // records left out and the fates.
+    let amendments = use_memo(
+        (
+            review.rechecked.clone(),
+            state.server_findings.clone(),
+            state.decisions.excluded.clone(),
+            state.fates.clone(),
+        ),
+        |(rechecked, server_findings, excluded, fates)| Amendments {
+            rechecked: rechecked.clone(),
+            added: Amendments::group_added(server_findings),
+            excluded: excluded.clone(),
+            fates: fates.clone(),
+        },
+    );
     let on_close_record = {
         let dispatcher = state.dispatcher();
         Callback::from(move |()| dispatcher.dispatch(Action::CloseRecord))
@@ -160,13 +185,15 @@ pub fn app() -> Html {
                 <FileFindings batch={batch.clone()} />
                 <div class="workbench">
                     <Deferred identity={Rc::as_ptr(batch) as usize} preparing="Listing the records">
-                        <RecordList batch={batch.clone()} filters={state.filters.clone()} sort={state.sort}
+                        <RecordList batch={batch.clone()} amendments={amendments.clone()} filters={state.filters.clone()} sort={state.sort}
                             selected={state.selected} on_action={on_action.clone()} />
                     </Deferred>
                     // The view of the selected record.
                     if let Some(index) = state.selected {
                         <RecordPanel batch={batch.clone()} record={index} decisions={state.decisions.clone()}
-                            review={review.clone()} on_change={on_decision_change} on_close={on_close_record} />
+                            review={review.clone()} on_change={on_decision_change} on_close={on_close_record}
+                            added={Rc::new(amendments.added.get(&index).cloned().unwrap_or_default())}
+                            fate={fate_text(amendments.fates.get(&index), amendments.excluded.contains(&index)).map(AttrValue::from)} />
                     }
                 </div>
                 <FixedBatchPanel batch={batch.clone()} decisions={state.decisions.clone()} review={review.clone()} />
@@ -187,7 +214,8 @@ pub fn app() -> Html {
             { progress }
             { failure }
             { report }
-            <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()} />
+            <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
+                on_findings={on_server_findings} on_fates={on_fates} />
         </main>
     }
 }

@@ -6,16 +6,105 @@
 //! A group's records follow its row once the user opens it, or when it is all the list holds. So a batch of
 //! 500,000 records with thousands of mentions still opens on its errors.
 //!
-//! Everything here is pure and computed from the batch, the filters and the order: [`list_entries`] is
-//! O(n log n) in the records that pass, and [`FindingIndex`] (built once per batch) gives each record's kept
-//! findings.
+//! Everything here is pure and computed from the batch, what happened to its records since the check
+//! ([`Amendments`]: fixes re-checked, the pod's findings, records left out, fates in the journal), the filters
+//! and the order: [`list_entries`] is O(n log n) in the records that pass, and [`FindingIndex`] (built once per
+//! batch) gives each record's kept findings.
+//!
+//! Invariant: a record's severity, finding count and lead rule in the list are those of its current findings:
+//! the re-check of its fixed text when it was fixed (instead of the check's), plus the pod's findings about it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
+use std::rc::Rc;
 
 use ferry_core::{Diagnostic, Rule, Severity};
 
 use crate::model::{CheckedBatch, RecordIndex, RecordRow, NONE};
+use crate::services::api::{Fate, RecordState};
+
+/// What happened to a batch's records after its check; the list reads records through it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Amendments {
+    /// For each fixed record, the core's findings about its new text: they replace the check's.
+    pub rechecked: BTreeMap<RecordIndex, Rc<Vec<Diagnostic>>>,
+    /// Findings the server and the pod's pre-flight added about records, by record.
+    pub added: BTreeMap<RecordIndex, Vec<Diagnostic>>,
+    /// Records the user left out of the import.
+    pub excluded: BTreeSet<RecordIndex>,
+    /// Each record's fate in the journal, by the page's record index.
+    pub fates: Rc<HashMap<RecordIndex, Fate>>,
+}
+
+impl Amendments {
+    /// Groups `findings` (the server's, with the page's record numbers) by record; a finding about no record
+    /// belongs to no row and is left out.
+    pub fn group_added(findings: &[Diagnostic]) -> BTreeMap<RecordIndex, Vec<Diagnostic>> {
+        let mut added: BTreeMap<RecordIndex, Vec<Diagnostic>> = BTreeMap::new();
+        for finding in findings {
+            if let Some(record) = finding.location.record {
+                added.entry(record).or_default().push(finding.clone());
+            }
+        }
+        added
+    }
+
+    /// Whether the amendments change any record's findings (when not, the check's rows are read as they are).
+    fn changes_findings(&self) -> bool {
+        !self.rechecked.is_empty() || !self.added.is_empty()
+    }
+
+    /// Record `record`'s current findings: the re-check of its fixed text or the check's kept findings, then
+    /// the server's.
+    pub fn findings<'a>(
+        &'a self,
+        batch: &'a CheckedBatch,
+        index: &'a FindingIndex,
+        record: RecordIndex,
+    ) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        let rechecked = self.rechecked.get(&record);
+        let checked = rechecked.is_none().then(|| index.of(batch, record)).into_iter().flatten();
+        rechecked
+            .into_iter()
+            .flat_map(|findings| findings.iter())
+            .chain(checked)
+            .chain(self.added.get(&record).into_iter().flatten())
+    }
+
+    /// Record `record`'s row with its severity, count and lead rule following its current findings.
+    pub fn row(&self, batch: &CheckedBatch, record: RecordIndex) -> Option<RecordRow> {
+        let checked = *batch.rows.get(record)?;
+        if !self.changes_findings() {
+            return Some(checked);
+        }
+        let rechecked = self.rechecked.get(&record);
+        let added = self.added.get(&record).map_or(&[][..], Vec::as_slice);
+        if rechecked.is_none() && added.is_empty() {
+            return Some(checked);
+        }
+        // The check counted every finding, kept or not; a re-check keeps all of its findings.
+        let base_count = rechecked.map_or(checked.findings as usize, |findings| findings.len());
+        let count = base_count.saturating_add(added.len());
+        let mut worst = if rechecked.is_some() { None } else { checked.worst };
+        let mut lead = if rechecked.is_some() { None } else { checked.lead };
+        let current = rechecked.into_iter().flat_map(|findings| findings.iter()).chain(added);
+        for finding in current {
+            if worst.is_none_or(|worst| finding.severity > worst) {
+                worst = Some(finding.severity);
+                lead = Some(finding.rule);
+            }
+        }
+        Some(RecordRow { worst, lead, findings: u32::try_from(count).unwrap_or(u32::MAX), ..checked })
+    }
+
+    /// Where record `record` stands: its fate in the journal, or excluded when the user left it out.
+    pub fn state(&self, record: RecordIndex) -> Option<RecordState> {
+        match self.fates.get(&record) {
+            Some(fate) => Some(fate.state),
+            None => self.excluded.contains(&record).then_some(RecordState::Excluded),
+        }
+    }
+}
 
 /// A half-open period of time, in milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,6 +173,8 @@ pub struct Filters {
     pub text: String,
     /// Only records dated in this period.
     pub period: Option<Period>,
+    /// Only records in this state (their fate in the journal, or excluded by the user).
+    pub fate: Option<RecordState>,
     /// The groups (by key, see [`Entry::Group`]) whose records are listed.
     pub expanded_groups: BTreeSet<String>,
 }
@@ -97,8 +188,9 @@ impl Filters {
 
     /// Whether any filter narrows the list.
     pub fn narrows(&self) -> bool {
-        let Filters { severities, code, stream, sender, text, period, expanded_groups: _ } = self;
+        let Filters { severities, code, stream, sender, text, period, fate, expanded_groups: _ } = self;
         *severities != ShownSeverities::default()
+            || fate.is_some()
             || code.is_some()
             || stream.is_some()
             || sender.is_some()
@@ -218,15 +310,32 @@ pub fn name_at(names: &[String], at: u32) -> &str {
     names.get(at as usize).map_or("", String::as_str)
 }
 
-/// Whether record `index` passes `filters`.
-fn passes(
-    batch: &CheckedBatch,
-    index: &FindingIndex,
-    filters: &Filters,
-    lowered_text: &str,
-    record: RecordIndex,
-) -> bool {
-    let Some(row) = batch.rows.get(record) else { return false };
+/// What [`list_entries`] reads: the batch, its finding index and what happened to its records since.
+#[derive(Clone, Copy)]
+pub struct Listed<'a> {
+    /// The checked batch.
+    pub batch: &'a CheckedBatch,
+    /// Its finding index.
+    pub index: &'a FindingIndex,
+    /// What happened to its records.
+    pub amendments: &'a Amendments,
+}
+
+impl<'a> Listed<'a> {
+    /// Record `record`'s current row (see [`Amendments::row`]).
+    pub fn row(&self, record: RecordIndex) -> Option<RecordRow> {
+        self.amendments.row(self.batch, record)
+    }
+
+    /// Record `record`'s current findings (see [`Amendments::findings`]).
+    pub fn findings(&self, record: RecordIndex) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        self.amendments.findings(self.batch, self.index, record)
+    }
+}
+
+/// Whether record `record`, whose current row is `row`, passes `filters`.
+fn passes(listed: Listed<'_>, row: &RecordRow, filters: &Filters, lowered_text: &str, record: RecordIndex) -> bool {
+    let batch = listed.batch;
     if !filters.severities.shows(row.worst) {
         return false;
     }
@@ -240,18 +349,25 @@ fn passes(
             return false;
         }
     }
+    if filters.fate.is_some() && listed.amendments.state(record) != filters.fate {
+        return false;
+    }
     if let Some(code) = &filters.code {
         let lead_matches = row.lead.is_some_and(|rule| rule.code() == code);
-        if !lead_matches && !index.of(batch, record).any(|finding| finding.code() == code) {
+        if !lead_matches && !listed.findings(record).any(|finding| finding.code() == code) {
             return false;
         }
     }
     if !lowered_text.is_empty() {
         let contains = |text: &str| text.to_lowercase().contains(lowered_text);
+        let fate = listed.amendments.fates.get(&record);
         let found = contains(name_at(&batch.streams, row.stream))
             || contains(name_at(&batch.senders, row.sender))
             || contains(name_at(&batch.file_names, row.file))
-            || index.of(batch, record).any(|finding| contains(&finding.message) || contains(finding.code()));
+            || fate.is_some_and(|fate| {
+                fate.message_id.as_deref().is_some_and(contains) || fate.diagnostic.as_deref().is_some_and(contains)
+            })
+            || listed.findings(record).any(|finding| contains(&finding.message) || contains(finding.code()));
         if !found {
             return false;
         }
@@ -259,56 +375,54 @@ fn passes(
     true
 }
 
-/// Orders `records` by `sort`.
-fn sort_records(batch: &CheckedBatch, records: &mut [RecordIndex], sort: SortOrder) {
+/// Orders `records` (given with their current rows) by `sort`.
+fn sort_records(records: &mut [(RecordIndex, RecordRow)], sort: SortOrder) {
     match sort {
         SortOrder::RecordNumber => {}
         SortOrder::Severity => {
             // Worst first: a reversed severity, records without findings last.
-            records.sort_by_key(|&record| {
-                (std::cmp::Reverse(batch.rows[record].worst.map(|worst| worst as u8 + 1)), record)
-            });
+            records.sort_by_key(|&(record, row)| (std::cmp::Reverse(row.worst.map(|worst| worst as u8 + 1)), record));
         }
         SortOrder::Time => {
-            records
-                .sort_by_key(|&record| (batch.rows[record].timestamp.is_none(), batch.rows[record].timestamp, record));
+            records.sort_by_key(|&(record, row)| (row.timestamp.is_none(), row.timestamp, record));
         }
     }
 }
 
 /// The list's rows: records passing `filters` in `sort` order, with groups (see the module's documentation).
-pub fn list_entries(batch: &CheckedBatch, index: &FindingIndex, filters: &Filters, sort: SortOrder) -> Vec<Entry> {
+pub fn list_entries(listed: Listed<'_>, filters: &Filters, sort: SortOrder) -> Vec<Entry> {
     let lowered_text = filters.text.trim().to_lowercase();
-    let mut listed: Vec<RecordIndex> = Vec::new();
+    let mut shown: Vec<(RecordIndex, RecordRow)> = Vec::new();
     // Few groups (one per info rule, and the clean one): a linear search beats hashing every record.
-    let mut groups: Vec<(Option<Rule>, Vec<RecordIndex>)> = Vec::new();
+    let mut groups: Vec<(Option<Rule>, Vec<(RecordIndex, RecordRow)>)> = Vec::new();
     let every_record_passes = !filters.narrows();
-    for record in 0..batch.rows.len() {
-        if !every_record_passes && !passes(batch, index, filters, &lowered_text, record) {
+    for record in 0..listed.batch.rows.len() {
+        let Some(row) = listed.row(record) else { continue };
+        if !every_record_passes && !passes(listed, &row, filters, &lowered_text, record) {
             continue;
         }
-        match group_of(&batch.rows[record]) {
-            None => listed.push(record),
+        match group_of(&row) {
+            None => shown.push((record, row)),
             Some(group) => match groups.iter_mut().find(|(key, _)| *key == group) {
-                Some((_, records)) => records.push(record),
-                None => groups.push((group, vec![record])),
+                Some((_, records)) => records.push((record, row)),
+                None => groups.push((group, vec![(record, row)])),
             },
         }
     }
-    let mut groups: Vec<(String, Vec<RecordIndex>)> =
+    let mut groups: Vec<(String, Vec<(RecordIndex, RecordRow)>)> =
         groups.into_iter().map(|(group, records)| (group_key(group), records)).collect();
-    sort_records(batch, &mut listed, sort);
+    sort_records(&mut shown, sort);
     // Infos of the most frequent rules first; the records without findings last.
     groups.sort_by_key(|(key, records)| (key == CLEAN_GROUP, std::cmp::Reverse(records.len()), key.clone()));
-    let only_one_thing = listed.is_empty() && groups.len() == 1;
-    let mut entries: Vec<Entry> = listed.into_iter().map(Entry::Record).collect();
+    let only_one_thing = shown.is_empty() && groups.len() == 1;
+    let mut entries: Vec<Entry> = shown.into_iter().map(|(record, _)| Entry::Record(record)).collect();
     for (key, mut records) in groups {
         let expanded = only_one_thing || filters.expanded_groups.contains(&key);
-        let findings = records.iter().map(|&record| batch.rows[record].findings as usize).sum();
+        let findings = records.iter().map(|(_, row)| row.findings as usize).sum();
         entries.push(Entry::Group { key, records: records.len(), findings, expanded });
         if expanded {
-            sort_records(batch, &mut records, sort);
-            entries.extend(records.into_iter().map(Entry::Record));
+            sort_records(&mut records, sort);
+            entries.extend(records.into_iter().map(|(record, _)| Entry::Record(record)));
         }
     }
     entries
@@ -317,6 +431,7 @@ pub fn list_entries(batch: &CheckedBatch, index: &FindingIndex, filters: &Filter
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::tests::fate;
     use ferry_core::{Plan, Summary, Target};
 
     /// A row's stream, sender, timestamp, and worst severity with its rule.
@@ -478,9 +593,86 @@ mod tests {
             ),
             ("nothing", with(|filters| filters.text = "absent".to_owned()), SortOrder::RecordNumber, vec![]),
         ];
+        let amendments = Amendments::default();
+        let listed = Listed { batch: &batch, index: &index, amendments: &amendments };
         for (name, filters, sort, expected) in cases {
-            assert_eq!(shown(&list_entries(&batch, &index, &filters, sort)), expected, "{name}");
+            assert_eq!(shown(&list_entries(listed, &filters, sort)), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn fixes_the_pods_findings_exclusions_and_fates_change_the_list() {
+        let batch = example();
+        let index = FindingIndex::new(&batch.findings);
+        let finding = |rule: Rule, severity: Severity, record: RecordIndex, message: &str| {
+            let mut finding = Diagnostic::new(rule, message).with_severity(severity);
+            finding.location.record = Some(record);
+            finding
+        };
+        let imported = Fate { message_id: Some("msg-5".to_owned()), ..fate("x", 5, RecordState::Imported) };
+        let amendments = Amendments {
+            // Record 3's error was fixed away; record 5's fix left a warning.
+            rechecked: [
+                (3, Rc::new(Vec::new())),
+                (5, Rc::new(vec![finding(Rule::TimestampInSeconds, Severity::Warning, 5, "seconds")])),
+            ]
+            .into_iter()
+            .collect(),
+            // The pod refused record 0, which the check found clean.
+            added: Amendments::group_added(&[
+                finding(Rule::MalformedJson, Severity::Error, 0, "the pod says no"),
+                finding(Rule::MalformedJson, Severity::Error, 99, "past the batch"),
+            ]),
+            excluded: [2].into_iter().collect(),
+            fates: Rc::new([(5, imported)].into_iter().collect()),
+        };
+        let listed = Listed { batch: &batch, index: &index, amendments: &amendments };
+        let row = |record| listed.row(record).map(|row| (row.worst, row.findings, row.lead));
+        // (case, record, expected (worst, findings, lead))
+        let rows = [
+            ("untouched", 2, Some((Some(Severity::Warning), 1, Some(Rule::TimestampInSeconds)))),
+            ("fixed clean", 3, Some((None, 0, None))),
+            ("fixed to a warning", 5, Some((Some(Severity::Warning), 1, Some(Rule::TimestampInSeconds)))),
+            ("the pod's error joins", 0, Some((Some(Severity::Error), 1, Some(Rule::MalformedJson)))),
+            ("past the batch", 99, None),
+        ];
+        for (name, record, expected) in rows {
+            assert_eq!(row(record), expected, "{name}");
+        }
+        let pods: Vec<&str> = listed.findings(0).map(|finding| finding.message.as_str()).collect();
+        assert_eq!(pods, ["the pod says no"]);
+        let with = |change: fn(&mut Filters)| {
+            let mut filters = Filters::default();
+            change(&mut filters);
+            filters
+        };
+        let info_code = Rule::MalformedJson.code();
+        // (case, filters, expected)
+        let cases: Vec<(&str, Filters, Vec<String>)> = vec![
+            (
+                "worst first follows the current findings",
+                Filters::default(),
+                vec!["#0", "#2", "#5", &format!("{info_code}:2"), ":1"].into_iter().map(String::from).collect(),
+            ),
+            (
+                "errors only",
+                with(|filters| {
+                    filters.severities = ShownSeverities { errors: true, warnings: false, infos: false, clean: false }
+                }),
+                vec!["#0".to_owned()],
+            ),
+            ("excluded by the user", with(|filters| filters.fate = Some(RecordState::Excluded)), vec!["#2".to_owned()]),
+            ("imported", with(|filters| filters.fate = Some(RecordState::Imported)), vec!["#5".to_owned()]),
+            ("rejected", with(|filters| filters.fate = Some(RecordState::Rejected)), vec![]),
+            ("a message id", with(|filters| filters.text = "MSG-5".to_owned()), vec!["#5".to_owned()]),
+            ("a pod's message", with(|filters| filters.text = "pod says".to_owned()), vec!["#0".to_owned()]),
+        ];
+        for (name, filters, expected) in cases {
+            assert_eq!(shown(&list_entries(listed, &filters, SortOrder::Severity)), expected, "{name}");
+        }
+        let by_code = Filters { code: Some(info_code.to_owned()), ..Filters::default() };
+        let records: Vec<String> = shown(&list_entries(listed, &by_code, SortOrder::RecordNumber));
+        assert_eq!(records, ["#0".to_owned(), format!("{info_code}:2")], "the pod's finding is found by its code");
     }
 
     #[test]

@@ -10,7 +10,6 @@ use ferry_web::model;
 mod app;
 mod attachments;
 mod components;
-mod dates;
 mod fixes;
 mod import;
 mod listing;

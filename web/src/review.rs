@@ -21,6 +21,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::record_view::RecordView;
+use crate::components::report_panel::download_text;
 use crate::fixes::{fix_every_record, fix_record, fixed_batch_blob, FixedRecord};
 use crate::model::{read_record, shown_number, CheckedBatch, Decisions, Position, RecordIndex};
 
@@ -32,8 +33,31 @@ const MAX_LOGGED_FIXES_SHOWN: usize = 100;
 pub struct AppliedFix {
     /// The record, 0-based.
     pub record: RecordIndex,
-    /// The fixes' titles.
+    /// The rule whose finding offered the fix.
+    pub rule: Rule,
+    /// The fixes' titles: what they changed.
     pub titles: Vec<String>,
+}
+
+/// The log of fixes applied as CSV, one line per fix: the record's number as people see it (from 1), its
+/// 0-based index (as in the JSON reports), the rule's code, and what the fix changed. Written by the page: the
+/// server's report comes from the journal, which never sees the page's fixes.
+pub fn fix_log_csv(applied: &[AppliedFix]) -> String {
+    /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+    fn field(text: &str) -> std::borrow::Cow<'_, str> {
+        match text.contains([',', '"', '\n', '\r']) {
+            true => format!("\"{}\"", text.replace('"', "\"\"")).into(),
+            false => text.into(),
+        }
+    }
+    let mut csv = String::from("record,recordIndex,code,fix\n");
+    for fix in applied {
+        for title in &fix.titles {
+            let line = [shown_number(fix.record).to_string(), fix.record.to_string(), fix.rule.code().to_owned()];
+            csv.push_str(&format!("{},{}\n", line.join(","), field(title)));
+        }
+    }
+    csv
 }
 
 /// The review of one batch.
@@ -52,8 +76,13 @@ pub struct ReviewState {
 /// Everything that can happen to a review.
 #[derive(Debug)]
 pub enum ReviewAction {
-    /// Records were fixed (their new text goes to the app's decisions).
-    Fixed(Vec<FixedRecord>),
+    /// Records were fixed by the fix a finding of `rule` offered (their new text goes to the app's decisions).
+    Fixed {
+        /// The rule whose finding offered the fix.
+        rule: Rule,
+        /// The records fixed.
+        records: Vec<FixedRecord>,
+    },
     /// The decisions changed otherwise (a record left out or put back): the fixed batch written is stale.
     DecisionsChanged,
     /// A status line, or none.
@@ -75,10 +104,10 @@ impl Reducible for ReviewState {
     fn reduce(self: Rc<Self>, action: ReviewAction) -> Rc<Self> {
         let mut state = (*self).clone();
         match action {
-            ReviewAction::Fixed(records) => {
+            ReviewAction::Fixed { rule, records } => {
                 for fixed in records {
                     state.rechecked.insert(fixed.record, Rc::new(fixed.findings_after));
-                    state.applied.push(AppliedFix { record: fixed.record, titles: fixed.titles });
+                    state.applied.push(AppliedFix { record: fixed.record, rule, titles: fixed.titles });
                 }
                 // Whatever was written before no longer holds every fix.
                 state.fixed_batch = None;
@@ -141,6 +170,10 @@ pub struct RecordPanelProps {
     pub decisions: Decisions,
     /// The review.
     pub review: UseReducerHandle<ReviewState>,
+    /// The server's and the pod's findings about this record (shown after its own).
+    pub added: Rc<Vec<Diagnostic>>,
+    /// Its fate in the journal in words ("imported · messageId"), once it has one.
+    pub fate: Option<AttrValue>,
     /// Asks the app to change its decisions.
     pub on_change: Callback<DecisionChange>,
     /// Closes the panel.
@@ -156,9 +189,14 @@ enum Loaded {
 }
 
 /// Records fixed: their texts to the app's decisions, their new findings to the review.
-fn record_fixes(review: &UseReducerHandle<ReviewState>, on_change: &Callback<DecisionChange>, fixed: Vec<FixedRecord>) {
+fn record_fixes(
+    review: &UseReducerHandle<ReviewState>,
+    on_change: &Callback<DecisionChange>,
+    rule: Rule,
+    fixed: Vec<FixedRecord>,
+) {
     on_change.emit(DecisionChange::Replace(fixed.iter().map(|record| (record.record, record.after.clone())).collect()));
-    review.dispatch(ReviewAction::Fixed(fixed));
+    review.dispatch(ReviewAction::Fixed { rule, records: fixed });
 }
 
 /// The selected record: read from its file (once per record) and shown in a record view.
@@ -204,10 +242,10 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         let on_change = props.on_change.clone();
         let options = options_of(batch);
         let text = text.clone();
-        Callback::from(move |fix: Fix| match fix_record(record, text.clone(), &[&fix], &options) {
+        Callback::from(move |(rule, fix): (Rule, Fix)| match fix_record(record, text.clone(), &[&fix], &options) {
             Ok(fixed) => {
                 review.dispatch(ReviewAction::Status(None));
-                record_fixes(&review, &on_change, vec![fixed]);
+                record_fixes(&review, &on_change, rule, vec![fixed]);
             }
             Err(failure) => review.dispatch(ReviewAction::Status(Some(format!(
                 "The fix was not applied to record {}: {failure}.",
@@ -248,7 +286,7 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                         shown_number(*failed_record)
                     ));
                 }
-                record_fixes(&review, &on_change, outcome.fixed);
+                record_fixes(&review, &on_change, rule, outcome.fixed);
                 review.dispatch(ReviewAction::Status(Some(status)));
             });
         })
@@ -268,10 +306,18 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         true => 0,
         false => batch.rows.get(record).map_or(0, |row| row.findings as usize).saturating_sub(findings.len()),
     };
+    // The server's findings follow the record's own; they have no place in the file (positions stay shorter).
+    let findings = match props.added.is_empty() {
+        true => findings,
+        false => Rc::new(findings.iter().chain(props.added.iter()).cloned().collect()),
+    };
     html! {
         <div class="record-panel">
             if let Some(status) = &review.status {
                 <p class="status" role="status">{ status.clone() }</p>
+            }
+            if let Some(fate) = &props.fate {
+                <p class="record-fate" id="record-fate">{ format!("Import: {fate}") }</p>
             }
             <RecordView
                 record={record}
@@ -349,7 +395,17 @@ pub fn fixed_batch_panel(props: &FixedBatchPanelProps) -> Html {
         });
     }
     let first_name = props.batch.file_names.first().map(String::as_str).unwrap_or("batch");
-    let fixed_name = format!("{}.fixed.ndjson", first_name.rsplit_once('.').map_or(first_name, |(stem, _)| stem));
+    let stem = first_name.rsplit_once('.').map_or(first_name, |(stem, _)| stem);
+    let fixed_name = format!("{stem}.fixed.ndjson");
+    let on_download_fix_log = {
+        let review = review.clone();
+        let file_name = format!("{stem}.fixes.csv");
+        Callback::from(move |_: MouseEvent| {
+            if let Err(failure) = download_text(&file_name, "text/csv", &fix_log_csv(&review.applied)) {
+                review.dispatch(ReviewAction::Status(Some(format!("The fix log was not saved: {failure}"))));
+            }
+        })
+    };
     let decisions = &props.decisions;
     html! {
         <section class="fixed-batch" aria-labelledby="fixed-batch-title">
@@ -366,13 +422,18 @@ pub fn fixed_batch_panel(props: &FixedBatchPanelProps) -> Html {
                     <summary>{ format!("Fixes applied ({})", review.applied.len()) }</summary>
                     <ul>
                         { for review.applied.iter().take(MAX_LOGGED_FIXES_SHOWN).map(|applied| html! {
-                            <li>{ format!("Record {}: {}", shown_number(applied.record), applied.titles.join("; ")) }</li>
+                            <li>{ format!("Record {}, {}: {}", shown_number(applied.record), applied.rule.code(), applied.titles.join("; ")) }</li>
                         }) }
                     </ul>
                     if review.applied.len() > MAX_LOGGED_FIXES_SHOWN {
                         <p class="note">{ format!("and {} more.", review.applied.len() - MAX_LOGGED_FIXES_SHOWN) }</p>
                     }
                 </details>
+                <p>
+                    <button type="button" class="secondary fix-log-download" onclick={on_download_fix_log}>
+                        { format!("Download the fixes applied (CSV, {})", review.applied.len()) }
+                    </button>
+                </p>
             }
             <button type="button" class="fixed-batch-write" onclick={on_write} disabled={*writing}>
                 { if *writing { "Writing the fixed batch…" } else { "Write the fixed batch" } }
@@ -405,7 +466,8 @@ mod tests {
     #[test]
     fn fixes_are_logged_and_replace_the_findings_and_stale_batches_are_dropped() {
         let mut review = Rc::new(ReviewState { fixed_batch: Some(("blob:x".to_owned(), 3)), ..ReviewState::default() });
-        review = review.reduce(ReviewAction::Fixed(vec![fixed(2, r#"{"a":1}"#), fixed(5, r#"{"b":2}"#)]));
+        let records = vec![fixed(2, r#"{"a":1}"#), fixed(5, r#"{"b":2}"#)];
+        review = review.reduce(ReviewAction::Fixed { rule: Rule::TimestampInSeconds, records });
         assert_eq!(review.applied.iter().map(|applied| applied.record).collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(review.rechecked.keys().copied().collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(review.fixed_batch, None);
@@ -415,6 +477,25 @@ mod tests {
         assert_eq!(review.fixed_batch, None);
         review = review.reduce(ReviewAction::Reset);
         assert_eq!(*review, ReviewState::default());
+    }
+
+    #[test]
+    fn the_fix_log_is_a_csv_with_one_line_per_fix() {
+        let applied = vec![
+            AppliedFix { record: 2, rule: Rule::TimestampInSeconds, titles: vec!["Multiply by 1000".to_owned()] },
+            AppliedFix {
+                record: 0,
+                rule: Rule::MalformedJson,
+                titles: vec!["Wrap, then \"escape\"".to_owned(), "two".to_owned()],
+            },
+        ];
+        let ts = Rule::TimestampInSeconds.code();
+        let json = Rule::MalformedJson.code();
+        let expected = format!(
+            "record,recordIndex,code,fix\n3,2,{ts},Multiply by 1000\n1,0,{json},\"Wrap, then \"\"escape\"\"\"\n1,0,{json},two\n"
+        );
+        assert_eq!(fix_log_csv(&applied), expected);
+        assert_eq!(fix_log_csv(&[]), "record,recordIndex,code,fix\n");
     }
 
     #[test]

@@ -10,11 +10,13 @@
 
 use std::rc::Rc;
 
-use ferry_core::{Severity, Summary, Target};
+use ferry_core::{Diagnostic, Severity, Summary, Target};
 use yew::Reducible;
 
+use crate::import::PageFates;
 use crate::listing::{Filters, Period, SortOrder};
 use crate::model::{CheckedBatch, Decisions, RecordIndex};
+use crate::services::api::RecordState;
 
 /// Identifies one check of one batch; increases with every check started.
 pub type RunId = u64;
@@ -105,6 +107,10 @@ pub struct AppState {
     pub sort: SortOrder,
     /// The options of the next check.
     pub options: CheckOptions,
+    /// The server's and the pod's findings about the batch's records (by the page's record numbers).
+    pub server_findings: Rc<Vec<Diagnostic>>,
+    /// The batch's records' fates in the journal, by the page's record numbers.
+    pub fates: Rc<PageFates>,
 }
 
 /// Everything that can happen to the state.
@@ -158,6 +164,12 @@ pub enum Action {
     FilterText(String),
     /// List only records dated in this period (`None`: any).
     FilterPeriod(Option<Period>),
+    /// List only records in this import state (`None`: any).
+    FilterFate(Option<RecordState>),
+    /// The server's and the pod's findings about the batch's records, all of them so far.
+    ServerFindings(Rc<Vec<Diagnostic>>),
+    /// The batch's records' fates in the journal, all of them known so far.
+    Fates(Rc<PageFates>),
     /// Show or hide the records of a group of infos of one rule (by its code).
     ToggleGroup(String),
     /// Clear every filter.
@@ -200,6 +212,8 @@ impl Reducible for AppState {
                 next.decisions = Decisions::default();
                 next.selected = None;
                 next.filters = Filters::default();
+                next.server_findings = Rc::default();
+                next.fates = Rc::default();
             }
             Action::CheckFailed { run, message } => {
                 let Some(checking) = current(run) else { return self };
@@ -218,6 +232,9 @@ impl Reducible for AppState {
             Action::FilterSender(sender) => next.filters.sender = sender,
             Action::FilterText(text) => next.filters.text = text,
             Action::FilterPeriod(period) => next.filters.period = period,
+            Action::FilterFate(fate) => next.filters.fate = fate,
+            Action::ServerFindings(findings) => next.server_findings = findings,
+            Action::Fates(fates) => next.fates = fates,
             Action::ToggleGroup(code) => {
                 if !next.filters.expanded_groups.remove(&code) {
                     next.filters.expanded_groups.insert(code);
@@ -241,6 +258,8 @@ impl Reducible for AppState {
                 next.decisions = Decisions::default();
                 next.selected = None;
                 next.filters = Filters::default();
+                next.server_findings = Rc::default();
+                next.fates = Rc::default();
             }
         }
         Rc::new(next)

@@ -4,7 +4,8 @@
 //! then months up to [`MAX_MONTH_BARS`] months, then years. Buckets run without gaps from the earliest
 //! timestamp to the latest (an empty period is a bar of height zero, so gaps in an export show).
 
-use crate::dates::{civil_from_days, date_of_millis, days_from_civil, format_date, Date, MILLIS_PER_DAY};
+use ferry_core::humanize::{CivilDate, MILLIS_IN_A_DAY};
+
 use crate::listing::Period;
 
 /// Most daily bars before the chart counts by month.
@@ -36,19 +37,19 @@ pub struct Bucket {
 }
 
 /// Months since year 0 of a date.
-fn month_number(date: Date) -> i64 {
+fn month_number(date: CivilDate) -> i64 {
     date.year * 12 + i64::from(date.month) - 1
 }
 
 /// The first day of month number `month` (see [`month_number`]).
-fn first_of_month(month: i64) -> Date {
-    Date { year: month.div_euclid(12), month: month.rem_euclid(12) as u32 + 1, day: 1 }
+fn first_of_month(month: i64) -> CivilDate {
+    CivilDate { year: month.div_euclid(12), month: month.rem_euclid(12) as u32 + 1, day: 1 }
 }
 
 /// The unit for timestamps from `first` to `last` milliseconds.
 pub fn unit_for(first: i64, last: i64) -> Unit {
-    let (first, last) = (date_of_millis(first), date_of_millis(last));
-    if days_from_civil(last) - days_from_civil(first) < MAX_DAY_BARS {
+    let (first, last) = (CivilDate::of_millis(first), CivilDate::of_millis(last));
+    if last.days() - first.days() < MAX_DAY_BARS {
         Unit::Day
     } else if month_number(last) - month_number(first) < MAX_MONTH_BARS {
         Unit::Month
@@ -60,32 +61,37 @@ pub fn unit_for(first: i64, last: i64) -> Unit {
 /// The bucket number of `millis` in `unit` (days, months or years since an epoch of that unit).
 fn bucket_number(unit: Unit, millis: i64) -> i64 {
     match unit {
-        Unit::Day => millis.div_euclid(MILLIS_PER_DAY),
-        Unit::Month => month_number(date_of_millis(millis)),
-        Unit::Year => date_of_millis(millis).year,
+        Unit::Day => millis.div_euclid(MILLIS_IN_A_DAY),
+        Unit::Month => month_number(CivilDate::of_millis(millis)),
+        Unit::Year => CivilDate::of_millis(millis).year,
     }
 }
 
 /// The period and label of bucket `number` in `unit`.
 fn bucket_period(unit: Unit, number: i64) -> (Period, String) {
-    let millis_of = |date: Date| days_from_civil(date).saturating_mul(MILLIS_PER_DAY);
     match unit {
         Unit::Day => {
-            let start = number.saturating_mul(MILLIS_PER_DAY);
+            let start = number.saturating_mul(MILLIS_IN_A_DAY);
             (
-                Period { start_millis: start, end_millis: start.saturating_add(MILLIS_PER_DAY) },
-                format_date(civil_from_days(number)),
+                Period { start_millis: start, end_millis: start.saturating_add(MILLIS_IN_A_DAY) },
+                CivilDate::from_days(number).to_string(),
             )
         }
         Unit::Month => {
             let first = first_of_month(number);
-            let period = Period { start_millis: millis_of(first), end_millis: millis_of(first_of_month(number + 1)) };
+            let period = Period {
+                start_millis: first.midnight_millis(),
+                end_millis: first_of_month(number + 1).midnight_millis(),
+            };
             (period, format!("{:04}-{:02}", first.year, first.month))
         }
         Unit::Year => {
-            let start = Date { year: number, month: 1, day: 1 };
-            let end = Date { year: number + 1, month: 1, day: 1 };
-            (Period { start_millis: millis_of(start), end_millis: millis_of(end) }, format!("{number:04}"))
+            let start = CivilDate { year: number, month: 1, day: 1 };
+            let end = CivilDate { year: number + 1, month: 1, day: 1 };
+            (
+                Period { start_millis: start.midnight_millis(), end_millis: end.midnight_millis() },
+                format!("{number:04}"),
+            )
         }
     }
 }
@@ -120,7 +126,7 @@ pub fn histogram(timestamps: impl Iterator<Item = i64> + Clone) -> (Option<Unit>
 mod tests {
     use super::*;
 
-    const DAY: i64 = MILLIS_PER_DAY;
+    const DAY: i64 = MILLIS_IN_A_DAY;
     /// 2026-12-05T00:00:00Z.
     const DEC_5: i64 = 1_796_428_800_000;
 

@@ -7,10 +7,11 @@
 //! Sizes use the units of the limits they are compared with: a KB is 1,024 bytes and an MB 1,024 KB, as in
 //! Symphony's "30 MB" limit on a message's attachments (30 × 1024 × 1024 bytes).
 //!
-//! Dates are computed here by hand (Howard Hinnant's `civil_from_days`, a dozen lines) rather than with a date
-//! crate: one conversion from milliseconds to a UTC calendar date does not justify adding a time-zone library
-//! to the core and to the WebAssembly bundle the browser downloads. A test compares it with `jiff` over the
-//! whole range of timestamps.
+//! Dates are computed here by hand (Howard Hinnant's `civil_from_days` and `days_from_civil`, a dozen lines
+//! each) rather than with a date crate: conversions between milliseconds and UTC calendar dates, and reading one
+//! date-time form, do not justify adding a time-zone library to the core and to the WebAssembly bundle the
+//! browser downloads. A test compares them with `jiff` over the whole range of timestamps. The web app's
+//! calendar ([`CivilDate`], the timeline's days, months and years, its `now` option) is this one.
 
 const MILLIS_PER_SECOND: u64 = 1_000;
 const MILLIS_PER_MINUTE: u64 = 60 * MILLIS_PER_SECOND;
@@ -18,6 +19,102 @@ const MILLIS_PER_HOUR: u64 = 60 * MILLIS_PER_MINUTE;
 const MILLIS_PER_DAY: u64 = 24 * MILLIS_PER_HOUR;
 /// Days in 400 Gregorian years, the calendar's period.
 const DAYS_PER_400_YEARS: u64 = 146_097;
+/// Milliseconds in a UTC day (no leap seconds, as in Unix time), signed for arithmetic on timestamps.
+pub const MILLIS_IN_A_DAY: i64 = 86_400_000;
+
+/// A date of the proleptic Gregorian calendar in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CivilDate {
+    /// The year (astronomical: year 0 is 1 BC).
+    pub year: i64,
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// The day of the month, 1 to 31.
+    pub day: u32,
+}
+
+impl CivilDate {
+    /// The date `days` days after 1970-01-01 (before it when negative).
+    pub fn from_days(days: i64) -> CivilDate {
+        let (year, month, day) = civil_from_days(i128::from(days));
+        // |days| < 2^63 days is far less than 2^63 years.
+        CivilDate { year: year as i64, month, day }
+    }
+
+    /// The UTC date of `milliseconds` since the Unix epoch.
+    pub fn of_millis(milliseconds: i64) -> CivilDate {
+        CivilDate::from_days(milliseconds.div_euclid(MILLIS_IN_A_DAY))
+    }
+
+    /// Days from 1970-01-01 to this date (negative before it), saturating at the ends of `i64`. A day past the
+    /// month's end counts on into the next month (2026-02-30 is 2026-03-02).
+    pub fn days(self) -> i64 {
+        let days = days_from_civil(i128::from(self.year), self.month, self.day);
+        i64::try_from(days).unwrap_or(if days < 0 { i64::MIN } else { i64::MAX })
+    }
+
+    /// Milliseconds since the Unix epoch of this date's midnight, saturating at the ends of `i64`.
+    pub fn midnight_millis(self) -> i64 {
+        self.days().saturating_mul(MILLIS_IN_A_DAY)
+    }
+}
+
+/// `YYYY-MM-DD`, as [`utc_date_time`] writes dates.
+impl std::fmt::Display for CivilDate {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.year < 0 { "-" } else { "" };
+        write!(formatter, "{sign}{:04}-{:02}-{:02}", self.year.unsigned_abs(), self.month, self.day)
+    }
+}
+
+/// Reads a UTC date and time written `YYYY-MM-DDTHH:MM` or `YYYY-MM-DD HH:MM`, optionally with `:SS` and a
+/// trailing `Z` (what a `datetime-local` input gives, and what a person types for `--now`), into milliseconds
+/// since the Unix epoch. Years 1 to 9999.
+///
+/// # Errors
+/// A sentence naming the text and the form expected, when it is not such a date and time (or names a day the
+/// month does not have).
+pub fn parse_utc_date_time(text: &str) -> Result<i64, String> {
+    let invalid = || format!("\"{text}\" is not a UTC date and time like 2026-12-05T09:30");
+    let trimmed = text.trim();
+    let trimmed = trimmed.strip_suffix(['Z', 'z']).unwrap_or(trimmed);
+    let (date, time) = trimmed.split_once(['T', ' ']).ok_or_else(invalid)?;
+    // Digits only: `parse` alone would take a sign ("+1").
+    let numbers = |part: &str, separator: char| -> Option<Vec<i64>> {
+        part.split(separator)
+            .map(|number| match number.bytes().all(|byte| byte.is_ascii_digit()) {
+                true => number.parse().ok(),
+                false => None,
+            })
+            .collect()
+    };
+    let (date, time) = (numbers(date, '-').ok_or_else(invalid)?, numbers(time, ':').ok_or_else(invalid)?);
+    let ([year, month, day], [hour, minute, second]) = (
+        <[i64; 3]>::try_from(date).map_err(|_| invalid())?,
+        match time.as_slice() {
+            [hour, minute] => [*hour, *minute, 0],
+            [hour, minute, second] => [*hour, *minute, *second],
+            _ => return Err(invalid()),
+        },
+    );
+    let in_range = (1..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0..60).contains(&second);
+    if !in_range {
+        return Err(invalid());
+    }
+    // In range, so the casts are exact.
+    let date = CivilDate { year, month: month as u32, day: day as u32 };
+    let days = date.days();
+    // A day past the month's end (2026-02-30) comes back as another date.
+    if CivilDate::from_days(days) != date {
+        return Err(invalid());
+    }
+    Ok(days * MILLIS_IN_A_DAY + ((hour * 60 + minute) * 60 + second) * 1000)
+}
 
 /// `milliseconds` since 1970-01-01T00:00:00Z as a UTC date and time to the second, e.g.
 /// `2026-12-15 07:21:57 UTC`. Milliseconds are dropped (not rounded), so the second shown is the one the
@@ -53,6 +150,19 @@ fn civil_from_days(days: i128) -> (i128, u32, u32) {
     let year = year_of_era + era * 400 + i128::from(month <= 2);
     // Both are in small ranges by construction (see the bounds above).
     (year, month as u32, day as u32)
+}
+
+/// Days from 1970-01-01 to `year`-`month`-`day`: Howard Hinnant's `days_from_civil`, the inverse of
+/// [`civil_from_days`].
+fn days_from_civil(year: i128, month: u32, day: u32) -> i128 {
+    let days_per_era = i128::from(DAYS_PER_400_YEARS);
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400; // 0..=399
+    let month = i128::from(month);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i128::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * days_per_era + day_of_era - 719_468
 }
 
 /// A duration in the largest unit that keeps it readable, counted down to whole units: `250 ms`,
@@ -156,6 +266,51 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_days_convert_both_ways() {
+        let table: [(i64, (i64, u32, u32), &str); 6] = [
+            (0, (1970, 1, 1), "1970-01-01"),
+            (-1, (1969, 12, 31), "1969-12-31"),
+            (59, (1970, 3, 1), "1970-03-01"),
+            (11_016, (2000, 2, 29), "2000-02-29"),
+            (20_792, (2026, 12, 5), "2026-12-05"),
+            (-719_468, (0, 3, 1), "0000-03-01"),
+        ];
+        for (days, (year, month, day), written) in table {
+            let date = CivilDate { year, month, day };
+            assert_eq!(CivilDate::from_days(days), date, "{days}");
+            assert_eq!(date.days(), days, "{date:?}");
+            assert_eq!(date.to_string(), written);
+        }
+        for days in (-800_000..800_000).step_by(997) {
+            assert_eq!(CivilDate::from_days(days).days(), days);
+        }
+        assert_eq!(CivilDate::of_millis(-1), CivilDate { year: 1969, month: 12, day: 31 });
+        assert_eq!(CivilDate { year: 2026, month: 12, day: 5 }.midnight_millis(), 20_792 * MILLIS_IN_A_DAY);
+    }
+
+    #[test]
+    fn utc_date_times_parse_or_say_why_not() {
+        let table: [(&str, Option<i64>); 12] = [
+            ("2025-12-15T07:21", Some(1_765_783_260_000)),
+            ("2025-12-15T07:21:57", Some(1_765_783_317_000)),
+            ("2025-12-15T07:21:57Z", Some(1_765_783_317_000)),
+            (" 2025-12-15 07:21 ", Some(1_765_783_260_000)),
+            ("1970-01-01T00:00", Some(0)),
+            ("2026-02-30T00:00", None),
+            ("2026-13-01T00:00", None),
+            ("yesterday", None),
+            ("2026-01-01T24:00", None),
+            ("2026-01-01T10:00:00:00", None),
+            ("2026-01-+1T10:00", None),
+            ("2026-01-01", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(parse_utc_date_time(text).ok(), expected, "{text}");
+        }
+        assert!(parse_utc_date_time("soon").unwrap_err().contains("\"soon\""));
+    }
+
+    #[test]
     fn durations_in_their_largest_readable_unit() {
         let table: [(u64, &str); 12] = [
             (0, "0 ms"),
@@ -229,6 +384,9 @@ mod agreement_with_jiff {
                 civil.year().unsigned_abs(), civil.month(), civil.day(), civil.hour(), civil.minute(), civil.second()
             );
             prop_assert_eq!(super::utc_date_time(milliseconds), expected);
+            let date = super::CivilDate::of_millis(milliseconds);
+            prop_assert_eq!((date.year, date.month, date.day), (i64::from(civil.year()), u32::from(civil.month().unsigned_abs()), u32::from(civil.day().unsigned_abs())));
+            prop_assert_eq!(super::CivilDate::from_days(date.days()), date);
         }
     }
 }

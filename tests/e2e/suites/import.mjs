@@ -176,6 +176,18 @@ export const tests = [
       messageIds.push((await row.locator(".message-id").textContent()).trim());
     }
     if (messageIds.some((id) => id.length < 10) || new Set(messageIds).size !== 3) throw new Error(`message ids: ${messageIds}`);
+    // The Agent's answers join the list: each record's row shows its message id, and the list filters by fate.
+    for (let index = 0; index < 3; index += 1) {
+      const fate = page.locator(`#list-viewport .record-row[data-record="${index + 1}"] .fate.imported`);
+      await waitUntil(page, `record ${index + 1}'s message id in the list`, async () => (await textOf(page, `#list-viewport .record-row[data-record="${index + 1}"] .fate.imported`)) === `imported · ${messageIds[index]}`);
+      await expectCount(fate, 1);
+    }
+    await page.locator("#list-fate").selectOption("rejected");
+    await waitUntil(page, "no rejected record listed", async () => (await textOf(page, "#list-count")).startsWith("0 records listed"));
+    await page.locator("#list-fate").selectOption("imported");
+    await waitUntil(page, "the imported records listed", async () => (await textOf(page, "#list-count")).startsWith("3 records listed"));
+    await page.locator('#list-viewport .record-row[data-record="2"]').click();
+    await waitUntil(page, "the record view's fate", async () => (await textOf(page, "#record-fate")) === `Import: imported · ${messageIds[1]}`);
     await page.screenshot({ path: join(SCREENSHOT_DIR, "import-completed.png"), fullPage: true });
     const csv = await download(page, () => page.locator("#download-csv").click());
     if (csv.name !== "ferry-report.csv" || messageIds.some((id) => !csv.text.includes(id))) {
@@ -197,6 +209,14 @@ export const tests = [
     await expectCount(finding, 1);
     const record = await finding.locator(".record-index").textContent();
     if (record.trim() !== "#2") throw new Error(`POD002 is shown on record ${record}, expected #2`);
+    // The pod's finding joins the record in the list (an error now, led by POD002) and in its view.
+    const listed = page.locator('#list-viewport .record-row[data-record="2"]');
+    await waitUntil(page, "POD002 on record 2's row", async () => (await listed.count()) === 1 && (await textOf(page, '#list-viewport .record-row[data-record="2"] .code')) === "POD002");
+    await expectCount(page.locator('#list-viewport .record-row[data-record="2"] .badge.error'), 1);
+    await page.locator("#list-search").fill("POD002");
+    await waitUntil(page, "the search finds the pod's finding", async () => (await textOf(page, "#list-count")).startsWith("1 record listed"));
+    await listed.click();
+    await expectCount(page.locator(".record-view-findings code.code", { hasText: "POD002" }), 1);
     await waitUntil(page, "the refused record's fate", async () => (await page.locator("#batch-fates tr.fate.excluded").count()) === 1);
     const exported = await download(page, () => page.locator("#export-not-imported").click());
     const records = exported.text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));

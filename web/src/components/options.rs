@@ -1,12 +1,19 @@
 //! The options of a check: the target platform and "now", and a button that checks the same files again with
 //! them.
 
+use ferry_core::humanize::{parse_utc_date_time, CivilDate, MILLIS_IN_A_DAY};
 use ferry_core::Target;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::dates::{input_value_of_millis, millis_of_input_value};
 use crate::state::CheckOptions;
+
+/// `YYYY-MM-DDTHH:MM` of a millisecond timestamp in UTC, the value of an `<input type="datetime-local">`
+/// (which [`parse_utc_date_time`] reads back).
+fn input_value_of_millis(millis: i64) -> String {
+    let minutes = millis.div_euclid(60_000).rem_euclid(MILLIS_IN_A_DAY / 60_000);
+    format!("{}T{:02}:{:02}", CivilDate::of_millis(millis), minutes / 60, minutes % 60)
+}
 
 /// Properties of [`Options`].
 #[derive(Properties, PartialEq)]
@@ -44,7 +51,7 @@ pub fn options(props: &OptionsProps) -> Html {
                 on_change.emit(CheckOptions { now_millis: None, ..options });
                 return;
             }
-            match millis_of_input_value(&value) {
+            match parse_utc_date_time(&value) {
                 Ok(millis) => {
                     problem.set(None);
                     on_change.emit(CheckOptions { now_millis: Some(millis), ..options });
@@ -80,5 +87,20 @@ pub fn options(props: &OptionsProps) -> Html {
                 { "Check again with these options" }
             </button>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_now_input_writes_what_it_reads() {
+        // (milliseconds, input value)
+        let cases = [(1_765_783_317_000, "2025-12-15T07:21"), (0, "1970-01-01T00:00"), (-60_000, "1969-12-31T23:59")];
+        for (millis, value) in cases {
+            assert_eq!(input_value_of_millis(millis), value);
+            assert_eq!(parse_utc_date_time(value), Ok(millis - millis.rem_euclid(60_000)));
+        }
     }
 }

@@ -14,10 +14,11 @@ use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::format::{counted, grouped};
-use crate::dates::format_millis;
-use crate::listing::{list_entries, name_at, Entry, Filters, FindingIndex, SortOrder, CLEAN_GROUP};
+use crate::listing::{list_entries, name_at, Amendments, Entry, Filters, FindingIndex, Listed, SortOrder, CLEAN_GROUP};
 use crate::model::{shown_number, CheckedBatch, RecordIndex};
+use crate::services::api::{Fate, RecordState};
 use crate::state::Action;
+use ferry_core::humanize::utc_date_time;
 
 /// Height of every row, in CSS pixels (the style sheet's `.list-row` has the same).
 pub const ROW_HEIGHT: f64 = 44.0;
@@ -42,6 +43,8 @@ pub fn visible_window(scroll_top: f64, viewport: f64, total: usize, overscan: us
 pub struct RecordListProps {
     /// The batch.
     pub batch: Rc<CheckedBatch>,
+    /// What happened to the batch's records since its check (fixes, the pod's findings, exclusions, fates).
+    pub amendments: Rc<Amendments>,
     /// What is listed.
     pub filters: Filters,
     /// In which order.
@@ -63,9 +66,12 @@ pub fn record_list(props: &RecordListProps) -> Html {
     let index = use_memo(props.batch.clone(), |batch| FindingIndex::new(&batch.findings));
     let entries = {
         let index = index.clone();
-        use_memo((props.batch.clone(), props.filters.clone(), props.sort), move |(batch, filters, sort)| {
-            list_entries(batch, &index, filters, *sort)
-        })
+        use_memo(
+            (props.batch.clone(), props.amendments.clone(), props.filters.clone(), props.sort),
+            move |(batch, amendments, filters, sort)| {
+                list_entries(Listed { batch, index: &index, amendments }, filters, *sort)
+            },
+        )
     };
     let scroll = use_state(|| (0.0, DEFAULT_VIEWPORT));
     let viewport_ref = use_node_ref();
@@ -115,8 +121,9 @@ pub fn record_list(props: &RecordListProps) -> Html {
             set(&block_ref, "transform", format!("translateY({}px)", first as f64 * ROW_HEIGHT));
         });
     }
+    let listed = Listed { batch, index: &index, amendments: &props.amendments };
     let rows = entries[window.clone()].iter().map(|entry| match entry {
-        Entry::Record(record) => record_row(batch, &index, *record, props.selected == Some(*record), &props.on_action),
+        Entry::Record(record) => record_row(listed, *record, props.selected == Some(*record), &props.on_action),
         Entry::Group { key, records, findings, expanded } => {
             let on_action = props.on_action.clone();
             let toggled = key.clone();
@@ -153,7 +160,7 @@ pub fn record_list(props: &RecordListProps) -> Html {
                 }
             </p>
             <div class="list-head" aria-hidden="true">
-                <span>{ "record" }</span><span>{ "time (UTC)" }</span><span>{ "severity" }</span><span>{ "finding" }</span><span>{ "stream · sender" }</span>
+                <span>{ "record" }</span><span>{ "time (UTC)" }</span><span>{ "severity" }</span><span>{ "finding" }</span><span>{ "stream · sender" }</span><span>{ "import" }</span>
             </div>
             <div class="list-viewport" id="list-viewport" ref={viewport_ref} onscroll={on_scroll} tabindex="-1">
                 <div class="list-spacer" ref={spacer_ref}>
@@ -168,15 +175,10 @@ pub fn record_list(props: &RecordListProps) -> Html {
 }
 
 /// One record's row: a button that opens its view.
-fn record_row(
-    batch: &CheckedBatch,
-    index: &FindingIndex,
-    record: RecordIndex,
-    selected: bool,
-    on_action: &Callback<Action>,
-) -> Html {
-    let Some(row) = batch.rows.get(record) else { return html! {} };
-    let lead = row.worst.and_then(|worst| index.of(batch, record).find(|finding| finding.severity == worst));
+fn record_row(listed: Listed<'_>, record: RecordIndex, selected: bool, on_action: &Callback<Action>) -> Html {
+    let batch = listed.batch;
+    let Some(row) = listed.row(record) else { return html! {} };
+    let lead = row.worst.and_then(|worst| listed.findings(record).find(|finding| finding.severity == worst));
     let finding = match (lead, row.lead) {
         (Some(finding), _) => {
             html! { <><code class="code">{ finding.code() }</code>{ " " }<span class="message">{ &finding.message }</span></> }
@@ -187,7 +189,7 @@ fn record_row(
         (None, None) => html! { <span class="muted">{ "no findings" }</span> },
     };
     let more = (row.findings > 1).then(|| format!("+{}", row.findings - 1));
-    let time = row.timestamp.map_or_else(|| "no timestamp".to_owned(), format_millis);
+    let time = row.timestamp.map_or_else(|| "no timestamp".to_owned(), utc_date_time);
     let stream = name_at(&batch.streams, row.stream);
     let sender = name_at(&batch.senders, row.sender);
     let on_action = on_action.clone();
@@ -201,9 +203,45 @@ fn record_row(
             <span><span class={classes!("badge", severity.clone())}>{ severity }</span></span>
             <span class="finding">{ finding }if let Some(more) = more { <span class="more">{ more }</span> }</span>
             <span class="where">{ format!("{stream} · {sender}") }</span>
+            { fate_cell(listed.amendments.fates.get(&record), listed.amendments.excluded.contains(&record)) }
         </button>
     }
 }
+
+/// A record's fate in words: its state, then the Agent's `messageId` or diagnostic, or the codes that excluded
+/// it ("imported · 7f3a…", "rejected · Invalid MessageML"); `None` before it has one and is not left out.
+pub fn fate_text(fate: Option<&Fate>, left_out: bool) -> Option<String> {
+    let Some(fate) = fate else { return left_out.then(|| "excluded · left out".to_owned()) };
+    let detail = match fate.state {
+        RecordState::Imported | RecordState::AlreadyImported => fate.message_id.as_deref(),
+        RecordState::Rejected => fate.diagnostic.as_deref(),
+        RecordState::Excluded => fate.codes.as_deref().or(fate.diagnostic.as_deref()),
+        RecordState::Planned | RecordState::InFlight => None,
+    };
+    Some(match detail {
+        Some(detail) if !detail.is_empty() => format!("{} · {detail}", fate.state.label()),
+        _ => fate.state.label().to_owned(),
+    })
+}
+
+/// The list's import cell of a record.
+fn fate_cell(fate: Option<&Fate>, left_out: bool) -> Html {
+    let state = fate.map(|fate| fate.state.as_str()).or(left_out.then_some("excluded"));
+    match fate_text(fate, left_out) {
+        Some(text) => html! { <span class={classes!("fate", state)} data-fate={state}>{ text }</span> },
+        None => html! { <span class="fate muted">{ "—" }</span> },
+    }
+}
+
+/// The states the list filters by, with their values in the fate select.
+const FATE_CHOICES: [RecordState; 6] = [
+    RecordState::Imported,
+    RecordState::AlreadyImported,
+    RecordState::Rejected,
+    RecordState::Excluded,
+    RecordState::InFlight,
+    RecordState::Planned,
+];
 
 /// Properties of [`FilterBar`].
 #[derive(Properties, PartialEq)]
@@ -234,6 +272,14 @@ fn filter_bar(props: &FilterBarProps) -> Html {
             on_action.emit(Action::Sort(sort));
         }
     });
+    let on_action = props.on_action.clone();
+    let on_fate = Callback::from(move |event: Event| {
+        if let Some(select) = event.target_dyn_into::<HtmlSelectElement>() {
+            let value = select.value();
+            let fate = FATE_CHOICES.into_iter().find(|state| state.as_str() == value);
+            on_action.emit(Action::FilterFate(fate));
+        }
+    });
     let filters = &props.filters;
     let chip = |label: String, clear: Action| {
         let on_action = props.on_action.clone();
@@ -260,8 +306,11 @@ fn filter_bar(props: &FilterBarProps) -> Html {
     if let Some(sender) = filters.sender {
         chips.push(chip(format!("sender {}", name_at(&props.batch.senders, sender)), Action::FilterSender(None)));
     }
+    if let Some(fate) = filters.fate {
+        chips.push(chip(format!("import {}", fate.label()), Action::FilterFate(None)));
+    }
     if let Some(period) = filters.period {
-        let label = format!("from {} to {}", format_millis(period.start_millis), format_millis(period.end_millis - 1));
+        let label = format!("from {} to {}", utc_date_time(period.start_millis), utc_date_time(period.end_millis - 1));
         chips.push(chip(label, Action::FilterPeriod(None)));
     }
     for (severity, label) in [
@@ -296,6 +345,15 @@ fn filter_bar(props: &FilterBarProps) -> Html {
                     <option value="time" selected={sort_value == "time"}>{ "time" }</option>
                 </select>
             </label>
+            <label class="sort">
+                <span>{ "Import" }</span>
+                <select id="list-fate" onchange={on_fate}>
+                    <option value="" selected={filters.fate.is_none()}>{ "any" }</option>
+                    { for FATE_CHOICES.into_iter().map(|state| html! {
+                        <option value={state.as_str()} selected={filters.fate == Some(state)}>{ state.label() }</option>
+                    }) }
+                </select>
+            </label>
             if filters.narrows() {
                 <ul class="chips" aria-label="Filters on">{ for chips }</ul>
                 <button class="secondary" id="clear-filters" onclick={on_clear}>{ "Clear filters" }</button>
@@ -307,6 +365,45 @@ fn filter_bar(props: &FilterBarProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::tests::fate;
+
+    #[test]
+    fn a_fate_reads_as_its_state_and_its_detail() {
+        let with = |state, message_id: Option<&str>, diagnostic: Option<&str>, codes: Option<&str>| Fate {
+            message_id: message_id.map(str::to_owned),
+            diagnostic: diagnostic.map(str::to_owned),
+            codes: codes.map(str::to_owned),
+            ..fate("x", 0, state)
+        };
+        // (case, fate, left out, expected)
+        let cases: Vec<(&str, Option<Fate>, bool, Option<&str>)> = vec![
+            ("no fate", None, false, None),
+            ("left out here", None, true, Some("excluded · left out")),
+            ("imported", Some(with(RecordState::Imported, Some("m1"), None, None)), false, Some("imported · m1")),
+            (
+                "repeat",
+                Some(with(RecordState::AlreadyImported, Some("m1"), None, None)),
+                false,
+                Some("already imported · m1"),
+            ),
+            (
+                "rejected",
+                Some(with(RecordState::Rejected, None, Some("bad tag"), None)),
+                false,
+                Some("rejected · bad tag"),
+            ),
+            (
+                "excluded by checks",
+                Some(with(RecordState::Excluded, None, None, Some("MML001"))),
+                true,
+                Some("excluded · MML001"),
+            ),
+            ("planned", Some(with(RecordState::Planned, None, None, None)), false, Some("planned")),
+        ];
+        for (name, fate, left_out, expected) in cases {
+            assert_eq!(fate_text(fate.as_ref(), left_out).as_deref(), expected, "{name}");
+        }
+    }
 
     #[test]
     fn the_window_covers_the_view_and_its_margins() {

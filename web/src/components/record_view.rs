@@ -54,8 +54,8 @@ pub struct RecordViewProps {
     /// Whether the user left it out of the import.
     #[prop_or_default]
     pub excluded: bool,
-    /// Applies a fix to this record.
-    pub on_apply_fix: Callback<Fix>,
+    /// Applies a fix, offered by a finding of this rule, to this record.
+    pub on_apply_fix: Callback<(Rule, Fix)>,
     /// Applies each record's offered fix for this rule to every record with a finding of it.
     pub on_apply_fix_to_all: Callback<Rule>,
     /// Leaves the record out (`true`) or puts it back (`false`).
@@ -224,7 +224,7 @@ fn view_fix(props: &RecordViewProps, rule: Rule, fix: &Fix) -> Html {
     let on_apply = {
         let on_apply_fix = props.on_apply_fix.clone();
         let fix = fix.clone();
-        Callback::from(move |_: MouseEvent| on_apply_fix.emit(fix.clone()))
+        Callback::from(move |_: MouseEvent| on_apply_fix.emit((rule, fix.clone())))
     };
     let on_apply_to_all = {
         let on_apply_fix_to_all = props.on_apply_fix_to_all.clone();

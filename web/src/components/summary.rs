@@ -9,11 +9,11 @@ use yew::prelude::*;
 
 use crate::components::deferred::Deferred;
 use crate::components::format::{counted, grouped};
-use crate::dates::format_millis;
 use crate::listing::{name_at, Filters, Period};
 use crate::model::{CheckedBatch, NONE};
 use crate::state::{severity_count, title_of, Action};
 use crate::timeline::{histogram, Bucket, Unit};
+use ferry_core::humanize::utc_date_time;
 
 /// Streams and senders listed, the most frequent first.
 pub const TOP: usize = 8;
@@ -315,7 +315,7 @@ fn timeline(props: &TimelineProps) -> Html {
         <section class="timeline" aria-label="Timeline">
             <h3>{ format!("Timeline, records per {unit_name}") }</h3>
             <p id="time-range">
-                { format!("{} to {}", format_millis(first), format_millis(last)) }
+                { format!("{} to {}", utc_date_time(first), utc_date_time(last)) }
                 if facts.undated > 0 {
                     { format!(" ({} without a timestamp)", counted(facts.undated, "record")) }
                 }
