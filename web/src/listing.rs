@@ -375,8 +375,11 @@ fn passes(listed: Listed<'_>, row: &RecordRow, filters: &Filters, lowered_text: 
     true
 }
 
+/// A record listed, with its current row.
+type ListedRecord = (RecordIndex, RecordRow);
+
 /// Orders `records` (given with their current rows) by `sort`.
-fn sort_records(records: &mut [(RecordIndex, RecordRow)], sort: SortOrder) {
+fn sort_records(records: &mut [ListedRecord], sort: SortOrder) {
     match sort {
         SortOrder::RecordNumber => {}
         SortOrder::Severity => {
@@ -392,9 +395,9 @@ fn sort_records(records: &mut [(RecordIndex, RecordRow)], sort: SortOrder) {
 /// The list's rows: records passing `filters` in `sort` order, with groups (see the module's documentation).
 pub fn list_entries(listed: Listed<'_>, filters: &Filters, sort: SortOrder) -> Vec<Entry> {
     let lowered_text = filters.text.trim().to_lowercase();
-    let mut shown: Vec<(RecordIndex, RecordRow)> = Vec::new();
+    let mut shown: Vec<ListedRecord> = Vec::new();
     // Few groups (one per info rule, and the clean one): a linear search beats hashing every record.
-    let mut groups: Vec<(Option<Rule>, Vec<(RecordIndex, RecordRow)>)> = Vec::new();
+    let mut groups: Vec<(Option<Rule>, Vec<ListedRecord>)> = Vec::new();
     let every_record_passes = !filters.narrows();
     for record in 0..listed.batch.rows.len() {
         let Some(row) = listed.row(record) else { continue };
@@ -409,7 +412,7 @@ pub fn list_entries(listed: Listed<'_>, filters: &Filters, sort: SortOrder) -> V
             },
         }
     }
-    let mut groups: Vec<(String, Vec<(RecordIndex, RecordRow)>)> =
+    let mut groups: Vec<(String, Vec<ListedRecord>)> =
         groups.into_iter().map(|(group, records)| (group_key(group), records)).collect();
     sort_records(&mut shown, sort);
     // Infos of the most frequent rules first; the records without findings last.

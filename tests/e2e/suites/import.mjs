@@ -58,6 +58,13 @@ async function textOf(page, selector) {
   return (await locator.count()) > 0 ? ((await locator.first().textContent()) ?? "").trim() : "";
 }
 
+/** The run's figures as `#run-counts` shows them: requests answered and in all, records done and in all. */
+async function runCounts(page) {
+  const text = await textOf(page, "#run-counts");
+  const [, requestsDone, requestsTotal, recordsDone, recordsTotal] = (text.match(/^(\d+) of (\d+) requests answered .*?, (\d+) of (\d+) records/) ?? []).map(Number);
+  return { text, requestsDone, requestsTotal, recordsDone, recordsTotal };
+}
+
 /** Waits until the run shows `state` (its label: "completed", "importing", ...). */
 async function waitForRunState(page, state, timeoutMs = TIMEOUT_MS) {
   await waitUntil(page, `run state "${state}" (last: "${await textOf(page, "#run-state")}")`, async () => (await textOf(page, "#run-state")) === state, timeoutMs);
@@ -250,6 +257,12 @@ export const tests = [
       const firstPage = await page.context().newPage();
       await firstPage.goto(server.app);
       const timings = await startLargeImport(firstPage, count, "restart");
+      // A reload mid-run shows the run's own progress (GET /runs/current), not only the journal's counts.
+      await firstPage.reload();
+      await waitUntil(firstPage, "the live run after a reload", async () => {
+        const run = await runCounts(firstPage);
+        return (await textOf(firstPage, "#run-state")) === "importing" && run.recordsTotal === count && run.requestsDone >= 1 && run.requestsDone < run.requestsTotal;
+      });
       await server.stop();
       await firstPage.close();
 
@@ -258,8 +271,16 @@ export const tests = [
       const waiting = before.counts.planned + before.counts.inFlight;
       if (!(waiting > 0 && waiting < count)) throw new Error(`after the restart ${waiting} records wait`);
       await page.goto(server.app);
+      // The restarted server ran nothing yet: the page offers to continue with the journal's waiting records.
+      await waitUntil(page, "the offer to continue", async () => (await textOf(page, "#continue-import")) === `Continue the import (${waiting.toLocaleString("en-US")} waiting)`);
+      await expectCount(page.locator("#run"), 0);
       const continued = Date.now();
       await page.locator("#continue-import").click();
+      // The continued run's own progress: only the records that were waiting, not the whole batch again.
+      await waitUntil(page, "the continued run's progress", async () => {
+        const run = await runCounts(page);
+        return run.recordsTotal > 0 && run.recordsTotal <= waiting;
+      });
       await waitForRunState(page, "completed", IMPORT_TIMEOUT_MS);
       console.log(`    ${count} records: checked and planned in ${timings.checkMs} ms, posted in ${count / 5_000} batches (intake and pre-flight) in ${timings.approveMs} ms; after the restart ${waiting} waiting, imported in ${Date.now() - continued} ms`);
       await waitUntil(page, "the journal's counts once the run ended", async () => (await textOf(page, "#server-status")).endsWith(" 0 waiting to be sent."));

@@ -133,6 +133,18 @@ export const tests = [
     await openRecord(page, 2);
     await view.locator("button", { hasText: "Leave out of the import" }).click();
     await view.locator(".record-view-excluded").waitFor({ timeout: TIMEOUT_MS });
+    // In the list, the left-out record reads as excluded, and the fixed record's row no longer leads with TS003.
+    await expectText(page.locator('#list-viewport .record-row[data-record="2"] .fate.excluded'), "excluded · left out");
+    await expectCount(page.locator('#list-viewport .record-row[data-record="3"] .code', { hasText: "TS003" }), 0);
+
+    // The fix log: on the page, and downloaded as CSV (record number, 0-based index, code, what changed).
+    await expectCount(page.locator(".fix-log li", { hasText: "Record 3, TS003: Multiply the timestamp by 1000" }), 1);
+    const [fixLog] = await Promise.all([page.waitForEvent("download", { timeout: TIMEOUT_MS }), page.locator("button.fix-log-download").click()]);
+    if (fixLog.suggestedFilename() !== "review.fixes.csv") throw new Error(`fix log file name ${fixLog.suggestedFilename()}`);
+    const logLines = (await readFile(await fixLog.path(), "utf8")).split("\n").filter((line) => line !== "");
+    if (logLines[0] !== "record,recordIndex,code,fix" || logLines[1] !== "3,2,TS003,Multiply the timestamp by 1000" || !logLines.some((line) => line.startsWith("4,3,"))) {
+      throw new Error(`fix log: ${logLines.join(" | ")}`);
+    }
 
     await page.locator("button.fixed-batch-write").click();
     const link = page.locator("a.fixed-batch-download");
