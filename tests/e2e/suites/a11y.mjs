@@ -1,6 +1,6 @@
 // Accessibility, checked by axe-core in the real browser on each state of the page a user works in: the empty
 // page, the summary with the list, a record view, and the import panel; at 1280×800 and at the CSS size 200%
-// zoom gives (640×400); with the keyboard's focus visible. Also saves the README's two screenshots.
+// zoom gives (640×400); with the keyboard's focus visible. Also saves the README's two screenshots (see `saveForReadme`).
 
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -47,10 +47,14 @@ async function openRecord(page, number) {
   await expectText(page.locator("#record-view-title"), `Record #${number}`);
 }
 
-/** Saves a screenshot of the viewport under target/e2e/ and copies it to docs/images/ for the README. */
+/**
+ * Saves a screenshot of the viewport under target/e2e/; with FERRY_UPDATE_README_IMAGES=1 also copies it to
+ * docs/images/, the README's pictures (a test run never changes the clone otherwise).
+ */
 async function saveForReadme(page, name) {
   const path = join(SCREENSHOT_DIR, name);
   await page.screenshot({ path });
+  if (process.env.FERRY_UPDATE_README_IMAGES !== "1") return;
   const images = join(REPOSITORY_ROOT, "docs", "images");
   mkdirSync(images, { recursive: true });
   copyFileSync(path, join(images, name));

@@ -482,7 +482,7 @@ pub fn import_panel(props: &ImportPanelProps) -> Html {
                 </button>
                 if state.is_resumable() {
                     <button id="continue-import" class="primary" onclick={on_start.clone()}>
-                        { format!("Continue the import ({} waiting)", counts.waiting()) }
+                        { format!("Continue the import ({} waiting)", grouped(counts.waiting() as u64)) }
                     </button>
                 } else {
                     <button id="start-import" class="primary" disabled={!state.can_start_run()} onclick={on_start.clone()}>
