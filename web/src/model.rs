@@ -9,8 +9,8 @@
 //! them from 1 ([`shown_number`]).
 //!
 //! Invariant: the user's [`Decisions`] never change a file; a fixed record's new text lives in
-//! [`Decisions::replaced`], and every consumer (download of the fixed batch, upload) reads records through
-//! [`Decisions::record_text`], so what is shown, downloaded and sent is the same text.
+//! [`Decisions::replaced`], and every consumer of many records (download of the fixed batch, upload, export)
+//! reads them through `fixes::visit_record_texts`, so what is shown, downloaded and sent is the same text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -178,20 +178,6 @@ pub struct Decisions {
     pub replaced: BTreeMap<RecordIndex, Rc<str>>,
     /// Records the user left out of the import.
     pub excluded: BTreeSet<RecordIndex>,
-}
-
-impl Decisions {
-    /// Record `index`'s text as it will be downloaded or sent: the fixed text when the user applied fixes,
-    /// otherwise the file's.
-    ///
-    /// # Errors
-    /// As [`read_record`].
-    pub async fn record_text(&self, batch: &CheckedBatch, index: RecordIndex) -> Result<Rc<str>, ReadError> {
-        match self.replaced.get(&index) {
-            Some(text) => Ok(text.clone()),
-            None => Ok(Rc::from(read_record(batch, index).await?)),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! how the API's answers about a posted batch's record find the page's record again.
 //!
 //! The records sent are those the user did not exclude ([`Decisions::excluded`]), with their fixed text
-//! ([`Decisions::record_text`]), in batch order; records whose JSON the check could not read (a `JSON` finding)
-//! are left out and said so: one of them would make the server refuse its whole posted batch. They are cut into
+//! ([`Decisions::replaced`], read through [`visit_record_texts`]), in batch order; records whose JSON the check
+//! could not read (a `JSON` finding) are left out and said so: one of them would make the server refuse its whole posted batch. They are cut into
 //! batches of at most the chosen number of records (the API's 5,000 at most) and of a body within the API's byte
 //! limit; a record too large for any body is left out and said so, never sent to be refused.
 //!
