@@ -1,0 +1,544 @@
+//! Pass 2: conversation by conversation, day files in name order, each sorted by `ts`, every message into one
+//! `V4ImportedMessage` record handed to a sink, and the report of everything else.
+//!
+//! Invariants:
+//! - Every message read is written or counted under exactly one skip reason; nothing is dropped without a word.
+//! - `originalMessageId` is `<conversation id>:<ts>`, so a re-run writes the same ids (the Agent's dedupe and
+//!   the journal make it safe); a `ts` seen twice in a conversation is written once.
+//! - Memory holds the metadata, the maps, one day file and the current conversation's thread roots.
+//! - Time comes only from `ts` (day files are named by a local date).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::export::{EntryError, ExportSource, Limits};
+use super::files::{convert_files, Attachment};
+use super::layout::{text_field, Conversation, Layout};
+use super::maps::{StreamRow, UserRow};
+use super::placeholder::message_content;
+use super::report::{ConversationReport, ConversionReport, Counts, FileNote, Finding, Listing};
+use super::survey::{sender_of, Survey};
+use super::threads::{plain_excerpt, Root, RootFound, Roots};
+use super::time::SlackTs;
+use super::{Directory, Lossy, MessageMl};
+
+/// How to convert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvertOptions {
+    /// `originatingSystemId` of every record (`--system-id`, default `slack`).
+    pub system_id: String,
+    /// Render join/leave/topic/purpose/rename/pin events as plain messages instead of skipping them.
+    pub keep_events: bool,
+    /// Skip the messages of unmapped senders and conversations (and report them) instead of failing.
+    pub skip_unmapped: bool,
+    /// Bounds on the export.
+    pub limits: Limits,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            system_id: "slack".to_owned(),
+            keep_events: false,
+            skip_unmapped: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Why a conversion did not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConvertError {
+    /// Senders or conversations have no Symphony id (and `--skip-unmapped` was not given); every one is listed.
+    #[error("{}", unmapped_message(.users, .streams))]
+    Unmapped {
+        /// Every unmapped sender.
+        users: Vec<super::report::UnmappedUser>,
+        /// Every conversation with messages and no stream.
+        streams: Vec<super::report::UnmappedStream>,
+    },
+    /// The sink refused a record (the output could not be written).
+    #[error("could not write a record: {0}")]
+    Sink(String),
+    /// More decompressed bytes than [`Limits::max_total_bytes`] were read.
+    #[error("the export holds more than {limit} bytes once decompressed")]
+    TooLarge {
+        /// The limit.
+        limit: u64,
+    },
+}
+
+fn unmapped_message(users: &[super::report::UnmappedUser], streams: &[super::report::UnmappedStream]) -> String {
+    let mut lines = vec![format!(
+        "{} sender(s) and {} conversation(s) have no Symphony id; fill them in (or pass --skip-unmapped to leave \
+         their messages out):",
+        users.len(),
+        streams.len()
+    )];
+    for user in users {
+        let name = if user.name.is_empty() { String::new() } else { format!(" ({})", user.name) };
+        lines.push(format!(
+            "  user {}{name}: {} message(s) in {}",
+            user.slack_user_id,
+            user.messages,
+            user.conversations.join(", ")
+        ));
+    }
+    for stream in streams {
+        lines.push(format!(
+            "  {} conversation {} ({}): {} message(s)",
+            stream.kind, stream.name, stream.conversation_id, stream.messages
+        ));
+    }
+    lines.join("\n")
+}
+
+/// One record, as handed to the sink.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedMessage<'a> {
+    /// The MessageML.
+    pub message: &'a str,
+    /// Milliseconds since the Unix epoch, from `ts`.
+    pub intended_message_timestamp: i64,
+    /// The sender's Symphony id.
+    pub intended_message_from_user_id: i64,
+    /// `--system-id`.
+    pub originating_system_id: &'a str,
+    /// `<conversation id>:<ts>`.
+    pub original_message_id: &'a str,
+    /// The stream's id.
+    pub stream_id: &'a str,
+    /// Files whose bytes are in the export.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub attachments: &'a [Attachment],
+}
+
+/// Subtypes that are events, not messages: skipped and counted, or rendered with `--keep-events`.
+const EVENT_SUBTYPES: &[&str] = &[
+    "channel_join",
+    "channel_leave",
+    "group_join",
+    "group_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+    "group_topic",
+    "group_purpose",
+    "group_name",
+    "channel_archive",
+    "channel_unarchive",
+    "group_archive",
+    "group_unarchive",
+    "pinned_item",
+    "unpinned_item",
+    "bot_add",
+    "bot_remove",
+    "channel_convert_to_private",
+    "channel_convert_to_public",
+];
+
+/// Subtypes that are no message of their own: the export already holds the message they change or remove.
+const NOTICE_SUBTYPES: &[&str] = &["tombstone", "message_deleted", "message_changed", "message_replied"];
+
+/// Subtypes converted as messages, each deliberately: `me_message` in italics, `bot_message` from the bot's
+/// map entry, `thread_broadcast`/`reply_broadcast` once as a reply, the rest by their text and files
+/// (`file_comment`'s text is the comment, `huddle_thread`'s the huddle's summary line).
+const MESSAGE_SUBTYPES: &[&str] = &[
+    "me_message",
+    "bot_message",
+    "file_share",
+    "file_comment",
+    "file_mention",
+    "thread_broadcast",
+    "reply_broadcast",
+    "huddle_thread",
+    "slackbot_response",
+    "reminder_add",
+    "sh_room_created",
+];
+
+/// The directory the content conversion reads: names from the export, ids from the maps.
+struct ExportDirectory {
+    users: HashMap<String, (String, Option<i64>)>,
+    conversations: HashMap<String, String>,
+}
+
+impl ExportDirectory {
+    fn new(layout: &Layout, survey: &Survey, users: &HashMap<String, UserRow>) -> Self {
+        let mut entries: HashMap<String, (String, Option<i64>)> = HashMap::new();
+        for (id, usage) in &survey.ids {
+            entries.insert(id.clone(), (usage.bot_name.clone(), None));
+        }
+        for user in &layout.users {
+            entries.insert(user.id.clone(), (user.display_name().to_owned(), None));
+        }
+        for (id, row) in users {
+            let entry = entries.entry(id.clone()).or_insert_with(|| (String::new(), None));
+            if entry.0.is_empty() {
+                entry.0 = [&row.real_name, &row.handle]
+                    .into_iter()
+                    .find(|name| !name.is_empty())
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            entry.1 = row.symphony_user_id;
+        }
+        let conversations = layout
+            .conversations
+            .iter()
+            .map(|conversation| (conversation.id.clone(), conversation.name.clone()))
+            .collect();
+        ExportDirectory { users: entries, conversations }
+    }
+}
+
+impl Directory for ExportDirectory {
+    fn symphony_user_id(&self, slack_user_id: &str) -> Option<i64> {
+        self.users.get(slack_user_id).and_then(|entry| entry.1)
+    }
+
+    fn user_name(&self, slack_user_id: &str) -> Option<&str> {
+        self.users.get(slack_user_id).map(|entry| entry.0.as_str()).filter(|name| !name.is_empty())
+    }
+
+    fn conversation_name(&self, conversation_id: &str) -> Option<&str> {
+        self.conversations.get(conversation_id).map(String::as_str)
+    }
+}
+
+/// Converts the export: checks the maps against the survey (every unmapped sender and stream in one error,
+/// unless `skip_unmapped`), then hands each record's JSON to `sink` in conversation and time order.
+///
+/// # Errors
+/// [`ConvertError::Unmapped`] before any record is written; [`ConvertError::Sink`] when the sink fails;
+/// [`ConvertError::TooLarge`] past the total limit. A day file that cannot be read or parsed is not an error:
+/// it is reported and the rest converts.
+pub fn convert(
+    source: &mut dyn ExportSource,
+    layout: &Layout,
+    survey: &Survey,
+    users: &[UserRow],
+    streams: &[StreamRow],
+    options: &ConvertOptions,
+    sink: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<ConversionReport, ConvertError> {
+    let users: HashMap<String, UserRow> = users.iter().map(|row| (row.slack_user_id.clone(), row.clone())).collect();
+    let streams: HashMap<String, StreamRow> =
+        streams.iter().map(|row| (row.conversation_id.clone(), row.clone())).collect();
+    let (unmapped_users, unmapped_streams) = survey.unmapped(layout, &users, &streams);
+    if !options.skip_unmapped && !(unmapped_users.is_empty() && unmapped_streams.is_empty()) {
+        return Err(ConvertError::Unmapped { users: unmapped_users, streams: unmapped_streams });
+    }
+    let mut run = Run {
+        source,
+        layout,
+        options,
+        directory: ExportDirectory::new(layout, survey, &users),
+        report: ConversionReport::default(),
+        bytes_read: 0,
+        line: Vec::new(),
+        sink,
+    };
+    run.report.export = export_report(layout);
+    run.report.unmapped_users = unmapped_users;
+    run.report.unmapped_streams = unmapped_streams;
+    for conversation in &layout.conversations {
+        let stream_id = streams.get(&conversation.id).and_then(|row| row.symphony_stream_id.as_deref());
+        let counts = match stream_id {
+            Some(stream_id) => run.conversation(conversation, stream_id)?,
+            None => {
+                let mut counts = Counts::default();
+                let messages = survey.messages.get(&conversation.id).copied().unwrap_or(0);
+                counts.read = messages;
+                if messages > 0 {
+                    counts.skipped.insert("unmapped-stream".to_owned(), messages);
+                }
+                counts
+            }
+        };
+        run.report.totals.add(&counts);
+        run.report.conversations.push(ConversationReport {
+            id: conversation.id.clone(),
+            name: conversation.name.clone(),
+            kind: conversation.kind.as_str().to_owned(),
+            day_files: conversation.day_files.len(),
+            counts,
+        });
+    }
+    run.report.export.day_files = layout.conversations.iter().map(|conversation| conversation.day_files.len()).sum();
+    Ok(run.report)
+}
+
+fn export_report(layout: &Layout) -> super::report::ExportReport {
+    let listing = |names: &[String]| {
+        let mut listing = Listing::default();
+        names.iter().for_each(|name| listing.push(name.clone()));
+        listing
+    };
+    super::report::ExportReport {
+        users: layout.users.len(),
+        conversations: layout.conversations.len(),
+        day_files: 0,
+        metadata_without_folder: layout.metadata_without_folder.clone(),
+        folders_without_metadata: layout.folders_without_metadata.clone(),
+        other_entries: listing(&layout.other_entries),
+        names_read_as_cp437: listing(&layout.names_read_as_cp437),
+        metadata_problems: layout.metadata_problems.clone(),
+    }
+}
+
+/// One conversion run's state.
+struct Run<'r> {
+    source: &'r mut dyn ExportSource,
+    layout: &'r Layout,
+    options: &'r ConvertOptions,
+    directory: ExportDirectory,
+    report: ConversionReport,
+    /// Decompressed bytes read so far (day files), against [`Limits::max_total_bytes`].
+    bytes_read: u64,
+    /// The record being serialised, reused.
+    line: Vec<u8>,
+    sink: &'r mut dyn FnMut(&[u8]) -> Result<(), String>,
+}
+
+/// Where a message sits, for its findings.
+struct Place<'p> {
+    conversation: &'p Conversation,
+    stream_id: &'p str,
+    entry: &'p str,
+    index: usize,
+}
+
+impl Run<'_> {
+    fn finding(
+        &mut self,
+        entry: &str,
+        index: Option<usize>,
+        original_message_id: Option<&str>,
+        kind: &str,
+        message: String,
+    ) {
+        self.report.findings.push(Finding {
+            entry: entry.to_owned(),
+            index,
+            original_message_id: original_message_id.map(str::to_owned),
+            kind: kind.to_owned(),
+            message,
+        });
+    }
+
+    fn conversation(&mut self, conversation: &Conversation, stream_id: &str) -> Result<Counts, ConvertError> {
+        let mut counts = Counts::default();
+        let mut roots = Roots::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        for entry in &conversation.day_files {
+            let bytes = match self.source.read_entry(entry, self.options.limits.max_entry_bytes) {
+                Ok(bytes) => bytes,
+                Err(
+                    error @ (EntryError::TooLarge { .. } | EntryError::Unreadable { .. } | EntryError::NotFound { .. }),
+                ) => {
+                    self.finding(
+                        entry,
+                        None,
+                        None,
+                        "day-file-unreadable",
+                        format!("{error}; its messages are not converted"),
+                    );
+                    continue;
+                }
+            };
+            self.bytes_read = self.bytes_read.saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+            if self.bytes_read > self.options.limits.max_total_bytes {
+                return Err(ConvertError::TooLarge { limit: self.options.limits.max_total_bytes });
+            }
+            let messages = match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Array(messages)) => messages,
+                Ok(_) => {
+                    let message = "is not a JSON array of messages; its messages are not converted".to_owned();
+                    self.finding(entry, None, None, "day-file-not-json", message);
+                    continue;
+                }
+                Err(error) => {
+                    let message = format!("is not JSON ({error}); its messages are not converted");
+                    self.finding(entry, None, None, "day-file-not-json", message);
+                    continue;
+                }
+            };
+            drop(bytes);
+            // Time order inside the day; the file's own order breaks ties, so the sort is stable.
+            let mut ordered: Vec<(SlackTs, usize)> = Vec::with_capacity(messages.len());
+            for (index, message) in messages.iter().enumerate() {
+                let ts = text_field(message, "ts");
+                match SlackTs::parse(ts) {
+                    Some(parsed) => ordered.push((parsed, index)),
+                    None => {
+                        counts.read += 1;
+                        counts.skip("missing-ts");
+                        let what = if ts.is_empty() {
+                            "has no `ts`".to_owned()
+                        } else {
+                            format!("has a `ts` that is not a time: `{ts}`")
+                        };
+                        self.finding(entry, Some(index), None, "missing-ts", format!("message {what}; not converted"));
+                    }
+                }
+            }
+            ordered.sort_unstable();
+            for (ts, index) in ordered {
+                let place = Place { conversation, stream_id, entry, index };
+                self.message(&place, &messages[index], ts, &mut roots, &mut seen, &mut counts)?;
+            }
+        }
+        Ok(counts)
+    }
+
+    #[allow(clippy::too_many_lines)] // One message's fate, read top to bottom: each skip reason next to its check.
+    fn message(
+        &mut self,
+        place: &Place<'_>,
+        message: &Value,
+        ts: SlackTs,
+        roots: &mut Roots,
+        seen: &mut HashSet<String>,
+        counts: &mut Counts,
+    ) -> Result<(), ConvertError> {
+        counts.read += 1;
+        let ts_text = text_field(message, "ts");
+        let original_message_id = format!("{}:{ts_text}", place.conversation.id);
+        let id = Some(original_message_id.as_str());
+        if !message.is_object() || !matches!(message.get("type").and_then(Value::as_str), None | Some("message")) {
+            counts.skip("not-a-message");
+            return Ok(());
+        }
+        let subtype = text_field(message, "subtype");
+        let is_event = EVENT_SUBTYPES.contains(&subtype);
+        if subtype == "tombstone" {
+            roots.remember(ts_text, Root::Deleted);
+        }
+        if NOTICE_SUBTYPES.contains(&subtype) {
+            counts.skip(subtype);
+            return Ok(());
+        }
+        if is_event && !self.options.keep_events {
+            counts.skip(&format!("event:{subtype}"));
+            return Ok(());
+        }
+        if !seen.insert(ts_text.to_owned()) {
+            counts.skip("duplicate-ts");
+            return Ok(());
+        }
+        let Some(sender) = sender_of(message) else {
+            counts.skip("no-sender");
+            let text = "message has neither `user` nor `bot_id`; not converted".to_owned();
+            self.finding(place.entry, Some(place.index), id, "no-sender", text);
+            return Ok(());
+        };
+        let Some(sender_id) = self.directory.symphony_user_id(sender) else {
+            counts.skip("unmapped-sender");
+            return Ok(());
+        };
+        if !subtype.is_empty() && !is_event && !MESSAGE_SUBTYPES.contains(&subtype) {
+            let text = format!("subtype `{subtype}` is not one the converter knows; converted from its text and files");
+            self.finding(place.entry, Some(place.index), id, "unknown-subtype", text);
+        }
+
+        let mut out = MessageMl::new();
+        let thread_ts = text_field(message, "thread_ts");
+        let is_reply = !thread_ts.is_empty() && thread_ts != ts_text;
+        if is_reply {
+            counts.replies += 1;
+            let broadcast = matches!(subtype, "thread_broadcast" | "reply_broadcast");
+            match roots.write_marker(thread_ts, broadcast, &mut out) {
+                RootFound::Converted => {}
+                RootFound::Deleted => {
+                    let text = format!("a reply to {thread_ts}, deleted in Slack; kept with a marker");
+                    self.finding(place.entry, Some(place.index), id, "reply-to-deleted", text);
+                }
+                RootFound::Missing => {
+                    let text = format!("a reply to {thread_ts}, which is not in the export; kept with a marker");
+                    self.finding(place.entry, Some(place.index), id, "reply-without-root", text);
+                }
+            }
+        }
+        let mut lossy = Vec::new();
+        if subtype == "me_message" {
+            out.open("i", &[]);
+            message_content(message, &self.directory, &mut out, &mut lossy);
+            out.close();
+        } else {
+            message_content(message, &self.directory, &mut out, &mut lossy);
+        }
+        self.note_lossy(place, id, &lossy);
+
+        let mut attachments = Vec::new();
+        let mut unattached = Vec::new();
+        if let Some(files) = message.get("files").and_then(Value::as_array) {
+            convert_files(files, self.layout, &mut *self.source, &mut out, &mut attachments, &mut unattached);
+        }
+        for (file_id, name, reason) in unattached {
+            let original_message_id = original_message_id.clone();
+            self.report.files_without_bytes.push(FileNote {
+                original_message_id,
+                file_id,
+                name,
+                reason: reason.to_owned(),
+            });
+        }
+        if out.is_empty() && attachments.is_empty() {
+            self.finding(
+                place.entry,
+                Some(place.index),
+                id,
+                "empty-message",
+                "message has no text and no file; written as \u{201c}(empty message)\u{201d}".to_owned(),
+            );
+            out.open("i", &[]);
+            out.text("(empty message)");
+            out.close();
+        }
+        if !is_reply && (thread_ts == ts_text || message.get("reply_count").is_some()) {
+            let author = self.directory.user_name(sender).unwrap_or(sender).to_owned();
+            let excerpt = plain_excerpt(text_field(message, "text"), &self.directory);
+            roots.remember(ts_text, Root::Message { author, excerpt });
+        }
+
+        let document = out.finish();
+        let record = ImportedMessage {
+            message: &document,
+            intended_message_timestamp: ts.millis(),
+            intended_message_from_user_id: sender_id,
+            originating_system_id: &self.options.system_id,
+            original_message_id: &original_message_id,
+            stream_id: place.stream_id,
+            attachments: &attachments,
+        };
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &record).map_err(|error| ConvertError::Sink(error.to_string()))?;
+        (self.sink)(&self.line).map_err(ConvertError::Sink)?;
+        counts.written += 1;
+        if !attachments.is_empty() {
+            counts.with_attachments += 1;
+        }
+        Ok(())
+    }
+
+    fn note_lossy(&mut self, place: &Place<'_>, id: Option<&str>, lossy: &[Lossy]) {
+        for loss in lossy {
+            let kind = match loss {
+                Lossy::UnknownElement { kind } => {
+                    let text = format!("rich-text element `{kind}` is not one the converter knows; its text was kept");
+                    self.finding(place.entry, Some(place.index), id, "unknown-element", text);
+                    format!("unknown-element:{kind}")
+                }
+                Lossy::UnmappedMention { .. } => "unmapped-mention".to_owned(),
+                Lossy::EmojiAsText { .. } => "emoji-as-text".to_owned(),
+                Lossy::AsText { what } => format!("as-text:{what}"),
+            };
+            *self.report.lossy.entry(kind).or_insert(0) += 1;
+        }
+    }
+}
