@@ -488,7 +488,16 @@ impl Run<'_> {
                 reason: reason.to_owned(),
             });
         }
-        if out.is_empty() && attachments.is_empty() {
+        if out.is_empty() && !attachments.is_empty() {
+            // A message of files only: its text names them, as a blank message is refused (MML001).
+            for (position, attachment) in attachments.iter().enumerate() {
+                if position > 0 {
+                    out.empty("br", &[]);
+                }
+                out.text(&format!("\u{1f4ce} {}", attachment.filename));
+            }
+        }
+        if out.is_empty() {
             self.finding(
                 place.entry,
                 Some(place.index),
@@ -540,5 +549,239 @@ impl Run<'_> {
             };
             *self.report.lossy.entry(kind).or_insert(0) += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::io::Cursor;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::slack::export::tests::zip_of;
+    use crate::slack::export::ZipExport;
+    use crate::slack::maps::UserKind;
+    use crate::slack::{initial_streams, initial_users, lay_out, survey};
+
+    const USERS: &str = r#"[{"id":"U1","name":"ann","real_name":"Ann Lee"},{"id":"U2","name":"bo","deleted":true}]"#;
+    const CHANNELS: &str = r#"[{"id":"C1","name":"general","members":["U1","U2"]}]"#;
+
+    /// The records written and the report, from an export of `entries` with every id mapped (users to 100 +
+    /// their position, streams to `S_<id>`), or the error.
+    fn run(entries: &[(&str, &[u8])], options: &ConvertOptions) -> Result<(Vec<Value>, ConversionReport), ConvertError> {
+        run_with(entries, options, |_| true)
+    }
+
+    fn run_with(
+        entries: &[(&str, &[u8])],
+        options: &ConvertOptions,
+        mapped: impl Fn(&str) -> bool,
+    ) -> Result<(Vec<Value>, ConversionReport), ConvertError> {
+        let mut export = ZipExport::new(Cursor::new(zip_of(entries)), &Limits::default()).unwrap();
+        let layout = lay_out(&mut export, &Limits::default()).unwrap();
+        let survey = survey(&mut export, &layout, &Limits::default());
+        let mut users = initial_users(&layout, &survey);
+        for (position, row) in users.iter_mut().enumerate() {
+            if mapped(&row.slack_user_id) {
+                row.symphony_user_id = Some(100 + i64::try_from(position).unwrap());
+            }
+        }
+        let mut streams = initial_streams(&layout);
+        for row in &mut streams {
+            if mapped(&row.conversation_id) {
+                row.symphony_stream_id = Some(format!("S_{}", row.conversation_id));
+            }
+        }
+        let mut records = Vec::new();
+        let report = convert(&mut export, &layout, &survey, &users, &streams, options, &mut |line| {
+            records.push(serde_json::from_slice(line).map_err(|error| error.to_string())?);
+            Ok(())
+        })?;
+        Ok((records, report))
+    }
+
+    fn day(messages: &Value) -> Vec<u8> {
+        serde_json::to_vec(messages).unwrap()
+    }
+
+    #[test]
+    fn messages_become_records_in_time_order_with_stable_ids() {
+        let messages = day(&json!([
+            {"type": "message", "user": "U1", "text": "second", "ts": "1700000000.000200"},
+            {"type": "message", "user": "U2", "text": "first &amp; <b>", "ts": "1700000000.0001"},
+            {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined", "ts": "1699999999.000001"},
+        ]));
+        let entries: &[(&str, &[u8])] =
+            &[("users.json", USERS.as_bytes()), ("channels.json", CHANNELS.as_bytes()), ("general/2023-11-14.json", &messages)];
+        let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
+        assert_eq!(
+            records,
+            [
+                json!({"message": "<messageML>first &amp; &lt;b&gt;</messageML>", "intendedMessageTimestamp": 1_700_000_000_000_i64,
+                    "intendedMessageFromUserId": 101, "originatingSystemId": "slack",
+                    "originalMessageId": "C1:1700000000.0001", "streamId": "S_C1"}),
+                json!({"message": "<messageML>second</messageML>", "intendedMessageTimestamp": 1_700_000_000_000_i64,
+                    "intendedMessageFromUserId": 100, "originatingSystemId": "slack",
+                    "originalMessageId": "C1:1700000000.000200", "streamId": "S_C1"}),
+            ]
+        );
+        assert_eq!(report.totals.read, 3);
+        assert_eq!(report.totals.written, 2);
+        assert_eq!(report.totals.skipped, [("event:channel_join".to_owned(), 1)].into());
+
+        let options = ConvertOptions { keep_events: true, system_id: "acme-slack".into(), ..ConvertOptions::default() };
+        let (records, _) = run(entries, &options).unwrap();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0]["originatingSystemId"], "acme-slack");
+    }
+
+    #[test]
+    fn unmapped_senders_and_streams_are_listed_all_at_once_before_anything_is_written() {
+        let general = day(&json!([
+            {"user": "U1", "text": "a", "ts": "1.1"},
+            {"user": "U9", "text": "b", "ts": "1.2"},
+            {"subtype": "bot_message", "bot_id": "B7", "username": "deploy", "text": "c", "ts": "1.3"},
+        ]));
+        let channels = r#"[{"id":"C1","name":"general"},{"id":"C2","name":"ops"}]"#;
+        let ops = day(&json!([{"user": "U1", "text": "x", "ts": "2.1"}]));
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", channels.as_bytes()),
+            ("general/2020-01-01.json", &general),
+            ("ops/2020-01-01.json", &ops),
+        ];
+        let mapped = |id: &str| !matches!(id, "U9" | "B7" | "C2");
+        let error = run_with(entries, &ConvertOptions::default(), mapped).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "2 sender(s) and 1 conversation(s) have no Symphony id; fill them in (or pass --skip-unmapped to leave \
+             their messages out):\n  user B7 (deploy): 1 message(s) in general\n  user U9: 1 message(s) in general\n  \
+             public conversation ops (C2): 1 message(s)"
+        );
+        let options = ConvertOptions { skip_unmapped: true, ..ConvertOptions::default() };
+        let (records, report) = run_with(entries, &options, mapped).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(report.totals.skipped, [("unmapped-sender".to_owned(), 2), ("unmapped-stream".to_owned(), 1)].into());
+        assert_eq!(report.unmapped_users.len(), 2);
+        assert_eq!(report.unmapped_streams.len(), 1);
+    }
+
+    #[test]
+    fn threads_keep_replies_marked_and_report_missing_or_deleted_roots() {
+        let messages = day(&json!([
+            {"user": "U1", "text": "root <@U2> question", "ts": "10.000001", "thread_ts": "10.000001", "reply_count": 2},
+            {"user": "U2", "text": "answer", "ts": "11.000001", "thread_ts": "10.000001"},
+            {"user": "U2", "subtype": "thread_broadcast", "text": "also here", "ts": "12.000001", "thread_ts": "10.000001"},
+            {"user": "U1", "text": "orphan", "ts": "13.000001", "thread_ts": "5.000001"},
+            {"user": "USLACKBOT", "subtype": "tombstone", "text": "This message was deleted.", "ts": "14.000001",
+             "thread_ts": "14.000001"},
+            {"user": "U2", "text": "after deletion", "ts": "15.000001", "thread_ts": "14.000001"},
+            {"user": "U2", "subtype": "thread_broadcast", "text": "also here", "ts": "12.000001", "thread_ts": "10.000001"},
+        ]));
+        let entries: &[(&str, &[u8])] =
+            &[("users.json", USERS.as_bytes()), ("channels.json", CHANNELS.as_bytes()), ("general/1970-01-01.json", &messages)];
+        let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
+        let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
+        assert_eq!(
+            texts,
+            [
+                "<messageML>root &lt;@U2&gt; question</messageML>",
+                "<messageML><i>Reply to <b>Ann Lee</b>: \u{201c}root @bo question\u{201d}</i><br/>answer</messageML>",
+                "<messageML><i>Reply (also sent to the conversation) to <b>Ann Lee</b>: \u{201c}root @bo question\u{201d}</i><br/>also here</messageML>",
+                "<messageML><i>Reply to a message that is not in the export</i><br/>orphan</messageML>",
+                "<messageML><i>Reply to a message deleted in Slack</i><br/>after deletion</messageML>",
+            ]
+        );
+        assert_eq!(report.totals.replies, 4);
+        assert_eq!(report.totals.skipped, [("duplicate-ts".to_owned(), 1), ("tombstone".to_owned(), 1)].into());
+        let kinds: Vec<&str> = report.findings.shown.iter().map(|finding| finding.kind.as_str()).collect();
+        assert_eq!(kinds, ["reply-without-root", "reply-to-deleted"]);
+    }
+
+    #[test]
+    fn files_with_bytes_are_attached_and_the_others_named_without_their_url() {
+        let messages = day(&json!([
+            {"user": "U1", "subtype": "file_share", "text": "see", "ts": "10.1", "files": [
+                {"id": "F1", "name": "chart.png", "url_private": "https://files.slack.com/F1?t=xoxe-secret"},
+                {"id": "F2", "name": "plan.pdf", "url_private": "https://files.slack.com/F2?t=xoxe-secret"},
+                {"id": "F3", "mode": "tombstone"},
+                {"id": "F4", "name": "big.bin"}]},
+            {"user": "U1", "ts": "11.1", "files": [{"id": "F5", "name": "../../etc/notes.txt"}]},
+        ]));
+        let big = vec![7_u8; 26 * 1024 * 1024];
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", CHANNELS.as_bytes()),
+            ("general/1970-01-01.json", &messages),
+            ("__uploads/F1/chart.png", b"\x89PNG"),
+            ("__uploads/F4/big.bin", &big),
+            ("general/attachments/F5-notes.txt", b"hello"),
+        ];
+        let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
+        assert_eq!(records[0]["attachments"], json!([{"filename": "chart.png", "content": "iVBORw=="}]));
+        assert_eq!(
+            records[0]["message"],
+            "<messageML>see<br/>\u{1f4ce} plan.pdf (not in the export)<br/>\u{1f4ce} F3 (deleted in Slack)<br/>\
+             \u{1f4ce} big.bin (over the 25 MB a file may have)</messageML>"
+        );
+        assert_eq!(records[1]["attachments"], json!([{"filename": "notes.txt", "content": "aGVsbG8="}]));
+        assert_eq!(records[1]["message"], "<messageML>\u{1f4ce} notes.txt</messageML>");
+        let everything = serde_json::to_string(&records).unwrap();
+        assert!(!everything.contains("xoxe") && !everything.contains("files.slack.com"));
+        let reasons: Vec<&str> = report.files_without_bytes.shown.iter().map(|file| file.reason.as_str()).collect();
+        assert_eq!(reasons, ["not-in-export", "deleted", "too-large"]);
+        assert_eq!(report.totals.with_attachments, 2);
+    }
+
+    #[test]
+    fn bad_day_files_and_bad_messages_are_findings_and_the_rest_converts() {
+        let good = day(&json!([
+            {"user": "U1", "text": "kept", "ts": "10.1"},
+            {"user": "U1", "text": "no ts"},
+            {"user": "U1", "text": "bad ts", "ts": "ten"},
+            {"text": "nobody", "ts": "11.1"},
+            {"user": "U1", "subtype": "poll_created", "text": "a poll", "ts": "12.1"},
+            {"user": "U1", "subtype": "me_message", "text": "waves", "ts": "13.1"},
+            "not an object",
+        ]));
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", CHANNELS.as_bytes()),
+            ("general/2020-01-01.json", b"[{\"user\": \"U1\", \"ts\": "),
+            ("general/2020-01-02.json", b"{\"not\": \"a list\"}"),
+            ("general/2020-01-03.json", &good),
+        ];
+        let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
+        let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["<messageML>kept</messageML>", "<messageML>a poll</messageML>", "<messageML><i>waves</i></messageML>"]);
+        let kinds: Vec<&str> = report.findings.shown.iter().map(|finding| finding.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["day-file-not-json", "day-file-not-json", "missing-ts", "missing-ts", "missing-ts", "no-sender", "unknown-subtype"]
+        );
+        insta::assert_snapshot!(report.to_text());
+        let counts = &report.totals;
+        assert_eq!(counts.read, counts.written + counts.skipped.values().sum::<u64>());
+    }
+
+    #[test]
+    fn unflagged_utf8_names_find_their_conversation() {
+        let channels = r#"[{"id":"C1","name":"général"}]"#;
+        let messages = day(&json!([{"user": "U1", "text": "salut", "ts": "10.1"}]));
+        let mut bytes = zip_of(&[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", channels.as_bytes()),
+            ("général/2020-01-01.json", &messages),
+        ]);
+        crate::slack::export::tests::clear_utf8_flags(&mut bytes);
+        let mut export = ZipExport::new(Cursor::new(bytes), &Limits::default()).unwrap();
+        let layout = lay_out(&mut export, &Limits::default()).unwrap();
+        assert_eq!(layout.conversations[0].day_files, ["général/2020-01-01.json"]);
+        let survey = survey(&mut export, &layout, &Limits::default());
+        let users = initial_users(&layout, &survey);
+        assert_eq!(users.iter().map(|row| row.kind).collect::<Vec<_>>(), [UserKind::User, UserKind::Deleted]);
     }
 }

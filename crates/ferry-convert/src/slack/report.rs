@@ -272,7 +272,7 @@ impl ConversionReport {
         write_listing(&mut text, "findings", &self.findings, |finding| {
             let place = match (&finding.original_message_id, finding.index) {
                 (Some(id), _) => format!("{} ({id})", finding.entry),
-                (None, Some(index)) => format!("{} message {index}", finding.entry),
+                (None, Some(index)) => format!("{}[{index}]", finding.entry),
                 (None, None) => finding.entry.clone(),
             };
             format!("{}: {} [{}]", place, finding.message, finding.kind)
@@ -301,6 +301,6 @@ fn write_listing<T>(text: &mut String, title: &str, listing: &Listing<T>, line: 
     }
     let shown = u64::try_from(listing.shown.len().min(TEXT_LISTED)).unwrap_or(u64::MAX);
     if listing.total > shown {
-        let _ = writeln!(text, "  … and {} more (all of them in --report)", listing.total - shown);
+        let _ = writeln!(text, "  … and {} more (--report lists up to 1,000)", listing.total - shown);
     }
 }
