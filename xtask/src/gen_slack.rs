@@ -867,3 +867,148 @@ pub fn run(args: &[String]) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let directory = std::env::temp_dir().join(format!("ferry-gen-slack-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        directory
+    }
+
+    /// Every file under `root` with its bytes, by path relative to `root`.
+    fn files_under(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut files = std::collections::BTreeMap::new();
+        let mut pending = vec![root.to_owned()];
+        while let Some(directory) = pending.pop() {
+            for entry in std::fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                    files.insert(name, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn pieces_render_as_escaped_mrkdwn_and_as_rich_text() {
+        let cases: Vec<(Piece, &str, Value)> = vec![
+            (Piece::Word("R&D"), "R&amp;D", json!({"type": "text", "text": "R&D"})),
+            (Piece::Word("a>b"), "a&gt;b", json!({"type": "text", "text": "a>b"})),
+            (
+                Piece::Styled("<draft>", "bold"),
+                "*&lt;draft&gt;*",
+                json!({"type": "text", "text": "<draft>", "style": {"bold": true}}),
+            ),
+            (Piece::Styled("x", "code"), "`x`", json!({"type": "text", "text": "x", "style": {"code": true}})),
+            (
+                Piece::Link { url: "https://e.com/?a=1&b=2".into(), label: Some("R&D plan") },
+                "<https://e.com/?a=1&amp;b=2|R&amp;D plan>",
+                json!({"type": "link", "url": "https://e.com/?a=1&b=2", "text": "R&D plan"}),
+            ),
+            (
+                Piece::Link { url: "https://e.com/".into(), label: None },
+                "<https://e.com/>",
+                json!({"type": "link", "url": "https://e.com/"}),
+            ),
+            (Piece::User("U1".into()), "<@U1>", json!({"type": "user", "user_id": "U1"})),
+            (
+                Piece::Channel("C1".into(), "general".into()),
+                "<#C1|general>",
+                json!({"type": "channel", "channel_id": "C1"}),
+            ),
+            (Piece::Broadcast("here"), "<!here>", json!({"type": "broadcast", "range": "here"})),
+            (
+                Piece::Emoji("thumbsup", Some(3)),
+                ":thumbsup::skin-tone-3:",
+                json!({"type": "emoji", "name": "thumbsup", "skin_tone": 3}),
+            ),
+            (Piece::Emoji("tada", None), ":tada:", json!({"type": "emoji", "name": "tada"})),
+        ];
+        for (piece, text, element) in cases {
+            let (rendered, elements) = render(&[piece]);
+            assert_eq!(rendered, text);
+            assert_eq!(elements, vec![element], "{text}");
+        }
+        // Plain text between pieces is merged into one element, as Slack writes it.
+        let (text, elements) = render(&[Piece::Word("a"), Piece::Word("b"), Piece::User("U1".into())]);
+        assert_eq!(text, "a b <@U1>");
+        assert_eq!(elements, vec![json!({"type": "text", "text": "a b "}), json!({"type": "user", "user_id": "U1"})]);
+    }
+
+    #[test]
+    fn same_seed_same_export_in_a_folder_and_in_a_zip() {
+        let directory = scratch("same");
+        let first = write_export(&directory.join("first"), 5, 3_000, Some(&directory.join("first-maps"))).unwrap();
+        let second = write_export(&directory.join("second"), 5, 3_000, Some(&directory.join("second-maps"))).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(first.n_messages, 3_000);
+        let files = files_under(&directory.join("first"));
+        assert_eq!(files, files_under(&directory.join("second")));
+        assert_eq!(files_under(&directory.join("first-maps")), files_under(&directory.join("second-maps")));
+        let other = write_export(&directory.join("other"), 6, 3_000, None).unwrap();
+        assert_ne!(files_under(&directory.join("other")), files, "{other:?}");
+
+        // The ZIP holds the same files, in name order, each folder entry before its files.
+        write_export(&directory.join("export.zip"), 5, 3_000, None).unwrap();
+        let mut archive = zip::ZipArchive::new(File::open(directory.join("export.zip")).unwrap()).unwrap();
+        let mut names = Vec::new();
+        let mut zipped = std::collections::BTreeMap::new();
+        for index in 0..archive.len() {
+            let mut entry = archive.by_index(index).unwrap();
+            names.push(entry.name().to_owned());
+            if !entry.is_dir() {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+                zipped.insert(entry.name().to_owned(), bytes);
+            }
+        }
+        assert_eq!(zipped, files);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+
+    #[test]
+    fn every_conversation_is_described_and_its_messages_are_in_time_order_with_unique_ts() {
+        let directory = scratch("order");
+        let generated = write_export(&directory.join("export"), 9, 5_000, Some(&directory)).unwrap();
+        let files = files_under(&directory.join("export"));
+        let mut n_messages = 0;
+        let mut n_same_millisecond = 0;
+        let mut last_ts: std::collections::BTreeMap<String, (i64, u64)> = std::collections::BTreeMap::new();
+        for (name, bytes) in &files {
+            let Some((folder, _)) = name.split_once('/') else { continue };
+            let messages: Vec<Value> = serde_json::from_slice(bytes).unwrap();
+            for message in messages {
+                let ts = message["ts"].as_str().unwrap();
+                let (seconds, micros) = ts.split_once('.').unwrap();
+                let key = (seconds.parse::<i64>().unwrap(), micros.parse::<u64>().unwrap());
+                if let Some(previous) = last_ts.get(folder) {
+                    assert!(*previous < key, "{folder}: {ts} after {previous:?}");
+                    n_same_millisecond += usize::from(previous.0 == key.0 && previous.1 / 1000 == key.1 / 1000);
+                }
+                last_ts.insert(folder.to_owned(), key);
+                n_messages += 1;
+                let text = message.get("text").and_then(Value::as_str).unwrap_or("");
+                assert!(!text.contains("xoxe"), "{text}");
+            }
+        }
+        assert_eq!(n_messages, generated.n_messages);
+        assert!(n_same_millisecond > 0, "no two messages share a millisecond");
+        let streams = std::fs::read_to_string(directory.join("streams.csv")).unwrap();
+        let users = std::fs::read_to_string(directory.join("users.csv")).unwrap();
+        assert_eq!(streams.lines().count() - 1, last_ts.len(), "every conversation has a folder and a stream id");
+        assert_eq!(users.lines().count() - 1, N_PEOPLE + N_OUTSIDE_BOTS);
+        assert!(users.lines().skip(1).all(|line| line.rsplit(',').next().unwrap().parse::<i64>().is_ok()), "{users}");
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+}
