@@ -164,7 +164,7 @@ impl ConversationKind {
             ConversationKind::Public => "public",
             ConversationKind::Private => "private",
             ConversationKind::Direct => "dm",
-            ConversationKind::Group => "mpim",
+            ConversationKind::Group => "group-dm",
         }
     }
 }
@@ -368,7 +368,7 @@ impl Workspace {
             let kind = match (person.bot_id.is_some(), person.deleted) {
                 (true, _) => "bot",
                 (false, true) => "deleted",
-                (false, false) => "person",
+                (false, false) => "user",
             };
             let email = person.email.as_deref().unwrap_or("");
             let id = next_user_id.to_string();
