@@ -19,6 +19,7 @@
 //! Each timed step runs a few times and the fastest run is printed (the machine is shared; the fastest run is
 //! the least disturbed one); the two sides of a ratio run in turns, so a passing load weighs on both alike.
 
+pub(crate) mod convert;
 mod proxy;
 
 use std::fs::File;
@@ -125,6 +126,7 @@ pub fn run_measurements(args: &[String]) -> Result<()> {
     wasm_under_node(&batch, native)?;
     sandbox_import_rate()?;
     proxy::proxy_against_direct(RUNS)?;
+    convert::conversion_figures(args.seed, convert::DEFAULT_MESSAGES)?;
     web_app_figures(&args)?;
     Ok(())
 }

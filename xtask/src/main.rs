@@ -11,13 +11,17 @@
 //!   to `examples/plain-js/index.html`.
 //! - `docs`: generates `docs/rules.md` from the rule table (see `docs.rs`).
 //! - `tidy`: fails when a rule lacks a doc section, a fixture or a snapshot, or `docs/rules.md` is stale.
-//! - `bench`: builds in release mode and prints throughput and memory figures (see `bench.rs`).
+//! - `bench`: builds in release mode and prints throughput and memory figures (see `bench.rs`);
+//!   `bench-convert` prints only the Slack export conversion's (see `bench/convert.rs`).
 //! - `gen`: writes a seeded, realistic batch (the bench's) to a file, for trying `ferry check` at scale.
+//! - `gen-slack`: writes a seeded, realistic Slack workspace export (see `gen_slack.rs`), for trying
+//!   `ferry convert slack` at scale.
 
 mod bench;
 mod dist;
 mod docs;
 mod gen;
+mod gen_slack;
 mod setup;
 mod shell;
 mod test;
@@ -46,10 +50,12 @@ fn main() -> Result<()> {
         }
         Some("docs") => docs::run(),
         Some("gen") => gen::run(rest),
+        Some("gen-slack") => gen_slack::run(rest),
         Some("tidy") => tidy::run(),
         Some("bench") => bench::run(rest),
         Some("bench-run") => bench::run_measurements(rest),
         Some("bench-stream") => bench::run_stream_child(rest),
-        _ => bail!("usage: cargo xtask <setup|dist|serve|test|build-web|package|docs|tidy|bench|gen>"),
+        Some("bench-convert") => bench::convert::run(rest),
+        _ => bail!("usage: cargo xtask <setup|dist|serve|test|build-web|package|docs|tidy|bench|gen|gen-slack>"),
     }
 }
