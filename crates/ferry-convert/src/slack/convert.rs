@@ -19,7 +19,7 @@ use super::layout::{text_field, Conversation, Layout};
 use super::maps::{StreamRow, UserRow};
 use super::placeholder::message_content;
 use super::report::{ConversationReport, ConversionReport, Counts, FileNote, Finding, Listing};
-use super::survey::{sender_of, Survey};
+use super::survey::{sender_of, Survey, EVENT_SUBTYPES, MESSAGE_SUBTYPES, NOTICE_SUBTYPES};
 use super::threads::{plain_excerpt, Root, RootFound, Roots};
 use super::time::SlackTs;
 use super::{Directory, Lossy, MessageMl};
@@ -117,50 +117,6 @@ pub struct ImportedMessage<'a> {
     pub attachments: &'a [Attachment],
 }
 
-/// Subtypes that are events, not messages: skipped and counted, or rendered with `--keep-events`.
-const EVENT_SUBTYPES: &[&str] = &[
-    "channel_join",
-    "channel_leave",
-    "group_join",
-    "group_leave",
-    "channel_topic",
-    "channel_purpose",
-    "channel_name",
-    "group_topic",
-    "group_purpose",
-    "group_name",
-    "channel_archive",
-    "channel_unarchive",
-    "group_archive",
-    "group_unarchive",
-    "pinned_item",
-    "unpinned_item",
-    "bot_add",
-    "bot_remove",
-    "channel_convert_to_private",
-    "channel_convert_to_public",
-];
-
-/// Subtypes that are no message of their own: the export already holds the message they change or remove.
-const NOTICE_SUBTYPES: &[&str] = &["tombstone", "message_deleted", "message_changed", "message_replied"];
-
-/// Subtypes converted as messages, each deliberately: `me_message` in italics, `bot_message` from the bot's
-/// map entry, `thread_broadcast`/`reply_broadcast` once as a reply, the rest by their text and files
-/// (`file_comment`'s text is the comment, `huddle_thread`'s the huddle's summary line).
-const MESSAGE_SUBTYPES: &[&str] = &[
-    "me_message",
-    "bot_message",
-    "file_share",
-    "file_comment",
-    "file_mention",
-    "thread_broadcast",
-    "reply_broadcast",
-    "huddle_thread",
-    "slackbot_response",
-    "reminder_add",
-    "sh_room_created",
-];
-
 /// The directory the content conversion reads: names from the export, ids from the maps.
 struct ExportDirectory {
     users: HashMap<String, (String, Option<i64>)>,
@@ -229,7 +185,7 @@ pub fn convert(
     let users: HashMap<String, UserRow> = users.iter().map(|row| (row.slack_user_id.clone(), row.clone())).collect();
     let streams: HashMap<String, StreamRow> =
         streams.iter().map(|row| (row.conversation_id.clone(), row.clone())).collect();
-    let (unmapped_users, unmapped_streams) = survey.unmapped(layout, &users, &streams);
+    let (unmapped_users, unmapped_streams) = survey.unmapped(layout, &users, &streams, options.keep_events);
     if !options.skip_unmapped && !(unmapped_users.is_empty() && unmapped_streams.is_empty()) {
         return Err(ConvertError::Unmapped { users: unmapped_users, streams: unmapped_streams });
     }
@@ -252,7 +208,7 @@ pub fn convert(
             Some(stream_id) => run.conversation(conversation, stream_id)?,
             None => {
                 let mut counts = Counts::default();
-                let messages = survey.messages.get(&conversation.id).copied().unwrap_or(0);
+                let messages = survey.messages_in(&conversation.id, options.keep_events);
                 counts.read = messages;
                 if messages > 0 {
                     counts.skipped.insert("unmapped-stream".to_owned(), messages);
@@ -571,7 +527,10 @@ mod tests {
 
     /// The records written and the report, from an export of `entries` with every id mapped (users to 100 +
     /// their position, streams to `S_<id>`), or the error.
-    fn run(entries: &[(&str, &[u8])], options: &ConvertOptions) -> Result<(Vec<Value>, ConversionReport), ConvertError> {
+    fn run(
+        entries: &[(&str, &[u8])],
+        options: &ConvertOptions,
+    ) -> Result<(Vec<Value>, ConversionReport), ConvertError> {
         run_with(entries, options, |_| true)
     }
 
@@ -614,8 +573,11 @@ mod tests {
             {"type": "message", "user": "U2", "text": "first &amp; <b>", "ts": "1700000000.0001"},
             {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined", "ts": "1699999999.000001"},
         ]));
-        let entries: &[(&str, &[u8])] =
-            &[("users.json", USERS.as_bytes()), ("channels.json", CHANNELS.as_bytes()), ("general/2023-11-14.json", &messages)];
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", CHANNELS.as_bytes()),
+            ("general/2023-11-14.json", &messages),
+        ];
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         assert_eq!(
             records,
@@ -664,7 +626,10 @@ mod tests {
         let options = ConvertOptions { skip_unmapped: true, ..ConvertOptions::default() };
         let (records, report) = run_with(entries, &options, mapped).unwrap();
         assert_eq!(records.len(), 1);
-        assert_eq!(report.totals.skipped, [("unmapped-sender".to_owned(), 2), ("unmapped-stream".to_owned(), 1)].into());
+        assert_eq!(
+            report.totals.skipped,
+            [("unmapped-sender".to_owned(), 2), ("unmapped-stream".to_owned(), 1)].into()
+        );
         assert_eq!(report.unmapped_users.len(), 2);
         assert_eq!(report.unmapped_streams.len(), 1);
     }
@@ -681,8 +646,11 @@ mod tests {
             {"user": "U2", "text": "after deletion", "ts": "15.000001", "thread_ts": "14.000001"},
             {"user": "U2", "subtype": "thread_broadcast", "text": "also here", "ts": "12.000001", "thread_ts": "10.000001"},
         ]));
-        let entries: &[(&str, &[u8])] =
-            &[("users.json", USERS.as_bytes()), ("channels.json", CHANNELS.as_bytes()), ("general/1970-01-01.json", &messages)];
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", CHANNELS.as_bytes()),
+            ("general/1970-01-01.json", &messages),
+        ];
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
         assert_eq!(
@@ -756,11 +724,22 @@ mod tests {
         ];
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
-        assert_eq!(texts, ["<messageML>kept</messageML>", "<messageML>a poll</messageML>", "<messageML><i>waves</i></messageML>"]);
+        assert_eq!(
+            texts,
+            ["<messageML>kept</messageML>", "<messageML>a poll</messageML>", "<messageML><i>waves</i></messageML>"]
+        );
         let kinds: Vec<&str> = report.findings.shown.iter().map(|finding| finding.kind.as_str()).collect();
         assert_eq!(
             kinds,
-            ["day-file-not-json", "day-file-not-json", "missing-ts", "missing-ts", "missing-ts", "no-sender", "unknown-subtype"]
+            [
+                "day-file-not-json",
+                "day-file-not-json",
+                "missing-ts",
+                "missing-ts",
+                "missing-ts",
+                "no-sender",
+                "unknown-subtype"
+            ]
         );
         insta::assert_snapshot!(report.to_text());
         let counts = &report.totals;

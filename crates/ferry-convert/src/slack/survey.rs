@@ -15,8 +15,10 @@ use super::report::{UnmappedStream, UnmappedUser};
 /// How a Slack id is used in the messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// Messages it sent.
+    /// Messages it sent (events and notices not counted).
     pub sent: u64,
+    /// Events it sent (joins, topics, …: written only with `--keep-events`).
+    pub events: u64,
     /// Times it is mentioned.
     pub mentions: u64,
     /// Messages it edited.
@@ -32,9 +34,55 @@ pub struct Usage {
 pub struct Survey {
     /// Every Slack id used, by id.
     pub ids: BTreeMap<String, Usage>,
-    /// Messages per conversation id (those with a sender).
+    /// Messages per conversation id (those with a sender, events and notices not counted).
     pub messages: HashMap<String, u64>,
+    /// Events per conversation id.
+    pub events: HashMap<String, u64>,
 }
+
+/// Subtypes that are events, not messages: skipped and counted, or rendered with `--keep-events`.
+pub(crate) const EVENT_SUBTYPES: &[&str] = &[
+    "channel_join",
+    "channel_leave",
+    "group_join",
+    "group_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+    "group_topic",
+    "group_purpose",
+    "group_name",
+    "channel_archive",
+    "channel_unarchive",
+    "group_archive",
+    "group_unarchive",
+    "pinned_item",
+    "unpinned_item",
+    "bot_add",
+    "bot_remove",
+    "channel_convert_to_private",
+    "channel_convert_to_public",
+];
+
+/// Subtypes that are no message of their own: the export already holds the message they change or remove.
+pub(crate) const NOTICE_SUBTYPES: &[&str] = &["tombstone", "message_deleted", "message_changed", "message_replied"];
+
+/// Subtypes converted as messages, each deliberately: `me_message` in italics, `bot_message` from the bot's
+/// map entry, `thread_broadcast`/`reply_broadcast` once as a reply, the rest by their text and files
+/// (`file_comment`'s text is the comment, `huddle_thread`'s the huddle's summary line).
+pub(crate) const MESSAGE_SUBTYPES: &[&str] = &[
+    "me_message",
+    "bot_message",
+    "file_share",
+    "file_comment",
+    "file_mention",
+    "thread_broadcast",
+    "reply_broadcast",
+    "huddle_thread",
+    "slackbot_response",
+    "reminder_add",
+    "sh_room_created",
+];
 
 /// Deepest nesting of a message's `blocks` looked into for mentions (Slack nests a few levels).
 const MAX_BLOCK_DEPTH: usize = 32;
@@ -69,11 +117,25 @@ impl Survey {
         self.ids.get_mut(id).unwrap_or_else(|| unreachable!())
     }
 
+    /// Messages of a conversation that need its stream: events too when they are kept.
+    #[must_use]
+    pub fn messages_in(&self, conversation_id: &str, keep_events: bool) -> u64 {
+        let events = if keep_events { self.events.get(conversation_id).copied().unwrap_or(0) } else { 0 };
+        self.messages.get(conversation_id).copied().unwrap_or(0) + events
+    }
+
     fn note_message(&mut self, conversation_id: &str, message: &Value) {
-        if let Some(sender) = sender_of(message) {
-            *self.messages.entry(conversation_id.to_owned()).or_insert(0) += 1;
+        let subtype = text_field(message, "subtype");
+        let is_event = EVENT_SUBTYPES.contains(&subtype);
+        if let Some(sender) = sender_of(message).filter(|_| !NOTICE_SUBTYPES.contains(&subtype)) {
+            let counts = if is_event { &mut self.events } else { &mut self.messages };
+            *counts.entry(conversation_id.to_owned()).or_insert(0) += 1;
             let usage = self.usage(sender);
-            usage.sent += 1;
+            if is_event {
+                usage.events += 1;
+            } else {
+                usage.sent += 1;
+            }
             if !usage.conversations.contains(conversation_id) {
                 usage.conversations.insert(conversation_id.to_owned());
             }
@@ -101,14 +163,17 @@ impl Survey {
         }
     }
 
-    /// The senders with no Symphony id, and the conversations with messages and no stream, every one of them.
+    /// The senders with no Symphony id, and the conversations with messages and no stream, every one of them
+    /// (counting events only when they are kept).
     #[must_use]
     pub fn unmapped(
         &self,
         layout: &Layout,
         users: &HashMap<String, UserRow>,
         streams: &HashMap<String, StreamRow>,
+        keep_events: bool,
     ) -> (Vec<UnmappedUser>, Vec<UnmappedStream>) {
+        let sent = |usage: &Usage| usage.sent + if keep_events { usage.events } else { 0 };
         let names: HashMap<&str, &str> =
             layout.users.iter().map(|user| (user.id.as_str(), user.display_name())).collect();
         let conversation_names: HashMap<&str, &str> = layout
@@ -119,11 +184,11 @@ impl Survey {
         let unmapped_users = self
             .ids
             .iter()
-            .filter(|(id, usage)| usage.sent > 0 && users.get(*id).and_then(|row| row.symphony_user_id).is_none())
+            .filter(|(id, usage)| sent(usage) > 0 && users.get(*id).and_then(|row| row.symphony_user_id).is_none())
             .map(|(id, usage)| UnmappedUser {
                 slack_user_id: id.clone(),
                 name: names.get(id.as_str()).map_or_else(|| usage.bot_name.clone(), |name| (*name).to_owned()),
-                messages: usage.sent,
+                messages: sent(usage),
                 conversations: usage
                     .conversations
                     .iter()
@@ -136,14 +201,14 @@ impl Survey {
             .conversations
             .iter()
             .filter(|conversation| {
-                self.messages.get(&conversation.id).copied().unwrap_or(0) > 0
+                self.messages_in(&conversation.id, keep_events) > 0
                     && streams.get(&conversation.id).and_then(|row| row.symphony_stream_id.as_ref()).is_none()
             })
             .map(|conversation| UnmappedStream {
                 conversation_id: conversation.id.clone(),
                 name: conversation.name.clone(),
                 kind: conversation.kind.as_str().to_owned(),
-                messages: self.messages.get(&conversation.id).copied().unwrap_or(0),
+                messages: self.messages_in(&conversation.id, keep_events),
             })
             .collect();
         (unmapped_users, unmapped_streams)
