@@ -17,12 +17,11 @@ use super::export::{EntryError, ExportSource, Limits};
 use super::files::{convert_files, Attachment};
 use super::layout::{text_field, Conversation, Layout};
 use super::maps::{StreamRow, UserRow};
-use super::placeholder::message_content;
 use super::report::{ConversationReport, ConversionReport, Counts, FileNote, Finding, Listing};
 use super::survey::{sender_of, Survey, EVENT_SUBTYPES, MESSAGE_SUBTYPES, NOTICE_SUBTYPES};
 use super::threads::{plain_excerpt, Root, RootFound, Roots};
 use super::time::SlackTs;
-use super::{Directory, Lossy, MessageMl};
+use super::{message_content, Directory, Lossy, MessageMl};
 
 /// How to convert.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -502,6 +501,7 @@ impl Run<'_> {
                 Lossy::UnmappedMention { .. } => "unmapped-mention".to_owned(),
                 Lossy::EmojiAsText { .. } => "emoji-as-text".to_owned(),
                 Lossy::AsText { what } => format!("as-text:{what}"),
+                Lossy::LimitReached { what } => format!("limit-reached:{what}"),
             };
             *self.report.lossy.entry(kind).or_insert(0) += 1;
         }
@@ -570,7 +570,7 @@ mod tests {
     fn messages_become_records_in_time_order_with_stable_ids() {
         let messages = day(&json!([
             {"type": "message", "user": "U1", "text": "second", "ts": "1700000000.000200"},
-            {"type": "message", "user": "U2", "text": "first &amp; <b>", "ts": "1700000000.0001"},
+            {"type": "message", "user": "U2", "text": "first &amp; &lt;b&gt;", "ts": "1700000000.0001"},
             {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined", "ts": "1699999999.000001"},
         ]));
         let entries: &[(&str, &[u8])] = &[
@@ -656,7 +656,7 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "<messageML>root &lt;@U2&gt; question</messageML>",
+                "<messageML>root <mention uid=\"101\"/> question</messageML>",
                 "<messageML><i>Reply to <b>Ann Lee</b>: \u{201c}root @bo question\u{201d}</i><br/>answer</messageML>",
                 "<messageML><i>Reply (also sent to the conversation) to <b>Ann Lee</b>: \u{201c}root @bo question\u{201d}</i><br/>also here</messageML>",
                 "<messageML><i>Reply to a message that is not in the export</i><br/>orphan</messageML>",
