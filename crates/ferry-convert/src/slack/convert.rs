@@ -198,7 +198,7 @@ pub fn convert(
         line: Vec::new(),
         sink,
     };
-    run.report.export = export_report(layout);
+    run.report.layout = layout_report(layout);
     run.report.unmapped_users = unmapped_users;
     run.report.unmapped_streams = unmapped_streams;
     for conversation in &layout.conversations {
@@ -224,17 +224,17 @@ pub fn convert(
             counts,
         });
     }
-    run.report.export.day_files = layout.conversations.iter().map(|conversation| conversation.day_files.len()).sum();
+    run.report.layout.day_files = layout.conversations.iter().map(|conversation| conversation.day_files.len()).sum();
     Ok(run.report)
 }
 
-fn export_report(layout: &Layout) -> super::report::ExportReport {
+fn layout_report(layout: &Layout) -> super::report::LayoutReport {
     let listing = |names: &[String]| {
         let mut listing = Listing::default();
         names.iter().for_each(|name| listing.push(name.clone()));
         listing
     };
-    super::report::ExportReport {
+    super::report::LayoutReport {
         users: layout.users.len(),
         conversations: layout.conversations.len(),
         day_files: 0,

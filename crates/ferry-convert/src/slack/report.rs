@@ -44,7 +44,7 @@ impl<T> Listing<T> {
 #[serde(rename_all = "camelCase")]
 pub struct ConversionReport {
     /// How the export was laid out.
-    pub export: ExportReport,
+    pub layout: LayoutReport,
     /// Counts over every conversation.
     pub totals: Counts,
     /// Per conversation, in the metadata's order (public, private, DMs, group DMs).
@@ -65,7 +65,7 @@ pub struct ConversionReport {
 /// How the export was laid out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ExportReport {
+pub struct LayoutReport {
     /// Users listed in `users.json`.
     pub users: usize,
     /// Conversations listed in the metadata.
@@ -178,7 +178,8 @@ pub struct FileNote {
     pub file_id: String,
     /// The file's name (never its URL).
     pub name: String,
-    /// Why: `not-in-export`, `deleted`, `hidden-by-limit`, `external`, `too-large`, `too-many`, `unreadable`.
+    /// Why: `not-in-export`, `deleted`, `hidden-by-limit`, `external`, `too-large`, `over-total`, `too-many`,
+    /// `unreadable`.
     pub reason: String,
 }
 
@@ -226,7 +227,7 @@ impl ConversionReport {
             );
             write_skipped(&mut text, "      skipped: ", &counts.skipped);
         }
-        let export = &self.export;
+        let export = &self.layout;
         for id in &export.metadata_without_folder {
             let _ = writeln!(text, "conversation {id} is listed in the metadata but has no folder (no messages)");
         }
