@@ -185,7 +185,8 @@ pub fn convert(
     let streams: HashMap<String, StreamRow> =
         streams.iter().map(|row| (row.conversation_id.clone(), row.clone())).collect();
     let (unmapped_users, unmapped_streams) = survey.unmapped(layout, &users, &streams, options.keep_events);
-    if !options.skip_unmapped && !(unmapped_users.is_empty() && unmapped_streams.is_empty()) {
+    let all_mapped = unmapped_users.is_empty() && unmapped_streams.is_empty();
+    if !options.skip_unmapped && !all_mapped {
         return Err(ConvertError::Unmapped { users: unmapped_users, streams: unmapped_streams });
     }
     let mut run = Run {
@@ -762,5 +763,34 @@ mod tests {
         let survey = survey(&mut export, &layout, &Limits::default());
         let users = initial_users(&layout, &survey);
         assert_eq!(users.iter().map(|row| row.kind).collect::<Vec<_>>(), [UserKind::User, UserKind::Deleted]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever a message's text, `ts` fraction and thread say, the record written is one the core accepts.
+        #[test]
+        fn any_message_becomes_a_record_the_core_accepts(
+            text in "\\PC{0,200}",
+            fraction in "[0-9]{0,12}",
+            reply in proptest::bool::ANY,
+        ) {
+            let ts = if fraction.is_empty() { "1600000000".to_owned() } else { format!("1600000000.{fraction}") };
+            let mut messages = vec![json!({"user": "U1", "text": text, "ts": "1500000000.000001"})];
+            let thread = if reply { "1500000000.000001" } else { "" };
+            messages.push(json!({"user": "U2", "text": text, "ts": ts, "thread_ts": thread}));
+            let messages = day(&Value::Array(messages));
+            let entries: &[(&str, &[u8])] = &[
+                ("users.json", USERS.as_bytes()),
+                ("channels.json", CHANNELS.as_bytes()),
+                ("general/2020-01-01.json", &messages),
+            ];
+            let (records, _) = run(entries, &ConvertOptions::default()).unwrap();
+            let batch: Vec<u8> = records.iter().flat_map(|record| format!("{record}\n").into_bytes()).collect();
+            let report = ferry_core::validate(&batch, &ferry_core::Options::default());
+            let errors: Vec<_> = report.diagnostics.iter().filter(|finding| finding.severity == ferry_core::Severity::Error).collect();
+            proptest::prop_assert!(errors.is_empty(), "{errors:?}\n{}", String::from_utf8_lossy(&batch));
+            proptest::prop_assert_eq!(report.records, 2);
+        }
     }
 }
