@@ -1,4 +1,4 @@
-//! `ferry`: check an import batch, explain a rule, serve the web app, run the sandbox, import.
+//! `ferry`: check an import batch, convert an export, explain a rule, serve the web app, run the sandbox, import.
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 the run itself failed (unreadable file, bad arguments).
 
@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Check batch files against every rule of the import API.
     Check(commands::check::Args),
+    /// Convert an export (a Slack workspace export) into a checked import batch.
+    Convert(commands::convert::Args),
     /// Print the documentation of a rule.
     Explain(commands::explain::Args),
     /// Serve the web app on 127.0.0.1.
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(args),
+        Command::Convert(args) => commands::convert::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Sandbox(args) => commands::sandbox::run(args),

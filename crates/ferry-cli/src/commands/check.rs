@@ -149,15 +149,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 writeln!(stdout, "{}\n", render::human(&entry, &renderer))?;
                 Ok::<(), anyhow::Error>(())
             })?;
-            let statistics = render::statistics_table(&checked.rule_counts);
-            if !statistics.is_empty() {
-                writeln!(stdout, "{statistics}")?;
-            }
-            for file_name in &empty_files {
-                writeln!(stdout, "{}", render::empty_file_line(file_name))?;
-            }
-            writeln!(stdout, "{}", render::closing_line(&checked.summary))?;
-            writeln!(stdout, "{}", render::plan_line(&checked.plan))?;
+            write_summary(&mut stdout, &checked.rule_counts, &empty_files, &checked.summary, &checked.plan)?;
         }
         Format::Json => {
             let files: Vec<&str> = inputs.iter().map(Input::name).collect();
@@ -186,6 +178,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let failed = checked.summary.errors > 0 || !empty_files.is_empty();
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Writes the end of the human report: the findings per rule, the inputs without records, the closing counts
+/// and the import plan (also how `ferry convert` ends, on the batch it wrote).
+///
+/// # Errors
+/// When `out` cannot be written.
+pub(crate) fn write_summary(
+    out: &mut impl Write,
+    rule_counts: &RuleCounts,
+    empty_files: &[&str],
+    summary: &Summary,
+    plan: &PlanSummary,
+) -> std::io::Result<()> {
+    let statistics = render::statistics_table(rule_counts);
+    if !statistics.is_empty() {
+        writeln!(out, "{statistics}")?;
+    }
+    for file_name in empty_files {
+        writeln!(out, "{}", render::empty_file_line(file_name))?;
+    }
+    writeln!(out, "{}", render::closing_line(summary))?;
+    writeln!(out, "{}", render::plan_line(plan))
 }
 
 /// Bytes read from an input per step: the validator keeps no more than the record in hand.
