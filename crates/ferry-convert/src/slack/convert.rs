@@ -17,7 +17,7 @@ use super::export::{EntryError, ExportSource, Limits};
 use super::files::{convert_files, Attachment};
 use super::layout::{text_field, Conversation, Layout};
 use super::maps::{StreamRow, UserRow};
-use super::placeholder::message_content;
+use super::content::message_content;
 use super::report::{ConversationReport, ConversionReport, Counts, FileNote, Finding, Listing};
 use super::survey::{sender_of, Survey, EVENT_SUBTYPES, MESSAGE_SUBTYPES, NOTICE_SUBTYPES};
 use super::threads::{plain_excerpt, Root, RootFound, Roots};
@@ -502,6 +502,7 @@ impl Run<'_> {
                 Lossy::UnmappedMention { .. } => "unmapped-mention".to_owned(),
                 Lossy::EmojiAsText { .. } => "emoji-as-text".to_owned(),
                 Lossy::AsText { what } => format!("as-text:{what}"),
+                Lossy::LimitReached { what } => format!("limit-reached:{what}"),
             };
             *self.report.lossy.entry(kind).or_insert(0) += 1;
         }

@@ -36,4 +36,11 @@ pub enum Lossy {
         /// What it was (`channel`, `here`, `channel-broadcast`, `everyone`, `usergroup`, `date`, …).
         what: &'static str,
     },
+    /// A bound was reached: the rest of what it bounds was left out (`output` for the message's size, `nesting`
+    /// for list levels deeper than Slack's eight, written at the deepest level, `reports` for the number of losses
+    /// reported for one message).
+    LimitReached {
+        /// Which bound.
+        what: &'static str,
+    },
 }

@@ -2,7 +2,11 @@
 //! were opened, so what the conversion writes is well-formed whatever the export holds.
 //!
 //! Invariant: text is escaped exactly once, here (`&`, `<`, `>`, `"`, `'`); callers hand in decoded text
-//! (Slack's `&amp;`, `&lt;` and `&gt;` already turned back into characters).
+//! (Slack's `&amp;`, `&lt;` and `&gt;` already turned back into characters). What the Agent would refuse in
+//! text never reaches the document: control characters other than tab, line feed and carriage return, and the
+//! non-characters U+FFFE and U+FFFF, are left out (XML 1.0 has no way to write them), and a `{` that follows
+//! `$` or `#` is written as a character reference, so that no text ever opens a Freemarker template (the
+//! Agent expands a message holding `${` or `#{` as one).
 
 /// A MessageML document being written: the content of a `<messageML>` root.
 #[derive(Debug, Default, Clone)]
@@ -18,18 +22,43 @@ impl MessageMl {
         Self::default()
     }
 
-    /// Appends text, escaped for XML.
+    /// Appends text, escaped for XML (see the module's invariant for what is left out or written as a reference).
     pub fn text(&mut self, text: &str) {
-        for character in text.chars() {
-            match character {
-                '&' => self.content.push_str("&amp;"),
-                '<' => self.content.push_str("&lt;"),
-                '>' => self.content.push_str("&gt;"),
-                '"' => self.content.push_str("&quot;"),
-                '\'' => self.content.push_str("&apos;"),
-                other => self.content.push(other),
+        let bytes = text.as_bytes();
+        let mut run_start = 0;
+        let mut index = 0;
+        while index < bytes.len() {
+            let (replacement, width) = match bytes[index] {
+                b'&' => ("&amp;", 1),
+                b'<' => ("&lt;", 1),
+                b'>' => ("&gt;", 1),
+                b'"' => ("&quot;", 1),
+                b'\'' => ("&apos;", 1),
+                b'{' if self.ends_with_template_sigil(&text[run_start..index]) => ("&#123;", 1),
+                b'\t' | b'\n' | b'\r' => ("", 0),
+                0..=0x1f => ("", 1),
+                // U+FFFE and U+FFFF, in UTF-8 EF BF BE and EF BF BF.
+                0xef if bytes.get(index + 1) == Some(&0xbf) && matches!(bytes.get(index + 2), Some(0xbe | 0xbf)) => {
+                    ("", 3)
+                }
+                _ => ("", 0),
+            };
+            if width == 0 {
+                index += 1;
+                continue;
             }
+            self.content.push_str(&text[run_start..index]);
+            self.content.push_str(replacement);
+            index += width;
+            run_start = index;
         }
+        self.content.push_str(&text[run_start..]);
+    }
+
+    /// Whether the document, with `pending` about to be appended, ends with `$` or `#`.
+    fn ends_with_template_sigil(&self, pending: &str) -> bool {
+        let last = pending.as_bytes().last().or_else(|| self.content.as_bytes().last());
+        matches!(last, Some(b'$' | b'#'))
     }
 
     /// Opens `tag` with its attributes (values escaped); close it with [`MessageMl::close`].
@@ -52,6 +81,18 @@ impl MessageMl {
     pub fn empty(&mut self, tag: &'static str, attributes: &[(&str, &str)]) {
         self.start_tag(tag, attributes);
         self.content.push_str("/>");
+    }
+
+    /// The tags open now, outermost first.
+    #[must_use]
+    pub fn open_tags(&self) -> &[&'static str] {
+        &self.open
+    }
+
+    /// The length in bytes of what has been written so far (the content, without the root).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.content.len()
     }
 
     /// Whether nothing has been written.
@@ -103,5 +144,30 @@ mod tests {
             document.finish(),
             "<messageML>a &amp; b &lt; c<b><a href=\"https://x.test/?a=1&amp;b=&quot;2&quot;\">link</a><br/></b></messageML>"
         );
+    }
+
+    #[test]
+    fn text_the_agent_would_refuse_is_left_out_or_written_as_a_reference() {
+        let cases: &[(&str, &str)] = &[
+            ("tab\tnew\nline\r", "tab\tnew\nline\r"),
+            ("bell\u{7}null\u{0}escape\u{1b}", "bellnullescape"),
+            ("non\u{fffe}characters\u{ffff}", "noncharacters"),
+            ("\u{fffd}\u{fefe}\u{ffbf}", "\u{fffd}\u{fefe}\u{ffbf}"),
+            ("price ${amount} and #{x} and {plain}", "price $&#123;amount} and #&#123;x} and {plain}"),
+            ("it's", "it&apos;s"),
+        ];
+        for (text, expected) in cases {
+            let mut document = MessageMl::new();
+            document.text(text);
+            assert_eq!(document.finish(), format!("<messageML>{expected}</messageML>"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_template_sigil_split_across_two_texts_is_still_broken() {
+        let mut document = MessageMl::new();
+        document.text("cost: $");
+        document.text("{n}");
+        assert_eq!(document.finish(), "<messageML>cost: $&#123;n}</messageML>");
     }
 }
