@@ -205,7 +205,7 @@ fn the_fixture_converts_to_a_clean_batch_from_a_folder_and_from_a_zip() {
     assert_eq!(report["check"]["errors"], 0);
     assert!(report["export"].as_str().unwrap().ends_with("slack-export"));
     assert_eq!(report["layout"]["conversations"], 6);
-    assert_eq!(report["layout"]["dayFiles"], 9);
+    assert_eq!(report["layout"]["dayFiles"], 8);
     assert_eq!(report["totals"]["read"], 43);
     assert_eq!(report["totals"]["written"], 34);
     assert_eq!(report["conversations"].as_array().unwrap().len(), 6);

@@ -87,9 +87,11 @@ pub(crate) const MESSAGE_SUBTYPES: &[&str] = &[
 /// Deepest nesting of a message's `blocks` looked into for mentions (Slack nests a few levels).
 const MAX_BLOCK_DEPTH: usize = 32;
 
-/// The sender of a message: `user`, else a bot's `bot_id`.
+/// The sender of a message: `user`, else a bot's `bot_id`, else the commenter of an old export's
+/// `file_comment` (which has no `user` of its own, only `comment.user`).
 pub(crate) fn sender_of(message: &Value) -> Option<&str> {
-    ["user", "bot_id"].into_iter().map(|key| text_field(message, key)).find(|id| !id.is_empty())
+    let commenter = message.get("comment").map_or("", |comment| text_field(comment, "user"));
+    ["user", "bot_id"].into_iter().map(|key| text_field(message, key)).chain([commenter]).find(|id| !id.is_empty())
 }
 
 /// Reads every day file once. Day files that cannot be read or parsed are passed over here; the conversion
@@ -325,18 +327,20 @@ mod tests {
             &json!({"user": "U1", "text": "hi <@U2> and <@W3|wanda> <@>", "edited": {"user": "U4"}}),
         );
         survey.note_message("C1", &json!({"subtype": "bot_message", "bot_id": "B1", "username": "deploy", "text": ""}));
+        survey.note_message("C1", &json!({"subtype": "file_comment", "comment": {"user": "U6", "comment": "nice"}}));
         survey.note_message(
             "C2",
             &json!({"user": "U1", "blocks": [{"type": "rich_text", "elements": [{"type": "rich_text_section",
                 "elements": [{"type": "user", "user_id": "U5"}]}]}]}),
         );
         let ids: Vec<&str> = survey.ids.keys().map(String::as_str).collect();
-        assert_eq!(ids, ["B1", "U1", "U2", "U4", "U5", "W3"]);
+        assert_eq!(ids, ["B1", "U1", "U2", "U4", "U5", "U6", "W3"]);
         assert_eq!(survey.ids["U1"].sent, 2);
         assert_eq!(survey.ids["U1"].conversations.len(), 2);
         assert_eq!(survey.ids["B1"].bot_name, "deploy");
         assert_eq!(survey.ids["U4"].edits, 1);
         assert_eq!(survey.ids["W3"].mentions, 1);
-        assert_eq!(survey.messages["C1"], 2);
+        assert_eq!(survey.ids["U6"].sent, 1);
+        assert_eq!(survey.messages["C1"], 3);
     }
 }
