@@ -247,6 +247,25 @@ fn layout_report(layout: &Layout) -> super::report::LayoutReport {
     }
 }
 
+/// What MessageML allows inside `<i>` (its phrasing elements; ferry-core's `PHRASING`).
+const PHRASING_TAGS: [&str; 13] =
+    ["a", "chime", "b", "i", "img", "br", "span", "emoji", "hash", "cash", "mention", "sub", "sup"];
+
+/// Whether a message's content is only text and phrasing elements, so that it may be wrapped in `<i>` (a
+/// `me_message`, which Slack shows in italics). The content is converted once more to see; `me_message`s are few.
+fn content_is_inline(message: &Value, directory: &dyn Directory) -> bool {
+    let mut scratch = MessageMl::new();
+    message_content(message, directory, &mut scratch, &mut Vec::new());
+    let document = scratch.finish();
+    let inner = document.strip_prefix("<messageML>").and_then(|rest| rest.strip_suffix("</messageML>")).unwrap_or("");
+    // Text is escaped, so `<` only opens a tag.
+    inner.split('<').skip(1).all(|tag| {
+        let name = tag.trim_start_matches('/');
+        let end = name.find(|character: char| !character.is_ascii_alphanumeric()).unwrap_or(name.len());
+        PHRASING_TAGS.contains(&&name[..end])
+    })
+}
+
 /// One conversion run's state.
 struct Run<'r> {
     source: &'r mut dyn ExportSource,
@@ -421,7 +440,7 @@ impl Run<'_> {
             }
         }
         let mut lossy = Vec::new();
-        if subtype == "me_message" {
+        if subtype == "me_message" && content_is_inline(message, &self.directory) {
             out.open("i", &[]);
             message_content(message, &self.directory, &mut out, &mut lossy);
             out.close();
@@ -714,6 +733,9 @@ mod tests {
             {"text": "nobody", "ts": "11.1"},
             {"user": "U1", "subtype": "poll_created", "text": "a poll", "ts": "12.1"},
             {"user": "U1", "subtype": "me_message", "text": "waves", "ts": "13.1"},
+            {"user": "U1", "subtype": "me_message", "text": "lists", "ts": "13.2", "blocks": [{"type": "rich_text",
+                "elements": [{"type": "rich_text_list", "style": "bullet", "elements": [{"type": "rich_text_section",
+                "elements": [{"type": "text", "text": "one"}]}]}]}]},
             "not an object",
         ]));
         let entries: &[(&str, &[u8])] = &[
@@ -727,7 +749,12 @@ mod tests {
         let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
         assert_eq!(
             texts,
-            ["<messageML>kept</messageML>", "<messageML>a poll</messageML>", "<messageML><i>waves</i></messageML>"]
+            [
+                "<messageML>kept</messageML>",
+                "<messageML>a poll</messageML>",
+                "<messageML><i>waves</i></messageML>",
+                "<messageML><ul><li>one</li></ul></messageML>"
+            ]
         );
         let kinds: Vec<&str> = report.findings.shown.iter().map(|finding| finding.kind.as_str()).collect();
         assert_eq!(
