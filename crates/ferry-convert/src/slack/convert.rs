@@ -775,6 +775,30 @@ mod tests {
     }
 
     #[test]
+    fn a_day_file_inflating_past_the_limit_is_a_finding_naming_it_and_the_rest_converts() {
+        let bomb = vec![b' '; 4 * 1024 * 1024];
+        let good = day(&json!([{"user": "U1", "text": "kept", "ts": "10.1"}]));
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", CHANNELS.as_bytes()),
+            ("general/2020-01-01.json", &bomb),
+            ("general/2020-01-02.json", &good),
+        ];
+        let limits = Limits { max_entry_bytes: 1024 * 1024, ..Limits::default() };
+        let (records, report) = run(entries, &ConvertOptions { limits, ..ConvertOptions::default() }).unwrap();
+        assert_eq!(records.len(), 1);
+        let finding = &report.findings.shown[0];
+        assert_eq!(finding.kind, "day-file-unreadable");
+        assert_eq!(
+            finding.message,
+            "`general/2020-01-01.json` is larger than 1048576 bytes once decompressed; its messages are not converted"
+        );
+        let limits = Limits { max_total_bytes: 10, ..Limits::default() };
+        let error = run(entries, &ConvertOptions { limits, ..ConvertOptions::default() }).unwrap_err();
+        assert_eq!(error, ConvertError::TooLarge { limit: 10 });
+    }
+
+    #[test]
     fn unflagged_utf8_names_find_their_conversation() {
         let channels = r#"[{"id":"C1","name":"général"}]"#;
         let messages = day(&json!([{"user": "U1", "text": "salut", "ts": "10.1"}]));
