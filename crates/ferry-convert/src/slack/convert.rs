@@ -582,6 +582,11 @@ mod tests {
         Ok((records, report))
     }
 
+    /// An export of one public channel, `general`, with one day file.
+    fn one_day<'a>(day_file: &'a str, messages: &'a [u8]) -> [(&'a str, &'a [u8]); 3] {
+        [("users.json", USERS.as_bytes()), ("channels.json", CHANNELS.as_bytes()), (day_file, messages)]
+    }
+
     fn day(messages: &Value) -> Vec<u8> {
         serde_json::to_vec(messages).unwrap()
     }
@@ -593,11 +598,7 @@ mod tests {
             {"type": "message", "user": "U2", "text": "first &amp; &lt;b&gt;", "ts": "1700000000.0001"},
             {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined", "ts": "1699999999.000001"},
         ]));
-        let entries: &[(&str, &[u8])] = &[
-            ("users.json", USERS.as_bytes()),
-            ("channels.json", CHANNELS.as_bytes()),
-            ("general/2023-11-14.json", &messages),
-        ];
+        let entries = &one_day("general/2023-11-14.json", &messages);
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         assert_eq!(
             records,
@@ -666,11 +667,7 @@ mod tests {
             {"user": "U2", "text": "after deletion", "ts": "15.000001", "thread_ts": "14.000001"},
             {"user": "U2", "subtype": "thread_broadcast", "text": "also here", "ts": "12.000001", "thread_ts": "10.000001"},
         ]));
-        let entries: &[(&str, &[u8])] = &[
-            ("users.json", USERS.as_bytes()),
-            ("channels.json", CHANNELS.as_bytes()),
-            ("general/1970-01-01.json", &messages),
-        ];
+        let entries = &one_day("general/1970-01-01.json", &messages);
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
         assert_eq!(
@@ -831,11 +828,7 @@ mod tests {
             let thread = if reply { "1500000000.000001" } else { "" };
             messages.push(json!({"user": "U2", "text": text, "ts": ts, "thread_ts": thread}));
             let messages = day(&Value::Array(messages));
-            let entries: &[(&str, &[u8])] = &[
-                ("users.json", USERS.as_bytes()),
-                ("channels.json", CHANNELS.as_bytes()),
-                ("general/2020-01-01.json", &messages),
-            ];
+            let entries = &one_day("general/2020-01-01.json", &messages);
             let (records, _) = run(entries, &ConvertOptions::default()).unwrap();
             let batch: Vec<u8> = records.iter().flat_map(|record| format!("{record}\n").into_bytes()).collect();
             let report = ferry_core::validate(&batch, &ferry_core::Options::default());
