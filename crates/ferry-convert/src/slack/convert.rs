@@ -534,6 +534,7 @@ mod tests {
 
     use std::io::Cursor;
 
+    use proptest::strategy::Strategy as _;
     use serde_json::json;
 
     use super::*;
@@ -835,6 +836,34 @@ mod tests {
             let errors: Vec<_> = report.diagnostics.iter().filter(|finding| finding.severity == ferry_core::Severity::Error).collect();
             proptest::prop_assert!(errors.is_empty(), "{errors:?}\n{}", String::from_utf8_lossy(&batch));
             proptest::prop_assert_eq!(report.records, 2);
+        }
+    }
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Whatever a day file holds, the conversion does not panic, and every message read is written or
+        /// counted under a skip reason.
+        #[test]
+        fn any_day_file_converts_and_every_message_is_accounted_for(
+            day_file in proptest::prop_oneof![
+                "\\[(\\{(\"(user|bot_id|ts|text|thread_ts|subtype|type|files|blocks|reply_count)\": ?(\"[0-9.UB]{0,12}\"|\\[\\]|\\{\\}|null|1|\"tombstone\"|\"me_message\"|\"channel_join\"),? ?){0,6}\\},?){0,8}\\]",
+                proptest::collection::vec(proptest::num::u8::ANY, 0..300).prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+            ],
+        ) {
+            let (records, report) = run(&one_day("general/2020-01-01.json", day_file.as_bytes()), &ConvertOptions::default()).unwrap();
+            let totals = &report.totals;
+            proptest::prop_assert_eq!(totals.written, u64::try_from(records.len()).unwrap());
+            proptest::prop_assert_eq!(totals.read, totals.written + totals.skipped.values().sum::<u64>());
+        }
+
+        /// Whatever bytes claim to be a ZIP, opening and laying them out never panics.
+        #[test]
+        fn any_bytes_open_as_a_zip_or_fail_cleanly(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let mut bytes = b"PK\x03\x04".to_vec();
+            bytes.extend(tail);
+            if let Ok(mut export) = ZipExport::new(Cursor::new(bytes), &Limits::default()) {
+                let _ = lay_out(&mut export, &Limits::default());
+            }
         }
     }
 }
