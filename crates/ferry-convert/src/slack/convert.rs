@@ -447,7 +447,7 @@ impl Run<'_> {
         } else {
             message_content(message, &self.directory, &mut out, &mut lossy);
         }
-        self.note_lossy(place, id, &lossy);
+        self.note_lossy(place, id, &lossy, counts);
 
         let mut attachments = Vec::new();
         let mut unattached = Vec::new();
@@ -510,7 +510,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn note_lossy(&mut self, place: &Place<'_>, id: Option<&str>, lossy: &[Lossy]) {
+    fn note_lossy(&mut self, place: &Place<'_>, id: Option<&str>, lossy: &[Lossy], counts: &mut Counts) {
         for loss in lossy {
             let kind = match loss {
                 Lossy::UnknownElement { kind } => {
@@ -523,7 +523,7 @@ impl Run<'_> {
                 Lossy::AsText { what } => format!("as-text:{what}"),
                 Lossy::LimitReached { what } => format!("limit-reached:{what}"),
             };
-            *self.report.lossy.entry(kind).or_insert(0) += 1;
+            counts.lose(&kind);
         }
     }
 }
