@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
+use std::io::{BufRead as _, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -203,6 +203,9 @@ fn the_fixture_converts_to_a_clean_batch_from_a_folder_and_from_a_zip() {
     }
     let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
     assert_eq!(report["check"]["errors"], 0);
+    assert!(report["export"].as_str().unwrap().ends_with("slack-export"));
+    assert_eq!(report["layout"]["conversations"], 6);
+    assert_eq!(report["layout"]["dayFiles"], 8);
     assert_eq!(report["totals"]["read"], 43);
     assert_eq!(report["totals"]["written"], 34);
     assert_eq!(report["conversations"].as_array().unwrap().len(), 6);
@@ -250,4 +253,48 @@ fn a_map_with_a_bad_line_names_the_file_and_the_line() {
         "{}",
         run.stderr
     );
+}
+
+/// `--init --config`: users are matched by email in the pod (here a `ferry sandbox` started from the fixture's
+/// manifest), the ids written with `matchedBy` = `email`; users without an email or unknown to the pod stay empty.
+#[test]
+fn init_with_a_pod_matches_users_by_email() {
+    let directory = scratch("init-config");
+    let mut sandbox = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["sandbox", "--port", "0", "--manifest"])
+        .arg(maps().join("sandbox.json"))
+        .arg("--state")
+        .arg(directory.join("sandbox.sqlite"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let port: u16 = first_line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ferry-proxy/tests/fixtures/service-user.key.pem");
+    let config = directory.join("config.json");
+    let bdk = serde_json::json!({"scheme": "http", "host": "127.0.0.1", "port": port,
+        "bot": {"username": "import-bot", "privateKey": {"path": key}}});
+    std::fs::write(&config, bdk.to_string()).unwrap();
+
+    let (users, streams) = (directory.join("users.csv"), directory.join("streams.csv"));
+    let run = convert(&fixture(), &users, &streams, &["--init", "--config", config.to_str().unwrap()]);
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("4 matched by email: confirm them"), "{}", run.stdout);
+    let written = std::fs::read_to_string(&users).unwrap();
+    assert!(written.starts_with("slackUserId,handle,realName,email,kind,symphonyUserId,matchedBy\n"));
+    let expected = std::fs::read_to_string(maps().join("users.csv")).unwrap();
+    for line in expected.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let (slack_user_id, email, symphony_user_id) = (fields[0], fields[3], fields[5]);
+        let row = written.lines().find(|row| row.starts_with(&format!("{slack_user_id},"))).unwrap();
+        if email.is_empty() {
+            assert!(row.ends_with(",,"), "{row}");
+        } else {
+            assert!(row.ends_with(&format!(",{symphony_user_id},email")), "{row}");
+        }
+    }
 }

@@ -17,12 +17,11 @@ use super::export::{EntryError, ExportSource, Limits};
 use super::files::{convert_files, Attachment};
 use super::layout::{text_field, Conversation, Layout};
 use super::maps::{StreamRow, UserRow};
-use super::content::message_content;
 use super::report::{ConversationReport, ConversionReport, Counts, FileNote, Finding, Listing};
 use super::survey::{sender_of, Survey, EVENT_SUBTYPES, MESSAGE_SUBTYPES, NOTICE_SUBTYPES};
 use super::threads::{plain_excerpt, Root, RootFound, Roots};
 use super::time::SlackTs;
-use super::{Directory, Lossy, MessageMl};
+use super::{message_content, Directory, Lossy, MessageMl};
 
 /// How to convert.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,7 +185,8 @@ pub fn convert(
     let streams: HashMap<String, StreamRow> =
         streams.iter().map(|row| (row.conversation_id.clone(), row.clone())).collect();
     let (unmapped_users, unmapped_streams) = survey.unmapped(layout, &users, &streams, options.keep_events);
-    if !options.skip_unmapped && !(unmapped_users.is_empty() && unmapped_streams.is_empty()) {
+    let all_mapped = unmapped_users.is_empty() && unmapped_streams.is_empty();
+    if !options.skip_unmapped && !all_mapped {
         return Err(ConvertError::Unmapped { users: unmapped_users, streams: unmapped_streams });
     }
     let mut run = Run {
@@ -199,7 +199,7 @@ pub fn convert(
         line: Vec::new(),
         sink,
     };
-    run.report.export = export_report(layout);
+    run.report.layout = layout_report(layout);
     run.report.unmapped_users = unmapped_users;
     run.report.unmapped_streams = unmapped_streams;
     for conversation in &layout.conversations {
@@ -225,17 +225,17 @@ pub fn convert(
             counts,
         });
     }
-    run.report.export.day_files = layout.conversations.iter().map(|conversation| conversation.day_files.len()).sum();
+    run.report.layout.day_files = layout.conversations.iter().map(|conversation| conversation.day_files.len()).sum();
     Ok(run.report)
 }
 
-fn export_report(layout: &Layout) -> super::report::ExportReport {
+fn layout_report(layout: &Layout) -> super::report::LayoutReport {
     let listing = |names: &[String]| {
         let mut listing = Listing::default();
         names.iter().for_each(|name| listing.push(name.clone()));
         listing
     };
-    super::report::ExportReport {
+    super::report::LayoutReport {
         users: layout.users.len(),
         conversations: layout.conversations.len(),
         day_files: 0,
@@ -245,6 +245,25 @@ fn export_report(layout: &Layout) -> super::report::ExportReport {
         names_read_as_cp437: listing(&layout.names_read_as_cp437),
         metadata_problems: layout.metadata_problems.clone(),
     }
+}
+
+/// What MessageML allows inside `<i>` (its phrasing elements; ferry-core's `PHRASING`).
+const PHRASING_TAGS: [&str; 13] =
+    ["a", "chime", "b", "i", "img", "br", "span", "emoji", "hash", "cash", "mention", "sub", "sup"];
+
+/// Whether a message's content is only text and phrasing elements, so that it may be wrapped in `<i>` (a
+/// `me_message`, which Slack shows in italics). The content is converted once more to see; `me_message`s are few.
+fn content_is_inline(message: &Value, directory: &dyn Directory) -> bool {
+    let mut scratch = MessageMl::new();
+    message_content(message, directory, &mut scratch, &mut Vec::new());
+    let document = scratch.finish();
+    let inner = document.strip_prefix("<messageML>").and_then(|rest| rest.strip_suffix("</messageML>")).unwrap_or("");
+    // Text is escaped, so `<` only opens a tag.
+    inner.split('<').skip(1).all(|tag| {
+        let name = tag.trim_start_matches('/');
+        let end = name.find(|character: char| !character.is_ascii_alphanumeric()).unwrap_or(name.len());
+        PHRASING_TAGS.contains(&&name[..end])
+    })
 }
 
 /// One conversion run's state.
@@ -421,14 +440,14 @@ impl Run<'_> {
             }
         }
         let mut lossy = Vec::new();
-        if subtype == "me_message" {
+        if subtype == "me_message" && content_is_inline(message, &self.directory) {
             out.open("i", &[]);
             message_content(message, &self.directory, &mut out, &mut lossy);
             out.close();
         } else {
             message_content(message, &self.directory, &mut out, &mut lossy);
         }
-        self.note_lossy(place, id, &lossy);
+        self.note_lossy(place, id, &lossy, counts);
 
         let mut attachments = Vec::new();
         let mut unattached = Vec::new();
@@ -491,7 +510,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn note_lossy(&mut self, place: &Place<'_>, id: Option<&str>, lossy: &[Lossy]) {
+    fn note_lossy(&mut self, place: &Place<'_>, id: Option<&str>, lossy: &[Lossy], counts: &mut Counts) {
         for loss in lossy {
             let kind = match loss {
                 Lossy::UnknownElement { kind } => {
@@ -504,7 +523,7 @@ impl Run<'_> {
                 Lossy::AsText { what } => format!("as-text:{what}"),
                 Lossy::LimitReached { what } => format!("limit-reached:{what}"),
             };
-            *self.report.lossy.entry(kind).or_insert(0) += 1;
+            counts.lose(&kind);
         }
     }
 }
@@ -515,6 +534,7 @@ mod tests {
 
     use std::io::Cursor;
 
+    use proptest::strategy::Strategy as _;
     use serde_json::json;
 
     use super::*;
@@ -563,6 +583,11 @@ mod tests {
         Ok((records, report))
     }
 
+    /// An export of one public channel, `general`, with one day file.
+    fn one_day<'a>(day_file: &'a str, messages: &'a [u8]) -> [(&'a str, &'a [u8]); 3] {
+        [("users.json", USERS.as_bytes()), ("channels.json", CHANNELS.as_bytes()), (day_file, messages)]
+    }
+
     fn day(messages: &Value) -> Vec<u8> {
         serde_json::to_vec(messages).unwrap()
     }
@@ -571,14 +596,10 @@ mod tests {
     fn messages_become_records_in_time_order_with_stable_ids() {
         let messages = day(&json!([
             {"type": "message", "user": "U1", "text": "second", "ts": "1700000000.000200"},
-            {"type": "message", "user": "U2", "text": "first &amp; <b>", "ts": "1700000000.0001"},
+            {"type": "message", "user": "U2", "text": "first &amp; &lt;b&gt;", "ts": "1700000000.0001"},
             {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined", "ts": "1699999999.000001"},
         ]));
-        let entries: &[(&str, &[u8])] = &[
-            ("users.json", USERS.as_bytes()),
-            ("channels.json", CHANNELS.as_bytes()),
-            ("general/2023-11-14.json", &messages),
-        ];
+        let entries = &one_day("general/2023-11-14.json", &messages);
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         assert_eq!(
             records,
@@ -647,17 +668,13 @@ mod tests {
             {"user": "U2", "text": "after deletion", "ts": "15.000001", "thread_ts": "14.000001"},
             {"user": "U2", "subtype": "thread_broadcast", "text": "also here", "ts": "12.000001", "thread_ts": "10.000001"},
         ]));
-        let entries: &[(&str, &[u8])] = &[
-            ("users.json", USERS.as_bytes()),
-            ("channels.json", CHANNELS.as_bytes()),
-            ("general/1970-01-01.json", &messages),
-        ];
+        let entries = &one_day("general/1970-01-01.json", &messages);
         let (records, report) = run(entries, &ConvertOptions::default()).unwrap();
         let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
         assert_eq!(
             texts,
             [
-                "<messageML>root &lt;@U2&gt; question</messageML>",
+                "<messageML>root <mention uid=\"101\"/> question</messageML>",
                 "<messageML><i>Reply to <b>Ann Lee</b>: \u{201c}root @bo question\u{201d}</i><br/>answer</messageML>",
                 "<messageML><i>Reply (also sent to the conversation) to <b>Ann Lee</b>: \u{201c}root @bo question\u{201d}</i><br/>also here</messageML>",
                 "<messageML><i>Reply to a message that is not in the export</i><br/>orphan</messageML>",
@@ -714,6 +731,9 @@ mod tests {
             {"text": "nobody", "ts": "11.1"},
             {"user": "U1", "subtype": "poll_created", "text": "a poll", "ts": "12.1"},
             {"user": "U1", "subtype": "me_message", "text": "waves", "ts": "13.1"},
+            {"user": "U1", "subtype": "me_message", "text": "lists", "ts": "13.2", "blocks": [{"type": "rich_text",
+                "elements": [{"type": "rich_text_list", "style": "bullet", "elements": [{"type": "rich_text_section",
+                "elements": [{"type": "text", "text": "one"}]}]}]}]},
             "not an object",
         ]));
         let entries: &[(&str, &[u8])] = &[
@@ -727,7 +747,12 @@ mod tests {
         let texts: Vec<&str> = records.iter().map(|record| record["message"].as_str().unwrap()).collect();
         assert_eq!(
             texts,
-            ["<messageML>kept</messageML>", "<messageML>a poll</messageML>", "<messageML><i>waves</i></messageML>"]
+            [
+                "<messageML>kept</messageML>",
+                "<messageML>a poll</messageML>",
+                "<messageML><i>waves</i></messageML>",
+                "<messageML><ul><li>one</li></ul></messageML>"
+            ]
         );
         let kinds: Vec<&str> = report.findings.shown.iter().map(|finding| finding.kind.as_str()).collect();
         assert_eq!(
@@ -748,6 +773,30 @@ mod tests {
     }
 
     #[test]
+    fn a_day_file_inflating_past_the_limit_is_a_finding_naming_it_and_the_rest_converts() {
+        let bomb = vec![b' '; 4 * 1024 * 1024];
+        let good = day(&json!([{"user": "U1", "text": "kept", "ts": "10.1"}]));
+        let entries: &[(&str, &[u8])] = &[
+            ("users.json", USERS.as_bytes()),
+            ("channels.json", CHANNELS.as_bytes()),
+            ("general/2020-01-01.json", &bomb),
+            ("general/2020-01-02.json", &good),
+        ];
+        let limits = Limits { max_entry_bytes: 1024 * 1024, ..Limits::default() };
+        let (records, report) = run(entries, &ConvertOptions { limits, ..ConvertOptions::default() }).unwrap();
+        assert_eq!(records.len(), 1);
+        let finding = &report.findings.shown[0];
+        assert_eq!(finding.kind, "day-file-unreadable");
+        assert_eq!(
+            finding.message,
+            "`general/2020-01-01.json` is larger than 1048576 bytes once decompressed; its messages are not converted"
+        );
+        let limits = Limits { max_total_bytes: 10, ..Limits::default() };
+        let error = run(entries, &ConvertOptions { limits, ..ConvertOptions::default() }).unwrap_err();
+        assert_eq!(error, ConvertError::TooLarge { limit: 10 });
+    }
+
+    #[test]
     fn unflagged_utf8_names_find_their_conversation() {
         let channels = r#"[{"id":"C1","name":"général"}]"#;
         let messages = day(&json!([{"user": "U1", "text": "salut", "ts": "10.1"}]));
@@ -763,5 +812,58 @@ mod tests {
         let survey = survey(&mut export, &layout, &Limits::default());
         let users = initial_users(&layout, &survey);
         assert_eq!(users.iter().map(|row| row.kind).collect::<Vec<_>>(), [UserKind::User, UserKind::Deleted]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever a message's text, `ts` fraction and thread say, the record written is one the core accepts.
+        #[test]
+        fn any_message_becomes_a_record_the_core_accepts(
+            text in "\\PC{0,200}",
+            fraction in "[0-9]{0,12}",
+            reply in proptest::bool::ANY,
+        ) {
+            let ts = if fraction.is_empty() { "1600000000".to_owned() } else { format!("1600000000.{fraction}") };
+            let mut messages = vec![json!({"user": "U1", "text": text, "ts": "1500000000.000001"})];
+            let thread = if reply { "1500000000.000001" } else { "" };
+            messages.push(json!({"user": "U2", "text": text, "ts": ts, "thread_ts": thread}));
+            let messages = day(&Value::Array(messages));
+            let entries = &one_day("general/2020-01-01.json", &messages);
+            let (records, _) = run(entries, &ConvertOptions::default()).unwrap();
+            let batch: Vec<u8> = records.iter().flat_map(|record| format!("{record}\n").into_bytes()).collect();
+            let report = ferry_core::validate(&batch, &ferry_core::Options::default());
+            let errors: Vec<_> = report.diagnostics.iter().filter(|finding| finding.severity == ferry_core::Severity::Error).collect();
+            proptest::prop_assert!(errors.is_empty(), "{errors:?}\n{}", String::from_utf8_lossy(&batch));
+            proptest::prop_assert_eq!(report.records, 2);
+        }
+    }
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Whatever a day file holds, the conversion does not panic, and every message read is written or
+        /// counted under a skip reason.
+        #[test]
+        fn any_day_file_converts_and_every_message_is_accounted_for(
+            day_file in proptest::prop_oneof![
+                "\\[(\\{(\"(user|bot_id|ts|text|thread_ts|subtype|type|files|blocks|reply_count)\": ?(\"[0-9.UB]{0,12}\"|\\[\\]|\\{\\}|null|1|\"tombstone\"|\"me_message\"|\"channel_join\"),? ?){0,6}\\},?){0,8}\\]",
+                proptest::collection::vec(proptest::num::u8::ANY, 0..300).prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+            ],
+        ) {
+            let (records, report) = run(&one_day("general/2020-01-01.json", day_file.as_bytes()), &ConvertOptions::default()).unwrap();
+            let totals = &report.totals;
+            proptest::prop_assert_eq!(totals.written, u64::try_from(records.len()).unwrap());
+            proptest::prop_assert_eq!(totals.read, totals.written + totals.skipped.values().sum::<u64>());
+        }
+
+        /// Whatever bytes claim to be a ZIP, opening and laying them out never panics.
+        #[test]
+        fn any_bytes_open_as_a_zip_or_fail_cleanly(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let mut bytes = b"PK\x03\x04".to_vec();
+            bytes.extend(tail);
+            if let Ok(mut export) = ZipExport::new(Cursor::new(bytes), &Limits::default()) {
+                let _ = lay_out(&mut export, &Limits::default());
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ pub struct Limits {
     pub max_entry_bytes: u64,
     /// Most bytes of one file's content taken into an attachment (Symphony's clients accept 25 MB per file).
     pub max_attachment_bytes: u64,
-    /// Most decompressed bytes read over the whole run.
+    /// Most decompressed bytes of day files converted over the whole run.
     pub max_total_bytes: u64,
 }
 

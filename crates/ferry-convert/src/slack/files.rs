@@ -61,7 +61,7 @@ pub fn convert_files(
                     Ok(bytes) => {
                         total_bytes += u64::try_from(bytes.len()).unwrap_or(u64::MAX);
                         let content = base64::engine::general_purpose::STANDARD.encode(&bytes);
-                        attachments.push(Attachment { filename: name.clone(), content });
+                        attachments.push(Attachment { filename: with_extension(&name, file, entry), content });
                         None
                     }
                     Err(EntryError::TooLarge { .. }) if room < MAX_FILE_BYTES => Some("over-total"),
@@ -95,10 +95,54 @@ fn write_file_line(out: &mut MessageMl, name: &str, reason: &str) {
     out.text(&format!("\u{1f4ce} {name} ({why})"));
 }
 
+/// Whether `name` has an extension as ferry-core's `ATT002` reads one (a non-empty stem, a dot, no blank after).
+fn has_extension(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(stem, extension)| {
+        !stem.is_empty() && !extension.is_empty() && !extension.contains(char::is_whitespace)
+    })
+}
+
+/// An attachment's name with an extension, as the Agent requires (`ATT002`): the file's name, else with the
+/// extension of its entry in the export, else Slack's `filetype`, else `bin`.
+fn with_extension(name: &str, file: &Value, entry: &str) -> String {
+    if has_extension(name) {
+        return name.to_owned();
+    }
+    let entry_name = entry.rsplit('/').next().unwrap_or(entry);
+    let filetype = text_field(file, "filetype");
+    let extension = match entry_name.rsplit_once('.') {
+        Some((_, extension)) if has_extension(entry_name) => extension,
+        _ if !filetype.is_empty() && filetype.bytes().all(|byte| byte.is_ascii_alphanumeric()) => filetype,
+        _ => "bin",
+    };
+    format!("{name}.{extension}")
+}
+
 /// The file's name without any path (its `name`, else `title`, else its id).
 fn file_name(file: &Value) -> String {
     let name =
         ["name", "title", "id"].into_iter().map(|key| text_field(file, key)).find(|name| !name.trim().is_empty());
     let name = name.unwrap_or("file");
     name.rsplit(['/', '\\']).next().unwrap_or(name).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::with_extension;
+
+    #[test]
+    fn attachment_names_always_have_an_extension() {
+        let cases: &[(&str, serde_json::Value, &str, &str)] = &[
+            ("chart.png", json!({}), "__uploads/F1/chart.png", "chart.png"),
+            ("Makefile", json!({"filetype": "makefile"}), "__uploads/F1/Makefile", "Makefile.makefile"),
+            ("Untitled", json!({"filetype": "text"}), "general/attachments/F1-Untitled.txt", "Untitled.txt"),
+            ("notes", json!({"filetype": "c++"}), "__uploads/F1/notes", "notes.bin"),
+            (".bashrc", json!({}), "__uploads/F1/.bashrc", ".bashrc.bin"),
+        ];
+        for (name, file, entry, expected) in cases {
+            assert_eq!(with_extension(name, file, entry), *expected, "{name}");
+        }
+    }
 }

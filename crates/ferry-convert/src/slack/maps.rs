@@ -143,6 +143,24 @@ impl Table {
     fn field<'r>(&self, record: &'r csv::StringRecord, column: &str) -> &'r str {
         self.columns.get(column).and_then(|&index| record.get(index)).unwrap_or_default().trim()
     }
+
+    /// Every record with its line and its key (column `key`), which must be present and listed once.
+    fn keyed_records(&self, key: &str) -> Result<Vec<(u64, &csv::StringRecord, String)>, MapError> {
+        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        let mut keyed = Vec::with_capacity(self.records.len());
+        for (line, record) in &self.records {
+            let at = |message: String| MapError::AtLine { line: *line, message };
+            let value = self.field(record, key);
+            if value.is_empty() {
+                return Err(at(format!("{key} is empty")));
+            }
+            if let Some(first) = first_line.insert(value, *line) {
+                return Err(at(format!("{value} is listed again (first on line {first})")));
+            }
+            keyed.push((*line, record, value.to_owned()));
+        }
+        Ok(keyed)
+    }
 }
 
 /// Reads `users.csv`.
@@ -152,16 +170,8 @@ impl Table {
 pub fn read_users(bytes: &[u8]) -> Result<Vec<UserRow>, MapError> {
     let table = Table::read(bytes, &USER_COLUMNS)?;
     let mut rows = Vec::with_capacity(table.records.len());
-    let mut first_line: HashMap<String, u64> = HashMap::new();
-    for (line, record) in &table.records {
-        let at = |message: String| MapError::AtLine { line: *line, message };
-        let slack_user_id = table.field(record, "slackUserId").to_owned();
-        if slack_user_id.is_empty() {
-            return Err(at("slackUserId is empty".to_owned()));
-        }
-        if let Some(first) = first_line.insert(slack_user_id.clone(), *line) {
-            return Err(at(format!("{slack_user_id} is listed again (first on line {first})")));
-        }
+    for (line, record, slack_user_id) in table.keyed_records("slackUserId")? {
+        let at = |message: String| MapError::AtLine { line, message };
         let kind_name = table.field(record, "kind");
         let kind = UserKind::parse(kind_name)
             .ok_or_else(|| at(format!("kind `{kind_name}` is none of user, bot, deleted, unknown")))?;
@@ -194,16 +204,8 @@ pub fn read_users(bytes: &[u8]) -> Result<Vec<UserRow>, MapError> {
 pub fn read_streams(bytes: &[u8]) -> Result<Vec<StreamRow>, MapError> {
     let table = Table::read(bytes, &STREAM_COLUMNS)?;
     let mut rows = Vec::with_capacity(table.records.len());
-    let mut first_line: HashMap<String, u64> = HashMap::new();
-    for (line, record) in &table.records {
-        let at = |message: String| MapError::AtLine { line: *line, message };
-        let conversation_id = table.field(record, "conversationId").to_owned();
-        if conversation_id.is_empty() {
-            return Err(at("conversationId is empty".to_owned()));
-        }
-        if let Some(first) = first_line.insert(conversation_id.clone(), *line) {
-            return Err(at(format!("{conversation_id} is listed again (first on line {first})")));
-        }
+    for (line, record, conversation_id) in table.keyed_records("conversationId")? {
+        let at = |message: String| MapError::AtLine { line, message };
         let kind_name = table.field(record, "kind");
         let kind = ConversationKind::parse(kind_name)
             .ok_or_else(|| at(format!("kind `{kind_name}` is none of public, private, dm, group-dm")))?;

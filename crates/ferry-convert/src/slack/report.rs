@@ -44,7 +44,7 @@ impl<T> Listing<T> {
 #[serde(rename_all = "camelCase")]
 pub struct ConversionReport {
     /// How the export was laid out.
-    pub export: ExportReport,
+    pub layout: LayoutReport,
     /// Counts over every conversation.
     pub totals: Counts,
     /// Per conversation, in the metadata's order (public, private, DMs, group DMs).
@@ -55,8 +55,6 @@ pub struct ConversionReport {
     pub unmapped_streams: Vec<UnmappedStream>,
     /// Files named in messages whose bytes did not become an attachment.
     pub files_without_bytes: Listing<FileNote>,
-    /// Lossy conversions by kind (`unmapped-mention`, `emoji-as-text`, `as-text:channel`, `unknown-element:…`).
-    pub lossy: BTreeMap<String, u64>,
     /// Per-record and per-file findings (a day file that is not JSON, a message without `ts`, a reply without
     /// its root, a subtype not understood, …).
     pub findings: Listing<Finding>,
@@ -65,7 +63,7 @@ pub struct ConversionReport {
 /// How the export was laid out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ExportReport {
+pub struct LayoutReport {
     /// Users listed in `users.json`.
     pub users: usize,
     /// Conversations listed in the metadata.
@@ -98,17 +96,20 @@ pub struct Counts {
     pub with_attachments: u64,
     /// Thread replies written (each marked with its root).
     pub replies: u64,
+    /// Conversions with a loss, by kind (`unmapped-mention`, `emoji-as-text`, `as-text:channel`,
+    /// `unknown-element:…`, `limit-reached:…`).
+    pub lossy: BTreeMap<String, u64>,
 }
 
 impl Counts {
     /// Counts one message skipped for `reason`.
     pub fn skip(&mut self, reason: &str) {
-        match self.skipped.get_mut(reason) {
-            Some(count) => *count += 1,
-            None => {
-                self.skipped.insert(reason.to_owned(), 1);
-            }
-        }
+        count_one(&mut self.skipped, reason);
+    }
+
+    /// Counts one loss of kind `kind`.
+    pub fn lose(&mut self, kind: &str) {
+        count_one(&mut self.lossy, kind);
     }
 
     /// Adds `other` to these counts.
@@ -117,8 +118,20 @@ impl Counts {
         self.written += other.written;
         self.with_attachments += other.with_attachments;
         self.replies += other.replies;
-        for (reason, count) in &other.skipped {
-            *self.skipped.entry(reason.clone()).or_insert(0) += count;
+        for (into, from) in [(&mut self.skipped, &other.skipped), (&mut self.lossy, &other.lossy)] {
+            for (key, count) in from {
+                *into.entry(key.clone()).or_insert(0) += count;
+            }
+        }
+    }
+}
+
+/// Adds one to `key`'s count, allocating the key only when it is new.
+fn count_one(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
         }
     }
 }
@@ -178,7 +191,8 @@ pub struct FileNote {
     pub file_id: String,
     /// The file's name (never its URL).
     pub name: String,
-    /// Why: `not-in-export`, `deleted`, `hidden-by-limit`, `external`, `too-large`, `too-many`, `unreadable`.
+    /// Why: `not-in-export`, `deleted`, `hidden-by-limit`, `external`, `too-large`, `over-total`, `too-many`,
+    /// `unreadable`.
     pub reason: String,
 }
 
@@ -216,7 +230,8 @@ impl ConversionReport {
             totals.replies,
             totals.with_attachments
         );
-        write_skipped(&mut text, "  skipped: ", &totals.skipped);
+        write_counts(&mut text, "  skipped: ", &totals.skipped);
+        write_counts(&mut text, "  converted with a loss: ", &totals.lossy);
         for conversation in &self.conversations {
             let counts = &conversation.counts;
             let _ = writeln!(
@@ -224,9 +239,10 @@ impl ConversionReport {
                 "  {} {} ({}): {} read, {} written",
                 conversation.kind, conversation.name, conversation.id, counts.read, counts.written
             );
-            write_skipped(&mut text, "      skipped: ", &counts.skipped);
+            write_counts(&mut text, "      skipped: ", &counts.skipped);
+            write_counts(&mut text, "      converted with a loss: ", &counts.lossy);
         }
-        let export = &self.export;
+        let export = &self.layout;
         for id in &export.metadata_without_folder {
             let _ = writeln!(text, "conversation {id} is listed in the metadata but has no folder (no messages)");
         }
@@ -265,10 +281,6 @@ impl ConversionReport {
         write_listing(&mut text, "files without their bytes", &self.files_without_bytes, |file| {
             format!("{} `{}` ({}) in {}", file.file_id, file.name, file.reason, file.original_message_id)
         });
-        if !self.lossy.is_empty() {
-            let lossy: Vec<String> = self.lossy.iter().map(|(kind, count)| format!("{kind} {count}")).collect();
-            let _ = writeln!(text, "converted with a loss: {}", lossy.join(", "));
-        }
         write_listing(&mut text, "findings", &self.findings, |finding| {
             let place = match (&finding.original_message_id, finding.index) {
                 (Some(id), _) => format!("{} ({id})", finding.entry),
@@ -284,9 +296,9 @@ impl ConversionReport {
 /// How many entries of a listing the text shows (the JSON report keeps [`MAX_LISTED`]).
 const TEXT_LISTED: usize = 20;
 
-fn write_skipped(text: &mut String, prefix: &str, skipped: &BTreeMap<String, u64>) {
-    if !skipped.is_empty() {
-        let reasons: Vec<String> = skipped.iter().map(|(reason, count)| format!("{reason} {count}")).collect();
+fn write_counts(text: &mut String, prefix: &str, counts: &BTreeMap<String, u64>) {
+    if !counts.is_empty() {
+        let reasons: Vec<String> = counts.iter().map(|(key, count)| format!("{key} {count}")).collect();
         let _ = writeln!(text, "{prefix}{}", reasons.join(", "));
     }
 }
