@@ -201,7 +201,7 @@ impl<'a> Writer<'a> {
     pub fn open_block(&mut self, tag: &'static str, attributes: &[(&str, &str)]) {
         self.pending_breaks = self.pending_breaks.saturating_sub(1);
         self.open_inline(tag, attributes);
-        if tag == "pre" {
+        if tag == "pre" && self.opened.last() == Some(&true) {
             self.preformatted_depth += 1;
         }
     }

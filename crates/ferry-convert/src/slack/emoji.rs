@@ -38,12 +38,22 @@ pub(crate) fn write_emoji(name: &str, skin_tone: Option<u64>, unicode: Option<&s
     writer.report(Lossy::EmojiAsText { name: name.to_owned() });
 }
 
-/// The emoji written as `:name:` (optionally followed by `:skin-tone-N:`) at the start of `text`, if there is
-/// one: its name, its skin tone and the number of bytes it takes.
+/// An emoji written in text as `:name:`, optionally followed by `:skin-tone-N:`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct TextEmoji<'t> {
+    /// The name between the colons.
+    pub name: &'t str,
+    /// Slack's skin tone number (1 to 6), when one follows.
+    pub skin_tone: Option<u64>,
+    /// How many bytes of the text it takes.
+    pub length: usize,
+}
+
+/// The emoji written at the start of `text`, if there is one.
 ///
 /// Conservative, as Slack is: the name is 1 to [`MAX_NAME_BYTES`] of `a-z A-Z 0-9 _ + - '` and not all digits
 /// (so `10:30:45` stays a time).
-pub(crate) fn emoji_at(text: &str) -> Option<(&str, Option<u64>, usize)> {
+pub(crate) fn emoji_at(text: &str) -> Option<TextEmoji<'_>> {
     let rest = text.strip_prefix(':')?;
     let name_length = rest
         .bytes()
@@ -66,7 +76,7 @@ pub(crate) fn emoji_at(text: &str) -> Option<(&str, Option<u64>, usize)> {
             length += ":skin-tone-N:".len();
         }
     }
-    Some((name, skin_tone, length))
+    Some(TextEmoji { name, skin_tone, length })
 }
 
 /// Slack's skin tone number as the `emojis` crate's tone (Slack's 1 is the untoned default).
@@ -106,15 +116,16 @@ fn characters_from_code_points(unicode: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{characters_from_code_points, emoji_at};
+    use super::{characters_from_code_points, emoji_at, TextEmoji};
 
     #[test]
     fn emoji_are_found_in_text_conservatively() {
-        let cases: &[(&str, Option<(&str, Option<u64>, usize)>)] = &[
-            (":smile: rest", Some(("smile", None, 7))),
-            (":thumbsup::skin-tone-2: ok", Some(("thumbsup", Some(2), 23))),
-            (":+1:", Some(("+1", None, 4))),
-            (":thumbsup::skin-tone-9:", Some(("thumbsup", None, 10))),
+        let found = |name, skin_tone, length| Some(TextEmoji { name, skin_tone, length });
+        let cases = [
+            (":smile: rest", found("smile", None, 7)),
+            (":thumbsup::skin-tone-2: ok", found("thumbsup", Some(2), 23)),
+            (":+1:", found("+1", None, 4)),
+            (":thumbsup::skin-tone-9:", found("thumbsup", None, 10)),
             (":30:45", None),
             (":: x", None),
             (":no space:", None),
@@ -122,7 +133,7 @@ mod tests {
             ("smile:", None),
         ];
         for (text, expected) in cases {
-            assert_eq!(emoji_at(text), *expected, "{text:?}");
+            assert_eq!(emoji_at(text), expected, "{text:?}");
         }
     }
 

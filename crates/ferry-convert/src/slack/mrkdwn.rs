@@ -349,10 +349,10 @@ fn write_literal(raw: &str, with_emoji: bool, writer: &mut Writer) {
             || (run_start == colon && run_start > 0)
             || !(bytes[colon - 1].is_ascii_alphanumeric() || bytes[colon - 1] == b':');
         match emoji::emoji_at(&raw[colon..]).filter(|_| boundary) {
-            Some((name, skin_tone, length)) => {
+            Some(found) => {
                 writer.text(&decode_entities(&raw[run_start..colon]));
-                emoji::write_emoji(name, skin_tone, None, writer);
-                run_start = colon + length;
+                emoji::write_emoji(found.name, found.skin_tone, None, writer);
+                run_start = colon + found.length;
                 search_from = run_start;
             }
             None => search_from = colon + 1,
