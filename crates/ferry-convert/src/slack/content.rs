@@ -13,7 +13,9 @@
 //!   accepts, and text goes through [`MessageMl::text`]'s single escape;
 //! - nothing is dropped silently: what is not rendered as it was is pushed to `lossy`;
 //! - the output is bounded: past [`MAX_OUTPUT_BYTES`] nothing more is written (one
-//!   [`Lossy::LimitReached`]), and at most [`MAX_REPORTS`] losses are reported per message.
+//!   [`Lossy::LimitReached`]; text is written in slices of at most [`TEXT_SLICE_BYTES`], so the last one
+//!   passes the bound by a few escaped slices at most), and at most [`MAX_REPORTS`] losses are reported per
+//!   message.
 
 use serde_json::Value;
 
@@ -25,6 +27,9 @@ use super::{blocks, legacy, mrkdwn};
 /// 40,000 characters; even fully escaped, with every mention and emoji expanded, a real message stays far below.
 pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
 
+/// Text is written in slices of at most this many bytes, the output's bound checked before each.
+pub const TEXT_SLICE_BYTES: usize = 4096;
+
 /// At most this many losses are reported for one message; one [`Lossy::LimitReached`] stands for the rest.
 pub const MAX_REPORTS: usize = 1000;
 
@@ -35,8 +40,9 @@ pub(crate) const QUOTE_STYLE: &str = "border-left:4px solid #ddd;padding-left:8p
 /// The style standing in for `<code>` where MessageML allows only phrasing content (inside `b`, `i`, `pre`).
 const MONOSPACE_STYLE: &str = "font-family:monospace";
 
-/// Tags whose content MessageML restricts to phrasing content: no block element and no `code` inside them.
-const PHRASING_ONLY: &[&str] = &["b", "i", "pre", "code", "a", "h3"];
+/// Tags whose content MessageML restricts to phrasing content (and `pre`, for `code`): no block element and no
+/// `code` inside them.
+const PHRASING_ONLY: &[&str] = &["b", "i", "pre", "code"];
 
 /// Appends a message's content (rich-text `blocks` when present, else mrkdwn `text`, then legacy
 /// `attachments`: pretext, title (linked when `title_link`), text, fields, footer) to `out`; losses are pushed
@@ -74,8 +80,7 @@ pub fn message_content(message: &Value, directory: &dyn Directory, out: &mut Mes
 /// the break before it is not written, and breaks at the very end are dropped.
 pub(crate) struct Writer<'a> {
     out: &'a mut MessageMl,
-    /// Where names and Symphony ids are looked up.
-    pub directory: &'a dyn Directory,
+    directory: &'a dyn Directory,
     lossy: &'a mut Vec<Lossy>,
     /// For each tag opened through the writer, whether it was really written (nothing is opened once the
     /// output is full, and the matching close must then write nothing either).
@@ -148,13 +153,18 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Appends text that holds no line feed to handle (or that is inside a `pre`).
-    fn inline_text(&mut self, text: &str) {
-        if text.is_empty() || self.is_full() {
-            return;
+    /// Appends text that holds no line feed to handle (or that is inside a `pre`), slice by slice while the
+    /// output is not full.
+    fn inline_text(&mut self, mut text: &str) {
+        while !text.is_empty() && !self.is_full() {
+            let mut slice_end = text.len().min(TEXT_SLICE_BYTES);
+            while !text.is_char_boundary(slice_end) {
+                slice_end -= 1;
+            }
+            self.flush_breaks();
+            self.out.text(&text[..slice_end]);
+            text = &text[slice_end..];
         }
-        self.flush_breaks();
-        self.out.text(text);
     }
 
     /// Ends the current line: the next inline content starts on a new one (one break at most is added).
@@ -365,7 +375,9 @@ impl<'a> Writer<'a> {
     /// refuses other schemes such as `mailto`, so those are written as text).
     pub fn link(&mut self, url: &str, label: Option<&str>) {
         let label = label.filter(|label| !label.trim().is_empty());
-        if let Some(href) = acceptable_href(url) {
+        // An href longer than what is left of the output's bound is written as text, which is cut to the bound.
+        let fits = url.len() < MAX_OUTPUT_BYTES.saturating_sub(self.out.len()) / 3;
+        if let Some(href) = fits.then(|| acceptable_href(url)).flatten() {
             self.open_inline("a", &[("href", &href)]);
             self.text(label.unwrap_or(url));
             self.close();

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{message_content, MAX_OUTPUT_BYTES};
+use super::{message_content, MAX_OUTPUT_BYTES, TEXT_SLICE_BYTES};
 use crate::slack::{Directory, Lossy, MessageMl};
 
 /// A directory of a few people and conversations: U1 (Alice) and W1 (Erin, an Enterprise id) are mapped to
@@ -358,6 +358,16 @@ fn output_is_bounded() {
     let (document, lossy) = convert(&json!({ "text": text }));
     assert!(document.len() < MAX_OUTPUT_BYTES + 1000, "{} bytes", document.len());
     assert!(lossy.contains(&Lossy::LimitReached { what: "output" }));
+
+    // One text element far over the bound, every character escaped to six: cut to the bound.
+    let quotes = "'".repeat(3 * MAX_OUTPUT_BYTES);
+    let blocks = json!([{ "type": "rich_text", "elements": [{ "type": "rich_text_section", "elements": [
+        { "type": "text", "text": quotes },
+        { "type": "link", "url": format!("https://x.test/{}", "a".repeat(MAX_OUTPUT_BYTES)) }
+    ]}]}]);
+    let (document, lossy) = convert(&json!({ "blocks": blocks }));
+    assert!(document.len() <= MAX_OUTPUT_BYTES + 6 * TEXT_SLICE_BYTES + 100, "{} bytes", document.len());
+    assert_eq!(lossy, vec![Lossy::LimitReached { what: "output" }]);
 
     let items: Vec<Value> = (0..40_000)
         .map(|index| {
