@@ -140,6 +140,7 @@ fn mrkdwn_text_converts_exactly() {
             ":smile: :thumbsup::skin-tone-3: :partyparrot:",
             "<emoji shortcode=\"smile\"/> \u{1f44d}\u{1f3fc} :partyparrot:",
         ),
+        (":thinking_face: :flag-fr:", "<emoji shortcode=\"thinking\"/> <emoji shortcode=\"fr\"/>"),
         (":fire::fire:", "<emoji shortcode=\"fire\"/><emoji shortcode=\"fire\"/>"),
         ("at 10:30:45 and a:b:c", "at 10:30:45 and a:b:c"),
         // Line breaks, leading and trailing ones dropped.
