@@ -1,4 +1,4 @@
-//! A Slack message's content into MessageML: the entry point, [`message_content`], and the [`Writer`] that
+//! A Slack message's content into MessageML: the entry point, [`message_content`], and the `Writer` that
 //! the mrkdwn, block, emoji and legacy-attachment conversions share.
 //!
 //! Which source wins: rich-text `blocks` when the message has a `rich_text` block (they hold the exact
