@@ -55,7 +55,9 @@ pub(crate) fn write_blocks(blocks: &[Value], text: Option<&str>, writer: &mut Wr
 
 /// The main text of a layout block, as the check for repetitions compares it.
 fn block_text(block: &Value) -> Option<&str> {
-    block.get("text").and_then(|text| string(text, "text")).filter(|text| !text.is_empty())
+    // Only a text object of a known type: an unknown one is reported, never skipped as a repetition.
+    let text_object = block.get("text").filter(|text| matches!(kind(text), "mrkdwn" | "plain_text"))?;
+    string(text_object, "text").filter(|text| !text.is_empty())
 }
 
 /// Writes one block; with `text_repeated`, its main text (see [`block_text`]) is not written.

@@ -556,8 +556,36 @@ proptest! {
         blocks in small_blocks(),
         attachments in small_attachments(),
     ) {
-        convert(&json!({ "text": text, "blocks": blocks, "attachments": attachments }));
+        let (_, lossy) = convert(&json!({ "text": text, "blocks": blocks, "attachments": attachments }));
+        let mut expected = Vec::new();
+        unrendered_types(&blocks, &mut expected);
+        let reported = reported_unknown_kinds(&lossy);
+        for kind in &expected {
+            prop_assert!(reported.contains(&kind.as_str()), "{} not reported ({:?})", kind, reported);
+        }
     }
+
+    /// Text made only of characters Slack escapes or that XML escapes, and plain ones: decoded once and
+    /// escaped once, it comes out as exactly the XML escape of what the person typed.
+    #[test]
+    fn typed_text_comes_out_escaped_exactly_once(typed in "[a-zA-Z0-9][a-zA-Z0-9 &<>\"'.,!?-]{0,60}") {
+        let slack_text = typed.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let mut expected = MessageMl::new();
+        expected.text(&typed);
+        let expected = expected.finish();
+        prop_assert_eq!(convert(&json!({ "text": slack_text })).0, expected);
+    }
+}
+
+/// The kinds of the unknown elements reported in `lossy`.
+fn reported_unknown_kinds(lossy: &[Lossy]) -> Vec<&str> {
+    lossy
+        .iter()
+        .filter_map(|loss| match loss {
+            Lossy::UnknownElement { kind } => Some(kind.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `../shared/slack-samples/zulip-fragments`, looked for beside the workspace or any folder above it.
@@ -644,13 +672,7 @@ fn zulip_fragments_convert_with_no_error_and_every_unknown_element_reported() {
                     unrendered_types(blocks, &mut expected);
                 }
             }
-            let reported: Vec<&str> = lossy
-                .iter()
-                .filter_map(|loss| match loss {
-                    Lossy::UnknownElement { kind } => Some(kind.as_str()),
-                    _ => None,
-                })
-                .collect();
+            let reported = reported_unknown_kinds(&lossy);
             for kind in &expected {
                 assert!(reported.contains(&kind.as_str()), "{}: {kind} not reported ({reported:?})", file.display());
             }
