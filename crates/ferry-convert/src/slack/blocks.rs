@@ -6,7 +6,8 @@
 //! nested list as sibling lists with `indent` 0, 1, 0, …; at most eight levels, deeper ones are written at the
 //! eighth and reported); `rich_text_preformatted` is a `<pre>`; `rich_text_quote` a quote `div` (MessageML has
 //! no `blockquote`). Inline elements: `text` (with `style` bold, italic, strike, underline, code), `link`,
-//! `user`, `channel`, `usergroup`, `broadcast`, `emoji`, `date`. Text in blocks is not entity-escaped.
+//! `user`, `channel`, `usergroup`, `broadcast`, `emoji`, `date`. Text in blocks is not entity-escaped. An
+//! ordered list's `offset` is kept where it starts a new list.
 //!
 //! Anything else is reported as [`Lossy::UnknownElement`] with its `type`, and its text, where it has one, is
 //! written as plain text: nothing is dropped without a word.
@@ -200,11 +201,19 @@ fn write_list(list: &Value, lists: &mut Vec<OpenList>, writer: &mut Writer) {
     if lists.len() == depth && lists.last().is_some_and(|open| open.ordered != ordered) {
         close_lists(lists, depth - 1, writer);
     }
+    // An ordered list that Slack numbers on from an earlier one (`offset`) counts on from there when it starts a
+    // new `ol` (MessageML's `ol` has no `start`; its `style` may reset the list-item counter).
+    let offset = list.get("offset").and_then(Value::as_u64).filter(|offset| *offset > 0 && ordered);
+    let counter_reset = offset.map(|offset| format!("counter-reset:list-item {offset}"));
     let mut first_item_open = false;
     while lists.len() < depth {
         // Missing levels between the open ones and this list's are bullet lists whose one item holds the next.
         let level_ordered = lists.len() + 1 == depth && ordered;
-        writer.open_list(if level_ordered { "ol" } else { "ul" });
+        match (&counter_reset, level_ordered) {
+            (Some(style), true) => writer.open_list("ol", &[("style", style)]),
+            (None, true) => writer.open_list("ol", &[]),
+            (_, false) => writer.open_list("ul", &[]),
+        }
         lists.push(OpenList { ordered: level_ordered });
         first_item_open = lists.len() == depth;
     }

@@ -218,14 +218,14 @@ impl<'a> Writer<'a> {
 
     /// Opens a list with its first item (a list never stands without an item): `tag` is `ul` or `ol`. Close
     /// both with [`Writer::close_list`].
-    pub fn open_list(&mut self, tag: &'static str) {
+    pub fn open_list(&mut self, tag: &'static str, attributes: &[(&str, &str)]) {
         self.pending_breaks = 0;
         if self.is_full() {
             self.opened.extend([false, false]);
             return;
         }
         self.flush_breaks();
-        self.out.open(tag, &[]);
+        self.out.open(tag, attributes);
         self.out.open("li", &[]);
         self.opened.extend([true, true]);
     }

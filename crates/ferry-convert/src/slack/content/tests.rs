@@ -250,6 +250,16 @@ fn each_construct_converts_as_snapshotted() {
                 section(json!([{ "type": "text", "text": "after" }]))
             ])),
         ),
+        (
+            "rich_text_ordered_list_numbered_on",
+            rich_text(json!([
+                list("ordered", 0, &["one", "two"]),
+                section(json!([{ "type": "text", "text": "an interruption" }])),
+                { "type": "rich_text_list", "style": "ordered", "indent": 0, "offset": 2, "elements": [
+                    section(json!([{ "type": "text", "text": "three" }]))
+                ]}
+            ])),
+        ),
         ("rich_text_list_starting_deep", rich_text(json!([list("bullet", 2, &["starts at level three"])]))),
         ("rich_text_list_too_deep", rich_text(json!([list("bullet", 0, &["top"]), list("bullet", 11, &["too deep"])]))),
         (
