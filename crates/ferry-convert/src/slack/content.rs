@@ -137,13 +137,14 @@ impl<'a> Writer<'a> {
         self.preformatted_depth > 0
     }
 
-    /// Appends decoded text: a line feed becomes a line break (text itself inside a `pre`).
+    /// Appends decoded text: a line feed (or CR LF) becomes a line break (text itself inside a `pre`).
     pub fn text(&mut self, text: &str) {
         if self.in_preformatted() {
             self.inline_text(text);
             return;
         }
-        let mut lines = text.split('\n');
+        // A carriage return before a line feed is part of the line's end, which the break stands for.
+        let mut lines = text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line));
         if let Some(first) = lines.next() {
             self.inline_text(first);
         }

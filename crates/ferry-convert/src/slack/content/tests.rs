@@ -145,6 +145,7 @@ fn mrkdwn_text_converts_exactly() {
         ("at 10:30:45 and a:b:c", "at 10:30:45 and a:b:c"),
         // Line breaks, leading and trailing ones dropped.
         ("\n\none\ntwo\n\n", "one<br/>two"),
+        ("windows\r\nline ends\r\n", "windows<br/>line ends"),
         // What XML or the Agent refuses.
         ("bell\u{7} and ${x}", "bell and $&#123;x}"),
         ("", ""),
