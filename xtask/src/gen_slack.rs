@@ -13,7 +13,7 @@
 //! - Streaming: the metadata (a few hundred people and conversations) and one day file are in memory at a
 //!   time, never the export; the ZIP is written entry by entry.
 //! - Every message has a `ts` unique in its conversation and increasing in file order; about one in two hundred
-//!   shares its millisecond with the previous one.
+//!   shares its millisecond with the previous one. Every `ts` is between 2021 and 2024, whatever the count.
 //!
 //! What the export holds, in about the proportions of real exports: public channels (some archived), private
 //! channels, DMs and group DMs; people with and without email, deleted people, Enterprise (`W…`) people, bot
@@ -51,6 +51,9 @@ const N_GROUP_MESSAGES: usize = 8;
 const TEAM: &str = "T0GENERATE";
 /// The first message of every conversation is within a month of this instant (2021-01-04T00:00:00Z).
 const FIRST_SECOND: i64 = 1_609_718_400;
+/// Each conversation's messages spread over about three years, whatever their number, so that an export of any
+/// size stays in the past (the gaps between messages shrink as the count grows).
+const SPAN_SECONDS: usize = 3 * 365 * 86_400;
 /// The first Symphony user id of the generated map.
 const FIRST_SYMPHONY_USER_ID: i64 = 7_215_545_100_000;
 
@@ -245,13 +248,11 @@ impl Workspace {
         let mut weights = Vec::new();
         for index in 0..N_PUBLIC_CHANNELS {
             // The first channel is the workspace's general channel: everyone is in it.
-            let members = if index == 0 { (0..N_PEOPLE).collect() } else { sample(rng, &humans, 5, 120) };
-            let mut members = members;
+            let mut members = if index == 0 { (0..N_PEOPLE).collect() } else { sample(rng, &humans, 5, 120) };
             if index % 5 == 1 {
+                // Bot users are members of a few channels.
                 members.push(N_PEOPLE - 1 - index % N_BOT_USERS);
             }
-            members.sort_unstable();
-            members.dedup();
             conversations.push(Conversation {
                 id: format!("C{:08X}", 0x0C00_0000 + index),
                 kind: ConversationKind::Public,
@@ -262,45 +263,26 @@ impl Workspace {
             });
             weights.push(20 + 1000 / (index + 1));
         }
-        for index in 0..N_PRIVATE_CHANNELS {
-            let mut members = sample(rng, &humans, 3, 20);
-            members.sort_unstable();
-            conversations.push(Conversation {
-                id: format!("G{:08X}", 0x0600_0000 + index),
-                kind: ConversationKind::Private,
-                name: format!("private-{index:02}"),
-                members,
-                archived: false,
-                n_messages: 0,
-            });
-            weights.push(30);
-        }
-        for index in 0..N_DIRECT_MESSAGES {
-            let mut members = sample(rng, &humans, 2, 1);
-            members.sort_unstable();
-            conversations.push(Conversation {
-                id: format!("D{:08X}", 0x0D00_0000 + index),
-                kind: ConversationKind::Direct,
-                name: String::new(),
-                members,
-                archived: false,
-                n_messages: 0,
-            });
-            weights.push(10);
-        }
-        for index in 0..N_GROUP_MESSAGES {
-            let mut members = sample(rng, &humans, 3, 3);
-            members.sort_unstable();
-            let handles: Vec<&str> = members.iter().map(|&member| people[member].handle.as_str()).collect();
-            conversations.push(Conversation {
-                id: format!("G{:08X}", 0x0F00_0000 + index),
-                kind: ConversationKind::Group,
-                name: format!("mpdm-{}-1", handles.join("--")),
-                members,
-                archived: false,
-                n_messages: 0,
-            });
-            weights.push(15);
+        // The other conversations: kind, how many, id prefix and first number, members (least, spread), weight.
+        for (kind, count, prefix, first, least, spread, weight) in [
+            (ConversationKind::Private, N_PRIVATE_CHANNELS, 'G', 0x0600_0000, 3, 20, 30),
+            (ConversationKind::Direct, N_DIRECT_MESSAGES, 'D', 0x0D00_0000, 2, 1, 10),
+            (ConversationKind::Group, N_GROUP_MESSAGES, 'G', 0x0F00_0000, 3, 3, 15),
+        ] {
+            for index in 0..count {
+                let members = sample(rng, &humans, least, spread);
+                let name = match kind {
+                    ConversationKind::Direct => String::new(),
+                    ConversationKind::Group => {
+                        let handles: Vec<&str> = members.iter().map(|&member| people[member].handle.as_str()).collect();
+                        format!("mpdm-{}-1", handles.join("--"))
+                    }
+                    ConversationKind::Public | ConversationKind::Private => format!("private-{index:02}"),
+                };
+                let id = format!("{prefix}{:08X}", first + index);
+                conversations.push(Conversation { id, kind, name, members, archived: false, n_messages: 0 });
+                weights.push(weight);
+            }
         }
         let total_weight: usize = weights.iter().sum();
         let mut assigned = 0;
@@ -399,7 +381,7 @@ impl Workspace {
 }
 
 /// `least + rng.below(spread)` distinct elements of `items` (all of them when there are fewer), by a partial
-/// Fisher–Yates shuffle.
+/// Fisher–Yates shuffle, in increasing order.
 fn sample(rng: &mut Rng, items: &[usize], least: usize, spread: usize) -> Vec<usize> {
     let mut pool = items.to_vec();
     let count = (least + rng.below(spread)).min(pool.len());
@@ -408,6 +390,7 @@ fn sample(rng: &mut Rng, items: &[usize], least: usize, spread: usize) -> Vec<us
         pool.swap(index, other);
     }
     pool.truncate(count);
+    pool.sort_unstable();
     pool
 }
 
@@ -577,7 +560,8 @@ impl<'a> ConversationWriter<'a> {
             // Another message in the same millisecond.
             self.micro += 1;
         } else {
-            self.second += 1 + if rng.chance(900) { rng.below(900) } else { rng.below(40_000) } as i64;
+            let mean_gap = (SPAN_SECONDS / self.conversation.n_messages.max(1)).clamp(2, 40_000);
+            self.second += 1 + rng.below(2 * mean_gap) as i64;
             self.micro = rng.below(1_000_000) as u64;
         }
         format!("{}.{:06}", self.second, self.micro)
@@ -1003,6 +987,8 @@ mod tests {
             }
         }
         assert_eq!(n_messages, generated.n_messages);
+        // From 2021-01-04 to about three years and a month later, whatever the count: never in the future.
+        assert!(last_ts.values().all(|(seconds, _)| (FIRST_SECOND..1_717_200_000).contains(seconds)), "{last_ts:?}");
         assert!(n_same_millisecond > 0, "no two messages share a millisecond");
         let streams = std::fs::read_to_string(directory.join("streams.csv")).unwrap();
         let users = std::fs::read_to_string(directory.join("users.csv")).unwrap();

@@ -6,7 +6,8 @@
 //! nested list as sibling lists with `indent` 0, 1, 0, …; at most eight levels, deeper ones are written at the
 //! eighth and reported); `rich_text_preformatted` is a `<pre>`; `rich_text_quote` a quote `div` (MessageML has
 //! no `blockquote`). Inline elements: `text` (with `style` bold, italic, strike, underline, code), `link`,
-//! `user`, `channel`, `usergroup`, `broadcast`, `emoji`, `date`. Text in blocks is not entity-escaped.
+//! `user`, `channel`, `usergroup`, `broadcast`, `emoji`, `date`. Text in blocks is not entity-escaped. An
+//! ordered list's `offset` is kept where it starts a new list.
 //!
 //! Anything else is reported as [`Lossy::UnknownElement`] with its `type`, and its text, where it has one, is
 //! written as plain text: nothing is dropped without a word.
@@ -55,7 +56,9 @@ pub(crate) fn write_blocks(blocks: &[Value], text: Option<&str>, writer: &mut Wr
 
 /// The main text of a layout block, as the check for repetitions compares it.
 fn block_text(block: &Value) -> Option<&str> {
-    block.get("text").and_then(|text| string(text, "text")).filter(|text| !text.is_empty())
+    // Only a text object of a known type: an unknown one is reported, never skipped as a repetition.
+    let text_object = block.get("text").filter(|text| matches!(kind(text), "mrkdwn" | "plain_text"))?;
+    string(text_object, "text").filter(|text| !text.is_empty())
 }
 
 /// Writes one block; with `text_repeated`, its main text (see [`block_text`]) is not written.
@@ -198,11 +201,19 @@ fn write_list(list: &Value, lists: &mut Vec<OpenList>, writer: &mut Writer) {
     if lists.len() == depth && lists.last().is_some_and(|open| open.ordered != ordered) {
         close_lists(lists, depth - 1, writer);
     }
+    // An ordered list that Slack numbers on from an earlier one (`offset`) counts on from there when it starts a
+    // new `ol` (MessageML's `ol` has no `start`; its `style` may reset the list-item counter).
+    let offset = list.get("offset").and_then(Value::as_u64).filter(|offset| *offset > 0 && ordered);
+    let counter_reset = offset.map(|offset| format!("counter-reset:list-item {offset}"));
     let mut first_item_open = false;
     while lists.len() < depth {
         // Missing levels between the open ones and this list's are bullet lists whose one item holds the next.
         let level_ordered = lists.len() + 1 == depth && ordered;
-        writer.open_list(if level_ordered { "ol" } else { "ul" });
+        match (&counter_reset, level_ordered) {
+            (Some(style), true) => writer.open_list("ol", &[("style", style)]),
+            (None, true) => writer.open_list("ol", &[]),
+            (_, false) => writer.open_list("ul", &[]),
+        }
         lists.push(OpenList { ordered: level_ordered });
         first_item_open = lists.len() == depth;
     }

@@ -1,4 +1,4 @@
-//! A Slack message's content into MessageML: the entry point, [`message_content`], and the [`Writer`] that
+//! A Slack message's content into MessageML: the entry point, [`message_content`], and the `Writer` that
 //! the mrkdwn, block, emoji and legacy-attachment conversions share.
 //!
 //! Which source wins: rich-text `blocks` when the message has a `rich_text` block (they hold the exact
@@ -13,7 +13,9 @@
 //!   accepts, and text goes through [`MessageMl::text`]'s single escape;
 //! - nothing is dropped silently: what is not rendered as it was is pushed to `lossy`;
 //! - the output is bounded: past [`MAX_OUTPUT_BYTES`] nothing more is written (one
-//!   [`Lossy::LimitReached`]), and at most [`MAX_REPORTS`] losses are reported per message.
+//!   [`Lossy::LimitReached`]; text is written in slices of at most [`TEXT_SLICE_BYTES`], so the last one
+//!   passes the bound by a few escaped slices at most), and at most [`MAX_REPORTS`] losses are reported per
+//!   message.
 
 use serde_json::Value;
 
@@ -25,6 +27,9 @@ use super::{blocks, legacy, mrkdwn};
 /// 40,000 characters; even fully escaped, with every mention and emoji expanded, a real message stays far below.
 pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
 
+/// Text is written in slices of at most this many bytes, the output's bound checked before each.
+pub const TEXT_SLICE_BYTES: usize = 4096;
+
 /// At most this many losses are reported for one message; one [`Lossy::LimitReached`] stands for the rest.
 pub const MAX_REPORTS: usize = 1000;
 
@@ -35,8 +40,9 @@ pub(crate) const QUOTE_STYLE: &str = "border-left:4px solid #ddd;padding-left:8p
 /// The style standing in for `<code>` where MessageML allows only phrasing content (inside `b`, `i`, `pre`).
 const MONOSPACE_STYLE: &str = "font-family:monospace";
 
-/// Tags whose content MessageML restricts to phrasing content: no block element and no `code` inside them.
-const PHRASING_ONLY: &[&str] = &["b", "i", "pre", "code", "a", "h3"];
+/// Tags whose content MessageML restricts to phrasing content (and `pre`, for `code`): no block element and no
+/// `code` inside them.
+const PHRASING_ONLY: &[&str] = &["b", "i", "pre", "code"];
 
 /// Appends a message's content (rich-text `blocks` when present, else mrkdwn `text`, then legacy
 /// `attachments`: pretext, title (linked when `title_link`), text, fields, footer) to `out`; losses are pushed
@@ -74,8 +80,7 @@ pub fn message_content(message: &Value, directory: &dyn Directory, out: &mut Mes
 /// the break before it is not written, and breaks at the very end are dropped.
 pub(crate) struct Writer<'a> {
     out: &'a mut MessageMl,
-    /// Where names and Symphony ids are looked up.
-    pub directory: &'a dyn Directory,
+    directory: &'a dyn Directory,
     lossy: &'a mut Vec<Lossy>,
     /// For each tag opened through the writer, whether it was really written (nothing is opened once the
     /// output is full, and the matching close must then write nothing either).
@@ -132,13 +137,14 @@ impl<'a> Writer<'a> {
         self.preformatted_depth > 0
     }
 
-    /// Appends decoded text: a line feed becomes a line break (text itself inside a `pre`).
+    /// Appends decoded text: a line feed (or CR LF) becomes a line break (text itself inside a `pre`).
     pub fn text(&mut self, text: &str) {
         if self.in_preformatted() {
             self.inline_text(text);
             return;
         }
-        let mut lines = text.split('\n');
+        // A carriage return before a line feed is part of the line's end, which the break stands for.
+        let mut lines = text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line));
         if let Some(first) = lines.next() {
             self.inline_text(first);
         }
@@ -148,13 +154,18 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Appends text that holds no line feed to handle (or that is inside a `pre`).
-    fn inline_text(&mut self, text: &str) {
-        if text.is_empty() || self.is_full() {
-            return;
+    /// Appends text that holds no line feed to handle (or that is inside a `pre`), slice by slice while the
+    /// output is not full.
+    fn inline_text(&mut self, mut text: &str) {
+        while !text.is_empty() && !self.is_full() {
+            let mut slice_end = text.len().min(TEXT_SLICE_BYTES);
+            while !text.is_char_boundary(slice_end) {
+                slice_end -= 1;
+            }
+            self.flush_breaks();
+            self.out.text(&text[..slice_end]);
+            text = &text[slice_end..];
         }
-        self.flush_breaks();
-        self.out.text(text);
     }
 
     /// Ends the current line: the next inline content starts on a new one (one break at most is added).
@@ -201,21 +212,21 @@ impl<'a> Writer<'a> {
     pub fn open_block(&mut self, tag: &'static str, attributes: &[(&str, &str)]) {
         self.pending_breaks = self.pending_breaks.saturating_sub(1);
         self.open_inline(tag, attributes);
-        if tag == "pre" {
+        if tag == "pre" && self.opened.last() == Some(&true) {
             self.preformatted_depth += 1;
         }
     }
 
     /// Opens a list with its first item (a list never stands without an item): `tag` is `ul` or `ol`. Close
     /// both with [`Writer::close_list`].
-    pub fn open_list(&mut self, tag: &'static str) {
+    pub fn open_list(&mut self, tag: &'static str, attributes: &[(&str, &str)]) {
         self.pending_breaks = 0;
         if self.is_full() {
             self.opened.extend([false, false]);
             return;
         }
         self.flush_breaks();
-        self.out.open(tag, &[]);
+        self.out.open(tag, attributes);
         self.out.open("li", &[]);
         self.opened.extend([true, true]);
     }
@@ -365,7 +376,9 @@ impl<'a> Writer<'a> {
     /// refuses other schemes such as `mailto`, so those are written as text).
     pub fn link(&mut self, url: &str, label: Option<&str>) {
         let label = label.filter(|label| !label.trim().is_empty());
-        if let Some(href) = acceptable_href(url) {
+        // An href longer than what is left of the output's bound is written as text, which is cut to the bound.
+        let fits = url.len() < MAX_OUTPUT_BYTES.saturating_sub(self.out.len()) / 3;
+        if let Some(href) = fits.then(|| acceptable_href(url)).flatten() {
             self.open_inline("a", &[("href", &href)]);
             self.text(label.unwrap_or(url));
             self.close();

@@ -15,9 +15,11 @@ pub trait Directory {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Lossy {
-    /// A rich-text block or element type the converter does not know: its text, if any, was kept as plain text.
+    /// A block, element or part of a message the converter does not render as it was: its text, if any, was kept
+    /// as plain text.
     UnknownElement {
-        /// The block's or element's `type`.
+        /// The block's or element's `type`; for other parts what they are (`attachment image`, `attachment
+        /// actions`, `!name` for an unknown `<!name>` sequence, `blocks` or `attachments` when not an array).
         kind: String,
     },
     /// A mention of a Slack user with no Symphony id: written as the user's name in text.

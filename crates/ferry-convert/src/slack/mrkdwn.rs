@@ -205,7 +205,7 @@ impl Markers {
                 continue;
             }
             if let Some(marker_index) = MARKERS.iter().position(|marker| *marker == bytes[position]) {
-                if is_closer(bytes, range.clone(), position) {
+                if can_delimit(bytes, range.clone(), position, false) {
                     closers[marker_index].push(position);
                 }
             }
@@ -231,29 +231,21 @@ fn is_boundary(byte: Option<u8>) -> bool {
     }
 }
 
-fn is_opener(bytes: &[u8], line: Range<usize>, position: usize) -> bool {
+/// Whether the marker at `position` may open a span (`opening`) or close one: on its outside (before an
+/// opening marker, after a closing one) the line's edge, a space or punctuation, on its inside a non-space; a
+/// marker doubled on either side is text. Code needs no word boundary, but a run of backticks (an unclosed
+/// fence) is text.
+fn can_delimit(bytes: &[u8], line: Range<usize>, position: usize, opening: bool) -> bool {
     let marker = bytes[position];
     let before = (position > line.start).then(|| bytes[position - 1]);
     let after = (position + 1 < line.end).then(|| bytes[position + 1]);
+    let (outside, inside) = if opening { (before, after) } else { (after, before) };
     if marker == b'`' {
-        // Code needs no word boundary, but a run of backticks (a fence left unclosed) is text.
-        return before != Some(b'`') && after.is_some_and(|after| after != b'`');
+        return outside != Some(b'`') && inside.is_some_and(|inside| inside != b'`');
     }
-    is_boundary(before)
-        && before != Some(marker)
-        && after.is_some_and(|after| !after.is_ascii_whitespace() && after != marker)
-}
-
-fn is_closer(bytes: &[u8], line: Range<usize>, position: usize) -> bool {
-    let marker = bytes[position];
-    let before = (position > line.start).then(|| bytes[position - 1]);
-    let after = (position + 1 < line.end).then(|| bytes[position + 1]);
-    if marker == b'`' {
-        return after != Some(b'`') && before.is_some_and(|before| before != b'`');
-    }
-    is_boundary(after)
-        && after != Some(marker)
-        && before.is_some_and(|before| !before.is_ascii_whitespace() && before != marker)
+    is_boundary(outside)
+        && outside != Some(marker)
+        && inside.is_some_and(|inside| !inside.is_ascii_whitespace() && inside != marker)
 }
 
 /// Writes one line's inline content, formatted when `formatting` says so.
@@ -281,7 +273,7 @@ fn write_formatted(source: &Source, markers: &Markers, line: Range<usize>, range
             continue;
         }
         let marker_index = MARKERS.iter().position(|marker| *marker == bytes[position]);
-        let span = marker_index.filter(|_| is_opener(bytes, line.clone(), position)).and_then(|marker_index| {
+        let span = marker_index.filter(|_| can_delimit(bytes, line.clone(), position, true)).and_then(|marker_index| {
             let close = markers.closer(marker_index, position + 2, range.end)?;
             Some((marker_index, close))
         });
@@ -349,10 +341,10 @@ fn write_literal(raw: &str, with_emoji: bool, writer: &mut Writer) {
             || (run_start == colon && run_start > 0)
             || !(bytes[colon - 1].is_ascii_alphanumeric() || bytes[colon - 1] == b':');
         match emoji::emoji_at(&raw[colon..]).filter(|_| boundary) {
-            Some((name, skin_tone, length)) => {
+            Some(found) => {
                 writer.text(&decode_entities(&raw[run_start..colon]));
-                emoji::write_emoji(name, skin_tone, None, writer);
-                run_start = colon + length;
+                emoji::write_emoji(found.name, found.skin_tone, None, writer);
+                run_start = colon + found.length;
                 search_from = run_start;
             }
             None => search_from = colon + 1,

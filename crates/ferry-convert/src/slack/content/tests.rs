@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{message_content, MAX_OUTPUT_BYTES};
+use super::{message_content, MAX_OUTPUT_BYTES, TEXT_SLICE_BYTES};
 use crate::slack::{Directory, Lossy, MessageMl};
 
 /// A directory of a few people and conversations: U1 (Alice) and W1 (Erin, an Enterprise id) are mapped to
@@ -140,10 +140,12 @@ fn mrkdwn_text_converts_exactly() {
             ":smile: :thumbsup::skin-tone-3: :partyparrot:",
             "<emoji shortcode=\"smile\"/> \u{1f44d}\u{1f3fc} :partyparrot:",
         ),
+        (":thinking_face: :flag-fr:", "<emoji shortcode=\"thinking\"/> <emoji shortcode=\"fr\"/>"),
         (":fire::fire:", "<emoji shortcode=\"fire\"/><emoji shortcode=\"fire\"/>"),
         ("at 10:30:45 and a:b:c", "at 10:30:45 and a:b:c"),
         // Line breaks, leading and trailing ones dropped.
         ("\n\none\ntwo\n\n", "one<br/>two"),
+        ("windows\r\nline ends\r\n", "windows<br/>line ends"),
         // What XML or the Agent refuses.
         ("bell\u{7} and ${x}", "bell and $&#123;x}"),
         ("", ""),
@@ -247,6 +249,16 @@ fn each_construct_converts_as_snapshotted() {
                 list("bullet", 0, &["three"]),
                 list("ordered", 0, &["first", "second"]),
                 section(json!([{ "type": "text", "text": "after" }]))
+            ])),
+        ),
+        (
+            "rich_text_ordered_list_numbered_on",
+            rich_text(json!([
+                list("ordered", 0, &["one", "two"]),
+                section(json!([{ "type": "text", "text": "an interruption" }])),
+                { "type": "rich_text_list", "style": "ordered", "indent": 0, "offset": 2, "elements": [
+                    section(json!([{ "type": "text", "text": "three" }]))
+                ]}
             ])),
         ),
         ("rich_text_list_starting_deep", rich_text(json!([list("bullet", 2, &["starts at level three"])]))),
@@ -358,6 +370,16 @@ fn output_is_bounded() {
     let (document, lossy) = convert(&json!({ "text": text }));
     assert!(document.len() < MAX_OUTPUT_BYTES + 1000, "{} bytes", document.len());
     assert!(lossy.contains(&Lossy::LimitReached { what: "output" }));
+
+    // One text element far over the bound, every character escaped to six: cut to the bound.
+    let quotes = "'".repeat(3 * MAX_OUTPUT_BYTES);
+    let blocks = json!([{ "type": "rich_text", "elements": [{ "type": "rich_text_section", "elements": [
+        { "type": "text", "text": quotes },
+        { "type": "link", "url": format!("https://x.test/{}", "a".repeat(MAX_OUTPUT_BYTES)) }
+    ]}]}]);
+    let (document, lossy) = convert(&json!({ "blocks": blocks }));
+    assert!(document.len() <= MAX_OUTPUT_BYTES + 6 * TEXT_SLICE_BYTES + 100, "{} bytes", document.len());
+    assert_eq!(lossy, vec![Lossy::LimitReached { what: "output" }]);
 
     let items: Vec<Value> = (0..40_000)
         .map(|index| {
@@ -545,8 +567,36 @@ proptest! {
         blocks in small_blocks(),
         attachments in small_attachments(),
     ) {
-        convert(&json!({ "text": text, "blocks": blocks, "attachments": attachments }));
+        let (_, lossy) = convert(&json!({ "text": text, "blocks": blocks, "attachments": attachments }));
+        let mut expected = Vec::new();
+        unrendered_types(&blocks, &mut expected);
+        let reported = reported_unknown_kinds(&lossy);
+        for kind in &expected {
+            prop_assert!(reported.contains(&kind.as_str()), "{} not reported ({:?})", kind, reported);
+        }
     }
+
+    /// Text made only of characters Slack escapes or that XML escapes, and plain ones: decoded once and
+    /// escaped once, it comes out as exactly the XML escape of what the person typed.
+    #[test]
+    fn typed_text_comes_out_escaped_exactly_once(typed in "[a-zA-Z0-9][a-zA-Z0-9 &<>\"'.,!?-]{0,60}") {
+        let slack_text = typed.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let mut expected = MessageMl::new();
+        expected.text(&typed);
+        let expected = expected.finish();
+        prop_assert_eq!(convert(&json!({ "text": slack_text })).0, expected);
+    }
+}
+
+/// The kinds of the unknown elements reported in `lossy`.
+fn reported_unknown_kinds(lossy: &[Lossy]) -> Vec<&str> {
+    lossy
+        .iter()
+        .filter_map(|loss| match loss {
+            Lossy::UnknownElement { kind } => Some(kind.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `../shared/slack-samples/zulip-fragments`, looked for beside the workspace or any folder above it.
@@ -633,13 +683,7 @@ fn zulip_fragments_convert_with_no_error_and_every_unknown_element_reported() {
                     unrendered_types(blocks, &mut expected);
                 }
             }
-            let reported: Vec<&str> = lossy
-                .iter()
-                .filter_map(|loss| match loss {
-                    Lossy::UnknownElement { kind } => Some(kind.as_str()),
-                    _ => None,
-                })
-                .collect();
+            let reported = reported_unknown_kinds(&lossy);
             for kind in &expected {
                 assert!(reported.contains(&kind.as_str()), "{}: {kind} not reported ({reported:?})", file.display());
             }
