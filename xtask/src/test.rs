@@ -17,12 +17,13 @@ use crate::bench::RemoveOnDrop;
 use crate::setup::{self, Tools};
 use crate::shell::{self, workspace_root};
 
-/// The `wasm-bindgen-test` runs, each in Node and in Chromium: ferry-core's portable tests (its other test
+/// The `wasm-bindgen-test` runs, each in Node and in Chromium: ferry-core's and ferry-convert's portable tests (their other test
 /// targets use dev-dependencies that do not build for wasm32), and every test of ferry-wasm (the bindings, and
 /// the parity of the wasm reports with the native ones on every rule fixture).
 const WASM_TEST_RUNS: &[&[&str]] = &[
     &["test", "-p", "ferry-core", "--target", "wasm32-unknown-unknown", "--test", "portable"],
     &["test", "-p", "ferry-wasm", "--target", "wasm32-unknown-unknown", "--tests"],
+    &["test", "-p", "ferry-convert", "--target", "wasm32-unknown-unknown", "--test", "portable"],
 ];
 /// The end-to-end test scripts, run with node from `tests/e2e`.
 const E2E_SCRIPT: &str = "tests/e2e/run.mjs";
@@ -114,7 +115,10 @@ impl Counts {
         let Some(rest) = line.strip_prefix("test result: ").or_else(|| line.strip_prefix("e2e result: ")) else {
             return;
         };
-        let words: Vec<&str> = rest.split(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '.').filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = rest
+            .split(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '.')
+            .filter(|w| !w.is_empty())
+            .collect();
         for pair in words.windows(2) {
             let Ok(number) = pair[0].parse::<u64>() else { continue };
             match pair[1] {
@@ -201,7 +205,12 @@ pub fn build_wasm_package(tools: &Tools) -> Result<()> {
             .arg(shell::target_dir().join("wasm32-unknown-unknown/release/ferry_wasm.wasm")),
     )?;
     let module = package.join("ferry_wasm_bg.wasm");
-    shell::run(Command::new(tools.wasm_opt_bin.join("wasm-opt")).args(["-Oz", "--enable-simd", "-o"]).arg(&module).arg(&module))?;
+    shell::run(
+        Command::new(tools.wasm_opt_bin.join("wasm-opt"))
+            .args(["-Oz", "--enable-simd", "-o"])
+            .arg(&module)
+            .arg(&module),
+    )?;
     for file in ["package.json", "README.md"] {
         std::fs::copy(root.join("crates/ferry-wasm/npm").join(file), package.join(file))
             .with_context(|| format!("copying {file} into {}", package.display()))?;
@@ -226,7 +235,8 @@ fn end_to_end(tools: &Tools) -> Result<Counts> {
     let root = workspace_root();
     let app = Server::start(&ferry, &["serve", "--port", "0", "--memory"])?;
     // In memory, so the test leaves no journal in the clone.
-    let plain_js = Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "examples/plain-js"])?;
+    let plain_js =
+        Server::start(&ferry, &["serve", "--port", "0", "--no-sandbox", "--memory", "--dist", "examples/plain-js"])?;
     // The long-task test (suites/perf.mjs) checks the bench's batch in the page.
     let bench_batch = write_bench_batch()?;
     let mut command = Command::new("node");
