@@ -298,3 +298,22 @@ fn init_with_a_pod_matches_users_by_email() {
         }
     }
 }
+
+/// An export whose messages all fail to convert writes an empty batch and exits 1, like `ferry check` on an
+/// empty input; the report says why.
+#[test]
+fn an_export_with_nothing_to_convert_exits_1() {
+    let directory = scratch("nothing");
+    let export = directory.join("export");
+    std::fs::create_dir_all(export.join("general")).unwrap();
+    std::fs::write(export.join("users.json"), r#"[{"id":"U01ALICE","name":"alice"}]"#).unwrap();
+    std::fs::write(export.join("channels.json"), r#"[{"id":"C01GENERAL","name":"general"}]"#).unwrap();
+    std::fs::write(export.join("general/2024-01-01.json"), r#"[{"user":"U01ALICE","text":"no ts"}]"#).unwrap();
+    let output = directory.join("batch.ndjson");
+    let run =
+        convert(&export, &maps().join("users.csv"), &maps().join("streams.csv"), &["-o", output.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("general/2024-01-01.json[0]: message has no `ts`; not converted [missing-ts]"));
+    assert!(run.stdout.contains("error: no record was written"));
+    assert_eq!(std::fs::read(&output).unwrap(), b"");
+}

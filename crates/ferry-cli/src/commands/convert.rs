@@ -8,7 +8,7 @@
 //! place at the end (so an earlier batch stays whole if the run fails), and ends with `ferry check`'s summary of
 //! the batch and the conversion report (`--report FILE.json` for the JSON, documented in `docs/convert.md`).
 //!
-//! Exit status, like `ferry check`: 0, 1 when the batch written has errors, 2 when the run fails.
+//! Exit status, like `ferry check`: 0, 1 when the batch written has errors or no record, 2 when the run fails.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -142,6 +142,11 @@ fn run_slack(args: &SlackArgs) -> Result<ExitCode> {
     writeln!(stdout)?;
     write!(stdout, "{}", report.to_text())?;
     writeln!(stdout, "wrote `{output_name}`")?;
+    // Like `ferry check` on an empty input: a batch without a record is a failed conversion, not a clean one.
+    let empty = checked.summary.records == 0;
+    if empty {
+        writeln!(stdout, "error: no record was written (the report above says why each message was not)")?;
+    }
     stdout.flush().context("could not write the report")?;
 
     if let Some(path) = &args.report {
@@ -155,7 +160,7 @@ fn run_slack(args: &SlackArgs) -> Result<ExitCode> {
         bytes.push(b'\n');
         write_atomically(path, &bytes)?;
     }
-    Ok(if checked.summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if checked.summary.errors > 0 || empty { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// `--report`'s JSON (fields documented in `docs/convert.md`).
