@@ -394,6 +394,11 @@ fn sample(rng: &mut Rng, items: &[usize], least: usize, spread: usize) -> Vec<us
     pool
 }
 
+/// One of `words` (a non-empty constant list).
+fn any(rng: &mut Rng, words: &[&'static str]) -> &'static str {
+    words[rng.below(words.len())]
+}
+
 /// Where the export goes: a folder, or a ZIP written entry by entry.
 enum Sink {
     Folder(PathBuf),
@@ -575,9 +580,9 @@ impl<'a> ConversationWriter<'a> {
         let mut pieces = Vec::new();
         for _ in 0..3 + rng.below(18) {
             let piece = match rng.below(1000) {
-                0..=59 => Piece::Styled(*rng.pick(WORDS), *rng.pick(&["bold", "italic", "strike", "code"])),
+                0..=59 => Piece::Styled(any(rng, WORDS), any(rng, &["bold", "italic", "strike", "code"])),
                 60..=99 => Piece::User(self.member(rng).id.clone()),
-                100..=129 => Piece::Emoji(*rng.pick(EMOJI), rng.chance(200).then(|| 2 + rng.below(4) as u64)),
+                100..=129 => Piece::Emoji(any(rng, EMOJI), rng.chance(200).then(|| 2 + rng.below(4) as u64)),
                 130..=149 => Piece::Link {
                     url: format!("https://example.com/{}?id={}&ref=slack", rng.pick(WORDS).len(), rng.below(10_000)),
                     label: rng.chance(600).then(|| *rng.pick(&["the docs", "R&D plan", "ticket"])),
@@ -586,8 +591,8 @@ impl<'a> ConversationWriter<'a> {
                     let channel = &self.workspace.conversations[rng.below(N_PUBLIC_CHANNELS)];
                     Piece::Channel(channel.id.clone(), channel.name.clone())
                 }
-                160..=162 => Piece::Broadcast(*rng.pick(&["here", "channel", "everyone"])),
-                _ => Piece::Word(*rng.pick(WORDS)),
+                160..=162 => Piece::Broadcast(any(rng, &["here", "channel", "everyone"])),
+                _ => Piece::Word(any(rng, WORDS)),
             };
             pieces.push(piece);
         }

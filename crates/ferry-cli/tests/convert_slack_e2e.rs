@@ -497,6 +497,21 @@ fn the_fixture_converts_alike_from_folder_and_zip_checks_clean_imports_once_and_
     let report_pdf = record_of("C03OLDPROJ:1698933600.982209")["message"].as_str().unwrap();
     assert!(report_pdf.contains("report.pdf"), "the file without bytes is not named: {report_pdf}");
 
+    // Senders through the user map: the deleted user, the bot missing from users.json, the app's bot user.
+    for (original, sender) in [
+        ("C01GENERAL:1710844200.232489", 7_215_545_057_305_i64),
+        ("C01GENERAL:1710846000.378310", 7_215_545_057_308),
+        ("C01GENERAL:1710846300.335456", 7_215_545_057_306),
+    ] {
+        assert_eq!(record_of(original)["intendedMessageFromUserId"], sender, "{original}");
+    }
+    // Time from `ts` to the millisecond: the two messages of one millisecond keep their order.
+    let (first, second) = (record_of("C01GENERAL:1710757800.000200"), record_of("C01GENERAL:1710757800.000700"));
+    assert_eq!(first["intendedMessageTimestamp"], 1_710_757_800_000_i64);
+    assert_eq!(second["intendedMessageTimestamp"], 1_710_757_800_000_i64);
+    let position = |record: &Value| records.iter().position(|other| other == record).unwrap();
+    assert!(position(first) < position(second));
+
     // A second import imports nothing twice.
     let (code, output) = import(&[]);
     assert_eq!(code, Some(0), "{output}");
