@@ -23,6 +23,8 @@ pub mod humanize;
 pub mod json;
 pub mod line_index;
 pub mod messageml;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 pub mod planner;
 pub mod pod;
 mod reader;

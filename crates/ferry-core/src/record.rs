@@ -1,9 +1,17 @@
-//! Checks one parsed record: the schema of `V4ImportedMessage`, then every record and batch rule.
+//! Checks one record in two halves: [`RecordChecker`], the checks of one record alone, and [`BatchState`],
+//! the checks that compare a record with the records before it.
 //!
-//! [`RecordChecker`] locates every finding (file, record index, JSON pointer, span inside the field's
-//! decoded text, source span in the file) and keeps the per-batch bookkeeping in [`BatchState`]: a few bytes
-//! per record (the planner's [`RecordFacts`], a 64-bit key per `(originatingSystemId, originalMessageId)`,
-//! and for the Teams target one entry per timestamp), plus one entry per distinct stream.
+//! The first half is pure and `Send`: record text in, a [`CheckedRecord`] out (its diagnostics, located in
+//! the file but not yet numbered, and the few facts the batch needs). Records can therefore be checked in any
+//! order, on any thread. The second half, [`BatchState::absorb`], takes those outcomes in batch order: it
+//! numbers the record, assigns its stream, runs the batch rules (duplicate ids, order in a stream, Teams'
+//! unique timestamps), inserts their findings where the record's checks would have emitted them, and keeps
+//! the bookkeeping: a few bytes per record (the planner's [`RecordFacts`], a 64-bit key per
+//! `(originatingSystemId, originalMessageId)`, and for the Teams target one entry per timestamp), plus one
+//! entry per distinct stream.
+//!
+//! Invariant: absorbing the outcomes in batch order gives the same findings, in the same order, whatever
+//! order and thread produced them.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -11,11 +19,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::hash::Fnv128;
 use crate::humanize;
-use crate::json::{JsonString, Member, ParsedRecord, Spanned, Value};
+use crate::json::{self, JsonString, Member, ParsedRecord, Spanned, Value};
 use crate::planner::RecordFacts;
 use crate::registry::Rule;
 use crate::rules;
-use crate::{Options, Summary, Target};
+use crate::{Options, Severity, Summary, Target};
 
 /// What the checks remember across the records of a batch.
 #[derive(Debug, Default)]
@@ -31,56 +39,64 @@ pub(crate) struct BatchState {
     pub(crate) teams_timestamps: HashSet<(u32, i64)>,
 }
 
-impl BatchState {
-    pub(crate) fn facts(&self) -> &[RecordFacts] {
-        &self.facts
-    }
+/// The outcome of checking one record on its own, waiting for [`BatchState::absorb`].
+#[derive(Debug)]
+pub(crate) struct CheckedRecord {
+    /// The record's findings in the order found, located in the file (`location.record` is set on absorbing).
+    diagnostics: Vec<Diagnostic>,
+    has_error: bool,
+    has_warning: bool,
+    /// The record's `streamId`, when usable.
+    stream_id: Option<String>,
+    /// `intendedMessageTimestamp`, or 0 when unusable.
+    timestamp: i64,
+    /// Size of the record's JSON text, in bytes.
+    bytes: u32,
+    /// The batch rules to run on absorbing, in the order the record's checks reached them.
+    batch_checks: Vec<DeferredCheck>,
+}
 
-    /// The index of `stream_id`, assigned on first appearance.
-    pub(crate) fn stream_index(&mut self, stream_id: &str) -> u32 {
-        if let Some(&index) = self.stream_indices.get(stream_id) {
-            return index;
-        }
-        let index = u32::try_from(self.stream_indices.len()).unwrap_or(RecordFacts::NO_STREAM - 1);
-        self.stream_indices.insert(stream_id.to_owned(), index);
-        self.latest_timestamp_by_stream.push(i64::MIN);
-        index
-    }
+/// A batch rule the record's checks reached: run on absorbing, its finding inserted at `position`.
+#[derive(Debug)]
+struct DeferredCheck {
+    /// How many of the record's own findings came before this check.
+    position: usize,
+    /// JSON pointer of the finding.
+    pointer: &'static str,
+    /// The finding's span in the file.
+    source: Span,
+    check: BatchCheck,
+}
 
-    /// Records a record that could not be parsed (too large, not UTF-8, too deep) with its one diagnostic.
-    pub(crate) fn unreadable_record(
-        &mut self,
-        diagnostics: &mut Vec<Diagnostic>,
-        summary: &mut Summary,
-        file_index: usize,
-        mut diagnostic: Diagnostic,
-        source: Span,
-        record_bytes: usize,
-    ) {
-        let record_index = self.facts.len();
-        diagnostic.location =
-            Location { file: file_index, record: Some(record_index), pointer: String::new(), span: None, source: Some(source) };
-        summary.count(&diagnostic);
-        summary.records += 1;
-        summary.records_with_errors += 1;
-        diagnostics.push(diagnostic);
-        self.facts.push(RecordFacts {
-            stream: RecordFacts::NO_STREAM,
+/// The facts one batch rule needs from a record.
+#[derive(Debug)]
+pub(crate) enum BatchCheck {
+    /// `TS004`: the record's timestamp against the latest of its stream.
+    OrderInStream { timestamp: i64 },
+    /// `BATCH001`: the record's message id key against the earlier records'. The two spans are the JSON
+    /// string literals (quotes included) in the record's text, read again only to word a finding.
+    MessageId { key: u64, originating_system_id: Span, original_message_id: Span },
+    /// `TEAMS001`: the record's timestamp against its conversation's.
+    TeamsTimestamp { timestamp: i64 },
+}
+
+impl CheckedRecord {
+    /// The outcome of a record that could not be parsed (too large, not UTF-8, too deep): its one diagnostic.
+    pub(crate) fn unreadable(file_index: usize, mut diagnostic: Diagnostic, source: Span, record_bytes: usize) -> Self {
+        diagnostic.location = Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
+        CheckedRecord {
+            has_error: diagnostic.severity == Severity::Error,
+            has_warning: diagnostic.severity == Severity::Warning,
+            diagnostics: vec![diagnostic],
+            stream_id: None,
             timestamp: 0,
             bytes: u32::try_from(record_bytes).unwrap_or(u32::MAX),
-            has_error: true,
-        });
+            batch_checks: Vec::new(),
+        }
     }
 
-    /// Records a record longer than `max_record_bytes`, which was skipped unread.
-    pub(crate) fn record_too_large(
-        &mut self,
-        diagnostics: &mut Vec<Diagnostic>,
-        summary: &mut Summary,
-        file_index: usize,
-        source: Span,
-        max_record_bytes: usize,
-    ) {
+    /// The outcome of a record longer than `max_record_bytes`, which was skipped unread.
+    pub(crate) fn too_large(file_index: usize, source: Span, max_record_bytes: usize) -> Self {
         let diagnostic = Diagnostic::new(
             Rule::RecordTooLarge,
             format!(
@@ -90,7 +106,100 @@ impl BatchState {
             ),
         )
         .with_help("split large attachments across messages; no message can carry more than 30 MB of attachments");
-        self.unreadable_record(diagnostics, summary, file_index, diagnostic, Span::new(source.start, source.start + 1), source.len());
+        CheckedRecord::unreadable(file_index, diagnostic, Span::new(source.start, source.start + 1), source.len())
+    }
+}
+
+impl BatchState {
+    pub(crate) fn facts(&self) -> &[RecordFacts] {
+        &self.facts
+    }
+
+    /// The index of `stream_id`, assigned on first appearance.
+    fn stream_index(&mut self, stream_id: String) -> u32 {
+        if let Some(&index) = self.stream_indices.get(&stream_id) {
+            return index;
+        }
+        let index = u32::try_from(self.stream_indices.len()).unwrap_or(RecordFacts::NO_STREAM - 1);
+        self.stream_indices.insert(stream_id, index);
+        self.latest_timestamp_by_stream.push(i64::MIN);
+        index
+    }
+
+    /// Takes the next record of the batch (records must come in batch order): numbers it and its findings,
+    /// runs the batch rules, counts everything in `summary` and appends the findings to `diagnostics`.
+    /// `record_text` is the record's text, read again only to word a finding.
+    pub(crate) fn absorb(
+        &mut self,
+        checked: CheckedRecord,
+        file_index: usize,
+        options: &Options,
+        record_text: &[u8],
+        diagnostics: &mut Vec<Diagnostic>,
+        summary: &mut Summary,
+    ) {
+        let CheckedRecord { diagnostics: mut found, mut has_error, mut has_warning, stream_id, timestamp, bytes, batch_checks } =
+            checked;
+        let record_index = self.facts.len();
+        let stream = stream_id.map(|stream_id| self.stream_index(stream_id));
+        let mut inserted = 0;
+        for deferred in batch_checks {
+            let finding = match deferred.check {
+                BatchCheck::OrderInStream { timestamp } => {
+                    stream.and_then(|stream| rules::timestamp_out_of_order::check(self, stream, timestamp))
+                }
+                BatchCheck::MessageId { key, originating_system_id, original_message_id } => {
+                    let literal = |span: Span| decode_literal(record_text, span);
+                    rules::duplicate_original_message_id::check(self, record_index, key, || {
+                        (literal(originating_system_id), literal(original_message_id))
+                    })
+                }
+                BatchCheck::TeamsTimestamp { timestamp } => {
+                    stream.and_then(|stream| rules::teams_timestamp_not_unique::check(self, options, stream, timestamp))
+                }
+            };
+            let Some(mut finding) = finding else { continue };
+            finding.location = Location {
+                file: file_index,
+                record: None,
+                pointer: deferred.pointer.to_owned(),
+                span: None,
+                source: Some(deferred.source),
+            };
+            match finding.severity {
+                Severity::Error => has_error = true,
+                Severity::Warning => has_warning = true,
+                Severity::Info => {}
+            }
+            found.insert((deferred.position + inserted).min(found.len()), finding);
+            inserted += 1;
+        }
+        for mut diagnostic in found {
+            diagnostic.location.record = Some(record_index);
+            summary.count(&diagnostic);
+            diagnostics.push(diagnostic);
+        }
+        self.facts.push(RecordFacts {
+            stream: stream.unwrap_or(RecordFacts::NO_STREAM),
+            timestamp,
+            bytes,
+            has_error,
+        });
+        summary.records += 1;
+        if has_error {
+            summary.records_with_errors += 1;
+        } else if has_warning {
+            summary.records_with_warnings_only += 1;
+        }
+    }
+}
+
+/// The decoded text of the JSON string literal at `span` of `text` (quotes included); empty if it is not one.
+fn decode_literal(text: &[u8], span: Span) -> String {
+    let literal = text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or("\"\"");
+    match json::parse(literal, 1) {
+        Ok(ParsedRecord { value: Spanned { value: Value::String(string), .. }, .. }) => string.as_str().to_owned(),
+        _ => String::new(),
     }
 }
 
@@ -130,22 +239,20 @@ pub(crate) struct RecordFields<'r, 'a> {
     pub previews: Option<(&'r [Spanned<'a>], Span)>,
 }
 
-/// Checks one record and locates its findings.
+/// Checks one record on its own and locates its findings; what needs the batch is deferred (see
+/// [`BatchCheck`]).
 pub(crate) struct RecordChecker<'v> {
     pub(crate) options: &'v Options,
-    pub(crate) batch: &'v mut BatchState,
-    diagnostics: &'v mut Vec<Diagnostic>,
-    summary: &'v mut Summary,
+    diagnostics: Vec<Diagnostic>,
+    batch_checks: Vec<DeferredCheck>,
     file_index: usize,
     /// File offset of the record text's first byte.
     record_start: usize,
     /// The record's text.
     pub(crate) text: &'v str,
-    pub(crate) record_index: usize,
     has_error: bool,
     has_warning: bool,
 }
-
 /// The fields every record must have, as the OpenAPI lists them.
 const REQUIRED_FIELDS: [&str; 5] =
     ["message", "intendedMessageTimestamp", "intendedMessageFromUserId", "originatingSystemId", "streamId"];
@@ -164,25 +271,14 @@ const KNOWN_FIELDS: [&str; 9] = [
 ];
 
 impl<'v> RecordChecker<'v> {
-    pub(crate) fn new(
-        options: &'v Options,
-        batch: &'v mut BatchState,
-        diagnostics: &'v mut Vec<Diagnostic>,
-        summary: &'v mut Summary,
-        file_index: usize,
-        record_start: usize,
-        text: &'v str,
-    ) -> Self {
-        let record_index = batch.facts.len();
+    pub(crate) fn new(options: &'v Options, file_index: usize, record_start: usize, text: &'v str) -> Self {
         RecordChecker {
             options,
-            batch,
-            diagnostics,
-            summary,
+            diagnostics: Vec::new(),
+            batch_checks: Vec::new(),
             file_index,
             record_start,
             text,
-            record_index,
             has_error: false,
             has_warning: false,
         }
@@ -192,7 +288,7 @@ impl<'v> RecordChecker<'v> {
     pub(crate) fn emit(&mut self, mut diagnostic: Diagnostic, pointer: &str, source: Span, span: Option<Span>) {
         diagnostic.location = Location {
             file: self.file_index,
-            record: Some(self.record_index),
+            record: None,
             pointer: pointer.to_owned(),
             span,
             source: Some(source.shifted(self.record_start)),
@@ -202,8 +298,18 @@ impl<'v> RecordChecker<'v> {
             crate::Severity::Warning => self.has_warning = true,
             crate::Severity::Info => {}
         }
-        self.summary.count(&diagnostic);
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Defers a batch rule to [`BatchState::absorb`]; its finding, if any, will be about `source` (a span in
+    /// the record text) at `pointer`.
+    pub(crate) fn defer(&mut self, check: BatchCheck, pointer: &'static str, source: Span) {
+        self.batch_checks.push(DeferredCheck {
+            position: self.diagnostics.len(),
+            pointer,
+            source: source.shifted(self.record_start),
+            check,
+        });
     }
 
     /// Emits a finding about a whole value.
@@ -223,8 +329,8 @@ impl<'v> RecordChecker<'v> {
         self.emit(diagnostic, pointer, source, None);
     }
 
-    /// Checks the record and records its facts.
-    pub(crate) fn check(&mut self, parsed: &ParsedRecord<'_>) {
+    /// Checks the record.
+    pub(crate) fn check(mut self, parsed: &ParsedRecord<'_>) -> CheckedRecord {
         for &key_span in &parsed.duplicate_keys {
             let key = self.text.get(key_span.start..key_span.end).unwrap_or("");
             let pointer = pointer_to_key(&parsed.value, key_span).unwrap_or_default();
@@ -243,28 +349,24 @@ impl<'v> RecordChecker<'v> {
                 "",
                 &parsed.value,
             );
-            self.push_facts(RecordFacts::NO_STREAM, 0);
-            return;
+            return self.into_outcome(None, 0);
         };
         let fields = self.check_schema(members, &parsed.value);
-        let stream = fields.stream_id.map(|stream_id| self.batch.stream_index(stream_id.as_str()));
-        rules::check_record(self, &fields, stream, parsed.value.span);
+        rules::check_record(&mut self, &fields, parsed.value.span);
         let timestamp = fields.timestamp.map_or(0, |(timestamp, _)| timestamp);
-        self.push_facts(stream.unwrap_or(RecordFacts::NO_STREAM), timestamp);
+        let stream_id = fields.stream_id.map(|stream_id| stream_id.as_str().to_owned());
+        self.into_outcome(stream_id, timestamp)
     }
 
-    fn push_facts(&mut self, stream: u32, timestamp: i64) {
-        self.batch.facts.push(RecordFacts {
-            stream,
+    fn into_outcome(self, stream_id: Option<String>, timestamp: i64) -> CheckedRecord {
+        CheckedRecord {
+            diagnostics: self.diagnostics,
+            has_error: self.has_error,
+            has_warning: self.has_warning,
+            stream_id,
             timestamp,
             bytes: u32::try_from(self.text.trim_ascii().len()).unwrap_or(u32::MAX),
-            has_error: self.has_error,
-        });
-        self.summary.records += 1;
-        if self.has_error {
-            self.summary.records_with_errors += 1;
-        } else if self.has_warning {
-            self.summary.records_with_warnings_only += 1;
+            batch_checks: self.batch_checks,
         }
     }
 
