@@ -2,27 +2,29 @@
 //! thread).
 //!
 //! [`Validator::parallel`] is the same streaming [`Validator`] with one difference: framed records are not
-//! checked one by one as they are framed, but copied into a batch of [`PendingRecords`] (about
-//! [`DEFAULT_BATCH_BYTES`]), which is checked on a rayon pool when full (and at the end of each file). Each
-//! record is checked on its own (the pure half of the record checks); the outcomes are then taken in, on the
-//! caller's thread, in batch order, together with the findings about files that the framing made meanwhile,
-//! which is where the batch rules run (duplicate ids, order in a stream, the plan's facts). So the report is
-//! byte for byte the one a single thread produces, whatever the chunking, the batch size or the number of
-//! threads.
+//! checked one by one as they are framed, but copied into a batch (about [`DEFAULT_BATCH_BYTES`] of record
+//! text), which goes to a rayon pool when full while the caller frames the next one. Each record is checked
+//! on its own (the pure half of the record checks); the outcomes are then taken in, on the caller's thread, in
+//! batch order, together with the findings about files that the framing made meanwhile, which is where the
+//! batch rules run (duplicate ids, order in a stream, the plan's facts). So the report is byte for byte the
+//! one a single thread produces, whatever the chunking, the batch size or the number of threads.
 //!
 //! The thread pool lives here and nowhere else in the core, behind a cargo feature that the WebAssembly
 //! builds do not enable, so that the core's other modules stay free of threads.
 //!
 //! Invariants:
-//! - Memory holds one batch of record texts (plus one record, when a record is larger than a batch) and its
-//!   outcomes, never the file.
-//! - Findings, the summary and kept records arrive a batch late: after [`Validator::push`] they cover the
-//!   records of the batches checked so far; after [`Validator::end_file`] they cover the whole file.
-//! - The framing does not wait for the checks: after a malformed record it runs on to the end of the batch,
-//!   and what it finds in a file that had stopped is dropped when taken in, as the sequential reader would
-//!   never have read it.
+//! - Memory holds two batches of record texts (the one being checked and the one being filled; a batch holds
+//!   at least one record, so a record larger than a batch makes its batch that large) and their outcomes,
+//!   never the file.
+//! - Findings, the summary and kept records arrive up to two batches late: after [`Validator::push`] they
+//!   cover the batches checked so far; after [`Validator::end_file`] they cover the whole file.
+//! - The framing does not wait for the checks: after a malformed record it runs on, and what it finds in a
+//!   file that had stopped is dropped when taken in, as the sequential reader would never have read it.
 
 use std::ops::Range;
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -31,28 +33,43 @@ use crate::reader::{check_record_text, RecordOutcome};
 use crate::{Options, Validator};
 
 /// How many bytes of record text a batch holds before it is checked. Large enough that a batch holds a few
-/// thousand typical records (so the threads' start and join are negligible), small enough to bound memory.
+/// thousand typical records (so handing it to the threads costs little), small enough to bound memory.
 pub const DEFAULT_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
-/// Records framed but not yet checked, and the findings about files framed among them, in batch order.
+/// The records framed but not yet taken in, and the pool that checks them.
 #[derive(Debug)]
 pub(crate) struct PendingRecords {
     pool: rayon::ThreadPool,
+    options: Arc<Options>,
     batch_bytes: usize,
+    /// The batch being filled by the framing.
+    filling: Batch,
+    /// Where the outcomes of the batch on the pool will arrive, when one is there.
+    in_flight: Option<mpsc::Receiver<CheckedBatch>>,
+    /// The buffers of the last batch taken in, emptied, for the next batch to fill.
+    spare: Batch,
+}
+
+/// Records framed one after another, and the findings about files framed among them, in batch order.
+#[derive(Debug, Default)]
+struct Batch {
     /// The texts of the queued records, one after another.
     texts: Vec<u8>,
     /// The queued records: where each one's text is in `texts`.
     records: Vec<QueuedRecord>,
-    /// Everything framed since the last check, in batch order.
+    /// Everything framed, in batch order.
     events: Vec<Event>,
 }
+
+/// A batch back from the pool with the outcome of each of its records, or the panic that stopped a check.
+type CheckedBatch = (Batch, std::thread::Result<Vec<RecordOutcome>>);
 
 #[derive(Debug)]
 struct QueuedRecord {
     file: usize,
     /// File offset of the record's first byte.
     start: usize,
-    /// The record's text in [`PendingRecords::texts`].
+    /// The record's text in [`Batch::texts`].
     text: Range<usize>,
 }
 
@@ -77,6 +94,7 @@ impl Validator {
 
     /// [`Validator::parallel`] with batches of `batch_bytes` bytes of record text (at least one record).
     pub fn parallel_in_batches(options: Options, threads: usize, batch_bytes: usize) -> Self {
+        let shared_options = Arc::new(options.clone());
         let mut validator = Validator::new(options);
         if threads == 1 {
             return validator;
@@ -85,10 +103,11 @@ impl Validator {
         if let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
             validator.set_pending(PendingRecords {
                 pool,
+                options: shared_options,
                 batch_bytes,
-                texts: Vec::new(),
-                records: Vec::new(),
-                events: Vec::new(),
+                filling: Batch::default(),
+                in_flight: None,
+                spare: Batch::default(),
             });
         }
         validator
@@ -96,57 +115,86 @@ impl Validator {
 }
 
 impl PendingRecords {
-    /// Whether the batch holds enough to be checked.
+    /// Whether the batch being filled holds enough to be checked.
     pub(crate) fn is_full(&self) -> bool {
-        self.texts.len() >= self.batch_bytes
+        self.filling.texts.len() >= self.batch_bytes
     }
 
     pub(crate) fn queue_record(&mut self, file: usize, start: usize, bytes: &[u8]) {
-        let from = self.texts.len();
-        self.texts.extend_from_slice(bytes);
-        self.records.push(QueuedRecord { file, start, text: from..self.texts.len() });
-        self.events.push(Event::Record);
+        let batch = &mut self.filling;
+        let from = batch.texts.len();
+        batch.texts.extend_from_slice(bytes);
+        batch.records.push(QueuedRecord { file, start, text: from..batch.texts.len() });
+        batch.events.push(Event::Record);
     }
 
     pub(crate) fn queue_oversized(&mut self, file: usize, source: Span) {
-        self.events.push(Event::Oversized { file, source });
+        self.filling.events.push(Event::Oversized { file, source });
     }
 
     pub(crate) fn queue_file_finding(&mut self, diagnostic: Diagnostic, stops: bool) {
-        self.events.push(Event::FileFinding { diagnostic, stops });
+        self.filling.events.push(Event::FileFinding { diagnostic, stops });
     }
 
-    /// Checks the queued records on the pool, then hands everything to `validator` in batch order, and
-    /// empties the batch (keeping its buffers, unless a large record made them large).
-    pub(crate) fn check_all(&mut self, validator: &mut Validator) {
-        if self.events.is_empty() {
+    /// Takes in the batch on the pool (waiting for it), then sends the batch being filled to the pool.
+    pub(crate) fn check_in_background(&mut self, validator: &mut Validator) {
+        self.take_in_flight(validator);
+        if self.filling.events.is_empty() {
             return;
         }
-        let options = validator.options();
-        let (texts, records) = (&self.texts, &self.records);
-        let outcomes: Vec<RecordOutcome> = self.pool.install(|| {
-            records
-                .par_iter()
-                .map(|record| check_record_text(options, record.file, &texts[record.text.clone()], record.start))
-                .collect()
+        let batch = std::mem::replace(&mut self.filling, std::mem::take(&mut self.spare));
+        let options = Arc::clone(&self.options);
+        let (sender, receiver) = mpsc::sync_channel(1);
+        self.pool.spawn(move || {
+            // A panic is carried back to the caller's thread rather than aborting the process.
+            let outcomes = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                batch
+                    .records
+                    .par_iter()
+                    .map(|record| check_record_text(&options, record.file, &batch.texts[record.text.clone()], record.start))
+                    .collect()
+            }));
+            // The receiver is gone only when the validator was dropped: nobody wants the outcomes then.
+            let _ = sender.send((batch, outcomes));
         });
-        let mut records = self.records.drain(..);
+        self.in_flight = Some(receiver);
+    }
+
+    /// Checks everything framed so far and takes it in, in batch order.
+    pub(crate) fn check_all(&mut self, validator: &mut Validator) {
+        self.check_in_background(validator);
+        self.take_in_flight(validator);
+    }
+
+    /// Waits for the batch on the pool, if any, and hands its outcomes and findings to `validator` in batch
+    /// order.
+    fn take_in_flight(&mut self, validator: &mut Validator) {
+        let Some(receiver) = self.in_flight.take() else { return };
+        // INVARIANT: the job on the pool always sends, even when a check panicked.
+        let Ok((mut batch, outcomes)) = receiver.recv() else { return };
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let mut records = batch.records.drain(..);
         let mut outcomes = outcomes.into_iter();
-        for event in self.events.drain(..) {
+        for event in batch.events.drain(..) {
             match event {
                 Event::Record => {
                     // INVARIANT: one queued record and one outcome per `Event::Record`, in order.
                     let (Some(record), Some(outcome)) = (records.next(), outcomes.next()) else { break };
-                    validator.take_record(record.file, record.start, &self.texts[record.text], outcome);
+                    validator.take_record(record.file, record.start, &batch.texts[record.text], outcome);
                 }
                 Event::Oversized { file, source } => validator.take_oversized(file, source),
                 Event::FileFinding { diagnostic, stops } => validator.take_file_finding(diagnostic, stops),
             }
         }
         drop(records);
-        self.texts.clear();
-        if self.texts.capacity() > 2 * self.batch_bytes {
-            self.texts = Vec::with_capacity(self.batch_bytes);
+        batch.texts.clear();
+        // A batch made large by one large record does not keep that memory.
+        if batch.texts.capacity() > 2 * self.batch_bytes {
+            batch.texts = Vec::new();
         }
+        self.spare = batch;
     }
 }

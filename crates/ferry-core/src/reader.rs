@@ -249,8 +249,11 @@ impl Validator {
         }
         self.file = Some(file);
         #[cfg(feature = "parallel")]
-        if self.pending.as_ref().is_some_and(crate::parallel::PendingRecords::is_full) {
-            self.check_pending();
+        if let Some(mut pending) = self.pending.take() {
+            if pending.is_full() {
+                pending.check_in_background(self);
+            }
+            self.pending = Some(pending);
         }
     }
 

@@ -13,6 +13,7 @@
 //! Invariant: absorbing the outcomes in batch order gives the same findings, in the same order, whatever
 //! order and thread produced them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -47,14 +48,27 @@ pub(crate) struct CheckedRecord {
     has_error: bool,
     has_warning: bool,
     /// The record's `streamId`, when usable.
-    stream_id: Option<String>,
+    stream_id: Option<StreamId>,
     /// `intendedMessageTimestamp`, or 0 when unusable.
     timestamp: i64,
     /// Size of the record's JSON text, in bytes.
     bytes: u32,
     /// The batch rules to run on absorbing, in the order the record's checks reached them.
-    batch_checks: Vec<DeferredCheck>,
+    batch_checks: DeferredChecks,
 }
+
+/// A record's `streamId`, without an allocation when it has no escape (nearly always).
+#[derive(Debug)]
+enum StreamId {
+    /// The id is the text at this span of the record's text.
+    InText(Span),
+    /// The id, decoded from a string with escapes.
+    Decoded(String),
+}
+
+/// The batch rules a record reached, in order: each of the three at most once, so they fit without an
+/// allocation per record.
+type DeferredChecks = [Option<DeferredCheck>; 3];
 
 /// A batch rule the record's checks reached: run on absorbing, its finding inserted at `position`.
 #[derive(Debug)]
@@ -91,7 +105,7 @@ impl CheckedRecord {
             stream_id: None,
             timestamp: 0,
             bytes: u32::try_from(record_bytes).unwrap_or(u32::MAX),
-            batch_checks: Vec::new(),
+            batch_checks: DeferredChecks::default(),
         }
     }
 
@@ -116,19 +130,19 @@ impl BatchState {
     }
 
     /// The index of `stream_id`, assigned on first appearance.
-    fn stream_index(&mut self, stream_id: String) -> u32 {
-        if let Some(&index) = self.stream_indices.get(&stream_id) {
+    fn stream_index(&mut self, stream_id: &str) -> u32 {
+        if let Some(&index) = self.stream_indices.get(stream_id) {
             return index;
         }
         let index = u32::try_from(self.stream_indices.len()).unwrap_or(RecordFacts::NO_STREAM - 1);
-        self.stream_indices.insert(stream_id, index);
+        self.stream_indices.insert(stream_id.to_owned(), index);
         self.latest_timestamp_by_stream.push(i64::MIN);
         index
     }
 
     /// Takes the next record of the batch (records must come in batch order): numbers it and its findings,
     /// runs the batch rules, counts everything in `summary` and appends the findings to `diagnostics`.
-    /// `record_text` is the record's text, read again only to word a finding.
+    /// `record_text` is the record's text, where the stream id and the words of a finding are read.
     pub(crate) fn absorb(
         &mut self,
         checked: CheckedRecord,
@@ -141,9 +155,15 @@ impl BatchState {
         let CheckedRecord { diagnostics: mut found, mut has_error, mut has_warning, stream_id, timestamp, bytes, batch_checks } =
             checked;
         let record_index = self.facts.len();
-        let stream = stream_id.map(|stream_id| self.stream_index(stream_id));
+        let stream = stream_id.map(|stream_id| match stream_id {
+            StreamId::InText(span) => {
+                let text = record_text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok());
+                self.stream_index(text.unwrap_or_default())
+            }
+            StreamId::Decoded(text) => self.stream_index(&text),
+        });
         let mut inserted = 0;
-        for deferred in batch_checks {
+        for deferred in batch_checks.into_iter().flatten() {
             let finding = match deferred.check {
                 BatchCheck::OrderInStream { timestamp } => {
                     stream.and_then(|stream| rules::timestamp_out_of_order::check(self, stream, timestamp))
@@ -244,7 +264,7 @@ pub(crate) struct RecordFields<'r, 'a> {
 pub(crate) struct RecordChecker<'v> {
     pub(crate) options: &'v Options,
     diagnostics: Vec<Diagnostic>,
-    batch_checks: Vec<DeferredCheck>,
+    batch_checks: DeferredChecks,
     file_index: usize,
     /// File offset of the record text's first byte.
     record_start: usize,
@@ -275,7 +295,7 @@ impl<'v> RecordChecker<'v> {
         RecordChecker {
             options,
             diagnostics: Vec::new(),
-            batch_checks: Vec::new(),
+            batch_checks: DeferredChecks::default(),
             file_index,
             record_start,
             text,
@@ -304,12 +324,11 @@ impl<'v> RecordChecker<'v> {
     /// Defers a batch rule to [`BatchState::absorb`]; its finding, if any, will be about `source` (a span in
     /// the record text) at `pointer`.
     pub(crate) fn defer(&mut self, check: BatchCheck, pointer: &'static str, source: Span) {
-        self.batch_checks.push(DeferredCheck {
-            position: self.diagnostics.len(),
-            pointer,
-            source: source.shifted(self.record_start),
-            check,
-        });
+        let deferred = DeferredCheck { position: self.diagnostics.len(), pointer, source: source.shifted(self.record_start), check };
+        // INVARIANT: each batch rule is reached at most once per record, so a slot is free.
+        if let Some(slot) = self.batch_checks.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some(deferred);
+        }
     }
 
     /// Emits a finding about a whole value.
@@ -354,11 +373,14 @@ impl<'v> RecordChecker<'v> {
         let fields = self.check_schema(members, &parsed.value);
         rules::check_record(&mut self, &fields, parsed.value.span);
         let timestamp = fields.timestamp.map_or(0, |(timestamp, _)| timestamp);
-        let stream_id = fields.stream_id.map(|stream_id| stream_id.as_str().to_owned());
+        let stream_id = fields.stream_id.map(|stream_id| match &stream_id.decoded {
+            Cow::Borrowed(_) => StreamId::InText(Span::new(stream_id.raw_start, stream_id.raw_start + stream_id.raw.len())),
+            Cow::Owned(decoded) => StreamId::Decoded(decoded.clone()),
+        });
         self.into_outcome(stream_id, timestamp)
     }
 
-    fn into_outcome(self, stream_id: Option<String>, timestamp: i64) -> CheckedRecord {
+    fn into_outcome(self, stream_id: Option<StreamId>, timestamp: i64) -> CheckedRecord {
         CheckedRecord {
             diagnostics: self.diagnostics,
             has_error: self.has_error,

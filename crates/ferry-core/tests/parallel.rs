@@ -74,20 +74,20 @@ fn options(target: Target) -> Options {
 
 /// A record with few distinct values, so that the batch rules fire often; sometimes broken.
 fn batch_record() -> impl Strategy<Value = Vec<u8>> {
-    let valid = (0usize..4, 0usize..6, 0i64..4, prop::option::of(0usize..3), 0usize..30).prop_map(
-        |(stream, id, timestamp, extra, padding)| {
+    let valid = (0usize..4, any::<bool>(), 0usize..6, 0i64..4, prop::option::of(0usize..3), 0usize..30).prop_map(
+        |(stream, escaped, id, timestamp, extra, padding)| {
             let extra = match extra {
                 None => String::new(),
                 Some(0) => ",\"format\":\"x\"".to_owned(),
                 Some(1) => ",\"streamId\":\"again\"".to_owned(),
-                Some(_) => {
-                    format!(",\"attachments\":[{{\"filename\":\"a\",\"content\":\"{}\"}}]", "QUFB".repeat(padding * 8))
-                }
+                Some(_) => format!(",\"attachments\":[{{\"filename\":\"a\",\"content\":\"{}\"}}]", "QUFB".repeat(padding * 8)),
             };
+            // The same stream written with an escape or without.
+            let stream_id = if escaped { format!("\\u0073tream{stream}") } else { format!("stream{stream}") };
             format!(
                 "{{\"message\":\"<messageML>hi {padding}</messageML>\",\"intendedMessageTimestamp\":{},\
                  \"intendedMessageFromUserId\":7215545057281,\"originatingSystemId\":\"sys\",\
-                 \"originalMessageId\":\"id-{id}\\\\n\",\"streamId\":\"stream{stream}\"{extra}}}",
+                 \"originalMessageId\":\"id-{id}\\\\n\",\"streamId\":\"{stream_id}\"{extra}}}",
                 1_433_045_622_000_i64 + timestamp
             )
             .into_bytes()
