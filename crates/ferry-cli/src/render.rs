@@ -26,21 +26,32 @@ pub struct Located<'a> {
     pub excerpt: Option<Excerpt>,
 }
 
-/// Finds the position of every stored finding that has a source span: one pass over each file that has
-/// such findings. The result is indexed like the store.
+/// Finds the positions the check could not find as it read (see [`position::Tracker`]): every stored
+/// finding with a source span and no position in `positions` (indexed like the store) gets one, in one pass
+/// over each file that has such findings, stopping at the last of them. Nothing is read when none is missing.
 ///
 /// # Errors
 /// When the store or a file cannot be read back.
-pub fn locate_all(inputs: &[Input], store: &mut DiagnosticStore) -> io::Result<Vec<Option<Position>>> {
+pub fn locate_missing(
+    inputs: &[Input],
+    store: &mut DiagnosticStore,
+    positions: &mut Vec<Option<Position>>,
+) -> io::Result<()> {
+    positions.resize(store.len(), None);
+    if !positions.iter().any(Option::is_none) {
+        return Ok(());
+    }
     // (diagnostic index, offset) per file.
     let mut wanted: Vec<Vec<(usize, u64)>> = vec![Vec::new(); inputs.len()];
     store.for_each(|index, diagnostic| {
-        if let (Some(source), Some(per_file)) = (diagnostic.location.source, wanted.get_mut(diagnostic.location.file)) {
+        let missing = positions.get(index).is_some_and(Option::is_none);
+        if let (true, Some(source), Some(per_file)) =
+            (missing, diagnostic.location.source, wanted.get_mut(diagnostic.location.file))
+        {
             per_file.push((index, source.start as u64));
         }
         Ok::<(), io::Error>(())
     })?;
-    let mut positions = vec![None; store.len()];
     for (input, per_file) in inputs.iter().zip(wanted) {
         if per_file.is_empty() {
             continue;
@@ -51,7 +62,7 @@ pub fn locate_all(inputs: &[Input], store: &mut DiagnosticStore) -> io::Result<V
             positions[index] = Some(position);
         }
     }
-    Ok(positions)
+    Ok(())
 }
 
 /// Reads excerpts from the inputs, keeping each input open once opened.
