@@ -1,7 +1,9 @@
-//! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), then a
-//! table of findings per rule, then the counts.
+//! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), written
+//! straight to the output, then a table of findings per rule (counted once, as the findings were drained),
+//! then the counts.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io;
 
 use annotate_snippets::{Level, Renderer, Snippet};
@@ -102,8 +104,17 @@ pub fn renderer(styled: bool) -> Renderer {
     }
 }
 
-/// Renders one finding under its source line, with its notes and help.
-pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
+/// Writes one finding under its source line, with its notes and help, and a blank line after it. `notes` is
+/// scratch space kept from one finding to the next, so a long report allocates no text per finding for them.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_human(
+    out: &mut impl io::Write,
+    entry: &Located<'_>,
+    renderer: &Renderer,
+    notes: &mut String,
+) -> io::Result<()> {
     let diagnostic = entry.diagnostic;
     let level = level_of(diagnostic.severity);
     let snippet_excerpt = match (&entry.excerpt, entry.position) {
@@ -111,15 +122,18 @@ pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
         _ => None,
     };
     // Where the finding is, unless the snippet's own `-->` line says it.
-    let mut where_notes = Vec::new();
+    notes.clear();
     match (snippet_excerpt, entry.position) {
         (Some((excerpt, _)), _) if excerpt.starts_line => {}
         // An excerpt starting inside a long line would make the renderer count columns from the excerpt.
-        (_, Some(position)) => where_notes.push(format!("at {}:{}:{}", entry.file_name, position.line, position.column)),
-        (_, None) => where_notes.push(format!("in {}", entry.file_name)),
+        (_, Some(position)) => {
+            let _ = write!(notes, "at {}:{}:{}", entry.file_name, position.line, position.column);
+        }
+        (_, None) => {
+            let _ = write!(notes, "in {}", entry.file_name);
+        }
     }
-    where_notes.push(describe_location(diagnostic));
-    let where_text = where_notes.into_iter().filter(|note| !note.is_empty()).collect::<Vec<_>>().join(", ");
+    describe_location(diagnostic, notes);
     let fix_text = diagnostic.fix.as_ref().map(|fix| format!("fix available (--fix): {}", fix.title));
 
     let mut message = level.title(&diagnostic.message).id(diagnostic.rule.code());
@@ -132,8 +146,8 @@ pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
         }
         message = message.snippet(snippet);
     }
-    if !where_text.is_empty() {
-        message = message.footer(Level::Note.title(&where_text));
+    if !notes.is_empty() {
+        message = message.footer(Level::Note.title(notes));
     }
     if let Some(help) = &diagnostic.help {
         message = message.footer(Level::Help.title(help));
@@ -141,24 +155,32 @@ pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
     if let Some(fix_text) = &fix_text {
         message = message.footer(Level::Help.title(fix_text));
     }
-    let rendered = renderer.render(message).to_string();
-    rendered
+    // Bound first: the rendered message borrows `fix_text`, which must outlive it.
+    let written = writeln!(out, "{}\n", renderer.render(message));
+    written
 }
 
-/// `record 3, field /streamId, bytes 4..9 of the field`, leaving out what is not known.
-fn describe_location(diagnostic: &Diagnostic) -> String {
+/// Appends `record 3, field /streamId, bytes 4..9 of the field` to `notes` (after a `, ` when it holds
+/// something), leaving out what is not known.
+fn describe_location(diagnostic: &Diagnostic, notes: &mut String) {
     let location = &diagnostic.location;
-    let mut parts = Vec::new();
+    let separator = |notes: &mut String| {
+        if !notes.is_empty() {
+            notes.push_str(", ");
+        }
+    };
     if let Some(record) = location.record {
-        parts.push(format!("record {record}"));
+        separator(notes);
+        let _ = write!(notes, "record {record}");
     }
     if !location.pointer.is_empty() {
-        parts.push(format!("field {}", location.pointer));
+        separator(notes);
+        let _ = write!(notes, "field {}", location.pointer);
     }
     if let Some(span) = location.span {
-        parts.push(format!("bytes {}..{} of the field", span.start, span.end));
+        separator(notes);
+        let _ = write!(notes, "bytes {}..{} of the field", span.start, span.end);
     }
-    parts.join(", ")
 }
 
 fn level_of(severity: Severity) -> Level {

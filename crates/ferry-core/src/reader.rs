@@ -13,6 +13,9 @@
 //! - Source spans are byte offsets in the file as given (a byte-order mark counts), 0-based.
 //! - The first malformed place in a file ends the reading of that file with one [`Rule::MalformedJson`]
 //!   diagnostic; every record before it has been checked.
+//! - Checking is split in two: [`check_record_text`] checks a framed record on its own (pure, so it can run
+//!   ahead or on another thread), and [`Validator::take_record`] takes the outcome in, in batch order, with the
+//!   findings about files; a file stopped at malformed JSON drops what comes after it at that point.
 //! - With [`Validator::keep_records`] on, every record the validator counts (each index of
 //!   [`Location::record`], from 0 across files) is also kept as a [`RecordText`] until drained with
 //!   [`Validator::drain_records`], in batch order, exactly once. Off (the default), the only cost is one test
@@ -30,7 +33,9 @@ const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// A record buffer larger than this is freed after use rather than kept for the next record.
 const MAX_RETAINED_BUFFER_BYTES: usize = 1024 * 1024;
 
-/// Checks a batch fed in chunks, one file after another.
+/// Checks a batch fed in chunks, one file after another. [`Validator::new`] checks each record as soon as it is
+/// framed; with the `parallel` feature, `Validator::parallel` checks them in batches on several threads, with
+/// the same report.
 ///
 /// ```
 /// use ferry_core::{Options, Target, Validator};

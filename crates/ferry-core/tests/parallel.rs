@@ -194,7 +194,7 @@ fn rule_fixtures_check_the_same_on_every_thread_count() {
         for (threads, batch_bytes, chunk) in [(4, 1, 7), (4, 512, 4096), (2, 1 << 20, 1 << 16)] {
             let feeding =
                 Feeding { chunk_sizes: vec![chunk], parallel: Some((threads, batch_bytes)), keep_records: true };
-            if let Err(failure) = assert_same_as_one_thread(&[bytes.clone()], &options, &feeding) {
+            if let Err(failure) = assert_same_as_one_thread(std::slice::from_ref(&bytes), &options, &feeding) {
                 panic!("{name}: {failure}");
             }
         }

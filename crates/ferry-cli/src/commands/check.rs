@@ -144,6 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let renderer = render::renderer(styled);
             let mut excerpter = render::Excerpter::new(&inputs);
+            let mut notes = String::new();
             store.for_each(|index, diagnostic| {
                 let position = positions.get(index).copied().flatten();
                 let entry = render::Located {
@@ -152,7 +153,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     position,
                     excerpt: excerpter.excerpt(diagnostic, position).context("could not re-read an input")?,
                 };
-                writeln!(stdout, "{}\n", render::human(&entry, &renderer))?;
+                render::write_human(&mut stdout, &entry, &renderer, &mut notes)?;
                 Ok::<(), anyhow::Error>(())
             })?;
             let statistics = render::statistics_table(&checked.rule_counts);
