@@ -11,6 +11,10 @@ use std::path::Path;
 use ferry_core::{Diagnostic, Options, RecordText, Target, Validator};
 use proptest::prelude::*;
 
+#[path = "common/jsonish.rs"]
+mod jsonish;
+use jsonish::jsonish_bytes;
+
 /// Everything a caller can observe of a run: the findings drained after each push and at the end of each
 /// file, the records kept, and the final report as JSON.
 #[derive(Debug, PartialEq)]
@@ -121,23 +125,6 @@ fn batch_file() -> impl Strategy<Value = Vec<u8>> {
             bytes
         },
     )
-}
-
-/// Bytes that look like JSON often enough to reach deep into the framing.
-fn jsonish_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let token = prop_oneof![
-        Just(b"[".to_vec()),
-        Just(b"]".to_vec()),
-        Just(b"{".to_vec()),
-        Just(b"}".to_vec()),
-        Just(b",".to_vec()),
-        Just(b"\"".to_vec()),
-        Just(b"\\".to_vec()),
-        Just(b"\n".to_vec()),
-        Just(b"{\"streamId\":\"s\",\"originalMessageId\":\"a\",\"originatingSystemId\":\"b\"}".to_vec()),
-        any::<u8>().prop_map(|byte| vec![byte]),
-    ];
-    prop::collection::vec(token, 0..48).prop_map(|tokens| tokens.concat())
 }
 
 fn feeding() -> impl Strategy<Value = Feeding> {
