@@ -32,7 +32,7 @@ pub(crate) fn check(
     ids: impl FnOnce() -> (String, String),
 ) -> Option<Diagnostic> {
     let record_index = u32::try_from(record_index).unwrap_or(u32::MAX);
-    let first = *batch.first_record_by_message_id.entry(key).or_insert(record_index);
+    let first = batch.first_record_by_message_id.first_record(key, record_index);
     if first == record_index {
         return None;
     }
