@@ -201,7 +201,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// Most bytes of an input kept to find the findings' lines and columns as it is read: more than the
 /// validator holds back (its batches in flight and the record in hand) for any record but a huge one, whose
 /// findings are then located by a second pass.
-const MAX_TRACKED_BYTES: usize = 16 * 1024 * 1024;
+const MAX_TRACKED_BYTES: usize = 8 * 1024 * 1024;
 
 /// What checking a batch leaves for printing.
 struct Checked {
