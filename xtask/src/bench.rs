@@ -9,7 +9,7 @@
 //!   `IgnoredAny` (`bench-stream --floor`; target: within 3×); the two reports must be identical, byte for
 //!   byte;
 //! - MessageML validation of the batch's messages against quick-xml's bare event scan of the same text
-//!   (target: within 2×), overall and for each kind of message (plain text, markup, with EntityJSON data);
+//!   (target: within 1.5×), overall and for each kind of message (plain text, markup, with EntityJSON data);
 //! - streaming validation of a 1 GB NDJSON file, generated under `target/` and deleted afterwards, with the
 //!   peak resident memory of a child process (`bench-stream`) that does only that (target: under 200 MB),
 //!   taking the diagnostics as they come (what a streaming consumer does) on one thread and on every core,
@@ -329,7 +329,7 @@ fn batch_throughput(args: &BenchArgs) -> Result<(Vec<u8>, Duration)> {
     );
     print_rate("MessageML validation (check_message)", messageml, messages.len(), text_bytes);
     print_rate("quick-xml bare event scan", scan, messages.len(), text_bytes);
-    println!("  ratio MessageML / bare scan: {:.2}x (target <= 2x)", ratio(messageml, scan));
+    println!("  ratio MessageML / bare scan: {:.2}x (target <= 1.5x)", ratio(messageml, scan));
     println!("  the same comparison on each kind of message:");
     for kind in [MessageKind::Plain, MessageKind::Markup, MessageKind::WithEntityJson] {
         let part: Vec<(&str, Option<&str>)> =
