@@ -63,8 +63,12 @@ struct BenchArgs {
 
 impl BenchArgs {
     fn parse(args: &[String]) -> Result<BenchArgs> {
-        let mut parsed =
-            BenchArgs { records: DEFAULT_RECORDS, stream_bytes: DEFAULT_STREAM_BYTES, seed: DEFAULT_SEED, check_only: false };
+        let mut parsed = BenchArgs {
+            records: DEFAULT_RECORDS,
+            stream_bytes: DEFAULT_STREAM_BYTES,
+            seed: DEFAULT_SEED,
+            check_only: false,
+        };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
             let value = args.next().with_context(|| format!("{flag} needs a value"))?;
@@ -116,11 +120,13 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The `ferry` binary is measured too (its peak memory on the streaming file).
-    crate::shell::run(
-        Command::new(&cargo)
-            .current_dir(crate::shell::workspace_root())
-            .args(["build", "--release", "--quiet", "--package", "ferry-cli"]),
-    )?;
+    crate::shell::run(Command::new(&cargo).current_dir(crate::shell::workspace_root()).args([
+        "build",
+        "--release",
+        "--quiet",
+        "--package",
+        "ferry-cli",
+    ]))?;
     crate::shell::run(
         Command::new(&cargo)
             .current_dir(crate::shell::workspace_root())
@@ -281,7 +287,9 @@ fn batch_throughput(args: &BenchArgs) -> Result<(Vec<u8>, Duration)> {
         &mut || {
             std::hint::black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok());
         },
-        &mut || values = Some(serde_json::from_slice::<Vec<serde_json::Value>>(&bytes).map_err(|error| error.to_string())),
+        &mut || {
+            values = Some(serde_json::from_slice::<Vec<serde_json::Value>>(&bytes).map_err(|error| error.to_string()))
+        },
     ]);
     let [full, parallel, bare_ignored, bare_value] = times[..] else { bail!("four timings expected") };
     let (Some(report), Some(parallel_report), Some(values)) = (report, parallel_report, values) else {
@@ -362,7 +370,8 @@ fn whole_process_check(batch: &[u8], n_records: usize) -> Result<()> {
     };
     let mut floor = Command::new(&executable);
     floor.args(["bench-stream", "--floor"]).arg(&path.0);
-    let mut outputs: Vec<Result<std::process::Output>> = vec![Err(anyhow::anyhow!("not run")), Err(anyhow::anyhow!("not run")), Err(anyhow::anyhow!("not run"))];
+    let mut outputs: Vec<Result<std::process::Output>> =
+        vec![Err(anyhow::anyhow!("not run")), Err(anyhow::anyhow!("not run")), Err(anyhow::anyhow!("not run"))];
     let [one_output, all_output, floor_output] = &mut outputs[..] else { bail!("three outputs expected") };
     let mut one_thread = check(1);
     let mut all_threads = check(0);

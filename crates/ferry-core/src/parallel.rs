@@ -170,7 +170,9 @@ impl PendingRecords {
                 batch
                     .records
                     .par_iter()
-                    .map(|record| check_record_text(&options, record.file, &batch.texts[record.text.clone()], record.start))
+                    .map(|record| {
+                        check_record_text(&options, record.file, &batch.texts[record.text.clone()], record.start)
+                    })
                     .collect()
             }));
             // The receiver is gone only when the validator was dropped: nobody wants the outcomes then.

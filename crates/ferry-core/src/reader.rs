@@ -438,7 +438,10 @@ impl Validator {
                             };
                             self.stop_malformed(
                                 file,
-                                format!("expected `[` or `{{` at the start of the file, found {}", describe_byte(&bytes[index..])),
+                                format!(
+                                    "expected `[` or `{{` at the start of the file, found {}",
+                                    describe_byte(&bytes[index..])
+                                ),
                                 help,
                                 Span::new(base + index, base + index + 1),
                             );
@@ -628,13 +631,19 @@ pub(crate) enum RecordOutcome {
 
 /// `diagnostic` located at `source` in file `file_index`, about no record.
 fn located_in_file(mut diagnostic: Diagnostic, file_index: usize, source: Span) -> Diagnostic {
-    diagnostic.location = Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
+    diagnostic.location =
+        Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
     diagnostic
 }
 
 /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start` of file
 /// `file_index`. Pure: needs nothing of the batch, so records can be checked on any thread in any order.
-pub(crate) fn check_record_text(options: &Options, file_index: usize, bytes: &[u8], record_start: usize) -> RecordOutcome {
+pub(crate) fn check_record_text(
+    options: &Options,
+    file_index: usize,
+    bytes: &[u8],
+    record_start: usize,
+) -> RecordOutcome {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
@@ -645,7 +654,12 @@ pub(crate) fn check_record_text(options: &Options, file_index: usize, bytes: &[u
                 format!("the record is not valid UTF-8: byte 0x{:02X} cannot appear here", bytes[error.valid_up_to()]),
             )
             .with_help("save the file as UTF-8; Latin-1 or Windows-1252 exports need converting first");
-            return RecordOutcome::Checked(CheckedRecord::unreadable(file_index, diagnostic, Span::new(at, at + length), bytes.len()));
+            return RecordOutcome::Checked(CheckedRecord::unreadable(
+                file_index,
+                diagnostic,
+                Span::new(at, at + length),
+                bytes.len(),
+            ));
         }
     };
     if text.trim_ascii().is_empty() {
@@ -655,12 +669,19 @@ pub(crate) fn check_record_text(options: &Options, file_index: usize, bytes: &[u
         return RecordOutcome::Malformed(located_in_file(diagnostic, file_index, Span::new(at, at + 1)));
     }
     match json::parse(text, options.max_depth) {
-        Ok(parsed) => RecordOutcome::Checked(RecordChecker::new(options, file_index, record_start, text).check(&parsed)),
+        Ok(parsed) => {
+            RecordOutcome::Checked(RecordChecker::new(options, file_index, record_start, text).check(&parsed))
+        }
         Err(error) if matches!(error.kind, ParseErrorKind::TooDeep(_)) => {
             let at = record_start + error.offset;
             let diagnostic = Diagnostic::new(Rule::JsonNestingTooDeep, format!("the record has {}", error.kind))
                 .with_help("a message record needs three levels (record, attachments, attachment)");
-            RecordOutcome::Checked(CheckedRecord::unreadable(file_index, diagnostic, Span::new(at, at + 1), bytes.len()))
+            RecordOutcome::Checked(CheckedRecord::unreadable(
+                file_index,
+                diagnostic,
+                Span::new(at, at + 1),
+                bytes.len(),
+            ))
         }
         Err(error) => {
             let at = record_start + error.offset;

@@ -96,7 +96,8 @@ pub(crate) enum BatchCheck {
 impl CheckedRecord {
     /// The outcome of a record that could not be parsed (too large, not UTF-8, too deep): its one diagnostic.
     pub(crate) fn unreadable(file_index: usize, mut diagnostic: Diagnostic, source: Span, record_bytes: usize) -> Self {
-        diagnostic.location = Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
+        diagnostic.location =
+            Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
         CheckedRecord {
             has_error: diagnostic.severity == Severity::Error,
             has_warning: diagnostic.severity == Severity::Warning,
@@ -151,8 +152,15 @@ impl BatchState {
         diagnostics: &mut Vec<Diagnostic>,
         summary: &mut Summary,
     ) {
-        let CheckedRecord { diagnostics: mut found, mut has_error, mut has_warning, stream_id, timestamp, bytes, batch_checks } =
-            checked;
+        let CheckedRecord {
+            diagnostics: mut found,
+            mut has_error,
+            mut has_warning,
+            stream_id,
+            timestamp,
+            bytes,
+            batch_checks,
+        } = checked;
         let record_index = self.facts.len();
         let stream = stream_id.map(|stream_id| match stream_id {
             StreamId::InText(span) => {
@@ -198,12 +206,7 @@ impl BatchState {
             summary.count(&diagnostic);
             diagnostics.push(diagnostic);
         }
-        self.facts.push(RecordFacts {
-            stream: stream.unwrap_or(RecordFacts::NO_STREAM),
-            timestamp,
-            bytes,
-            has_error,
-        });
+        self.facts.push(RecordFacts { stream: stream.unwrap_or(RecordFacts::NO_STREAM), timestamp, bytes, has_error });
         summary.records += 1;
         if has_error {
             summary.records_with_errors += 1;
@@ -332,7 +335,12 @@ impl<'v> RecordChecker<'v> {
     /// Defers a batch rule to [`BatchState::absorb`]; its finding, if any, will be about `source` (a span in
     /// the record text) at `pointer`.
     pub(crate) fn defer(&mut self, check: BatchCheck, pointer: &'static str, source: Span) {
-        let deferred = DeferredCheck { position: self.diagnostics.len(), pointer, source: source.shifted(self.record_start), check };
+        let deferred = DeferredCheck {
+            position: self.diagnostics.len(),
+            pointer,
+            source: source.shifted(self.record_start),
+            check,
+        };
         // INVARIANT: each batch rule is reached at most once per record, so a slot is free.
         if let Some(slot) = self.batch_checks.iter_mut().find(|slot| slot.is_none()) {
             *slot = Some(deferred);
@@ -345,7 +353,13 @@ impl<'v> RecordChecker<'v> {
     }
 
     /// Emits a finding about `decoded` bytes inside a string field.
-    pub(crate) fn emit_in_string(&mut self, diagnostic: Diagnostic, pointer: &str, string: &JsonString<'_>, decoded: Span) {
+    pub(crate) fn emit_in_string(
+        &mut self,
+        diagnostic: Diagnostic,
+        pointer: &str,
+        string: &JsonString<'_>,
+        decoded: Span,
+    ) {
         let source = string.source_span(decoded);
         self.emit(diagnostic, pointer, source, Some(decoded));
     }
@@ -371,8 +385,11 @@ impl<'v> RecordChecker<'v> {
         }
         let Value::Object(members) = &parsed.value.value else {
             self.emit_at_value(
-                Diagnostic::new(Rule::RecordNotObject, format!("the record is {}, not an object", parsed.value.value.type_name()))
-                    .with_help("every element of the batch must be a V4ImportedMessage object"),
+                Diagnostic::new(
+                    Rule::RecordNotObject,
+                    format!("the record is {}, not an object", parsed.value.value.type_name()),
+                )
+                .with_help("every element of the batch must be a V4ImportedMessage object"),
                 "",
                 &parsed.value,
             );
@@ -382,7 +399,9 @@ impl<'v> RecordChecker<'v> {
         rules::check_record(&mut self, &fields, parsed.value.span);
         let timestamp = fields.timestamp.map_or(0, |(timestamp, _)| timestamp);
         let stream_id = fields.stream_id.map(|stream_id| match &stream_id.decoded {
-            Cow::Borrowed(_) => StreamId::InText(Span::new(stream_id.raw_start, stream_id.raw_start + stream_id.raw.len())),
+            Cow::Borrowed(_) => {
+                StreamId::InText(Span::new(stream_id.raw_start, stream_id.raw_start + stream_id.raw.len()))
+            }
             Cow::Owned(decoded) => StreamId::Decoded(decoded.clone()),
         });
         self.into_outcome(stream_id, timestamp)
@@ -462,7 +481,8 @@ impl<'v> RecordChecker<'v> {
         if let Some(intended) = known.iter().find(|known| known.eq_ignore_ascii_case(name)) {
             diagnostic = diagnostic.with_help(format!("did you mean `{intended}`? Field names are case-sensitive"));
         } else if name == "format" {
-            diagnostic = diagnostic.with_help("Symphony's own examples send `format`, but the import reads MessageML only; remove it");
+            diagnostic = diagnostic
+                .with_help("Symphony's own examples send `format`, but the import reads MessageML only; remove it");
         } else {
             diagnostic = diagnostic.with_help(format!("remove it, or check the spelling against {schema}"));
         }
@@ -472,14 +492,22 @@ impl<'v> RecordChecker<'v> {
 
     fn wrong_type(&mut self, pointer: &str, name: &str, expected: &str, value: &Spanned<'_>) {
         self.emit_at_value(
-            Diagnostic::new(Rule::WrongFieldType, format!("`{name}` must be {expected}, not {}", value.value.type_name())),
+            Diagnostic::new(
+                Rule::WrongFieldType,
+                format!("`{name}` must be {expected}, not {}", value.value.type_name()),
+            ),
             pointer,
             value,
         );
     }
 
     /// A required string: present, a string, not blank.
-    pub(crate) fn required_string<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+    pub(crate) fn required_string<'r, 'a>(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        value: &'r Spanned<'a>,
+    ) -> Option<&'r JsonString<'a>> {
         match &value.value {
             Value::String(string) => {
                 if string.as_str().trim().is_empty() {
@@ -502,7 +530,12 @@ impl<'v> RecordChecker<'v> {
         }
     }
 
-    fn optional_string<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+    fn optional_string<'r, 'a>(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        value: &'r Spanned<'a>,
+    ) -> Option<&'r JsonString<'a>> {
         match &value.value {
             Value::String(string) => Some(string),
             Value::Null => None,
@@ -532,8 +565,12 @@ impl<'v> RecordChecker<'v> {
     /// number is reported; the value is still returned when it can be read, so later rules can check it.
     fn integer<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<(i64, &'r Spanned<'a>)> {
         match &value.value {
-            Value::Number(text) => rules::number_not_integer::read(self, name, pointer, value, text).map(|number| (number, value)),
-            Value::String(string) => rules::number_as_string::check(self, name, pointer, value, string).map(|number| (number, value)),
+            Value::Number(text) => {
+                rules::number_not_integer::read(self, name, pointer, value, text).map(|number| (number, value))
+            }
+            Value::String(string) => {
+                rules::number_as_string::check(self, name, pointer, value, string).map(|number| (number, value))
+            }
             Value::Null => None,
             _ => {
                 self.wrong_type(pointer, name, "an integer (int64)", value);
@@ -542,7 +579,12 @@ impl<'v> RecordChecker<'v> {
         }
     }
 
-    fn attachment_list<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<(&'r [Spanned<'a>], Span)> {
+    fn attachment_list<'r, 'a>(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        value: &'r Spanned<'a>,
+    ) -> Option<(&'r [Spanned<'a>], Span)> {
         match &value.value {
             Value::Array(items) => Some((items.as_slice(), value.span)),
             Value::Null => None,
@@ -560,7 +602,8 @@ fn pointer_to_key(value: &Spanned<'_>, key_span: Span) -> Option<String> {
     let mut pointer = String::new();
     let mut current = value;
     loop {
-        let contains = |candidate: &Spanned<'_>| candidate.span.start <= key_span.start && key_span.end <= candidate.span.end;
+        let contains =
+            |candidate: &Spanned<'_>| candidate.span.start <= key_span.start && key_span.end <= candidate.span.end;
         match &current.value {
             Value::Object(members) => {
                 for member in members {
@@ -607,7 +650,6 @@ pub(crate) fn field_help(name: &str) -> &'static str {
         _ => "fill it in or remove the record",
     }
 }
-
 
 /// The 64-bit key of `(originatingSystemId, originalMessageId)` for duplicate detection.
 pub(crate) fn message_id_key(originating_system_id: &str, original_message_id: &str) -> u64 {

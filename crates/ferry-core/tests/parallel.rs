@@ -84,7 +84,9 @@ fn batch_record() -> impl Strategy<Value = Vec<u8>> {
                 None => String::new(),
                 Some(0) => ",\"format\":\"x\"".to_owned(),
                 Some(1) => ",\"streamId\":\"again\"".to_owned(),
-                Some(_) => format!(",\"attachments\":[{{\"filename\":\"a\",\"content\":\"{}\"}}]", "QUFB".repeat(padding * 8)),
+                Some(_) => {
+                    format!(",\"attachments\":[{{\"filename\":\"a\",\"content\":\"{}\"}}]", "QUFB".repeat(padding * 8))
+                }
             };
             // The same stream written with an escape or without.
             let stream_id = if escaped { format!("\\u0073tream{stream}") } else { format!("stream{stream}") };

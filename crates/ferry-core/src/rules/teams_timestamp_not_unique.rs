@@ -42,9 +42,9 @@ pub(crate) fn check(batch: &mut BatchState, options: &Options, stream: u32, time
         ),
     )
     .with_help("createdDateTime must be unique to the millisecond within a chat or channel");
-    let free = (1..=MAX_NUDGE_MILLIS).filter_map(|nudge| timestamp.checked_add(nudge)).find(|candidate| {
-        !batch.teams_timestamps.contains(&(stream, *candidate)) && *candidate <= options.now_millis
-    });
+    let free = (1..=MAX_NUDGE_MILLIS)
+        .filter_map(|nudge| timestamp.checked_add(nudge))
+        .find(|candidate| !batch.teams_timestamps.contains(&(stream, *candidate)) && *candidate <= options.now_millis);
     if let Some(nudged) = free {
         diagnostic = diagnostic.with_fix(Fix {
             title: format!("Move the message {} ms later, to {nudged}", nudged - timestamp),
