@@ -312,15 +312,19 @@ struct Listing {
 impl Listing {
     /// Locates a drained group of findings (those in the file being read) and lists them.
     fn take(&mut self, findings: Vec<Diagnostic>, tracker: &mut position::Tracker) -> Result<()> {
-        // Offsets of findings in another file (none, as groups are drained per file) are past any tracked one.
-        let offsets: Vec<u64> = findings
+        // Only findings in the file being read (all of them, as groups are drained per file) with a source span.
+        let (indices, offsets): (Vec<usize>, Vec<u64>) = findings
             .iter()
-            .map(|diagnostic| match diagnostic.location.source {
-                Some(source) if diagnostic.location.file == tracker.file() => source.start as u64,
-                _ => u64::MAX,
+            .enumerate()
+            .filter_map(|(index, diagnostic)| match diagnostic.location.source {
+                Some(source) if diagnostic.location.file == tracker.file() => Some((index, source.start as u64)),
+                _ => None,
             })
-            .collect();
-        let located = tracker.locate(&offsets);
+            .unzip();
+        let mut located = vec![None; findings.len()];
+        for (index, position) in indices.into_iter().zip(tracker.locate(&offsets)) {
+            located[index] = position;
+        }
         for (diagnostic, position) in findings.iter().zip(&located) {
             if let (Rule::UnknownMentionUser, Some(position), Some(source)) =
                 (diagnostic.rule, position, diagnostic.location.source)
