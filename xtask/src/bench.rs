@@ -829,6 +829,10 @@ mod tests {
         assert_eq!((again.records, again.stream_bytes, again.seed), (10, 0, DEFAULT_SEED));
         assert!(BenchArgs::parse(&["--records".into()]).is_err());
         assert!(BenchArgs::parse(&["--bogus".into(), "1".into()]).is_err());
+        let check = BenchArgs::parse(&["--part".into(), "check".into()]).unwrap();
+        assert!(check.check_only && BenchArgs::parse(&check.to_args()).unwrap().check_only);
+        assert!(!BenchArgs::parse(&["--part".into(), "all".into()]).unwrap().check_only);
+        assert!(BenchArgs::parse(&["--part".into(), "web".into()]).is_err());
     }
 
     #[test]
