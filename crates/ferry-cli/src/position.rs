@@ -1,12 +1,16 @@
 //! Lines, columns and source excerpts for byte offsets in an input file, computed on demand.
 //!
-//! The core reports byte offsets only; the command turns them into positions when it prints them. Files are
-//! re-read for that (one streaming pass for every offset of a file, then one short seek per excerpt), so a
-//! 1 GB batch never has to be held in memory; standard input is kept in memory and read the same way.
+//! The core reports byte offsets only; the command turns them into positions. Most are found while the file
+//! is read for the check: a [`Tracker`] keeps the chunks the validator has not finished with (a few MiB) and
+//! locates each drained group of findings in them, moving forward only, so the file is scanned for lines
+//! once. What it cannot place (a finding about bytes it already let go) is found afterwards by [`locate`], one
+//! streaming pass over the file that stops at the last offset asked for; excerpts are one short seek each.
+//! So a 1 GB batch never has to be held in memory; standard input is kept in memory and read the same way.
 //!
 //! Conventions: offsets are 0-based byte offsets in the file; lines and columns are 1-based; a column counts
 //! Unicode scalar values (`char`s) from the start of the line, so a tab or an `é` is one column each.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// Bytes read per step of the streaming pass.
@@ -82,6 +86,121 @@ pub fn locate(mut reader: impl Read, offsets: &[u64]) -> io::Result<Vec<Position
         positions[index] = current;
     }
     Ok(positions)
+}
+
+/// Finds positions in a file while it is read, from the chunks read so far.
+///
+/// The file's chunks are handed to it as they are read ([`Tracker::append`]); each group of findings the
+/// validator drains is located at once ([`Tracker::locate`]). A cursor moves forward over the chunks, counting
+/// lines and characters, and chunks behind it are let go: offsets behind the cursor are not found (`None`).
+/// That suits the validator's findings: a drained group is about records after every record of the previous
+/// groups, so its offsets all lie after theirs. The chunks ahead of the cursor are kept up to a bound; past
+/// it the oldest are let go, the cursor passing over them.
+pub struct Tracker {
+    /// The file being read, by input index.
+    file: usize,
+    /// Chunks not yet passed by the cursor, in file order; the first starts at `window_start`.
+    chunks: VecDeque<Vec<u8>>,
+    window_start: u64,
+    /// Bytes in `chunks`.
+    window_bytes: usize,
+    /// Most bytes kept in `chunks`.
+    max_window_bytes: usize,
+    /// The position of the byte at `cursor_offset`, which is in the first chunk or at the end of the window.
+    cursor: Position,
+    cursor_offset: u64,
+    /// Buffers of chunks let go, for reading the next ones.
+    spare: Vec<Vec<u8>>,
+}
+
+impl Tracker {
+    /// A tracker keeping at most `max_window_bytes` of read chunks ahead of its cursor (beyond a chunk).
+    pub fn new(max_window_bytes: usize) -> Tracker {
+        Tracker {
+            file: 0,
+            chunks: VecDeque::new(),
+            window_start: 0,
+            window_bytes: 0,
+            max_window_bytes,
+            cursor: Position { line: 1, column: 1, line_start: 0 },
+            cursor_offset: 0,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Starts on input `file`, at its first byte.
+    pub fn begin_file(&mut self, file: usize) {
+        while let Some(chunk) = self.chunks.pop_front() {
+            self.recycle(chunk);
+        }
+        *self = Tracker { file, spare: std::mem::take(&mut self.spare), ..Tracker::new(self.max_window_bytes) };
+    }
+
+    /// An empty buffer to read the next chunk into (one let go, when there is one).
+    pub fn buffer(&mut self) -> Vec<u8> {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    /// Takes the next chunk of the file (empty chunks are ignored); lets the oldest chunks go past the bound.
+    pub fn append(&mut self, chunk: Vec<u8>) {
+        if chunk.is_empty() {
+            self.recycle(chunk);
+            return;
+        }
+        self.window_bytes += chunk.len();
+        self.chunks.push_back(chunk);
+        while self.window_bytes > self.max_window_bytes && self.chunks.len() > 1 {
+            let end_of_first = self.window_start + self.chunks.front().map_or(0, |chunk| chunk.len() as u64);
+            self.advance_to(end_of_first);
+        }
+    }
+
+    /// The positions of `offsets` (0-based byte offsets in the current file, in any order), or `None` for one
+    /// behind the cursor or past the bytes read. The cursor moves to the last one found.
+    pub fn locate(&mut self, offsets: &[u64]) -> Vec<Option<Position>> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_unstable_by_key(|&index| offsets[index]);
+        let mut positions = vec![None; offsets.len()];
+        for index in order {
+            if offsets[index] >= self.cursor_offset && self.advance_to(offsets[index]) {
+                positions[index] = Some(self.cursor);
+            }
+        }
+        positions
+    }
+
+    /// The current file, by input index.
+    pub fn file(&self) -> usize {
+        self.file
+    }
+
+    /// Moves the cursor forward to `offset`, letting go of the chunks it passes; returns whether it got there
+    /// (it stops at the end of the bytes read).
+    fn advance_to(&mut self, offset: u64) -> bool {
+        while self.cursor_offset < offset {
+            let Some(first) = self.chunks.front() else { return false };
+            let from = usize::try_from(self.cursor_offset - self.window_start).unwrap_or(usize::MAX).min(first.len());
+            let to = usize::try_from(offset - self.window_start).map_or(first.len(), |to| to.min(first.len()));
+            advance(&mut self.cursor, self.cursor_offset, &first[from..to]);
+            self.cursor_offset += (to - from) as u64;
+            if to == first.len() {
+                if let Some(chunk) = self.chunks.pop_front() {
+                    self.window_start += chunk.len() as u64;
+                    self.window_bytes -= chunk.len();
+                    self.recycle(chunk);
+                }
+            }
+        }
+        true
+    }
+
+    fn recycle(&mut self, mut chunk: Vec<u8>) {
+        // A few buffers are enough: one being read, the rest waiting in the window.
+        if self.spare.len() < 4 {
+            chunk.clear();
+            self.spare.push(chunk);
+        }
+    }
 }
 
 /// Moves `current` (the position of byte `start`) over `segment`, the bytes from `start` on.
@@ -223,6 +342,59 @@ mod tests {
             let column = 1 + before[line_start..].iter().filter(|&&byte| !is_utf8_continuation(byte)).count();
             assert_eq!(position, Position { line, column, line_start: line_start as u64 }, "offset {offset}");
         }
+    }
+
+    #[test]
+    fn the_tracker_agrees_with_locate_and_lets_go_of_what_it_passed() {
+        let line = "{\"message\":\"caf\u{e9} \u{2192}\"}\n\n";
+        let text = line.repeat(300);
+        // (chunk size, window bound, groups of offsets located one after another)
+        let cases: &[(usize, usize, &[&[u64]])] = &[
+            (64, 1 << 20, &[&[5, 0, 3], &[100, 99], &[2000, 1500, 7000]]),
+            (7, 1 << 20, &[&[0], &[1], &[text.len() as u64]]),
+            // A small window: the second group's first offset was let go.
+            (100, 300, &[&[10], &[20, 5000]]),
+        ];
+        for &(chunk_size, bound, groups) in cases {
+            let mut tracker = Tracker::new(bound);
+            tracker.begin_file(3);
+            let mut chunks = text.as_bytes().chunks(chunk_size);
+            let mut read = 0_u64;
+            for group in groups {
+                // Read just past the group's last offset, as the validator would have.
+                let wanted = group.iter().max().copied().unwrap_or(0);
+                while read <= wanted {
+                    let Some(chunk) = chunks.next() else { break };
+                    let mut buffer = tracker.buffer();
+                    buffer.extend_from_slice(chunk);
+                    read += chunk.len() as u64;
+                    tracker.append(buffer);
+                }
+                let found = tracker.locate(group);
+                let expected = locate(Cursor::new(&text), group).unwrap();
+                for ((offset, found), expected) in group.iter().zip(found).zip(expected) {
+                    if let Some(found) = found {
+                        assert_eq!(found, expected, "offset {offset}, chunks of {chunk_size}");
+                    } else {
+                        assert!(bound < text.len(), "offset {offset} not found with the whole file in the window");
+                    }
+                }
+            }
+            assert_eq!(tracker.file(), 3);
+            assert!(tracker.window_bytes <= bound.max(chunk_size), "{} kept", tracker.window_bytes);
+        }
+        // Past the bound, the oldest chunks are let go.
+        let mut tracker = Tracker::new(300);
+        for chunk in text.as_bytes().chunks(100) {
+            tracker.append(chunk.to_vec());
+        }
+        assert_eq!(tracker.locate(&[20]), vec![None]);
+        assert!(tracker.locate(&[text.len() as u64 - 1])[0].is_some());
+        // Offsets behind the cursor are not found.
+        let mut tracker = Tracker::new(1 << 20);
+        tracker.append(text.as_bytes().to_vec());
+        assert!(tracker.locate(&[50])[0].is_some());
+        assert_eq!(tracker.locate(&[10]), vec![None]);
     }
 
     #[test]

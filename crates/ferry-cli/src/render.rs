@@ -1,7 +1,9 @@
-//! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), then a
-//! table of findings per rule, then the counts.
+//! The human form of a `ferry check` run: each finding under its source line (annotate-snippets), written
+//! straight to the output, then a table of findings per rule (counted once, as the findings were drained),
+//! then the counts.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io;
 
 use annotate_snippets::{Level, Renderer, Snippet};
@@ -26,21 +28,32 @@ pub struct Located<'a> {
     pub excerpt: Option<Excerpt>,
 }
 
-/// Finds the position of every stored finding that has a source span: one pass over each file that has
-/// such findings. The result is indexed like the store.
+/// Finds the positions the check could not find as it read (see [`position::Tracker`]): every stored
+/// finding with a source span and no position in `positions` (indexed like the store) gets one, in one pass
+/// over each file that has such findings, stopping at the last of them. Nothing is read when none is missing.
 ///
 /// # Errors
 /// When the store or a file cannot be read back.
-pub fn locate_all(inputs: &[Input], store: &mut DiagnosticStore) -> io::Result<Vec<Option<Position>>> {
+pub fn locate_missing(
+    inputs: &[Input],
+    store: &mut DiagnosticStore,
+    positions: &mut Vec<Option<Position>>,
+) -> io::Result<()> {
+    positions.resize(store.len(), None);
+    if !positions.iter().any(Option::is_none) {
+        return Ok(());
+    }
     // (diagnostic index, offset) per file.
     let mut wanted: Vec<Vec<(usize, u64)>> = vec![Vec::new(); inputs.len()];
     store.for_each(|index, diagnostic| {
-        if let (Some(source), Some(per_file)) = (diagnostic.location.source, wanted.get_mut(diagnostic.location.file)) {
+        let missing = positions.get(index).is_some_and(Option::is_none);
+        if let (true, Some(source), Some(per_file)) =
+            (missing, diagnostic.location.source, wanted.get_mut(diagnostic.location.file))
+        {
             per_file.push((index, source.start as u64));
         }
         Ok::<(), io::Error>(())
     })?;
-    let mut positions = vec![None; store.len()];
     for (input, per_file) in inputs.iter().zip(wanted) {
         if per_file.is_empty() {
             continue;
@@ -51,7 +64,7 @@ pub fn locate_all(inputs: &[Input], store: &mut DiagnosticStore) -> io::Result<V
             positions[index] = Some(position);
         }
     }
-    Ok(positions)
+    Ok(())
 }
 
 /// Reads excerpts from the inputs, keeping each input open once opened.
@@ -91,8 +104,17 @@ pub fn renderer(styled: bool) -> Renderer {
     }
 }
 
-/// Renders one finding under its source line, with its notes and help.
-pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
+/// Writes one finding under its source line, with its notes and help, and a blank line after it. `notes` is
+/// scratch space kept from one finding to the next, so a long report allocates no text per finding for them.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_human(
+    out: &mut impl io::Write,
+    entry: &Located<'_>,
+    renderer: &Renderer,
+    notes: &mut String,
+) -> io::Result<()> {
     let diagnostic = entry.diagnostic;
     let level = level_of(diagnostic.severity);
     let snippet_excerpt = match (&entry.excerpt, entry.position) {
@@ -100,15 +122,18 @@ pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
         _ => None,
     };
     // Where the finding is, unless the snippet's own `-->` line says it.
-    let mut where_notes = Vec::new();
+    notes.clear();
     match (snippet_excerpt, entry.position) {
         (Some((excerpt, _)), _) if excerpt.starts_line => {}
         // An excerpt starting inside a long line would make the renderer count columns from the excerpt.
-        (_, Some(position)) => where_notes.push(format!("at {}:{}:{}", entry.file_name, position.line, position.column)),
-        (_, None) => where_notes.push(format!("in {}", entry.file_name)),
+        (_, Some(position)) => {
+            let _ = write!(notes, "at {}:{}:{}", entry.file_name, position.line, position.column);
+        }
+        (_, None) => {
+            let _ = write!(notes, "in {}", entry.file_name);
+        }
     }
-    where_notes.push(describe_location(diagnostic));
-    let where_text = where_notes.into_iter().filter(|note| !note.is_empty()).collect::<Vec<_>>().join(", ");
+    describe_location(diagnostic, notes);
     let fix_text = diagnostic.fix.as_ref().map(|fix| format!("fix available (--fix): {}", fix.title));
 
     let mut message = level.title(&diagnostic.message).id(diagnostic.rule.code());
@@ -121,8 +146,8 @@ pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
         }
         message = message.snippet(snippet);
     }
-    if !where_text.is_empty() {
-        message = message.footer(Level::Note.title(&where_text));
+    if !notes.is_empty() {
+        message = message.footer(Level::Note.title(notes));
     }
     if let Some(help) = &diagnostic.help {
         message = message.footer(Level::Help.title(help));
@@ -130,24 +155,32 @@ pub fn human(entry: &Located<'_>, renderer: &Renderer) -> String {
     if let Some(fix_text) = &fix_text {
         message = message.footer(Level::Help.title(fix_text));
     }
-    let rendered = renderer.render(message).to_string();
-    rendered
+    // Bound first: the rendered message borrows `fix_text`, which must outlive it.
+    let written = writeln!(out, "{}\n", renderer.render(message));
+    written
 }
 
-/// `record 3, field /streamId, bytes 4..9 of the field`, leaving out what is not known.
-fn describe_location(diagnostic: &Diagnostic) -> String {
+/// Appends `record 3, field /streamId, bytes 4..9 of the field` to `notes` (after a `, ` when it holds
+/// something), leaving out what is not known.
+fn describe_location(diagnostic: &Diagnostic, notes: &mut String) {
     let location = &diagnostic.location;
-    let mut parts = Vec::new();
+    let separator = |notes: &mut String| {
+        if !notes.is_empty() {
+            notes.push_str(", ");
+        }
+    };
     if let Some(record) = location.record {
-        parts.push(format!("record {record}"));
+        separator(notes);
+        let _ = write!(notes, "record {record}");
     }
     if !location.pointer.is_empty() {
-        parts.push(format!("field {}", location.pointer));
+        separator(notes);
+        let _ = write!(notes, "field {}", location.pointer);
     }
     if let Some(span) = location.span {
-        parts.push(format!("bytes {}..{} of the field", span.start, span.end));
+        separator(notes);
+        let _ = write!(notes, "bytes {}..{} of the field", span.start, span.end);
     }
-    parts.join(", ")
 }
 
 fn level_of(severity: Severity) -> Level {

@@ -78,10 +78,14 @@ impl DiagnosticStore {
             spill.writer.flush()?;
             let mut file = spill.writer.get_ref().try_clone()?;
             file.rewind()?;
-            for line in BufReader::new(file).lines() {
-                let diagnostic: Diagnostic = serde_json::from_str(&line?).map_err(io::Error::from)?;
+            // One line buffer for the whole file, not one string per finding.
+            let mut reader = BufReader::new(file);
+            let mut line = String::new();
+            while reader.read_line(&mut line)? > 0 {
+                let diagnostic: Diagnostic = serde_json::from_str(&line).map_err(io::Error::from)?;
                 visit(index, &diagnostic)?;
                 index += 1;
+                line.clear();
             }
             // Writing resumes at the end of the file, not where the reading stopped.
             spill.writer.get_ref().seek(io::SeekFrom::End(0))?;

@@ -12,8 +12,11 @@
 //!   and gets data back. The same code runs natively and in WebAssembly.
 //! - Never panics on user input; sizes and depths are bounded ([`Options::max_record_bytes`],
 //!   [`Options::max_depth`]).
-//! - Memory does not grow with the input beyond the record in hand, the diagnostics, and a few bytes of
+//! - Memory does not grow with the input beyond the record in hand (with the `parallel` feature's
+//!   [`Validator::parallel`], the batches of records in flight), the diagnostics, and a few bytes of
 //!   bookkeeping per record (duplicate detection, stream order, planning).
+//! - No threads, except in the `parallel` module (native builds with the `parallel` feature), whose reports
+//!   are byte for byte those of one thread.
 //! - Findings are [`Diagnostic`]s collected in a [`Report`]; checks do not stop at the first one.
 
 pub mod diagnostic;
@@ -23,6 +26,8 @@ pub mod humanize;
 pub mod json;
 pub mod line_index;
 pub mod messageml;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 pub mod planner;
 pub mod pod;
 mod reader;

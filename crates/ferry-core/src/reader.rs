@@ -13,6 +13,9 @@
 //! - Source spans are byte offsets in the file as given (a byte-order mark counts), 0-based.
 //! - The first malformed place in a file ends the reading of that file with one [`Rule::MalformedJson`]
 //!   diagnostic; every record before it has been checked.
+//! - Checking is split in two: [`check_record_text`] checks a framed record on its own (pure, so it can run
+//!   ahead or on another thread), and [`Validator::take_record`] takes the outcome in, in batch order, with the
+//!   findings about files; a file stopped at malformed JSON drops what comes after it at that point.
 //! - With [`Validator::keep_records`] on, every record the validator counts (each index of
 //!   [`Location::record`], from 0 across files) is also kept as a [`RecordText`] until drained with
 //!   [`Validator::drain_records`], in batch order, exactly once. Off (the default), the only cost is one test
@@ -21,7 +24,7 @@
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::json::{self, ParseErrorKind};
 use crate::planner::{self, RecordFacts};
-use crate::record::{BatchState, RecordChecker};
+use crate::record::{BatchState, CheckedRecord, RecordChecker};
 use crate::registry::Rule;
 use crate::{Options, Report, Summary};
 
@@ -30,7 +33,9 @@ const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// A record buffer larger than this is freed after use rather than kept for the next record.
 const MAX_RETAINED_BUFFER_BYTES: usize = 1024 * 1024;
 
-/// Checks a batch fed in chunks, one file after another.
+/// Checks a batch fed in chunks, one file after another. [`Validator::new`] checks each record as soon as it is
+/// framed; with the `parallel` feature, `Validator::parallel` checks them in batches on several threads, with
+/// the same report.
 ///
 /// ```
 /// use ferry_core::{Options, Target, Validator};
@@ -54,6 +59,13 @@ pub struct Validator {
     keep_records: bool,
     /// Records' texts not yet drained, in batch order.
     records: Vec<RecordText>,
+    /// The file whose reading stopped at malformed JSON: what comes after in it is dropped. Framing stops
+    /// there too when records are checked as they are framed; when they are checked in batches, the framing
+    /// runs ahead and this is where its findings are dropped.
+    stopped_file: Option<usize>,
+    /// Records framed but not yet checked, when they are checked in batches on several threads.
+    #[cfg(feature = "parallel")]
+    pending: Option<crate::parallel::PendingRecords>,
 }
 
 /// One record of the batch as it appears in its file, handed over by [`Validator::drain_records`].
@@ -173,6 +185,9 @@ impl Validator {
             summary: Summary::default(),
             keep_records: false,
             records: Vec::new(),
+            stopped_file: None,
+            #[cfg(feature = "parallel")]
+            pending: None,
         }
     }
 
@@ -180,6 +195,7 @@ impl Validator {
     /// while it is off are not kept. Kept texts stay in memory until drained: drain after each
     /// [`push`](Validator::push) to hold one chunk's worth at a time.
     pub fn keep_records(&mut self, keep: bool) {
+        self.check_pending();
         self.keep_records = keep;
     }
 
@@ -188,6 +204,12 @@ impl Validator {
     /// [`finish`](Validator::finish), which drops what was not drained.
     pub fn drain_records(&mut self) -> Vec<RecordText> {
         std::mem::take(&mut self.records)
+    }
+
+    /// Makes the validator check records in batches (see [`crate::parallel`]).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn set_pending(&mut self, pending: crate::parallel::PendingRecords) {
+        self.pending = Some(pending);
     }
 
     /// The options of the run.
@@ -231,6 +253,13 @@ impl Validator {
             self.feed(&mut file, rest);
         }
         self.file = Some(file);
+        #[cfg(feature = "parallel")]
+        if let Some(mut pending) = self.pending.take() {
+            if pending.is_full() {
+                pending.check_in_background(self);
+            }
+            self.pending = Some(pending);
+        }
     }
 
     /// Decides whether the held first bytes are a byte-order mark, and feeds them if they are not.
@@ -260,35 +289,40 @@ impl Validator {
                 );
             }
             Phase::ArrayBeforeElement | Phase::ArrayElement => {
-                let had_element = file.phase == Phase::ArrayElement;
-                if had_element && !file.oversized {
-                    let pending = std::mem::take(&mut file.pending);
+                if file.phase == Phase::ArrayElement && !file.oversized {
                     // A complete last element without the closing `]` is still checked.
-                    if self.try_complete_record(&mut file, &pending) {
-                        self.report_truncated(&file, "the file ends before the array is closed with `]`");
-                    }
-                } else {
-                    self.report_truncated(&file, "the file ends before the array is closed with `]`");
+                    self.check_last_element(&mut file);
                 }
+                // Not reported when the element itself was malformed JSON: that stopped the file.
+                self.report_truncated(&file, "the file ends before the array is closed with `]`");
             }
             Phase::StreamRecord => {
-                let pending = std::mem::take(&mut file.pending);
-                if file.oversized || self.try_complete_record(&mut file, &pending) {
-                    self.report_truncated(&file, "the file ends inside a record");
+                if !file.oversized {
+                    self.check_last_element(&mut file);
                 }
+                self.report_truncated(&file, "the file ends inside a record");
             }
             Phase::ArrayClosed | Phase::StreamBetweenRecords | Phase::Stopped => {}
         }
+        self.check_pending();
     }
 
-    /// At the end of a file inside an element: checks the element as it is. Returns whether the truncation
-    /// still needs reporting: it does not when the element itself was reported as malformed JSON.
-    fn try_complete_record(&mut self, file: &mut FileReader, bytes: &[u8]) -> bool {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return true;
+    /// At the end of a file inside an element: checks the element as it is, unless it is only whitespace.
+    fn check_last_element(&mut self, file: &mut FileReader) {
+        let pending = std::mem::take(&mut file.pending);
+        if !pending.iter().all(u8::is_ascii_whitespace) {
+            self.check_record(file, &pending, file.record_start);
         }
-        self.check_record(file, bytes, file.record_start);
-        file.phase != Phase::Stopped
+    }
+
+    /// Checks the records framed but not yet checked (when they are checked in batches) and takes in their
+    /// findings, in batch order.
+    fn check_pending(&mut self) {
+        #[cfg(feature = "parallel")]
+        if let Some(mut pending) = self.pending.take() {
+            pending.check_all(self);
+            self.pending = Some(pending);
+        }
     }
 
     fn report_truncated(&mut self, file: &FileReader, message: &str) {
@@ -319,12 +353,35 @@ impl Validator {
     /// Ends the run: ends the current file and plans the records without errors.
     pub fn finish(mut self) -> Report {
         self.end_file();
+        self.check_pending();
         let plan = planner::plan(self.batch.facts(), &self.options, |_, _| true);
         Report { records: self.summary.records, diagnostics: self.diagnostics, summary: self.summary, plan }
     }
 
-    fn file_diagnostic(&mut self, file: &FileReader, mut diagnostic: Diagnostic, source: Span) {
-        diagnostic.location = Location { file: file.index, record: None, pointer: String::new(), span: None, source: Some(source) };
+    fn file_diagnostic(&mut self, file: &FileReader, diagnostic: Diagnostic, source: Span) {
+        self.file_finding(located_in_file(diagnostic, file.index, source), false);
+    }
+
+    /// Takes in a finding about a file (not a record), in batch order; `stops` when it ends the reading of the
+    /// file. Dropped when the file had already stopped.
+    pub(crate) fn file_finding(&mut self, diagnostic: Diagnostic, stops: bool) {
+        #[cfg(feature = "parallel")]
+        if let Some(pending) = &mut self.pending {
+            pending.queue_file_finding(diagnostic, stops);
+            return;
+        }
+        self.take_file_finding(diagnostic, stops);
+    }
+
+    /// Takes in a finding about a file now (see [`Validator::file_finding`]).
+    pub(crate) fn take_file_finding(&mut self, diagnostic: Diagnostic, stops: bool) {
+        let file = diagnostic.location.file;
+        if self.stopped_file == Some(file) {
+            return;
+        }
+        if stops {
+            self.stopped_file = Some(file);
+        }
         self.summary.count(&diagnostic);
         self.diagnostics.push(diagnostic);
     }
@@ -334,7 +391,8 @@ impl Validator {
     fn stop_malformed(&mut self, file: &mut FileReader, message: String, help: &str, source: Span) {
         file.phase = Phase::Stopped;
         file.pending = Vec::new();
-        self.file_diagnostic(file, Diagnostic::new(Rule::MalformedJson, message).with_help(help), source);
+        let diagnostic = Diagnostic::new(Rule::MalformedJson, message).with_help(help);
+        self.file_finding(located_in_file(diagnostic, file.index, source), true);
     }
 
     /// Runs the framing state machine over `bytes`, which start at `file.offset`.
@@ -380,7 +438,10 @@ impl Validator {
                             };
                             self.stop_malformed(
                                 file,
-                                format!("expected `[` or `{{` at the start of the file, found {}", describe_byte(&bytes[index..])),
+                                format!(
+                                    "expected `[` or `{{` at the start of the file, found {}",
+                                    describe_byte(&bytes[index..])
+                                ),
                                 help,
                                 Span::new(base + index, base + index + 1),
                             );
@@ -476,18 +537,7 @@ impl Validator {
         let record_length = file.offset + end_here - record_start;
         if file.oversized || record_length > self.options.max_record_bytes {
             let source = Span::new(record_start, record_start + record_length);
-            if self.keep_records {
-                // Its bytes were not kept, so its span runs to the separator, whitespace before it included.
-                let record = self.batch.facts().len();
-                self.records.push(RecordText { file: file.index, record, source, text: Vec::new() });
-            }
-            self.batch.record_too_large(
-                &mut self.diagnostics,
-                &mut self.summary,
-                file.index,
-                source,
-                self.options.max_record_bytes,
-            );
+            self.oversized_record(file.index, source);
             file.pending.clear();
             file.oversized = false;
             return;
@@ -507,91 +557,139 @@ impl Validator {
         }
     }
 
-    /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start`, and
-    /// keeps its text when asked to and it counted as a record.
-    fn check_record(&mut self, file: &mut FileReader, bytes: &[u8], record_start: usize) {
-        if !self.keep_records {
-            self.check_framed_record(file, bytes, record_start);
+    /// Takes in a record longer than allowed, which was skipped unread, in batch order.
+    fn oversized_record(&mut self, file_index: usize, source: Span) {
+        #[cfg(feature = "parallel")]
+        if let Some(pending) = &mut self.pending {
+            pending.queue_oversized(file_index, source);
             return;
         }
-        let record = self.batch.facts().len();
-        self.check_framed_record(file, bytes, record_start);
-        if self.batch.facts().len() > record {
-            // An array element runs to its separator; the record is its text without the whitespace before it.
-            let text = trim_json_whitespace_end(bytes);
-            let source = Span::new(record_start, record_start + text.len());
-            self.records.push(RecordText { file: file.index, record, source, text: text.to_vec() });
+        self.take_oversized(file_index, source);
+    }
+
+    /// Takes in an oversized record now (see [`Validator::oversized_record`]).
+    pub(crate) fn take_oversized(&mut self, file_index: usize, source: Span) {
+        if self.stopped_file == Some(file_index) {
+            return;
+        }
+        if self.keep_records {
+            // Its bytes were not kept, so its span runs to the separator, whitespace before it included.
+            let record = self.batch.facts().len();
+            self.records.push(RecordText { file: file_index, record, source, text: Vec::new() });
+        }
+        let checked = CheckedRecord::too_large(file_index, source, self.options.max_record_bytes);
+        self.batch.absorb(checked, file_index, &self.options, &[], &mut self.diagnostics, &mut self.summary);
+    }
+
+    /// Checks one framed record whose text is `bytes`, starting at file offset `record_start`, now or in the
+    /// next batch; stops the framing of the file when the record is malformed JSON and was checked now.
+    fn check_record(&mut self, file: &mut FileReader, bytes: &[u8], record_start: usize) {
+        #[cfg(feature = "parallel")]
+        if let Some(pending) = &mut self.pending {
+            pending.queue_record(file.index, record_start, bytes);
+            return;
+        }
+        let outcome = check_record_text(&self.options, file.index, bytes, record_start);
+        self.take_record(file.index, record_start, bytes, outcome);
+        if self.stopped_file == Some(file.index) {
+            file.phase = Phase::Stopped;
+            file.pending = Vec::new();
         }
     }
 
-    /// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start`.
-    fn check_framed_record(&mut self, file: &mut FileReader, bytes: &[u8], record_start: usize) {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                let at = record_start + error.valid_up_to();
-                let length = error.error_len().unwrap_or(1);
-                self.batch.unreadable_record(
-                    &mut self.diagnostics,
-                    &mut self.summary,
-                    file.index,
-                    Diagnostic::new(
-                        Rule::InvalidUtf8,
-                        format!("the record is not valid UTF-8: byte 0x{:02X} cannot appear here", bytes[error.valid_up_to()]),
-                    )
-                    .with_help("save the file as UTF-8; Latin-1 or Windows-1252 exports need converting first"),
-                    Span::new(at, at + length),
-                    bytes.len(),
-                );
-                return;
-            }
-        };
-        if text.trim_ascii().is_empty() {
-            let at = record_start + text.len();
-            self.stop_malformed(
-                file,
-                "expected a record, found nothing before the separator".to_owned(),
-                "remove the extra `,` (JSON allows no trailing comma)",
-                Span::new(at, at + 1),
-            );
+    /// Takes in the outcome of checking a record (text `bytes` at file offset `record_start`), in batch
+    /// order: keeps its text when asked to and it counts as a record.
+    pub(crate) fn take_record(&mut self, file_index: usize, record_start: usize, bytes: &[u8], outcome: RecordOutcome) {
+        if self.stopped_file == Some(file_index) {
             return;
         }
-        match json::parse(text, self.options.max_depth) {
-            Ok(parsed) => {
-                let mut checker = RecordChecker::new(
-                    &self.options,
-                    &mut self.batch,
-                    &mut self.diagnostics,
-                    &mut self.summary,
-                    file.index,
-                    record_start,
-                    text,
-                );
-                checker.check(&parsed);
+        match outcome {
+            RecordOutcome::Malformed(diagnostic) => self.take_file_finding(diagnostic, true),
+            RecordOutcome::Checked(checked) => {
+                if self.keep_records {
+                    // An array element runs to its separator; the record is its text without the whitespace
+                    // before it.
+                    let record = self.batch.facts().len();
+                    let text = trim_json_whitespace_end(bytes);
+                    let source = Span::new(record_start, record_start + text.len());
+                    self.records.push(RecordText { file: file_index, record, source, text: text.to_vec() });
+                }
+                self.batch.absorb(checked, file_index, &self.options, bytes, &mut self.diagnostics, &mut self.summary);
             }
-            Err(error) if matches!(error.kind, ParseErrorKind::TooDeep(_)) => {
-                let at = record_start + error.offset;
-                self.batch.unreadable_record(
-                    &mut self.diagnostics,
-                    &mut self.summary,
-                    file.index,
-                    Diagnostic::new(Rule::JsonNestingTooDeep, format!("the record has {}", error.kind))
-                        .with_help("a message record needs three levels (record, attachments, attachment)"),
-                    Span::new(at, at + 1),
-                    bytes.len(),
-                );
-            }
-            Err(error) => {
-                let at = record_start + error.offset;
-                // The offending byte, or nothing when the input ended.
-                let end = (at + 1).min(record_start + bytes.len());
-                self.stop_malformed(
-                    file,
-                    format!("malformed JSON: {}", error.kind),
-                    "records before this point were checked; fix this place and run again",
-                    Span::new(at, end),
-                );
-            }
+        }
+    }
+}
+
+/// The outcome of checking one framed record on its own.
+#[derive(Debug)]
+pub(crate) enum RecordOutcome {
+    /// It is a record (readable or not): its findings and facts, waiting for the batch's.
+    Checked(CheckedRecord),
+    /// It is malformed JSON: this finding ends the reading of its file.
+    Malformed(Diagnostic),
+}
+
+/// `diagnostic` located at `source` in file `file_index`, about no record.
+fn located_in_file(mut diagnostic: Diagnostic, file_index: usize, source: Span) -> Diagnostic {
+    diagnostic.location =
+        Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
+    diagnostic
+}
+
+/// Parses and checks one framed record whose text is `bytes`, starting at file offset `record_start` of file
+/// `file_index`. Pure: needs nothing of the batch, so records can be checked on any thread in any order.
+pub(crate) fn check_record_text(
+    options: &Options,
+    file_index: usize,
+    bytes: &[u8],
+    record_start: usize,
+) -> RecordOutcome {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let at = record_start + error.valid_up_to();
+            let length = error.error_len().unwrap_or(1);
+            let diagnostic = Diagnostic::new(
+                Rule::InvalidUtf8,
+                format!("the record is not valid UTF-8: byte 0x{:02X} cannot appear here", bytes[error.valid_up_to()]),
+            )
+            .with_help("save the file as UTF-8; Latin-1 or Windows-1252 exports need converting first");
+            return RecordOutcome::Checked(CheckedRecord::unreadable(
+                file_index,
+                diagnostic,
+                Span::new(at, at + length),
+                bytes.len(),
+            ));
+        }
+    };
+    if text.trim_ascii().is_empty() {
+        let at = record_start + text.len();
+        let diagnostic = Diagnostic::new(Rule::MalformedJson, "expected a record, found nothing before the separator")
+            .with_help("remove the extra `,` (JSON allows no trailing comma)");
+        return RecordOutcome::Malformed(located_in_file(diagnostic, file_index, Span::new(at, at + 1)));
+    }
+    match json::parse(text, options.max_depth) {
+        Ok(parsed) => {
+            RecordOutcome::Checked(RecordChecker::new(options, file_index, record_start, text).check(&parsed))
+        }
+        Err(error) if matches!(error.kind, ParseErrorKind::TooDeep(_)) => {
+            let at = record_start + error.offset;
+            let diagnostic = Diagnostic::new(Rule::JsonNestingTooDeep, format!("the record has {}", error.kind))
+                .with_help("a message record needs three levels (record, attachments, attachment)");
+            RecordOutcome::Checked(CheckedRecord::unreadable(
+                file_index,
+                diagnostic,
+                Span::new(at, at + 1),
+                bytes.len(),
+            ))
+        }
+        Err(error) => {
+            let at = record_start + error.offset;
+            // The offending byte, or nothing when the input ended.
+            let end = (at + 1).min(record_start + bytes.len());
+            let diagnostic = Diagnostic::new(Rule::MalformedJson, format!("malformed JSON: {}", error.kind))
+                .with_help("records before this point were checked; fix this place and run again");
+            RecordOutcome::Malformed(located_in_file(diagnostic, file_index, Span::new(at, end)))
         }
     }
 }

@@ -1,21 +1,29 @@
-//! Checks one parsed record: the schema of `V4ImportedMessage`, then every record and batch rule.
+//! Checks one record in two halves: [`RecordChecker`], the checks of one record alone, and [`BatchState`],
+//! the checks that compare a record with the records before it.
 //!
-//! [`RecordChecker`] locates every finding (file, record index, JSON pointer, span inside the field's
-//! decoded text, source span in the file) and keeps the per-batch bookkeeping in [`BatchState`]: a few bytes
-//! per record (the planner's [`RecordFacts`], a 64-bit key per `(originatingSystemId, originalMessageId)`,
-//! and for the Teams target one entry per timestamp), plus one entry per distinct stream.
+//! The first half is pure and `Send`: record text in, a [`CheckedRecord`] out (its diagnostics, located in
+//! the file but not yet numbered, and the few facts the batch needs). Records can therefore be checked in any
+//! order, on any thread. The second half, [`BatchState::absorb`], takes those outcomes in batch order: it
+//! numbers the record, assigns its stream, runs the batch rules (duplicate ids, order in a stream, Teams'
+//! unique timestamps), inserts their findings where the record's checks would have emitted them, and keeps
+//! the bookkeeping: a few bytes per record (the planner's [`RecordFacts`], a 64-bit key per
+//! `(originatingSystemId, originalMessageId)`, and for the Teams target one entry per timestamp), plus one
+//! entry per distinct stream.
+//!
+//! Invariant: absorbing the outcomes in batch order gives the same findings, in the same order, whatever
+//! order and thread produced them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::hash::Fnv128;
 use crate::humanize;
-use crate::json::{JsonString, Member, ParsedRecord, Spanned, Value};
+use crate::json::{self, JsonString, Member, ParsedRecord, Spanned, Value};
 use crate::planner::RecordFacts;
 use crate::registry::Rule;
 use crate::rules;
-use crate::{Options, Summary, Target};
+use crate::{Options, Severity, Summary, Target};
 
 /// What the checks remember across the records of a batch.
 #[derive(Debug, Default)]
@@ -26,61 +34,83 @@ pub(crate) struct BatchState {
     /// The latest `intendedMessageTimestamp` seen per stream index.
     pub(crate) latest_timestamp_by_stream: Vec<i64>,
     /// Hash of `(originatingSystemId, originalMessageId)` → record index of its first occurrence.
-    pub(crate) first_record_by_message_id: HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>,
+    pub(crate) first_record_by_message_id: MessageIdTable,
     /// Teams target: `(stream index, timestamp)` pairs seen.
     pub(crate) teams_timestamps: HashSet<(u32, i64)>,
 }
 
-impl BatchState {
-    pub(crate) fn facts(&self) -> &[RecordFacts] {
-        &self.facts
-    }
+/// The outcome of checking one record on its own, waiting for [`BatchState::absorb`].
+#[derive(Debug)]
+pub(crate) struct CheckedRecord {
+    /// The record's findings in the order found, located in the file (`location.record` is set on absorbing).
+    diagnostics: Vec<Diagnostic>,
+    has_error: bool,
+    has_warning: bool,
+    /// The record's `streamId`, when usable.
+    stream_id: Option<StreamId>,
+    /// `intendedMessageTimestamp`, or 0 when unusable.
+    timestamp: i64,
+    /// Size of the record's JSON text, in bytes.
+    bytes: u32,
+    /// The batch rules to run on absorbing, in the order the record's checks reached them.
+    batch_checks: DeferredChecks,
+}
 
-    /// The index of `stream_id`, assigned on first appearance.
-    pub(crate) fn stream_index(&mut self, stream_id: &str) -> u32 {
-        if let Some(&index) = self.stream_indices.get(stream_id) {
-            return index;
-        }
-        let index = u32::try_from(self.stream_indices.len()).unwrap_or(RecordFacts::NO_STREAM - 1);
-        self.stream_indices.insert(stream_id.to_owned(), index);
-        self.latest_timestamp_by_stream.push(i64::MIN);
-        index
-    }
+/// A record's `streamId`, without an allocation when it has no escape (nearly always).
+#[derive(Debug)]
+enum StreamId {
+    /// The id is the text at this span of the record's text.
+    InText(Span),
+    /// The id, decoded from a string with escapes.
+    Decoded(String),
+}
 
-    /// Records a record that could not be parsed (too large, not UTF-8, too deep) with its one diagnostic.
-    pub(crate) fn unreadable_record(
-        &mut self,
-        diagnostics: &mut Vec<Diagnostic>,
-        summary: &mut Summary,
-        file_index: usize,
-        mut diagnostic: Diagnostic,
-        source: Span,
-        record_bytes: usize,
-    ) {
-        let record_index = self.facts.len();
+/// The batch rules a record reached, in order: each of the three at most once, so they fit without an
+/// allocation per record.
+type DeferredChecks = [Option<DeferredCheck>; 3];
+
+/// A batch rule the record's checks reached: run on absorbing, its finding inserted at `position`.
+#[derive(Debug)]
+struct DeferredCheck {
+    /// How many of the record's own findings came before this check.
+    position: usize,
+    /// JSON pointer of the finding.
+    pointer: &'static str,
+    /// The finding's span in the file.
+    source: Span,
+    check: BatchCheck,
+}
+
+/// The facts one batch rule needs from a record.
+#[derive(Debug)]
+pub(crate) enum BatchCheck {
+    /// `TS004`: the record's timestamp against the latest of its stream.
+    OrderInStream { timestamp: i64 },
+    /// `BATCH001`: the record's message id key against the earlier records'. The two spans are the JSON
+    /// string literals (quotes included) in the record's text, read again only to word a finding.
+    MessageId { key: u64, originating_system_id: Span, original_message_id: Span },
+    /// `TEAMS001`: the record's timestamp against its conversation's.
+    TeamsTimestamp { timestamp: i64 },
+}
+
+impl CheckedRecord {
+    /// The outcome of a record that could not be parsed (too large, not UTF-8, too deep): its one diagnostic.
+    pub(crate) fn unreadable(file_index: usize, mut diagnostic: Diagnostic, source: Span, record_bytes: usize) -> Self {
         diagnostic.location =
-            Location { file: file_index, record: Some(record_index), pointer: String::new(), span: None, source: Some(source) };
-        summary.count(&diagnostic);
-        summary.records += 1;
-        summary.records_with_errors += 1;
-        diagnostics.push(diagnostic);
-        self.facts.push(RecordFacts {
-            stream: RecordFacts::NO_STREAM,
+            Location { file: file_index, record: None, pointer: String::new(), span: None, source: Some(source) };
+        CheckedRecord {
+            has_error: diagnostic.severity == Severity::Error,
+            has_warning: diagnostic.severity == Severity::Warning,
+            diagnostics: vec![diagnostic],
+            stream_id: None,
             timestamp: 0,
             bytes: u32::try_from(record_bytes).unwrap_or(u32::MAX),
-            has_error: true,
-        });
+            batch_checks: DeferredChecks::default(),
+        }
     }
 
-    /// Records a record longer than `max_record_bytes`, which was skipped unread.
-    pub(crate) fn record_too_large(
-        &mut self,
-        diagnostics: &mut Vec<Diagnostic>,
-        summary: &mut Summary,
-        file_index: usize,
-        source: Span,
-        max_record_bytes: usize,
-    ) {
+    /// The outcome of a record longer than `max_record_bytes`, which was skipped unread.
+    pub(crate) fn too_large(file_index: usize, source: Span, max_record_bytes: usize) -> Self {
         let diagnostic = Diagnostic::new(
             Rule::RecordTooLarge,
             format!(
@@ -90,29 +120,139 @@ impl BatchState {
             ),
         )
         .with_help("split large attachments across messages; no message can carry more than 30 MB of attachments");
-        self.unreadable_record(diagnostics, summary, file_index, diagnostic, Span::new(source.start, source.start + 1), source.len());
+        CheckedRecord::unreadable(file_index, diagnostic, Span::new(source.start, source.start + 1), source.len())
     }
 }
 
-/// A hasher for keys that are already hashes (FNV-1a, well mixed): it passes the 64 bits through, sparing a
-/// second hash per record.
-#[derive(Debug, Default)]
-pub(crate) struct PrehashedKey(u64);
-
-impl Hasher for PrehashedKey {
-    fn finish(&self) -> u64 {
-        self.0
+impl BatchState {
+    pub(crate) fn facts(&self) -> &[RecordFacts] {
+        &self.facts
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used by `u64` keys; fold anything else in so the hasher stays correct.
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+    /// The index of `stream_id`, assigned on first appearance.
+    fn stream_index(&mut self, stream_id: &str) -> u32 {
+        if let Some(&index) = self.stream_indices.get(stream_id) {
+            return index;
+        }
+        let index = u32::try_from(self.stream_indices.len()).unwrap_or(RecordFacts::NO_STREAM - 1);
+        self.stream_indices.insert(stream_id.to_owned(), index);
+        self.latest_timestamp_by_stream.push(i64::MIN);
+        index
+    }
+
+    /// Takes the next record of the batch (records must come in batch order): numbers it and its findings,
+    /// runs the batch rules, counts everything in `summary` and appends the findings to `diagnostics`.
+    /// `record_text` is the record's text, where the stream id and the words of a finding are read.
+    pub(crate) fn absorb(
+        &mut self,
+        checked: CheckedRecord,
+        file_index: usize,
+        options: &Options,
+        record_text: &[u8],
+        diagnostics: &mut Vec<Diagnostic>,
+        summary: &mut Summary,
+    ) {
+        let CheckedRecord {
+            diagnostics: mut found,
+            mut has_error,
+            mut has_warning,
+            stream_id,
+            timestamp,
+            bytes,
+            batch_checks,
+        } = checked;
+        let record_index = self.facts.len();
+        let stream = stream_id.map(|stream_id| match stream_id {
+            StreamId::InText(span) => {
+                let text = record_text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok());
+                self.stream_index(text.unwrap_or_default())
+            }
+            StreamId::Decoded(text) => self.stream_index(&text),
+        });
+        let mut inserted = 0;
+        for deferred in batch_checks.into_iter().flatten() {
+            let finding = match deferred.check {
+                BatchCheck::OrderInStream { timestamp } => {
+                    stream.and_then(|stream| rules::timestamp_out_of_order::check(self, stream, timestamp))
+                }
+                BatchCheck::MessageId { key, originating_system_id, original_message_id } => {
+                    let literal = |span: Span| decode_literal(record_text, span);
+                    rules::duplicate_original_message_id::check(self, record_index, key, || {
+                        (literal(originating_system_id), literal(original_message_id))
+                    })
+                }
+                BatchCheck::TeamsTimestamp { timestamp } => {
+                    stream.and_then(|stream| rules::teams_timestamp_not_unique::check(self, options, stream, timestamp))
+                }
+            };
+            let Some(mut finding) = finding else { continue };
+            finding.location = Location {
+                file: file_index,
+                record: None,
+                pointer: deferred.pointer.to_owned(),
+                span: None,
+                source: Some(deferred.source),
+            };
+            match finding.severity {
+                Severity::Error => has_error = true,
+                Severity::Warning => has_warning = true,
+                Severity::Info => {}
+            }
+            found.insert((deferred.position + inserted).min(found.len()), finding);
+            inserted += 1;
+        }
+        for mut diagnostic in found {
+            diagnostic.location.record = Some(record_index);
+            summary.count(&diagnostic);
+            diagnostics.push(diagnostic);
+        }
+        self.facts.push(RecordFacts { stream: stream.unwrap_or(RecordFacts::NO_STREAM), timestamp, bytes, has_error });
+        summary.records += 1;
+        if has_error {
+            summary.records_with_errors += 1;
+        } else if has_warning {
+            summary.records_with_warnings_only += 1;
         }
     }
+}
 
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
+/// The decoded text of the JSON string literal at `span` of `text` (quotes included); empty if it is not one.
+fn decode_literal(text: &[u8], span: Span) -> String {
+    let literal = text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or("\"\"");
+    match json::parse(literal, 1) {
+        Ok(ParsedRecord { value: Spanned { value: Value::String(string), .. }, .. }) => string.as_str().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The keys of `(originatingSystemId, originalMessageId)` seen (64-bit hashes, used as their own hash), each
+/// with the record it first appeared in: the keys and records in two vectors, and a table of indices into them.
+/// About 21 bytes per distinct key, and a growing table briefly holds 15 more: a `HashMap<u64, u32>` holds 16
+/// to 36 per key and up to 54 while it grows, which was most of the memory of checking a 1 GB batch.
+#[derive(Debug, Default)]
+pub(crate) struct MessageIdTable {
+    /// Each distinct key, in order of first appearance.
+    keys: Vec<u64>,
+    /// The record each key first appeared in, by the key's place in `keys`.
+    first_records: Vec<u32>,
+    /// Places in `keys`, hashed by their key.
+    places: hashbrown::HashTable<u32>,
+}
+
+impl MessageIdTable {
+    /// The record where `key` first appeared: `record` when it is new, which is then remembered.
+    pub(crate) fn first_record(&mut self, key: u64, record: u32) -> u32 {
+        let keys = &self.keys;
+        let has_key = |place: &u32| keys.get(*place as usize) == Some(&key);
+        if let Some(&place) = self.places.find(key, has_key) {
+            return self.first_records.get(place as usize).copied().unwrap_or(record);
+        }
+        let place = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        let keys = &self.keys;
+        self.places.insert_unique(key, place, |place| keys.get(*place as usize).copied().unwrap_or(0));
+        self.keys.push(key);
+        self.first_records.push(record);
+        record
     }
 }
 
@@ -130,22 +270,20 @@ pub(crate) struct RecordFields<'r, 'a> {
     pub previews: Option<(&'r [Spanned<'a>], Span)>,
 }
 
-/// Checks one record and locates its findings.
+/// Checks one record on its own and locates its findings; what needs the batch is deferred (see
+/// [`BatchCheck`]).
 pub(crate) struct RecordChecker<'v> {
     pub(crate) options: &'v Options,
-    pub(crate) batch: &'v mut BatchState,
-    diagnostics: &'v mut Vec<Diagnostic>,
-    summary: &'v mut Summary,
+    diagnostics: Vec<Diagnostic>,
+    batch_checks: DeferredChecks,
     file_index: usize,
     /// File offset of the record text's first byte.
     record_start: usize,
     /// The record's text.
     pub(crate) text: &'v str,
-    pub(crate) record_index: usize,
     has_error: bool,
     has_warning: bool,
 }
-
 /// The fields every record must have, as the OpenAPI lists them.
 const REQUIRED_FIELDS: [&str; 5] =
     ["message", "intendedMessageTimestamp", "intendedMessageFromUserId", "originatingSystemId", "streamId"];
@@ -164,25 +302,14 @@ const KNOWN_FIELDS: [&str; 9] = [
 ];
 
 impl<'v> RecordChecker<'v> {
-    pub(crate) fn new(
-        options: &'v Options,
-        batch: &'v mut BatchState,
-        diagnostics: &'v mut Vec<Diagnostic>,
-        summary: &'v mut Summary,
-        file_index: usize,
-        record_start: usize,
-        text: &'v str,
-    ) -> Self {
-        let record_index = batch.facts.len();
+    pub(crate) fn new(options: &'v Options, file_index: usize, record_start: usize, text: &'v str) -> Self {
         RecordChecker {
             options,
-            batch,
-            diagnostics,
-            summary,
+            diagnostics: Vec::new(),
+            batch_checks: DeferredChecks::default(),
             file_index,
             record_start,
             text,
-            record_index,
             has_error: false,
             has_warning: false,
         }
@@ -192,7 +319,7 @@ impl<'v> RecordChecker<'v> {
     pub(crate) fn emit(&mut self, mut diagnostic: Diagnostic, pointer: &str, source: Span, span: Option<Span>) {
         diagnostic.location = Location {
             file: self.file_index,
-            record: Some(self.record_index),
+            record: None,
             pointer: pointer.to_owned(),
             span,
             source: Some(source.shifted(self.record_start)),
@@ -202,8 +329,22 @@ impl<'v> RecordChecker<'v> {
             crate::Severity::Warning => self.has_warning = true,
             crate::Severity::Info => {}
         }
-        self.summary.count(&diagnostic);
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Defers a batch rule to [`BatchState::absorb`]; its finding, if any, will be about `source` (a span in
+    /// the record text) at `pointer`.
+    pub(crate) fn defer(&mut self, check: BatchCheck, pointer: &'static str, source: Span) {
+        let deferred = DeferredCheck {
+            position: self.diagnostics.len(),
+            pointer,
+            source: source.shifted(self.record_start),
+            check,
+        };
+        // INVARIANT: each batch rule is reached at most once per record, so a slot is free.
+        if let Some(slot) = self.batch_checks.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some(deferred);
+        }
     }
 
     /// Emits a finding about a whole value.
@@ -212,7 +353,13 @@ impl<'v> RecordChecker<'v> {
     }
 
     /// Emits a finding about `decoded` bytes inside a string field.
-    pub(crate) fn emit_in_string(&mut self, diagnostic: Diagnostic, pointer: &str, string: &JsonString<'_>, decoded: Span) {
+    pub(crate) fn emit_in_string(
+        &mut self,
+        diagnostic: Diagnostic,
+        pointer: &str,
+        string: &JsonString<'_>,
+        decoded: Span,
+    ) {
         let source = string.source_span(decoded);
         self.emit(diagnostic, pointer, source, Some(decoded));
     }
@@ -223,8 +370,8 @@ impl<'v> RecordChecker<'v> {
         self.emit(diagnostic, pointer, source, None);
     }
 
-    /// Checks the record and records its facts.
-    pub(crate) fn check(&mut self, parsed: &ParsedRecord<'_>) {
+    /// Checks the record.
+    pub(crate) fn check(mut self, parsed: &ParsedRecord<'_>) -> CheckedRecord {
         for &key_span in &parsed.duplicate_keys {
             let key = self.text.get(key_span.start..key_span.end).unwrap_or("");
             let pointer = pointer_to_key(&parsed.value, key_span).unwrap_or_default();
@@ -238,33 +385,37 @@ impl<'v> RecordChecker<'v> {
         }
         let Value::Object(members) = &parsed.value.value else {
             self.emit_at_value(
-                Diagnostic::new(Rule::RecordNotObject, format!("the record is {}, not an object", parsed.value.value.type_name()))
-                    .with_help("every element of the batch must be a V4ImportedMessage object"),
+                Diagnostic::new(
+                    Rule::RecordNotObject,
+                    format!("the record is {}, not an object", parsed.value.value.type_name()),
+                )
+                .with_help("every element of the batch must be a V4ImportedMessage object"),
                 "",
                 &parsed.value,
             );
-            self.push_facts(RecordFacts::NO_STREAM, 0);
-            return;
+            return self.into_outcome(None, 0);
         };
         let fields = self.check_schema(members, &parsed.value);
-        let stream = fields.stream_id.map(|stream_id| self.batch.stream_index(stream_id.as_str()));
-        rules::check_record(self, &fields, stream, parsed.value.span);
+        rules::check_record(&mut self, &fields, parsed.value.span);
         let timestamp = fields.timestamp.map_or(0, |(timestamp, _)| timestamp);
-        self.push_facts(stream.unwrap_or(RecordFacts::NO_STREAM), timestamp);
+        let stream_id = fields.stream_id.map(|stream_id| match &stream_id.decoded {
+            Cow::Borrowed(_) => {
+                StreamId::InText(Span::new(stream_id.raw_start, stream_id.raw_start + stream_id.raw.len()))
+            }
+            Cow::Owned(decoded) => StreamId::Decoded(decoded.clone()),
+        });
+        self.into_outcome(stream_id, timestamp)
     }
 
-    fn push_facts(&mut self, stream: u32, timestamp: i64) {
-        self.batch.facts.push(RecordFacts {
-            stream,
+    fn into_outcome(self, stream_id: Option<StreamId>, timestamp: i64) -> CheckedRecord {
+        CheckedRecord {
+            diagnostics: self.diagnostics,
+            has_error: self.has_error,
+            has_warning: self.has_warning,
+            stream_id,
             timestamp,
             bytes: u32::try_from(self.text.trim_ascii().len()).unwrap_or(u32::MAX),
-            has_error: self.has_error,
-        });
-        self.summary.records += 1;
-        if self.has_error {
-            self.summary.records_with_errors += 1;
-        } else if self.has_warning {
-            self.summary.records_with_warnings_only += 1;
+            batch_checks: self.batch_checks,
         }
     }
 
@@ -330,7 +481,8 @@ impl<'v> RecordChecker<'v> {
         if let Some(intended) = known.iter().find(|known| known.eq_ignore_ascii_case(name)) {
             diagnostic = diagnostic.with_help(format!("did you mean `{intended}`? Field names are case-sensitive"));
         } else if name == "format" {
-            diagnostic = diagnostic.with_help("Symphony's own examples send `format`, but the import reads MessageML only; remove it");
+            diagnostic = diagnostic
+                .with_help("Symphony's own examples send `format`, but the import reads MessageML only; remove it");
         } else {
             diagnostic = diagnostic.with_help(format!("remove it, or check the spelling against {schema}"));
         }
@@ -340,14 +492,22 @@ impl<'v> RecordChecker<'v> {
 
     fn wrong_type(&mut self, pointer: &str, name: &str, expected: &str, value: &Spanned<'_>) {
         self.emit_at_value(
-            Diagnostic::new(Rule::WrongFieldType, format!("`{name}` must be {expected}, not {}", value.value.type_name())),
+            Diagnostic::new(
+                Rule::WrongFieldType,
+                format!("`{name}` must be {expected}, not {}", value.value.type_name()),
+            ),
             pointer,
             value,
         );
     }
 
     /// A required string: present, a string, not blank.
-    pub(crate) fn required_string<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+    pub(crate) fn required_string<'r, 'a>(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        value: &'r Spanned<'a>,
+    ) -> Option<&'r JsonString<'a>> {
         match &value.value {
             Value::String(string) => {
                 if string.as_str().trim().is_empty() {
@@ -370,7 +530,12 @@ impl<'v> RecordChecker<'v> {
         }
     }
 
-    fn optional_string<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<&'r JsonString<'a>> {
+    fn optional_string<'r, 'a>(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        value: &'r Spanned<'a>,
+    ) -> Option<&'r JsonString<'a>> {
         match &value.value {
             Value::String(string) => Some(string),
             Value::Null => None,
@@ -400,8 +565,12 @@ impl<'v> RecordChecker<'v> {
     /// number is reported; the value is still returned when it can be read, so later rules can check it.
     fn integer<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<(i64, &'r Spanned<'a>)> {
         match &value.value {
-            Value::Number(text) => rules::number_not_integer::read(self, name, pointer, value, text).map(|number| (number, value)),
-            Value::String(string) => rules::number_as_string::check(self, name, pointer, value, string).map(|number| (number, value)),
+            Value::Number(text) => {
+                rules::number_not_integer::read(self, name, pointer, value, text).map(|number| (number, value))
+            }
+            Value::String(string) => {
+                rules::number_as_string::check(self, name, pointer, value, string).map(|number| (number, value))
+            }
             Value::Null => None,
             _ => {
                 self.wrong_type(pointer, name, "an integer (int64)", value);
@@ -410,7 +579,12 @@ impl<'v> RecordChecker<'v> {
         }
     }
 
-    fn attachment_list<'r, 'a>(&mut self, name: &str, pointer: &str, value: &'r Spanned<'a>) -> Option<(&'r [Spanned<'a>], Span)> {
+    fn attachment_list<'r, 'a>(
+        &mut self,
+        name: &str,
+        pointer: &str,
+        value: &'r Spanned<'a>,
+    ) -> Option<(&'r [Spanned<'a>], Span)> {
         match &value.value {
             Value::Array(items) => Some((items.as_slice(), value.span)),
             Value::Null => None,
@@ -428,7 +602,8 @@ fn pointer_to_key(value: &Spanned<'_>, key_span: Span) -> Option<String> {
     let mut pointer = String::new();
     let mut current = value;
     loop {
-        let contains = |candidate: &Spanned<'_>| candidate.span.start <= key_span.start && key_span.end <= candidate.span.end;
+        let contains =
+            |candidate: &Spanned<'_>| candidate.span.start <= key_span.start && key_span.end <= candidate.span.end;
         match &current.value {
             Value::Object(members) => {
                 for member in members {
@@ -476,7 +651,6 @@ pub(crate) fn field_help(name: &str) -> &'static str {
     }
 }
 
-
 /// The 64-bit key of `(originatingSystemId, originalMessageId)` for duplicate detection.
 pub(crate) fn message_id_key(originating_system_id: &str, original_message_id: &str) -> u64 {
     Fnv128::new().field(originating_system_id.as_bytes()).field(original_message_id.as_bytes()).finish_64()
@@ -493,6 +667,24 @@ impl RecordChecker<'_> {
 mod tests {
     use super::*;
     use crate::json;
+
+    #[test]
+    fn the_message_id_table_remembers_each_key_s_first_record() {
+        // (key, record) in batch order → the first record of the key.
+        let table: &[(u64, u32, u32)] = &[(7, 0, 0), (9, 1, 1), (7, 2, 0), (0, 3, 3), (9, 4, 1), (0, 5, 3), (8, 6, 6)];
+        let mut ids = MessageIdTable::default();
+        for &(key, record, first) in table {
+            assert_eq!(ids.first_record(key, record), first, "key {key} at record {record}");
+        }
+        // Enough keys to make the table grow several times.
+        let mut ids = MessageIdTable::default();
+        for record in 0..10_000_u32 {
+            assert_eq!(ids.first_record(u64::from(record).wrapping_mul(0x9E37_79B9_7F4A_7C15), record), record);
+        }
+        for record in 0..10_000_u32 {
+            assert_eq!(ids.first_record(u64::from(record).wrapping_mul(0x9E37_79B9_7F4A_7C15), 99_999), record);
+        }
+    }
 
     #[test]
     fn duplicate_keys_get_the_pointer_of_their_member() {

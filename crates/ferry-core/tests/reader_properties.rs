@@ -5,6 +5,10 @@
 use ferry_core::{validate, Diagnostic, Options, RecordText, Report, Target, Validator};
 use proptest::prelude::*;
 
+#[path = "common/jsonish.rs"]
+mod jsonish;
+use jsonish::jsonish_bytes;
+
 fn options() -> Options {
     Options { max_record_bytes: 4096, max_depth: 16, ..Options::new(Target::Symphony, 1_700_000_000_000) }
 }
@@ -50,29 +54,6 @@ fn check_source_spans(report: &Report, length: usize) -> Result<(), TestCaseErro
         }
     }
     Ok(())
-}
-
-/// Bytes that look like JSON often enough to reach deep into the reader.
-fn jsonish_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let token = prop_oneof![
-        Just(b"[".to_vec()),
-        Just(b"]".to_vec()),
-        Just(b"{".to_vec()),
-        Just(b"}".to_vec()),
-        Just(b",".to_vec()),
-        Just(b":".to_vec()),
-        Just(b"\"".to_vec()),
-        Just(b"\\".to_vec()),
-        Just(b"\n".to_vec()),
-        Just(b"\"message\"".to_vec()),
-        Just(b"\"streamId\"".to_vec()),
-        Just(b"\"attachments\"".to_vec()),
-        Just(b"null".to_vec()),
-        Just(b"12".to_vec()),
-        Just(b"\xEF\xBB\xBF".to_vec()),
-        any::<u8>().prop_map(|byte| vec![byte]),
-    ];
-    prop::collection::vec(token, 0..64).prop_map(|tokens| tokens.concat())
 }
 
 /// A string field value: any text, serialized by serde_json (so with escapes where JSON needs them).

@@ -1,8 +1,10 @@
-//! Intake: input files are checked by ferry-core (the same streaming [`Validator`] as `ferry check`) and each
-//! record goes into the journal with its fate: planned, or excluded with its error codes.
+//! Intake: input files are checked by ferry-core (the same streaming [`Validator`] as `ferry check`, on every
+//! core: [`Validator::parallel`]) and each record goes into the journal with its fate: planned, or excluded
+//! with its error codes.
 //!
-//! Memory stays bounded by the chunk and the record in hand: record texts go to the journal in small
-//! transactions as they are read; what is kept per record is what the pre-flight needs (a few ids).
+//! Memory stays bounded by the validator's batch of records in hand (a few MiB): record texts go to the
+//! journal in small transactions as they are checked; what is kept per record is what the pre-flight needs
+//! (a few ids).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -76,7 +78,7 @@ pub fn read_into_journal(
     journal: &mut Journal,
     mut on_progress: impl FnMut(&Summary),
 ) -> Result<Checked, ProxyError> {
-    let mut validator = Validator::new(intake_options.options.clone());
+    let mut validator = Validator::parallel(intake_options.options.clone(), 0);
     validator.keep_records(true);
     let mut checked = Checked::default();
     let mut batch: Vec<IncomingRecord> = Vec::with_capacity(RECORDS_PER_TRANSACTION);

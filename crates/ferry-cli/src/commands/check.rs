@@ -16,7 +16,7 @@
 //! The human report ends with a table of findings per rule. On a terminal, standard error shows the progress
 //! of runs longer than [`PROGRESS_DELAY`] (bytes and records read); nothing is drawn when it is not a terminal.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +30,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::apply::{self, FixesByRecord};
 use crate::input::{self, Input};
 use crate::output::{self, PlanSummary};
+use crate::position::{self, Position};
 use crate::render::{self, RuleCounts};
 use crate::store::{self, DiagnosticStore};
 
@@ -59,6 +60,10 @@ pub struct Args {
     /// List only findings this severe or more; the counts still cover every finding.
     #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
     min_severity: SeverityArg,
+    /// How many threads check records: 0 (the default) for one per core, 1 for the calling thread alone. The
+    /// report is the same whatever the number.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
 }
 
 /// `--min-severity` values.
@@ -124,13 +129,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         apply::ensure_output_is_not_an_input(&inputs, output)?;
     }
     let mut progress = Progress::new(&inputs);
-    let checked = check_batch(&inputs, &options, args.fix, args.min_severity.into(), &mut progress)?;
+    let checked = check_batch(&inputs, &options, args.threads, args.fix, args.min_severity.into(), &mut progress)?;
     progress.finish();
     let mut store = checked.store;
+    let mut positions = checked.positions;
     let empty_files: Vec<&str> =
         checked.empty_files.iter().filter_map(|&file| inputs.get(file).map(Input::name)).collect();
-    let positions =
-        render::locate_all(&inputs, &mut store).context("could not re-read an input to locate a finding")?;
+    render::locate_missing(&inputs, &mut store, &mut positions)
+        .context("could not re-read an input to locate a finding")?;
 
     let mut stdout = BufWriter::new(std::io::stdout().lock());
     match args.format {
@@ -138,6 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let renderer = render::renderer(styled);
             let mut excerpter = render::Excerpter::new(&inputs);
+            let mut notes = String::new();
             store.for_each(|index, diagnostic| {
                 let position = positions.get(index).copied().flatten();
                 let entry = render::Located {
@@ -146,7 +153,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     position,
                     excerpt: excerpter.excerpt(diagnostic, position).context("could not re-read an input")?,
                 };
-                writeln!(stdout, "{}\n", render::human(&entry, &renderer))?;
+                render::write_human(&mut stdout, &entry, &renderer, &mut notes)?;
                 Ok::<(), anyhow::Error>(())
             })?;
             write_summary(&mut stdout, &checked.rule_counts, &empty_files, &checked.summary, &checked.plan)?;
@@ -203,8 +210,13 @@ pub(crate) fn write_summary(
     writeln!(out, "{}", render::plan_line(plan))
 }
 
-/// Bytes read from an input per step: the validator keeps no more than the record in hand.
+/// Bytes read from an input per step.
 const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Most bytes of an input kept to find the findings' lines and columns as it is read: more than the
+/// validator holds back (its batches in flight and the record in hand) for any record but a huge one, whose
+/// findings are then located by a second pass.
+const MAX_TRACKED_BYTES: usize = 8 * 1024 * 1024;
 
 /// What checking a batch leaves for printing.
 struct Checked {
@@ -214,6 +226,8 @@ struct Checked {
     plan: PlanSummary,
     /// Every finding, in the order found.
     store: DiagnosticStore,
+    /// The stored findings' positions, as far as they were found while reading (indexed like the store).
+    positions: Vec<Option<Position>>,
     /// The fixes on offer, when `--fix` asked for them.
     fixes: FixesByRecord,
     /// Every finding counted per rule and severity (listed or not).
@@ -222,24 +236,31 @@ struct Checked {
     empty_files: BTreeSet<usize>,
 }
 
-/// Checks every input as one batch, streaming each file through the validator and moving its findings to
-/// the store as they come, so memory holds the record in hand and not every finding of a large batch. Only
-/// findings at least `min_severity` are stored for listing; fixes are taken from all of them.
+/// Checks every input as one batch on `threads` threads (0: one per core), streaming each file through the
+/// validator and moving its findings to the store as they come, so memory holds the records in hand (a batch
+/// of a few MiB when checking on several threads) and not every finding of a large batch. Only findings at
+/// least `min_severity` are stored for listing; fixes are taken from all of them.
 fn check_batch(
     inputs: &[Input],
     options: &Options,
+    threads: usize,
     keep_fixes: bool,
     min_severity: Severity,
     progress: &mut Progress,
 ) -> Result<Checked> {
-    let mut validator = Validator::new(options.clone());
-    let mut store = DiagnosticStore::with_memory_limit(store::DEFAULT_MEMORY_LIMIT);
+    let mut validator = Validator::parallel(options.clone(), threads);
+    let mut tracker = position::Tracker::new(MAX_TRACKED_BYTES);
+    let mut listing = Listing {
+        store: DiagnosticStore::with_memory_limit(store::DEFAULT_MEMORY_LIMIT),
+        positions: Vec::new(),
+        first_mentions: HashMap::new(),
+        mentions: MentionGroups::default(),
+        min_severity,
+    };
     let mut fixes = FixesByRecord::new();
     let mut rule_counts = RuleCounts::new();
     let mut empty_files = BTreeSet::new();
-    // The notes that a mentioned user is looked up by the pod (MML022) are listed once per user, at the end.
-    let mut mentions = MentionGroups::default();
-    let mut take_findings = |findings: Vec<Diagnostic>| -> Result<()> {
+    let mut take_findings = |findings: Vec<Diagnostic>, tracker: &mut position::Tracker| -> Result<()> {
         for diagnostic in &findings {
             *rule_counts.entry((diagnostic.rule, diagnostic.severity)).or_insert(0) += 1;
             if diagnostic.rule == Rule::EmptyInput {
@@ -249,31 +270,115 @@ fn check_batch(
                 apply::collect_fix(&mut fixes, diagnostic);
             }
         }
-        let listed = mentions.absorb(findings).into_iter().filter(|diagnostic| diagnostic.severity >= min_severity);
-        store.extend(listed.collect()).context("could not keep the findings in a temporary file")
+        listing.take(findings, tracker)
     };
-    let mut buffer = vec![0_u8; CHUNK_BYTES];
-    for input in inputs {
+    for (file_index, input) in inputs.iter().enumerate() {
         let mut reader = input.open().with_context(|| format!("could not read `{}`", input.name()))?;
         validator.begin_file(input.name());
+        tracker.begin_file(file_index);
         loop {
+            let mut buffer = tracker.buffer();
+            buffer.resize(CHUNK_BYTES, 0);
             let filled = match reader.read(&mut buffer) {
                 Ok(0) => break,
                 Ok(filled) => filled,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error).with_context(|| format!("could not read `{}`", input.name())),
             };
-            validator.push(&buffer[..filled]);
-            take_findings(validator.drain_diagnostics())?;
+            buffer.truncate(filled);
+            validator.push(&buffer);
+            tracker.append(buffer);
+            take_findings(validator.drain_diagnostics(), &mut tracker)?;
             progress.advance(filled, validator.summary().records);
         }
         validator.end_file();
+        take_findings(validator.drain_diagnostics(), &mut tracker)?;
     }
     let report = validator.finish();
-    take_findings(report.diagnostics)?;
-    let grouped = mentions.finish().into_iter().filter(|diagnostic| diagnostic.severity >= min_severity);
-    store.extend(grouped.collect()).context("could not keep the findings in a temporary file")?;
-    Ok(Checked { summary: report.summary, plan: PlanSummary::of(&report.plan), store, fixes, rule_counts, empty_files })
+    take_findings(report.diagnostics, &mut tracker)?;
+    listing.finish()?;
+    let Listing { store, positions, .. } = listing;
+    Ok(Checked {
+        summary: report.summary,
+        plan: PlanSummary::of(&report.plan),
+        store,
+        positions,
+        fixes,
+        rule_counts,
+        empty_files,
+    })
+}
+
+/// The findings listed in the report as they are drained, with their positions.
+struct Listing {
+    /// Every listed finding, in the order found.
+    store: DiagnosticStore,
+    /// Their positions, where found while reading (indexed like the store).
+    positions: Vec<Option<Position>>,
+    /// The position of the first note of each mentioned user (`MML022`, by its text), with its file and
+    /// offset: the grouped note listed at the end is at that first mention.
+    first_mentions: HashMap<String, (usize, usize, Position)>,
+    /// The notes that a mentioned user is looked up by the pod (MML022), listed once per user, at the end.
+    mentions: MentionGroups,
+    /// Only findings at least this severe are listed.
+    min_severity: Severity,
+}
+
+impl Listing {
+    /// Locates a drained group of findings (those in the file being read) and lists them.
+    fn take(&mut self, findings: Vec<Diagnostic>, tracker: &mut position::Tracker) -> Result<()> {
+        // Only findings in the file being read (all of them, as groups are drained per file) with a source span.
+        let (indices, offsets): (Vec<usize>, Vec<u64>) = findings
+            .iter()
+            .enumerate()
+            .filter_map(|(index, diagnostic)| match diagnostic.location.source {
+                Some(source) if diagnostic.location.file == tracker.file() => Some((index, source.start as u64)),
+                _ => None,
+            })
+            .unzip();
+        let mut located = vec![None; findings.len()];
+        for (index, position) in indices.into_iter().zip(tracker.locate(&offsets)) {
+            located[index] = position;
+        }
+        for (diagnostic, position) in findings.iter().zip(&located) {
+            if let (Rule::UnknownMentionUser, Some(position), Some(source)) =
+                (diagnostic.rule, position, diagnostic.location.source)
+            {
+                if !self.first_mentions.contains_key(&diagnostic.message) {
+                    let first = (diagnostic.location.file, source.start, *position);
+                    self.first_mentions.insert(diagnostic.message.clone(), first);
+                }
+            }
+        }
+        // The grouping passes every other finding through in order (its invariant), so their positions follow.
+        let other_positions =
+            findings.iter().zip(located).filter(|(diagnostic, _)| diagnostic.rule != Rule::UnknownMentionUser);
+        let listed_positions: Vec<Option<Position>> = other_positions
+            .filter(|(diagnostic, _)| diagnostic.severity >= self.min_severity)
+            .map(|(_, position)| position)
+            .collect();
+        let others = self.mentions.absorb(findings);
+        let listed: Vec<Diagnostic> =
+            others.into_iter().filter(|diagnostic| diagnostic.severity >= self.min_severity).collect();
+        self.positions.extend(listed_positions);
+        self.store.extend(listed).context("could not keep the findings in a temporary file")
+    }
+
+    /// Lists the grouped notes of mentioned users, at their first mention.
+    fn finish(&mut self) -> Result<()> {
+        let first_mention_at: HashMap<(usize, usize), Position> =
+            self.first_mentions.drain().map(|(_, (file, offset, position))| ((file, offset), position)).collect();
+        let grouped: Vec<Diagnostic> = std::mem::take(&mut self.mentions)
+            .finish()
+            .into_iter()
+            .filter(|diagnostic| diagnostic.severity >= self.min_severity)
+            .collect();
+        self.positions.extend(grouped.iter().map(|diagnostic| {
+            let source = diagnostic.location.source?;
+            first_mention_at.get(&(diagnostic.location.file, source.start)).copied()
+        }));
+        self.store.extend(grouped).context("could not keep the findings in a temporary file")
+    }
 }
 
 /// How long a run goes before it shows progress: shorter runs draw nothing at all.

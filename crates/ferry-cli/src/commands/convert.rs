@@ -383,7 +383,7 @@ impl Drop for Staged {
 /// Errors of the batch listed before the summary, at most.
 const LISTED_ERRORS: usize = 20;
 
-/// The batch checked record by record as it is written: ferry-core's streaming validator, one file.
+/// The batch checked record by record as it is written: ferry-core's streaming validator on every core, one file.
 struct CheckedBatch {
     validator: Validator,
     rule_counts: RuleCounts,
@@ -401,7 +401,8 @@ struct Checked {
 
 impl CheckedBatch {
     fn new(options: Options, output_name: &str) -> CheckedBatch {
-        let mut validator = Validator::new(options);
+        // On every core, as `ferry check` does; findings then arrive a batch or two late, and all by `finish`.
+        let mut validator = Validator::parallel(options, 0);
         validator.begin_file(output_name);
         CheckedBatch { validator, rule_counts: RuleCounts::new(), listed: Vec::new() }
     }

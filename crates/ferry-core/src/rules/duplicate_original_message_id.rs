@@ -20,31 +20,32 @@ declare_rule! {
 }
 
 use crate::diagnostic::Diagnostic;
-use crate::json::JsonString;
-use crate::record::{message_id_key, RecordChecker};
+use crate::record::BatchState;
 use crate::registry::Rule;
 
-/// Reports a pair seen before, or remembers it.
-///
-/// Pairs are remembered as 64-bit FNV-1a keys (8 bytes per record): two different pairs would be confused
-/// only on a hash collision, about one chance in 10^7 for a batch of a million records.
-pub(crate) fn check(checker: &mut RecordChecker<'_>, originating_system_id: &JsonString<'_>, original_message_id: &JsonString<'_>) {
-    let key = message_id_key(originating_system_id.as_str(), original_message_id.as_str());
-    let record_index = u32::try_from(checker.record_index).unwrap_or(u32::MAX);
-    let first = *checker.batch.first_record_by_message_id.entry(key).or_insert(record_index);
-    if first != record_index {
-        checker.emit_at_string(
-            Diagnostic::new(
-                Rule::DuplicateOriginalMessageId,
-                format!(
-                    "record {first} already has originalMessageId \"{}\" from \"{}\"; the Agent would silently ignore this copy",
-                    original_message_id.as_str().escape_debug(),
-                    originating_system_id.as_str().escape_debug()
-                ),
-            )
-            .with_help("give each message its own id from the source system; remove true duplicates"),
-            "/originalMessageId",
-            original_message_id,
-        );
+/// Checks record `record_index`, whose `(originatingSystemId, originalMessageId)` hashes to `key`, against
+/// the earlier records; run in batch order. `ids` gives the two ids, decoded, to word a finding.
+pub(crate) fn check(
+    batch: &mut BatchState,
+    record_index: usize,
+    key: u64,
+    ids: impl FnOnce() -> (String, String),
+) -> Option<Diagnostic> {
+    let record_index = u32::try_from(record_index).unwrap_or(u32::MAX);
+    let first = batch.first_record_by_message_id.first_record(key, record_index);
+    if first == record_index {
+        return None;
     }
+    let (originating_system_id, original_message_id) = ids();
+    Some(
+        Diagnostic::new(
+            Rule::DuplicateOriginalMessageId,
+            format!(
+                "record {first} already has originalMessageId \"{}\" from \"{}\"; the Agent would silently ignore this copy",
+                original_message_id.escape_debug(),
+                originating_system_id.escape_debug()
+            ),
+        )
+        .with_help("give each message its own id from the source system; remove true duplicates"),
+    )
 }

@@ -47,7 +47,7 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::fix::wrap_message_fix;
 use crate::json::{JsonString, Spanned, Value};
 use crate::messageml::{self, MessageMlOptions};
-use crate::record::{escape_pointer_token, RecordChecker, RecordFields};
+use crate::record::{escape_pointer_token, message_id_key, BatchCheck, RecordChecker, RecordFields};
 use crate::registry::Rule;
 use crate::Target;
 
@@ -55,7 +55,6 @@ use crate::Target;
 pub(crate) fn check_record(
     checker: &mut RecordChecker<'_>,
     fields: &RecordFields<'_, '_>,
-    stream: Option<u32>,
     record_span: Span,
 ) {
     // The content of `data` (a JSON object in a string) is checked with the MessageML, which reads it as the
@@ -72,8 +71,8 @@ pub(crate) fn check_record(
         let in_future = timestamp_in_future::check(checker, timestamp, value);
         // Order is only worth noting between timestamps that are themselves plausible: one wrong value must
         // not make every later record of its stream look out of order.
-        if let (Some(stream), false) = (stream, implausible || in_future) {
-            timestamp_out_of_order::check(checker, stream, timestamp, value);
+        if fields.stream_id.is_some() && !(implausible || in_future) {
+            checker.defer(BatchCheck::OrderInStream { timestamp }, "/intendedMessageTimestamp", value.span);
         }
     }
     if let Some((user_id, value)) = fields.from_user_id {
@@ -86,7 +85,15 @@ pub(crate) fn check_record(
     }
     check_attachments(checker, fields);
     match (fields.originating_system_id, fields.original_message_id) {
-        (Some(system), Some(id)) if !id.as_str().trim().is_empty() => duplicate_original_message_id::check(checker, system, id),
+        (Some(system), Some(id)) if !id.as_str().trim().is_empty() => {
+            let source = Span::new(id.raw_start, id.raw_start + id.raw.len());
+            let check = BatchCheck::MessageId {
+                key: message_id_key(system.as_str(), id.as_str()),
+                originating_system_id: string_literal_span(system),
+                original_message_id: string_literal_span(id),
+            };
+            checker.defer(check, "/originalMessageId", source);
+        }
         (_, Some(id)) if !id.as_str().trim().is_empty() => {}
         (_, Some(blank)) => {
             let source = Span::new(blank.raw_start, blank.raw_start + blank.raw.len());
@@ -101,8 +108,8 @@ pub(crate) fn check_record(
         if let Some(message) = fields.message {
             teams_message_too_large::check(checker, message);
         }
-        if let (Some(stream), Some(stream_id), Some((timestamp, value))) = (stream, fields.stream_id, fields.timestamp) {
-            teams_timestamp_not_unique::check(checker, stream, timestamp, value);
+        if let (Some(stream_id), Some((timestamp, value))) = (fields.stream_id, fields.timestamp) {
+            checker.defer(BatchCheck::TeamsTimestamp { timestamp }, "/intendedMessageTimestamp", value.span);
             teams_timestamp_before_conversation::check(checker, stream_id.as_str(), timestamp, value);
         }
     }
@@ -111,6 +118,11 @@ pub(crate) fn check_record(
 /// Runs the MessageML checks on `message` and locates their findings. The rejection of a plain-text message
 /// (MML002) gets the fix wrapping the text in `<messageML>` with XML escaping. Findings about the EntityJSON
 /// point at `data`.
+/// The span of `string`'s literal in the record text, quotes included.
+fn string_literal_span(string: &JsonString<'_>) -> Span {
+    Span::new(string.raw_start.saturating_sub(1), string.raw_start + string.raw.len() + 1)
+}
+
 fn check_messageml(checker: &mut RecordChecker<'_>, message: &JsonString<'_>, data: Option<&JsonString<'_>>) {
     let findings = messageml::check_message(message.as_str(), data.map(JsonString::as_str), &MessageMlOptions::default());
     for mut finding in findings {

@@ -22,17 +22,17 @@ declare_rule! {
 
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::humanize;
-use crate::json::Spanned;
-use crate::record::RecordChecker;
+use crate::record::BatchState;
 use crate::registry::Rule;
+use crate::Options;
 
-/// Longest nudge tried, in milliseconds; past it the fix is not offered.
 const MAX_NUDGE_MILLIS: i64 = 1_000;
 
-/// Reports a timestamp taken before in the same conversation, or remembers it.
-pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64, value: &Spanned<'_>) {
-    if checker.batch.teams_timestamps.insert((stream, timestamp)) {
-        return;
+/// Checks a record of stream index `stream` dated `timestamp` against the earlier records of the stream; run
+/// in batch order.
+pub(crate) fn check(batch: &mut BatchState, options: &Options, stream: u32, timestamp: i64) -> Option<Diagnostic> {
+    if batch.teams_timestamps.insert((stream, timestamp)) {
+        return None;
     }
     let mut diagnostic = Diagnostic::new(
         Rule::TeamsTimestampNotUnique,
@@ -42,9 +42,9 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64
         ),
     )
     .with_help("createdDateTime must be unique to the millisecond within a chat or channel");
-    let free = (1..=MAX_NUDGE_MILLIS).filter_map(|nudge| timestamp.checked_add(nudge)).find(|candidate| {
-        !checker.batch.teams_timestamps.contains(&(stream, *candidate)) && *candidate <= checker.options.now_millis
-    });
+    let free = (1..=MAX_NUDGE_MILLIS)
+        .filter_map(|nudge| timestamp.checked_add(nudge))
+        .find(|candidate| !batch.teams_timestamps.contains(&(stream, *candidate)) && *candidate <= options.now_millis);
     if let Some(nudged) = free {
         diagnostic = diagnostic.with_fix(Fix {
             title: format!("Move the message {} ms later, to {nudged}", nudged - timestamp),
@@ -54,5 +54,5 @@ pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64
             }],
         });
     }
-    checker.emit_at_value(diagnostic, "/intendedMessageTimestamp", value);
+    Some(diagnostic)
 }

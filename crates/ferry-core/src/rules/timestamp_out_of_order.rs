@@ -21,29 +21,25 @@ declare_rule! {
 
 use crate::diagnostic::Diagnostic;
 use crate::humanize;
-use crate::json::Spanned;
-use crate::record::RecordChecker;
+use crate::record::BatchState;
 use crate::registry::Rule;
 
-/// Notes a timestamp earlier than the stream's latest so far, and updates the latest.
-pub(crate) fn check(checker: &mut RecordChecker<'_>, stream: u32, timestamp: i64, value: &Spanned<'_>) {
-    let Some(latest) = checker.batch.latest_timestamp_by_stream.get_mut(stream as usize) else { return };
+/// Checks a record of stream index `stream` dated `timestamp` against the latest earlier record of the
+/// stream; run in batch order.
+pub(crate) fn check(batch: &mut BatchState, stream: u32, timestamp: i64) -> Option<Diagnostic> {
+    let latest = batch.latest_timestamp_by_stream.get_mut(stream as usize)?;
     let previous = *latest;
     *latest = previous.max(timestamp);
-    if timestamp < previous {
-        checker.emit_at_value(
-            Diagnostic::new(
-                Rule::TimestampOutOfOrder,
-                format!(
-                    "this message, dated {timestamp} ({}), is {} earlier than a previous record of the same stream, dated {previous} ({})",
-                    humanize::utc_date_time(timestamp),
-                    humanize::duration_between(timestamp, previous),
-                    humanize::utc_date_time(previous)
-                ),
-            )
-            .with_help("check the order of the export's pages or files; the plan sends each stream chronologically anyway"),
-            "/intendedMessageTimestamp",
-            value,
-        );
-    }
+    (timestamp < previous).then(|| {
+        Diagnostic::new(
+            Rule::TimestampOutOfOrder,
+            format!(
+                "this message, dated {timestamp} ({}), is {} earlier than a previous record of the same stream, dated {previous} ({})",
+                humanize::utc_date_time(timestamp),
+                humanize::duration_between(timestamp, previous),
+                humanize::utc_date_time(previous)
+            ),
+        )
+        .with_help("check the order of the export's pages or files; the plan sends each stream chronologically anyway")
+    })
 }
