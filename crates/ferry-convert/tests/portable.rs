@@ -2,6 +2,8 @@
 //! compiled to wasm32, under `wasm-bindgen-test` in Node and in Chromium (`cargo xtask test`), on the test
 //! fixture export zipped in memory, as the browser would take the ZIP a user drops.
 
+#![allow(clippy::unwrap_used)] // A test: an unexpected error fails it with its message.
+
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as portable_test;
 
