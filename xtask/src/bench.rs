@@ -119,21 +119,30 @@ pub fn run(args: &[String]) -> Result<()> {
         // The web app's figures: the release bundle in `dist/`.
         crate::test::build_web(&tools)?;
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The `ferry` binary is measured too (its peak memory on the streaming file).
-    crate::shell::run(Command::new(&cargo).current_dir(crate::shell::workspace_root()).args([
-        "build",
-        "--release",
-        "--quiet",
-        "--package",
-        "ferry-cli",
-    ]))?;
+    build_release_ferry()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     crate::shell::run(
         Command::new(&cargo)
             .current_dir(crate::shell::workspace_root())
             .args(["run", "--release", "--quiet", "--package", "xtask", "--", "bench-run"])
             .args(parsed.to_args()),
     )
+}
+
+/// Builds the release `ferry` binary, which the whole-process figures run.
+///
+/// # Errors
+/// When cargo fails.
+pub(crate) fn build_release_ferry() -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    crate::shell::run(Command::new(&cargo).current_dir(crate::shell::workspace_root()).args([
+        "build",
+        "--release",
+        "--quiet",
+        "--package",
+        "ferry-cli",
+    ]))
 }
 
 /// `bench-run`: the measurements, in this (release) process.

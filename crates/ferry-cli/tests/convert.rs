@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead as _, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -26,10 +28,7 @@ fn maps() -> PathBuf {
 
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("ferry-cli-convert-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch("convert", name)
 }
 
 struct Run {
@@ -260,28 +259,12 @@ fn a_map_with_a_bad_line_names_the_file_and_the_line() {
 #[test]
 fn init_with_a_pod_matches_users_by_email() {
     let directory = scratch("init-config");
-    let mut sandbox = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["sandbox", "--port", "0", "--manifest"])
-        .arg(maps().join("sandbox.json"))
-        .arg("--state")
-        .arg(directory.join("sandbox.sqlite"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
-    let port: u16 = first_line.trim().rsplit(':').next().unwrap().parse().unwrap();
-    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ferry-proxy/tests/fixtures/service-user.key.pem");
-    let config = directory.join("config.json");
-    let bdk = serde_json::json!({"scheme": "http", "host": "127.0.0.1", "port": port,
-        "bot": {"username": "import-bot", "privateKey": {"path": key}}});
-    std::fs::write(&config, bdk.to_string()).unwrap();
+    let sandbox = common::Sandbox::start(&maps().join("sandbox.json"), &directory.join("sandbox.sqlite"), &[]);
+    let config = sandbox.json_bdk_config(&directory);
 
     let (users, streams) = (directory.join("users.csv"), directory.join("streams.csv"));
     let run = convert(&fixture(), &users, &streams, &["--init", "--config", config.to_str().unwrap()]);
-    let _ = sandbox.kill();
-    let _ = sandbox.wait();
+    drop(sandbox);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("4 matched by email: confirm them"), "{}", run.stdout);
     let written = std::fs::read_to_string(&users).unwrap();

@@ -13,17 +13,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/slack-export");
 const MAPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/slack-export-maps");
-const PRIVATE_KEY_PATH: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-proxy/tests/fixtures/service-user.key.pem");
 /// After every message of the fixture and of the samples.
 const NOW: &str = "2026-01-01T00:00:00Z";
 /// Subtypes that are membership, topic, purpose, rename or pin events: not importable, counted in the report.
@@ -45,12 +45,7 @@ const EVENT_SUBTYPES: &[&str] = &[
 ];
 
 fn scratch(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("ferry-convert-slack-{name}-{}", std::process::id()));
-    if directory.exists() {
-        std::fs::remove_dir_all(&directory).unwrap();
-    }
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch("convert-slack", name)
 }
 
 fn ferry() -> Command {
@@ -223,45 +218,9 @@ fn assert_the_report_accounts_for_every_message(report: &Value) {
     }
 }
 
-/// A standalone `ferry sandbox` on a free port of 127.0.0.1, stopped when dropped.
-struct Sandbox {
-    child: Child,
-    port: u16,
-}
+use common::{Sandbox, SERVICE_USER_KEY_PATH as PRIVATE_KEY_PATH};
 
 impl Sandbox {
-    fn start(manifest: &Path, state: &Path) -> Sandbox {
-        let mut child = ferry()
-            .args(["sandbox", "--port", "0", "--manifest"])
-            .arg(manifest)
-            .arg("--state")
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
-        let port = first_line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("the sandbox said {first_line:?}"));
-        Sandbox { child, port }
-    }
-
-    /// The BDK configuration of this sandbox's service user, as JSON (the proxy reads YAML or JSON).
-    fn bdk_config(&self, directory: &Path) -> PathBuf {
-        let config = serde_json::json!({
-            "scheme": "http", "host": "127.0.0.1", "port": self.port,
-            "bot": {"username": "import-bot", "privateKey": {"path": PRIVATE_KEY_PATH}},
-        });
-        let path = directory.join("config.json");
-        std::fs::write(&path, config.to_string()).unwrap();
-        path
-    }
-
     /// The Agent API, as the service user: a session from an RS512 JWT, then plain HTTP calls.
     fn agent(&self) -> Agent {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -281,13 +240,6 @@ impl Sandbox {
         });
         let session = session["token"].as_str().unwrap().to_owned();
         Agent { runtime, client, base, session }
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -411,8 +363,8 @@ fn the_fixture_converts_alike_from_folder_and_zip_checks_clean_imports_once_and_
 
     // Imported into a sandbox where the mapped ids exist; the deleted user and the archived room are inactive
     // there, and the bots are no members: provisioning fixes both.
-    let sandbox = Sandbox::start(&Path::new(MAPS).join("sandbox.json"), &directory.join("sandbox.sqlite3"));
-    let config = sandbox.bdk_config(&directory);
+    let sandbox = Sandbox::start(&Path::new(MAPS).join("sandbox.json"), &directory.join("sandbox.sqlite3"), &[]);
+    let config = sandbox.json_bdk_config(&directory);
     let import = |extra: &[&str]| {
         output_of(
             ferry()

@@ -11,26 +11,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{scratch as scratch_in, Sandbox};
 
 const PUBLIC_KEY: &str = include_str!("../../ferry-proxy/tests/fixtures/service-user.pub.pem");
 const PRIVATE_KEY_PATH: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-proxy/tests/fixtures/service-user.key.pem");
 const FIRST_USER: i64 = 7_215_545_057_281;
 const NOW: &str = "2026-01-01T00:00:00Z";
-
-fn scratch(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("ferry-cli-import-{name}-{}", std::process::id()));
-    if directory.exists() {
-        std::fs::remove_dir_all(&directory).unwrap();
-    }
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
-}
 
 /// The BDK configuration of `apis-and-peers.md` §1.4, verbatim but for the port and the key's path.
 fn bdk_config(directory: &Path, port: u16) -> PathBuf {
@@ -61,54 +55,23 @@ fn stream_id(index: usize) -> String {
     format!("Z3oQRAZGTCNl5KjiUH2G{index:04}__qr9lLT8dA")
 }
 
-/// A standalone sandbox process, stopped when dropped.
-struct Sandbox {
-    child: Child,
-    port: u16,
-    state: PathBuf,
+fn scratch(name: &str) -> PathBuf {
+    scratch_in("import", name)
 }
 
-impl Sandbox {
-    fn start(directory: &Path, manifest: &serde_json::Value, extra: &[&str]) -> Sandbox {
-        let manifest_path = directory.join("manifest.json");
-        std::fs::write(&manifest_path, manifest.to_string()).unwrap();
-        let state = directory.join("sandbox.sqlite3");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(["sandbox", "--port", "0", "--state"])
-            .arg(&state)
-            .arg("--manifest")
-            .arg(&manifest_path)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim_end()
-            .strip_prefix("listening on http://127.0.0.1:")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .unwrap();
-        Sandbox { child, port, state }
-    }
-
-    /// `(originalMessageId, messageId)` of every message the sandbox holds.
-    fn messages(&self) -> Vec<(String, String)> {
-        let connection =
-            rusqlite::Connection::open_with_flags(&self.state, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-        let mut statement = connection.prepare("SELECT original_message_id, message_id FROM messages").unwrap();
-        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
-    }
+/// Starts a sandbox with `manifest` written into `directory`, its state beside it.
+fn start_sandbox(directory: &Path, manifest: &serde_json::Value, extra: &[&str]) -> Sandbox {
+    let manifest_path = directory.join("manifest.json");
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    Sandbox::start(&manifest_path, &directory.join("sandbox.sqlite3"), extra)
 }
 
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `(originalMessageId, messageId)` of every message a sandbox holds.
+fn stored_messages(sandbox: &Sandbox) -> Vec<(String, String)> {
+    let connection =
+        rusqlite::Connection::open_with_flags(&sandbox.state, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut statement = connection.prepare("SELECT original_message_id, message_id FROM messages").unwrap();
+    statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
 
 fn import_command(directory: &Path, config: &Path, batch: &Path, extra: &[&str]) -> Command {
@@ -151,7 +114,7 @@ fn killed_at_random_moments_under_faults_every_message_lands_exactly_once() {
     const USERS: usize = 20;
     let directory = scratch("faults");
     let (batch, manifest) = plain_batch(&directory, MESSAGES, STREAMS, USERS);
-    let sandbox = Sandbox::start(&directory, &manifest, &["--faults", "0.2", "--faults-seed", "11"]);
+    let sandbox = start_sandbox(&directory, &manifest, &["--faults", "0.2", "--faults-seed", "11"]);
     let config = bdk_config(&directory, sandbox.port);
 
     let journal_path = directory.join("journal.sqlite3");
@@ -194,7 +157,7 @@ fn killed_at_random_moments_under_faults_every_message_lands_exactly_once() {
     println!("the import completed after {kills} kill(s)");
 
     // The sandbox holds every message exactly once.
-    let stored = sandbox.messages();
+    let stored = stored_messages(&sandbox);
     assert_eq!(stored.len(), MESSAGES, "the sandbox holds {} messages, not {MESSAGES}", stored.len());
     let stored_ids: BTreeMap<String, String> = stored.into_iter().collect();
     let expected: BTreeSet<String> = (0..MESSAGES).map(|index| format!("m-{index}")).collect();
@@ -282,7 +245,7 @@ fn ctrl_c_stops_after_the_requests_in_flight_a_second_at_once_and_both_resume() 
     const MESSAGES: usize = 20_000;
     let directory = scratch("interrupt");
     let (batch, manifest) = plain_batch(&directory, MESSAGES, 20, 10);
-    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let sandbox = start_sandbox(&directory, &manifest, &[]);
     let config = bdk_config(&directory, sandbox.port);
 
     let (code, text) = interrupted_import(&directory, &config, &batch, 1);
@@ -296,7 +259,7 @@ fn ctrl_c_stops_after_the_requests_in_flight_a_second_at_once_and_both_resume() 
     assert_eq!(count("in_flight"), 0, "a clean stop leaves no request unanswered");
     let imported = count("imported");
     assert!(imported > 0 && (imported as usize) < MESSAGES, "{imported} imported before the stop");
-    assert_eq!(sandbox.messages().len(), imported as usize);
+    assert_eq!(stored_messages(&sandbox).len(), imported as usize);
 
     let (code, text) = interrupted_import(&directory, &config, &batch, 2);
     assert_eq!(code, Some(130), "{text}");
@@ -304,16 +267,16 @@ fn ctrl_c_stops_after_the_requests_in_flight_a_second_at_once_and_both_resume() 
 
     let (output, text) = run(import_command(&directory, &config, &batch, &["--apply"]));
     assert_eq!(output.status.code(), Some(0), "{text}");
-    let stored: BTreeSet<String> = sandbox.messages().into_iter().map(|(original, _)| original).collect();
+    let stored: BTreeSet<String> = stored_messages(&sandbox).into_iter().map(|(original, _)| original).collect();
     assert_eq!(stored.len(), MESSAGES);
-    assert_eq!(sandbox.messages().len(), MESSAGES, "a message was imported twice");
+    assert_eq!(stored_messages(&sandbox).len(), MESSAGES, "a message was imported twice");
 }
 
 #[test]
 fn rejected_records_are_sent_again_only_with_retry_failed() {
     let directory = scratch("retry");
     let (batch, manifest) = plain_batch(&directory, 3, 1, 1);
-    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let sandbox = start_sandbox(&directory, &manifest, &[]);
     let config = bdk_config(&directory, sandbox.port);
     // Dated 2099: in the past for a run told it is 2100, in the future for the sandbox, which refuses it.
     let text = std::fs::read_to_string(&batch).unwrap().replacen("1433045622000", "4070908800000", 1);
@@ -341,11 +304,11 @@ fn rejected_records_are_sent_again_only_with_retry_failed() {
     let (output, text) = in_2100(&[]);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("1 record(s) were rejected by the Agent in an earlier run"), "{text}");
-    assert_eq!(sandbox.messages().len(), 2);
+    assert_eq!(stored_messages(&sandbox).len(), 2);
 
     let (output, text) = in_2100(&["--retry-failed"]);
     assert_eq!(output.status.code(), Some(0), "{text}");
-    assert_eq!(sandbox.messages().len(), 3);
+    assert_eq!(stored_messages(&sandbox).len(), 3);
 }
 
 #[test]
@@ -375,7 +338,7 @@ fn the_pre_flight_reports_before_sending_and_provisioning_fixes_the_batch() {
     ];
     let batch = directory.join("batch.json");
     std::fs::write(&batch, serde_json::to_string(&records).unwrap()).unwrap();
-    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let sandbox = start_sandbox(&directory, &manifest, &[]);
     let config = bdk_config(&directory, sandbox.port);
 
     let (output, text) = run(import_command(&directory, &config, &batch, &["--apply"]));
@@ -384,7 +347,7 @@ fn the_pre_flight_reports_before_sending_and_provisioning_fixes_the_batch() {
         assert!(text.contains(&format!("error[{code}]")), "no {code} in:\n{text}");
     }
     assert!(text.contains("batch.json record 1 /intendedMessageFromUserId"), "{text}");
-    assert!(sandbox.messages().is_empty(), "records refused by the pre-flight were sent");
+    assert!(stored_messages(&sandbox).is_empty(), "records refused by the pre-flight were sent");
 
     let (output, text) = run(import_command(&directory, &config, &batch, &["--apply", "--provision"]));
     assert_eq!(output.status.code(), Some(0), "{text}");
@@ -393,7 +356,7 @@ fn the_pre_flight_reports_before_sending_and_provisioning_fixes_the_batch() {
     assert!(text.contains(&format!("provisioned: added user {bob} to stream {room}")), "{text}");
     assert!(text.contains(&format!("provisioned: reactivated stream {inactive_room}")), "{text}");
     assert!(text.contains("for carol@example.com"), "{text}");
-    let mut stored: Vec<String> = sandbox.messages().into_iter().map(|(original, _)| original).collect();
+    let mut stored: Vec<String> = stored_messages(&sandbox).into_iter().map(|(original, _)| original).collect();
     stored.sort();
     assert_eq!(stored, ["p-1", "p-2", "p-3"]);
 }
@@ -410,13 +373,13 @@ fn a_dry_run_sends_nothing_and_writes_no_journal() {
         "intendedMessageFromUserId": FIRST_USER, "originatingSystemId": "chat", "originalMessageId": "d-1", "streamId": stream_id(1)});
     let batch = directory.join("batch.ndjson");
     std::fs::write(&batch, format!("{record}\n")).unwrap();
-    let sandbox = Sandbox::start(&directory, &manifest, &[]);
+    let sandbox = start_sandbox(&directory, &manifest, &[]);
     let config = bdk_config(&directory, sandbox.port);
     let (output, text) = run(import_command(&directory, &config, &batch, &[]));
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("import plan: 1 request(s) for 1 record(s)"), "{text}");
     assert!(text.contains("nothing was sent"), "{text}");
-    assert!(sandbox.messages().is_empty());
+    assert!(stored_messages(&sandbox).is_empty());
     assert!(!directory.join("journal.sqlite3").exists(), "a dry run wrote a journal");
 
     // An empty input stops the import before anything is sent.
@@ -425,7 +388,7 @@ fn a_dry_run_sends_nothing_and_writes_no_journal() {
     let (output, text) = run(import_command(&directory, &config, &empty, &["--apply"]));
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("nothing was sent"), "{text}");
-    assert!(!directory.join("journal.sqlite3").exists() || sandbox.messages().is_empty());
+    assert!(!directory.join("journal.sqlite3").exists() || stored_messages(&sandbox).is_empty());
 
     // A key file that is not there: a clear error naming the file, exit 2.
     let bad = directory.join("bad.yaml");

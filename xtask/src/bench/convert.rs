@@ -42,14 +42,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             _ => bail!(usage),
         }
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    crate::shell::run(Command::new(&cargo).current_dir(crate::shell::workspace_root()).args([
-        "build",
-        "--release",
-        "--quiet",
-        "--package",
-        "ferry-cli",
-    ]))?;
+    super::build_release_ferry()?;
     conversion_figures(seed, messages)
 }
 
