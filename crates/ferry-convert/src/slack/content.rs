@@ -400,22 +400,12 @@ impl<'a> Writer<'a> {
 /// The href to write for `url`, or `None` when it is not an http or https URL the Agent would accept.
 ///
 /// Characters `java.net.URI` refuses (spaces, `|`, `{`, non-ASCII, …) are percent-encoded as a browser would
-/// send them; the result is then checked by the core's own MessageML validator, the authority on what the Agent
-/// accepts, so a link this function lets through never turns into an error.
+/// send them; the result is then judged by the core's own check of an `<a href>` (with the default options:
+/// http and https only), so a link this function lets through never turns into an error.
 fn acceptable_href(url: &str) -> Option<String> {
-    let scheme_end = url.find(':')?;
-    let scheme = &url[..scheme_end];
-    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return None;
-    }
     let href = percent_encode_for_java_uri(url);
-    let mut probe = MessageMl::new();
-    probe.open("a", &[("href", &href)]);
-    probe.close();
-    let document = probe.finish();
-    let options = ferry_core::messageml::MessageMlOptions::default();
-    let findings = ferry_core::messageml::check_message(&document, None, &options);
-    findings.iter().all(|finding| finding.severity != ferry_core::Severity::Error).then_some(href)
+    ferry_core::messageml::elements::href_is_accepted(&href, &ferry_core::messageml::MessageMlOptions::default())
+        .then_some(href)
 }
 
 /// `url` with every byte outside RFC 2396's URI characters percent-encoded (`%` kept when two hex digits

@@ -1557,7 +1557,7 @@ impl<'d, 't> Checker<'d, 't> {
             self.report(Rule::HrefNotAbsoluteUri, "The attribute \"href\" must contain an absolute URI", span);
             return;
         };
-        if !self.options.allowed_uri_schemes.iter().any(|allowed| allowed.eq_ignore_ascii_case(scheme)) {
+        if !scheme_is_allowed(scheme, self.options) {
             self.report(Rule::UriSchemeNotAllowed, format!("URI scheme \"{scheme}\" is not supported by the pod."), span);
         }
     }
@@ -1833,6 +1833,20 @@ pub fn parse_java_long(value: &str) -> Option<i64> {
     } else {
         below_zero.checked_neg()
     }
+}
+
+/// Whether `href`, as an `<a>`'s decoded `href` value, passes every check the validator makes of it: not empty
+/// ([`Rule::MissingAttribute`]; an empty text has no scheme), a URI `java.net.URI` accepts
+/// ([`Rule::HrefNotAbsoluteUri`]), absolute, with a scheme `options` allows ([`Rule::UriSchemeNotAllowed`]).
+/// For code that writes MessageML and must write only links the Agent accepts, without validating a whole
+/// document per link. The text around it is the writer's business (escapes, and no Freemarker `${`/`#{`).
+#[must_use]
+pub fn href_is_accepted(href: &str, options: &MessageMlOptions) -> bool {
+    is_java_uri(href) && uri_scheme(href).is_some_and(|scheme| scheme_is_allowed(scheme, options))
+}
+
+fn scheme_is_allowed(scheme: &str, options: &MessageMlOptions) -> bool {
+    options.allowed_uri_schemes.iter().any(|allowed| allowed.eq_ignore_ascii_case(scheme))
 }
 
 /// The scheme of an absolute URI, as `java.net.URI#getScheme` sees it.

@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 
+use super::elements::href_is_accepted;
 use super::{check_message, MessageMlOptions};
 use crate::diagnostic::Severity;
 
@@ -133,5 +134,27 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>(), data in prop::option::of("[{}\\[\\]\":a-z0-9, ]{0,20}")) {
         spans_inside(&text, data.as_deref());
+    }
+
+    #[test]
+    fn href_is_accepted_exactly_when_a_link_to_it_is(
+        href in prop_oneof![
+            "(https?|mailto|ftp|HTTP|h t|1x)?:?(//)?[a-z0-9.%:/?#@!$&'()*+,;=\\[\\]{}| _~-]{0,16}",
+            any::<String>(),
+        ],
+        https_only in any::<bool>(),
+    ) {
+        let mut options = MessageMlOptions::default();
+        if https_only {
+            options.allowed_uri_schemes = vec!["https".to_owned()];
+        }
+        // Escaped as a writer of MessageML escapes it: `{` too, so no `${`/`#{` reaches Freemarker's check.
+        let escaped = href.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;").replace('{', "&#123;");
+        let message = format!("<messageML><a href=\"{escaped}\">link</a></messageML>");
+        let findings = check_message(&message, None, &options);
+        // Only the href is judged: a text the XML parser itself refuses (control characters) says nothing of it.
+        prop_assume!(findings.iter().all(|finding| finding.rule != crate::registry::Rule::MalformedXml));
+        let link_accepted = findings.iter().all(|finding| finding.severity != Severity::Error);
+        prop_assert_eq!(href_is_accepted(&href, &options), link_accepted, "{}: {:?}", message, findings);
     }
 }
