@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use super::markup::MessageMl;
+use super::mrkdwn::decode_entities;
 use super::Directory;
 
 /// Characters of a root's text quoted in its replies.
@@ -111,7 +112,7 @@ pub fn plain_excerpt(text: &str, directory: &dyn Directory) -> String {
 }
 
 fn push_decoded(plain: &mut String, literal: &str) {
-    plain.push_str(&literal.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
+    plain.push_str(&decode_entities(literal));
 }
 
 fn push_sequence(plain: &mut String, sequence: &str, directory: &dyn Directory) {
