@@ -131,7 +131,13 @@ pub(crate) async fn complete_migration(
     with_store(&sandbox, move |store, now| {
         let (app, stored, _) = resolve(store, &headers, now, &conversation)?;
         require_migration_owner(&stored, &app)?;
-        store::set_migration(store.connection(), &conversation.path(), MigrationMode::Completed, None, stored.created_millis)?;
+        store::set_migration(
+            store.connection(),
+            &conversation.path(),
+            MigrationMode::Completed,
+            None,
+            stored.created_millis,
+        )?;
         tracing::info!(conversation = conversation.path(), app, "Graph migration completed");
         Ok(StatusCode::NO_CONTENT.into_response())
     })

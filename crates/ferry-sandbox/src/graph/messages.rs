@@ -88,10 +88,16 @@ pub(crate) async fn post_message(
         tracing::info!(?fault, "injecting fault into a Graph message import");
         match fault {
             Fault::ServerError => {
-                return Err(GraphError::unavailable(1, "Simulated fault (sandbox --faults): the service is unavailable"))
+                return Err(GraphError::unavailable(
+                    1,
+                    "Simulated fault (sandbox --faults): the service is unavailable",
+                ))
             }
             Fault::TooManyRequests { retry_after_seconds } => {
-                return Err(GraphError::throttled(retry_after_seconds, "Simulated fault (sandbox --faults): please retry again later"))
+                return Err(GraphError::throttled(
+                    retry_after_seconds,
+                    "Simulated fault (sandbox --faults): please retry again later",
+                ))
             }
             Fault::Latency(delay) => tokio::time::sleep(delay).await,
             Fault::DropBeforeApplying => return drop_connection(connection).await,
@@ -142,23 +148,25 @@ fn import_message(
 
     let connection = store.connection();
     let from = fields.get("from").and_then(|from| from.get("user"));
-    let from_id = from
-        .and_then(|user| user.get("id"))
-        .and_then(Value::as_str)
-        .ok_or_else(|| GraphError::bad_request("from.user.id is required: an imported message is attributed to a user of the tenant"))?;
+    let from_id = from.and_then(|user| user.get("id")).and_then(Value::as_str).ok_or_else(|| {
+        GraphError::bad_request("from.user.id is required: an imported message is attributed to a user of the tenant")
+    })?;
     let directory_name = store::user_display_name(connection, from_id)?.ok_or_else(|| {
         GraphError::bad_request(format!("from.user.id `{from_id}` is not a user of tenant {tenant_id}: imported messages must be from users of the app's tenant"))
     })?;
     let display_name = from.and_then(|user| user.get("displayName")).and_then(Value::as_str).unwrap_or(&directory_name);
 
-    let created_text = fields
-        .get("createdDateTime")
-        .and_then(Value::as_str)
-        .ok_or_else(|| GraphError::bad_request("createdDateTime is required (a string): it is the imported message's original time"))?;
-    let created = parse_date_time(created_text)
-        .map_err(|error| GraphError::bad_request(format!("createdDateTime `{created_text}` is not a valid date-time: {error}")))?;
+    let created_text = fields.get("createdDateTime").and_then(Value::as_str).ok_or_else(|| {
+        GraphError::bad_request("createdDateTime is required (a string): it is the imported message's original time")
+    })?;
+    let created = parse_date_time(created_text).map_err(|error| {
+        GraphError::bad_request(format!("createdDateTime `{created_text}` is not a valid date-time: {error}"))
+    })?;
     if created > now {
-        return Err(GraphError::bad_request(format!("createdDateTime {} is in the future", created_date_time(created))));
+        return Err(GraphError::bad_request(format!(
+            "createdDateTime {} is in the future",
+            created_date_time(created)
+        )));
     }
     if created <= stored.created_millis {
         return Err(GraphError::bad_request(format!(
@@ -179,7 +187,9 @@ fn import_message(
     let hosted_contents = hosted_contents_of(&fields, content)?;
 
     let (channel_identity, chat_id) = match conversation {
-        Conversation::Channel { team_id, channel_id } => (json!({"teamId": team_id, "channelId": channel_id}), Value::Null),
+        Conversation::Channel { team_id, channel_id } => {
+            (json!({"teamId": team_id, "channelId": channel_id}), Value::Null)
+        }
         Conversation::Chat { chat_id } => (Value::Null, Value::String(chat_id.clone())),
     };
     let field_or = |name: &str, default: Value| fields.get(name).cloned().unwrap_or(default);
@@ -228,14 +238,19 @@ fn import_message(
     tracing::info!(conversation = path, created = when, app, "Graph message imported");
     let mut answer = message;
     if let Some(object) = answer.as_object_mut() {
-        object.insert("@odata.context".to_owned(), format!("{base}/$metadata#{}/messages/$entity", context_of(conversation)).into());
+        object.insert(
+            "@odata.context".to_owned(),
+            format!("{base}/$metadata#{}/messages/$entity", context_of(conversation)).into(),
+        );
     }
     Ok(answer)
 }
 
 /// `body.contentType` (lower case) and `body.content`.
 fn body_of(fields: &Map<String, Value>) -> Result<(String, &str), GraphError> {
-    let body = fields.get("body").ok_or_else(|| GraphError::bad_request("body is required: {\"contentType\": \"html\", \"content\": \"...\"}"))?;
+    let body = fields.get("body").ok_or_else(|| {
+        GraphError::bad_request("body is required: {\"contentType\": \"html\", \"content\": \"...\"}")
+    })?;
     let content = body
         .get("content")
         .and_then(Value::as_str)
@@ -248,14 +263,22 @@ fn body_of(fields: &Map<String, Value>) -> Result<(String, &str), GraphError> {
     }
     let content_type = match body.get("contentType") {
         None | Some(Value::Null) => "text".to_owned(),
-        Some(Value::String(kind)) if kind.eq_ignore_ascii_case("html") || kind.eq_ignore_ascii_case("text") => kind.to_ascii_lowercase(),
-        Some(other) => return Err(GraphError::bad_request(format!("body.contentType must be `html` or `text`, not {other}"))),
+        Some(Value::String(kind)) if kind.eq_ignore_ascii_case("html") || kind.eq_ignore_ascii_case("text") => {
+            kind.to_ascii_lowercase()
+        }
+        Some(other) => {
+            return Err(GraphError::bad_request(format!("body.contentType must be `html` or `text`, not {other}")))
+        }
     };
     Ok((content_type, content))
 }
 
 /// Every mention names a tenant user and has its `<at id="N">` in the body.
-fn check_mentions(connection: &rusqlite::Connection, fields: &Map<String, Value>, content: &str) -> Result<(), GraphError> {
+fn check_mentions(
+    connection: &rusqlite::Connection,
+    fields: &Map<String, Value>,
+    content: &str,
+) -> Result<(), GraphError> {
     let mentions = match fields.get("mentions") {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Array(mentions)) => mentions,
@@ -273,10 +296,14 @@ fn check_mentions(connection: &rusqlite::Connection, fields: &Map<String, Value>
             .and_then(Value::as_str)
             .ok_or_else(|| GraphError::bad_request(format!("mentions[{index}].mentioned.user.id is required")))?;
         if store::user_display_name(connection, user_id)?.is_none() {
-            return Err(GraphError::bad_request(format!("mentions[{index}] mentions `{user_id}`, who is not a user of the tenant")));
+            return Err(GraphError::bad_request(format!(
+                "mentions[{index}] mentions `{user_id}`, who is not a user of the tenant"
+            )));
         }
         if !content.contains(&format!("<at id=\"{id}\"")) && !content.contains(&format!("<at id='{id}'")) {
-            return Err(GraphError::bad_request(format!("mentions[{index}] has id {id}, but the body has no <at id=\"{id}\">")));
+            return Err(GraphError::bad_request(format!(
+                "mentions[{index}] has id {id}, but the body has no <at id=\"{id}\">"
+            )));
         }
     }
     Ok(())
@@ -284,7 +311,10 @@ fn check_mentions(connection: &rusqlite::Connection, fields: &Map<String, Value>
 
 /// The hosted contents, decoded (temporary id, media type, bytes), each shown by the body, and every one the
 /// body shows given.
-fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<(String, String, Vec<u8>)>, GraphError> {
+fn hosted_contents_of(
+    fields: &Map<String, Value>,
+    content: &str,
+) -> Result<Vec<(String, String, Vec<u8>)>, GraphError> {
     let given = match fields.get("hostedContents") {
         None | Some(Value::Null) => &Vec::new(),
         Some(Value::Array(items)) => items,
@@ -293,8 +323,9 @@ fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<
     let mut decoded = Vec::with_capacity(given.len());
     for (index, item) in given.iter().enumerate() {
         let field = |name: &str| item.get(name).and_then(Value::as_str).filter(|text| !text.is_empty());
-        let temporary_id = field("@microsoft.graph.temporaryId")
-            .ok_or_else(|| GraphError::bad_request(format!("hostedContents[{index}] needs @microsoft.graph.temporaryId")))?;
+        let temporary_id = field("@microsoft.graph.temporaryId").ok_or_else(|| {
+            GraphError::bad_request(format!("hostedContents[{index}] needs @microsoft.graph.temporaryId"))
+        })?;
         let content_type = field("contentType").unwrap_or_default();
         if !IMAGE_TYPES.contains(&content_type) {
             return Err(GraphError::bad_request(format!(
@@ -305,9 +336,13 @@ fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<
         let bytes = field("contentBytes")
             .and_then(|text| STANDARD.decode(text).ok())
             .filter(|bytes| !bytes.is_empty())
-            .ok_or_else(|| GraphError::bad_request(format!("hostedContents[{index}].contentBytes must be non-empty base64")))?;
+            .ok_or_else(|| {
+                GraphError::bad_request(format!("hostedContents[{index}].contentBytes must be non-empty base64"))
+            })?;
         if decoded.iter().any(|(seen, _, _): &(String, String, Vec<u8>)| seen == temporary_id) {
-            return Err(GraphError::bad_request(format!("hostedContents[{index}] repeats temporaryId `{temporary_id}`")));
+            return Err(GraphError::bad_request(format!(
+                "hostedContents[{index}] repeats temporaryId `{temporary_id}`"
+            )));
         }
         decoded.push((temporary_id.to_owned(), content_type.to_owned(), bytes));
     }
@@ -320,7 +355,9 @@ fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<
         }
     }
     if let Some(missing) = shown.iter().find(|id| !decoded.iter().any(|(temporary_id, _, _)| temporary_id == *id)) {
-        return Err(GraphError::bad_request(format!("The body shows hosted content `{missing}`, which hostedContents does not give")));
+        return Err(GraphError::bad_request(format!(
+            "The body shows hosted content `{missing}`, which hostedContents does not give"
+        )));
     }
     Ok(decoded)
 }
@@ -357,11 +394,14 @@ pub(crate) async fn list_messages(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, GraphError> {
-    let Query(query) = query.map_err(|rejection| GraphError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
+    let Query(query) =
+        query.map_err(|rejection| GraphError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
     let top = match &query.top {
         None => DEFAULT_PAGE,
         Some(text) => text.parse::<usize>().ok().filter(|top| (1..=MAX_PAGE).contains(top)).ok_or_else(|| {
-            GraphError::bad_request(format!("Invalid page size specified: $top must be from 1 to {MAX_PAGE}, not `{text}`"))
+            GraphError::bad_request(format!(
+                "Invalid page size specified: $top must be from 1 to {MAX_PAGE}, not `{text}`"
+            ))
         })?,
     };
     let after = match &query.skip_token {
@@ -384,7 +424,10 @@ pub(crate) async fn list_messages(
         page.truncate(top);
         let mut value = Vec::with_capacity(page.len());
         for (_, text) in &page {
-            value.push(serde_json::from_str::<Value>(text).map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?);
+            value.push(
+                serde_json::from_str::<Value>(text)
+                    .map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?,
+            );
         }
         let mut answer = json!({
             "@odata.context": format!("{base}/$metadata#{}/messages", context_of(&conversation)),
@@ -393,7 +436,10 @@ pub(crate) async fn list_messages(
         });
         if let (true, Some((last, _)), Some(object)) = (more, page.last(), answer.as_object_mut()) {
             let token = URL_SAFE_NO_PAD.encode(last.to_string());
-            object.insert("@odata.nextLink".to_owned(), format!("{base}{path}/messages?$top={top}&$skiptoken={token}").into());
+            object.insert(
+                "@odata.nextLink".to_owned(),
+                format!("{base}{path}/messages?$top={top}&$skiptoken={token}").into(),
+            );
         }
         Ok(Json(answer))
     })
@@ -421,7 +467,8 @@ pub(crate) async fn get_message(
         resolve(store, &headers, now, &conversation)?;
         let text = store::message(store.connection(), &conversation.path(), message_millis(&ids.message_id)?)?
             .ok_or_else(|| GraphError::not_found(format!("Message {} not found", ids.message_id)))?;
-        let message = serde_json::from_str(&text).map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?;
+        let message = serde_json::from_str(&text)
+            .map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?;
         Ok(Json(message))
     })
     .await
@@ -436,9 +483,15 @@ pub(crate) async fn get_hosted_content(
     with_store(&sandbox, move |store, now| {
         resolve(store, &headers, now, &conversation)?;
         let hosted_content_id = ids.hosted_content_id.unwrap_or_default();
-        let (content_type, bytes) =
-            store::hosted_content(store.connection(), &conversation.path(), message_millis(&ids.message_id)?, &hosted_content_id)?
-                .ok_or_else(|| GraphError::not_found(format!("Hosted content {hosted_content_id} of message {} not found", ids.message_id)))?;
+        let (content_type, bytes) = store::hosted_content(
+            store.connection(),
+            &conversation.path(),
+            message_millis(&ids.message_id)?,
+            &hosted_content_id,
+        )?
+        .ok_or_else(|| {
+            GraphError::not_found(format!("Hosted content {hosted_content_id} of message {} not found", ids.message_id))
+        })?;
         Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
     })
     .await
