@@ -284,6 +284,9 @@ fn check_mentions(
         Some(Value::Array(mentions)) => mentions,
         Some(_) => return Err(GraphError::bad_request("mentions must be an array")),
     };
+    // Each set is built once, so a request of many mentions costs one pass over the body and one look-up per user.
+    let tagged = tagged_mentions(content);
+    let mut known_users = BTreeSet::new();
     for (index, mention) in mentions.iter().enumerate() {
         let id = mention
             .get("id")
@@ -295,18 +298,34 @@ fn check_mentions(
             .and_then(|user| user.get("id"))
             .and_then(Value::as_str)
             .ok_or_else(|| GraphError::bad_request(format!("mentions[{index}].mentioned.user.id is required")))?;
-        if store::user_display_name(connection, user_id)?.is_none() {
-            return Err(GraphError::bad_request(format!(
-                "mentions[{index}] mentions `{user_id}`, who is not a user of the tenant"
-            )));
+        if !known_users.contains(user_id) {
+            if store::user_display_name(connection, user_id)?.is_none() {
+                return Err(GraphError::bad_request(format!(
+                    "mentions[{index}] mentions `{user_id}`, who is not a user of the tenant"
+                )));
+            }
+            known_users.insert(user_id);
         }
-        if !content.contains(&format!("<at id=\"{id}\"")) && !content.contains(&format!("<at id='{id}'")) {
+        if !tagged.contains(&id) {
             return Err(GraphError::bad_request(format!(
                 "mentions[{index}] has id {id}, but the body has no <at id=\"{id}\">"
             )));
         }
     }
     Ok(())
+}
+
+/// The ids of the body's `<at id="N">` (or `<at id='N'>`) tags.
+fn tagged_mentions(content: &str) -> BTreeSet<u64> {
+    content
+        .split("<at id=")
+        .skip(1)
+        .filter_map(|rest| {
+            let quote = rest.chars().next().filter(|quote| *quote == '"' || *quote == '\'')?;
+            let (digits, _) = rest[1..].split_once(quote)?;
+            digits.parse().ok()
+        })
+        .collect()
 }
 
 /// The hosted contents, decoded (temporary id, media type, bytes), each shown by the body, and every one the
@@ -321,6 +340,7 @@ fn hosted_contents_of(
         Some(_) => return Err(GraphError::bad_request("hostedContents must be an array")),
     };
     let mut decoded = Vec::with_capacity(given.len());
+    let mut temporary_ids = BTreeSet::new();
     for (index, item) in given.iter().enumerate() {
         let field = |name: &str| item.get(name).and_then(Value::as_str).filter(|text| !text.is_empty());
         let temporary_id = field("@microsoft.graph.temporaryId").ok_or_else(|| {
@@ -339,7 +359,7 @@ fn hosted_contents_of(
             .ok_or_else(|| {
                 GraphError::bad_request(format!("hostedContents[{index}].contentBytes must be non-empty base64"))
             })?;
-        if decoded.iter().any(|(seen, _, _): &(String, String, Vec<u8>)| seen == temporary_id) {
+        if !temporary_ids.insert(temporary_id) {
             return Err(GraphError::bad_request(format!(
                 "hostedContents[{index}] repeats temporaryId `{temporary_id}`"
             )));
@@ -354,7 +374,7 @@ fn hosted_contents_of(
             )));
         }
     }
-    if let Some(missing) = shown.iter().find(|id| !decoded.iter().any(|(temporary_id, _, _)| temporary_id == *id)) {
+    if let Some(missing) = shown.difference(&temporary_ids).next() {
         return Err(GraphError::bad_request(format!(
             "The body shows hosted content `{missing}`, which hostedContents does not give"
         )));
@@ -501,6 +521,40 @@ pub(crate) async fn get_hosted_content(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mention_tags_in_a_body_are_found() {
+        let table: [(&str, &[u64]); 5] = [
+            ("<p>none</p>", &[]),
+            (r#"<at id="0">A</at> and <at id='12'>B</at>"#, &[0, 12]),
+            (r#"<at id="x">A</at><at id=3>B</at>"#, &[]),
+            (r#"<at id=""#, &[]),
+            ("<at id=\"1\u{e9}\">", &[]),
+        ];
+        for (content, expected) in table {
+            assert_eq!(tagged_mentions(content).into_iter().collect::<Vec<_>>(), expected, "{content}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a body holds, finding its tags never panics and finds only what it holds.
+        #[test]
+        fn finding_tags_never_panics(content in "(<at id=|\"|'|[0-9]|\\.\\./hostedContents/|/\\$value|[a-zé])*") {
+            for id in tagged_mentions(&content) {
+                proptest::prop_assert!(content.contains(&id.to_string()));
+            }
+            for id in shown_hosted_contents(&content) {
+                let reference = format!("{HOSTED_CONTENT_PREFIX}{id}{HOSTED_CONTENT_SUFFIX}");
+                proptest::prop_assert!(content.contains(&reference));
+            }
+        }
+
+        /// Any text is read as a date-time or refused, never a panic.
+        #[test]
+        fn any_date_time_text_is_read_or_refused(text in "\\PC{0,40}") {
+            let _ = super::super::time::parse_date_time(&text);
+        }
+    }
 
     #[test]
     fn hosted_contents_shown_in_a_body_are_found() {
