@@ -659,6 +659,20 @@ async fn imports_are_checked_in_the_documented_order() {
             "which hostedContents does not give",
         ),
         (
+            "a file attachment",
+            message(t(1), json!({"attachments": [{"id": "1", "contentType": "application/pdf", "name": "q3.pdf"}]})),
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "import takes files only as `reference`",
+        ),
+        (
+            "251 reactions",
+            message(t(1), json!({"reactions": vec![json!({"reactionType": "like"}); 251]})),
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "at most 250",
+        ),
+        (
             "at the size limit",
             message(t(1), json!({"body": {"contentType": "text", "content": at_limit}})),
             StatusCode::CREATED,
@@ -670,7 +684,8 @@ async fn imports_are_checked_in_the_documented_order() {
             message(
                 t(2),
                 json!({"body": {"contentType": "HTML", "content": "<at id=\"0\">Bob</at><img src=\"../hostedContents/1/$value\">"},
-                       "mentions": mention(BOB, 0), "hostedContents": image("1", PNG_BASE64, "image/png")}),
+                       "mentions": mention(BOB, 0), "hostedContents": image("1", PNG_BASE64, "image/png"),
+                       "attachments": [{"id": "a", "contentType": "reference", "contentUrl": "https://contoso.sharepoint.com/q3.pdf", "name": "q3.pdf"}]}),
             ),
             StatusCode::CREATED,
             "",
@@ -696,6 +711,7 @@ async fn imports_are_checked_in_the_documented_order() {
     let with_image = graph.get(&format!("{CHANNEL_PATH}/messages/{}", t(2)), &token).await;
     assert_eq!(with_image.json["body"]["contentType"], "html");
     assert_eq!(with_image.json["mentions"][0]["mentioned"]["user"]["id"], BOB);
+    assert_eq!(with_image.json["attachments"][0]["contentType"], "reference");
     let bytes = graph
         .http
         .get(format!("{}/graph/v1.0{CHANNEL_PATH}/messages/{}/hostedContents/1/$value", graph.running.url(), t(2)))

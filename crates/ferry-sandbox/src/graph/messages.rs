@@ -19,6 +19,8 @@
 //! 8. 400 when a hosted content lacks `@microsoft.graph.temporaryId`, its `contentBytes` are not base64, its
 //!    `contentType` is not an image type Teams shows inline, or the body does not show it through
 //!    `<img src="../hostedContents/{temporaryId}/$value">`; and when the body shows one that is not given.
+//! 9. 400 when an attachment is neither a `reference` (a link to a file already in SharePoint or OneDrive, which
+//!    import takes) nor a card, or when there are more than 250 reactions (the import documentation's scope).
 //!
 //! Then 201 with the stored `chatMessage`: `id` is the `createdDateTime` in milliseconds (as Teams' message ids
 //! are), `createdDateTime` is written with three fraction digits, `from.user` gains `tenantId`, and the body is
@@ -54,6 +56,9 @@ const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 /// `$top` when not given, and its largest value.
 const DEFAULT_PAGE: usize = 20;
 const MAX_PAGE: usize = 50;
+
+/// Reactions an imported message may carry ("up to 250 reactions", the import documentation).
+const MAX_REACTIONS: usize = 250;
 
 /// The media types of inline images Teams shows.
 const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/bmp"];
@@ -185,6 +190,7 @@ fn import_message(
     let (content_type, content) = body_of(&fields)?;
     check_mentions(connection, &fields, content)?;
     let hosted_contents = hosted_contents_of(&fields, content)?;
+    check_attachments_and_reactions(&fields)?;
 
     let (channel_identity, chat_id) = match conversation {
         Conversation::Channel { team_id, channel_id } => {
@@ -311,6 +317,31 @@ fn check_mentions(
                 "mentions[{index}] has id {id}, but the body has no <at id=\"{id}\">"
             )));
         }
+    }
+    Ok(())
+}
+
+/// Attachments are references to files or cards, and reactions are at most [`MAX_REACTIONS`].
+fn check_attachments_and_reactions(fields: &Map<String, Value>) -> Result<(), GraphError> {
+    let list = |name: &str| match fields.get(name) {
+        None | Some(Value::Null) => Ok(&[][..]),
+        Some(Value::Array(items)) => Ok(items.as_slice()),
+        Some(_) => Err(GraphError::bad_request(format!("{name} must be an array"))),
+    };
+    for (index, attachment) in list("attachments")?.iter().enumerate() {
+        let content_type = attachment.get("contentType").and_then(Value::as_str).unwrap_or_default();
+        if content_type != "reference" && !content_type.starts_with("application/vnd.microsoft.card.") {
+            return Err(GraphError::bad_request(format!(
+                "attachments[{index}] has contentType `{content_type}`: import takes files only as `reference` \
+                 links to SharePoint or OneDrive, and media only as inline images (hostedContents)"
+            )));
+        }
+    }
+    let reactions = list("reactions")?.len();
+    if reactions > MAX_REACTIONS {
+        return Err(GraphError::bad_request(format!(
+            "{reactions} reactions: import takes at most {MAX_REACTIONS} per message"
+        )));
     }
     Ok(())
 }
