@@ -172,3 +172,28 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
         .unwrap_or("localhost");
     format!("http://{host}{GRAPH_PREFIX}")
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_is_the_address_the_client_called_when_it_is_a_plain_host() {
+        let table = [
+            (Some("127.0.0.1:8765"), "http://127.0.0.1:8765/graph/v1.0"),
+            (Some("localhost"), "http://localhost/graph/v1.0"),
+            (None, "http://localhost/graph/v1.0"),
+            (Some(""), "http://localhost/graph/v1.0"),
+            (Some("evil.example/path"), "http://localhost/graph/v1.0"),
+            (Some("a b"), "http://localhost/graph/v1.0"),
+        ];
+        for (host, expected) in table {
+            let mut headers = HeaderMap::new();
+            if let Some(host) = host {
+                headers.insert(header::HOST, host.parse().unwrap());
+            }
+            assert_eq!(base_url(&headers), expected, "{host:?}");
+        }
+    }
+}
