@@ -81,9 +81,13 @@ pub(crate) async fn post_message(
     })
     .await?;
     sandbox.graph_throttle.admit(&path, sandbox.config.clock.now_millis()).map_err(|retry_after_seconds| {
+        let rate = ferry_core::teams::MESSAGES_PER_SECOND_PER_CONVERSATION;
         GraphError::throttled(
             retry_after_seconds,
-            format!("Too many requests: messages import at {} per second per conversation. Please retry after {retry_after_seconds} s.", ferry_core::teams::MESSAGES_PER_SECOND_PER_CONVERSATION),
+            format!(
+                "Too many requests: messages import at {rate} per second per conversation. Please retry after \
+                 {retry_after_seconds} s."
+            ),
         )
     })?;
     sandbox.counters.graph_message_posts.fetch_add(1, Ordering::Relaxed);
@@ -157,7 +161,10 @@ fn import_message(
         GraphError::bad_request("from.user.id is required: an imported message is attributed to a user of the tenant")
     })?;
     let directory_name = store::user_display_name(connection, from_id)?.ok_or_else(|| {
-        GraphError::bad_request(format!("from.user.id `{from_id}` is not a user of tenant {tenant_id}: imported messages must be from users of the app's tenant"))
+        GraphError::bad_request(format!(
+            "from.user.id `{from_id}` is not a user of tenant {tenant_id}: imported messages must be from users of \
+             the app's tenant"
+        ))
     })?;
     let display_name = from.and_then(|user| user.get("displayName")).and_then(Value::as_str).unwrap_or(&directory_name);
 
@@ -182,7 +189,8 @@ fn import_message(
     }
     if store::message_exists(connection, &path, created)? {
         return Err(GraphError::conflict(format!(
-            "A message with createdDateTime {} already exists in this conversation: createdDateTime must be unique to the millisecond; adjust the value and retry.",
+            "A message with createdDateTime {} already exists in this conversation: createdDateTime must be unique \
+             to the millisecond; adjust the value and retry.",
             created_date_time(created)
         )));
     }
@@ -401,7 +409,8 @@ fn hosted_contents_of(
     for (temporary_id, _, _) in &decoded {
         if !shown.contains(temporary_id.as_str()) {
             return Err(GraphError::bad_request(format!(
-                "hostedContents `{temporary_id}` is not shown in the body: <img src=\"{HOSTED_CONTENT_PREFIX}{temporary_id}{HOSTED_CONTENT_SUFFIX}\">"
+                "hostedContents `{temporary_id}` is not shown in the body: \
+                 <img src=\"{HOSTED_CONTENT_PREFIX}{temporary_id}{HOSTED_CONTENT_SUFFIX}\">"
             )));
         }
     }

@@ -70,7 +70,11 @@ fn issue_token(
     let store = sandbox.lock_store().map_err(storage_failure)?;
     let tenant = store::tenant(store.connection()).map_err(storage_failure)?;
     let tenant = tenant.filter(|tenant| tenant.tenant_id.eq_ignore_ascii_case(tenant_id)).ok_or_else(|| {
-        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 90_002, format!("Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."))
+        let description = format!(
+            "Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into \
+             the correct cloud."
+        );
+        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 90_002, description)
     })?;
     let field = |name: &'static str| form.get(name).map(String::as_str).filter(|value| !value.is_empty());
     let missing = |name: &str| {
@@ -83,12 +87,19 @@ fn issue_token(
     };
     let grant_type = field("grant_type").ok_or_else(|| missing("grant_type"))?;
     if grant_type != "client_credentials" {
-        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70_003, format!("The app requested an unsupported grant type '{grant_type}'; the sandbox grants client_credentials only.")));
+        let description = format!(
+            "The app requested an unsupported grant type '{grant_type}'; the sandbox grants client_credentials only."
+        );
+        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70_003, description));
     }
     let client_id = field("client_id").ok_or_else(|| missing("client_id"))?;
     let scope = field("scope").ok_or_else(|| missing("scope"))?;
     if scope != GRAPH_DEFAULT_SCOPE {
-        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", 1_002_012, format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier ({GRAPH_DEFAULT_SCOPE}).")));
+        let description = format!(
+            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with \
+             /.default suffixed to the resource identifier ({GRAPH_DEFAULT_SCOPE})."
+        );
+        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", 1_002_012, description));
     }
     let app = store::app(store.connection(), client_id).map_err(storage_failure)?.ok_or_else(|| {
         OAuthError::new(
@@ -145,7 +156,12 @@ fn check_secret(app: &App, secret: &str) -> Result<(), OAuthError> {
     if matches {
         Ok(())
     } else {
-        Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_215, format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id)))
+        let description = format!(
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, \
+             not the client secret ID, for a secret added to app '{}'.",
+            app.client_id
+        );
+        Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_215, description))
     }
 }
 
@@ -185,11 +201,24 @@ fn check_assertion(app: &App, tenant_id: &str, assertion: &str, now_millis: i64)
         .map_err(|error| refused(700_027, format!("Client assertion failed signature validation: {error}")))?
         .claims;
     if claims.iss != app.client_id || claims.sub != app.client_id {
-        return Err(refused(700_021, format!("Client assertion application identifier doesn't match 'client_id' parameter: iss and sub must be '{}'.", app.client_id)));
+        return Err(refused(
+            700_021,
+            format!(
+                "Client assertion application identifier doesn't match 'client_id' parameter: iss and sub must be '{}'.",
+                app.client_id
+            ),
+        ));
     }
     let audience_suffix = format!("/{tenant_id}/oauth2/v2.0/token");
     if !claims.aud.to_ascii_lowercase().ends_with(&audience_suffix.to_ascii_lowercase()) {
-        return Err(refused(700_212, format!("No matching federated identity record found for presented assertion audience '{}'; it must be the token endpoint, ending in {audience_suffix}.", claims.aud)));
+        return Err(refused(
+            700_212,
+            format!(
+                "No matching federated identity record found for presented assertion audience '{}'; it must be the \
+                 token endpoint, ending in {audience_suffix}.",
+                claims.aud
+            ),
+        ));
     }
     let now_seconds = now_millis.div_euclid(1000);
     if claims.exp <= now_seconds || claims.nbf.is_some_and(|nbf| nbf > now_seconds) {
