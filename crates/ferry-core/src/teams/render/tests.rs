@@ -155,7 +155,7 @@ fn is_balanced(html: &str) -> bool {
         }
         let name = tag.split(' ').next().unwrap_or("");
         // Attribute values hold no `<` or `>` (escaped), and quotes come in pairs.
-        if tag.matches('"').count() % 2 != 0 || name.is_empty() {
+        if !tag.matches('"').count().is_multiple_of(2) || name.is_empty() {
             return false;
         }
         if !matches!(name, "br" | "hr" | "img") {
