@@ -10,30 +10,15 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+use common::{ferry, Run};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/teams").join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ferry(args: &[&Path]) -> Run {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_ferry")).args(args).env("NO_COLOR", "1").output().expect("ferry runs");
-    Run {
-        code: output.status.code().expect("exit code"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
 }
 
 /// `ferry convert --to teams BATCH --users U --streams S -o OUTPUT --now NOW`.
