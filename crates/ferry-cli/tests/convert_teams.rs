@@ -233,9 +233,31 @@ fn every_unmapped_stream_and_user_is_listed_before_anything_is_written() {
     assert!(run.stdout.contains("2 sender(s) not in"), "{}", run.stdout);
     assert!(run.stdout.contains("  7215545057402 ("), "{}", run.stdout);
     assert!(run.stdout.contains("  7215545057404 ("), "{}", run.stdout);
+    assert!(run.stdout.contains("2 mentioned user(s) not in"), "{}", run.stdout);
     assert!(run.stdout.contains("nothing was written"), "{}", run.stdout);
     assert!(!output.exists());
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2, "only the two maps: no partial output");
+}
+
+#[test]
+fn a_mentioned_user_alone_missing_is_a_loss_not_a_stop() {
+    let folder = common::scratch("convert-teams", "unmapped-mention");
+    let batch = folder.join("batch.ndjson");
+    let mut text = std::fs::read_to_string(fixture("batch.ndjson")).unwrap();
+    text.push_str(
+        r#"{"message":"<messageML>Welcome <mention uid=\"7215545057499\"/>!</messageML>","intendedMessageTimestamp":1583330400000,"intendedMessageFromUserId":7215545057401,"originatingSystemId":"legacychat","originalMessageId":"lc-041","streamId":"Mt5Qw-Yr2Ue8Io4Pa_Sd6Fg0Hj3Kl7Zx1C"}"#,
+    );
+    text.push('\n');
+    std::fs::write(&batch, text).unwrap();
+    let output = folder.join("requests.ndjson");
+    let run = convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("lost in message `lc-041`"), "{}", run.stdout);
+    assert!(run.stdout.contains("mention of user 7215545057499"), "{}", run.stdout);
+    let requests = lines(&output);
+    let welcome = requests.iter().find(|request| request["originalMessageId"] == "lc-041").unwrap();
+    assert!(welcome["body"].get("mentions").is_none(), "{welcome}");
+    assert!(!welcome["body"]["body"]["content"].as_str().unwrap().contains("<at"), "{welcome}");
 }
 
 #[test]

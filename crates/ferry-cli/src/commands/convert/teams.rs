@@ -2,8 +2,9 @@
 //! Symphony import records into the Microsoft Graph requests that import them into Teams, one NDJSON line per
 //! message (`docs/teams.md`), for a person to look at before `ferry import --target teams` sends them.
 //!
-//! The batch is checked by ferry-core for the Teams target with the maps as its directory. Unmapped streams,
-//! senders and mentioned users are listed all at once and nothing is written (exit 1). Records with errors are
+//! The batch is checked by ferry-core for the Teams target with the maps as its directory. Unmapped streams and
+//! senders are listed all at once, with the unmapped mentioned users, and nothing is written (exit 1); mentioned
+//! users alone missing do not stop the run: their mentions become plain text, each reported as a loss. Records with errors are
 //! listed and not converted, except for messages sharing a millisecond (`TEAMS001`), which the conversion
 //! itself resolves by moving each later one to the next free millisecond, reporting every move. The requests
 //! are written ordered by conversation then `createdDateTime`, to a temporary file renamed into place at the
@@ -94,7 +95,7 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
     let converted = convert_batch(&inputs, &directory, now_millis)?;
 
     let mut stdout = BufWriter::new(std::io::stdout().lock());
-    if !converted.unmapped.is_empty() {
+    if converted.unmapped.stops_the_run() {
         write!(stdout, "{}", converted.unmapped.to_text(users, streams))?;
         writeln!(stdout, "nothing was written: add them to the maps, then run again")?;
         stdout.flush().context("could not write the report")?;
@@ -225,8 +226,9 @@ struct Unmapped {
 }
 
 impl Unmapped {
-    fn is_empty(&self) -> bool {
-        self.streams.is_empty() && self.senders.is_empty() && self.mentioned.is_empty()
+    /// Whether a stream or a sender is missing: no request can be made for their records.
+    fn stops_the_run(&self) -> bool {
+        !self.streams.is_empty() || !self.senders.is_empty()
     }
 
     fn to_text(&self, users: &Path, streams: &Path) -> String {
@@ -244,7 +246,11 @@ impl Unmapped {
         section(streams_title, self.streams.iter().map(|(id, count)| (id.clone(), *count)).collect());
         let senders_title = format!("{} sender(s) not in `{}`", self.senders.len(), users.display());
         section(senders_title, self.senders.iter().map(|(id, count)| (id.to_string(), *count)).collect());
-        let mentioned_title = format!("{} mentioned user(s) not in `{}`", self.mentioned.len(), users.display());
+        let mentioned_title = format!(
+            "{} mentioned user(s) not in `{}` (their mentions would be plain text)",
+            self.mentioned.len(),
+            users.display()
+        );
         section(mentioned_title, self.mentioned.iter().map(|(id, count)| (id.to_string(), *count)).collect());
         text
     }
@@ -293,6 +299,9 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
             let text = String::from_utf8_lossy(&record.text);
             match convert_teams::request_for_record(&text, directory) {
                 Ok(request) => {
+                    for user in &request.unmapped_mentions {
+                        *converted.unmapped.mentioned.entry(*user).or_insert(0) += 1;
+                    }
                     requests.insert(record.record, request);
                 }
                 Err(RecordError::Unmapped { stream_id, sender, mentioned }) => {
