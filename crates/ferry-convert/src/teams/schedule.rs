@@ -234,4 +234,50 @@ mod tests {
         assert_eq!(plans[0].duration_millis, 2_000);
         assert_eq!(plans[1].duration_millis, 400);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever the times, every scheduled message has its own millisecond in its conversation, the order
+        /// is by conversation then time with the batch's order kept between equal times, nothing moves earlier
+        /// or past `now`, and every request is scheduled or reported.
+        #[test]
+        fn schedules_are_unique_ordered_and_complete(
+            times in proptest::collection::vec((0_usize..3, 0_i64..20), 0..40),
+            now in 0_i64..40,
+        ) {
+            let requests: Vec<GraphRequest> = times
+                .iter()
+                .enumerate()
+                .map(|(index, (conversation, millis))| request(["/a", "/b", "/c"][*conversation], &index.to_string(), *millis))
+                .collect();
+            let scheduled = schedule(requests, now);
+            proptest::prop_assert_eq!(scheduled.requests.len() + scheduled.past_now.len(), times.len());
+            for pair in scheduled.requests.windows(2) {
+                let (left, right) = (&pair[0], &pair[1]);
+                proptest::prop_assert!(
+                    left.conversation < right.conversation
+                        || (left.conversation == right.conversation && left.created_millis < right.created_millis)
+                );
+            }
+            for request in &scheduled.requests {
+                let index: usize = request.original_message_id.parse().unwrap();
+                let original = times[index].1;
+                proptest::prop_assert!(request.created_millis >= original);
+                proptest::prop_assert!(request.created_millis == original || request.created_millis <= now);
+            }
+            // Between two messages of a conversation that had one time, the batch's order is kept.
+            let order = |request: &GraphRequest| request.original_message_id.parse::<usize>().unwrap();
+            for pair in scheduled.requests.windows(2) {
+                let (left, right) = (order(&pair[0]), order(&pair[1]));
+                if times[left] == times[right] {
+                    proptest::prop_assert!(left < right);
+                }
+            }
+            proptest::prop_assert_eq!(
+                scheduled.moved.len(),
+                scheduled.requests.iter().filter(|request| request.created_millis != times[order(request)].1).count()
+            );
+        }
+    }
 }
