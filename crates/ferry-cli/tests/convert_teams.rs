@@ -335,3 +335,28 @@ fn check_for_teams_takes_the_maps() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("give them with --target teams"), "{}", run.stderr);
 }
+
+#[test]
+fn a_json_array_on_standard_input_gives_the_same_requests() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let folder = common::scratch("convert-teams", "stdin");
+    let output = folder.join("requests.ndjson");
+    let array = Value::Array(lines(&fixture("batch.ndjson"))).to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["convert", "--to", "teams", "-", "--now", NOW, "-o"])
+        .arg(&output)
+        .arg("--users")
+        .arg(fixture("users.csv"))
+        .arg("--streams")
+        .arg(fixture("streams.csv"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(array.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let (_, from_file) = convert_fixture("stdin-reference");
+    assert_eq!(lines(&output), from_file);
+}
