@@ -51,6 +51,16 @@ fn fixture_records() -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// One more record of Alice in the fixture's group chat, as an NDJSON line.
+fn chat_record(original_message_id: &str, millis: i64, message: &str) -> String {
+    let record = serde_json::json!({
+        "message": format!("<messageML>{message}</messageML>"), "intendedMessageTimestamp": millis,
+        "intendedMessageFromUserId": 7_215_545_057_401_i64, "originatingSystemId": "legacychat",
+        "originalMessageId": original_message_id, "streamId": "Mt5Qw-Yr2Ue8Io4Pa_Sd6Fg0Hj3Kl7Zx1C",
+    });
+    format!("{record}\n")
+}
+
 /// Converts the fixture with its maps into a scratch folder; returns the run and the requests written.
 fn convert_fixture(test: &str) -> (Run, Vec<Value>) {
     let folder = common::scratch("convert-teams", test);
@@ -244,10 +254,8 @@ fn a_mentioned_user_alone_missing_is_a_loss_not_a_stop() {
     let folder = common::scratch("convert-teams", "unmapped-mention");
     let batch = folder.join("batch.ndjson");
     let mut text = std::fs::read_to_string(fixture("batch.ndjson")).unwrap();
-    text.push_str(
-        r#"{"message":"<messageML>Welcome <mention uid=\"7215545057499\"/>!</messageML>","intendedMessageTimestamp":1583330400000,"intendedMessageFromUserId":7215545057401,"originatingSystemId":"legacychat","originalMessageId":"lc-041","streamId":"Mt5Qw-Yr2Ue8Io4Pa_Sd6Fg0Hj3Kl7Zx1C"}"#,
-    );
-    text.push('\n');
+    // 2020-03-04T14:00:00Z, in the group chat, mentioning a user users.csv does not list.
+    text.push_str(&chat_record("lc-041", 1_583_330_400_000, "Welcome <mention uid=\"7215545057499\"/>!"));
     std::fs::write(&batch, text).unwrap();
     let output = folder.join("requests.ndjson");
     let run = convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output);
@@ -295,10 +303,7 @@ fn records_with_errors_are_listed_and_not_converted() {
     let batch = folder.join("batch.ndjson");
     let mut text = std::fs::read_to_string(fixture("batch.ndjson")).unwrap();
     // A message dated 2030, after --now: Teams answers 400 to a message in the future.
-    text.push_str(
-        r#"{"message":"<messageML>from the future</messageML>","intendedMessageTimestamp":1893456000000,"intendedMessageFromUserId":7215545057401,"originatingSystemId":"legacychat","originalMessageId":"lc-041","streamId":"Mt5Qw-Yr2Ue8Io4Pa_Sd6Fg0Hj3Kl7Zx1C"}"#,
-    );
-    text.push('\n');
+    text.push_str(&chat_record("lc-041", 1_893_456_000_000, "from the future"));
     std::fs::write(&batch, text).unwrap();
     let output = folder.join("requests.ndjson");
     let run = convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output);

@@ -249,7 +249,9 @@ mod tests {
             let requests: Vec<GraphRequest> = times
                 .iter()
                 .enumerate()
-                .map(|(index, (conversation, millis))| request(["/a", "/b", "/c"][*conversation], &index.to_string(), *millis))
+                .map(|(index, (conversation, millis))| {
+                    request(["/a", "/b", "/c"][*conversation], &index.to_string(), *millis)
+                })
                 .collect();
             let scheduled = schedule(requests, now);
             proptest::prop_assert_eq!(scheduled.requests.len() + scheduled.past_now.len(), times.len());

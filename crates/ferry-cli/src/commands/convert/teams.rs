@@ -4,11 +4,11 @@
 //!
 //! The batch is checked by ferry-core for the Teams target with the maps as its directory. Unmapped streams and
 //! senders are listed all at once, with the unmapped mentioned users, and nothing is written (exit 1); mentioned
-//! users alone missing do not stop the run: their mentions become plain text, each reported as a loss. Records with errors are
-//! listed and not converted, except for messages sharing a millisecond (`TEAMS001`), which the conversion
-//! itself resolves by moving each later one to the next free millisecond, reporting every move. The requests
-//! are written ordered by conversation then `createdDateTime`, to a temporary file renamed into place at the
-//! end; the run ends with, per conversation, the requests and how long posting them takes at Teams' rate.
+//! users alone missing do not stop the run: their mentions become plain text, each reported as a loss. Records
+//! with errors are listed and not converted, except for messages sharing a millisecond (`TEAMS001`), which the
+//! conversion itself resolves by moving each later one to the next free millisecond, reporting every move. The
+//! requests are written ordered by conversation then `createdDateTime`, to a temporary file renamed into place at
+//! the end; the run ends with, per conversation, the requests and how long posting them takes at Teams' rate.
 //!
 //! Each converted request is written at once, in batch order, to a temporary file beside the output; memory
 //! keeps a few dozen bytes per request (its conversation, time, id and place in that file), enough to order and
