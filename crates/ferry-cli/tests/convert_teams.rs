@@ -61,6 +61,15 @@ fn chat_record(original_message_id: &str, millis: i64, message: &str) -> String 
     format!("{record}\n")
 }
 
+/// Converts the fixture followed by `extra_line` with the fixture's maps; returns the run and the output's path.
+fn convert_fixture_and(test: &str, extra_line: &str) -> (Run, PathBuf) {
+    let folder = common::scratch("convert-teams", test);
+    let batch = folder.join("batch.ndjson");
+    std::fs::write(&batch, std::fs::read_to_string(fixture("batch.ndjson")).unwrap() + extra_line).unwrap();
+    let output = folder.join("requests.ndjson");
+    (convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output), output)
+}
+
 /// Converts the fixture with its maps into a scratch folder; returns the run and the requests written.
 fn convert_fixture(test: &str) -> (Run, Vec<Value>) {
     let folder = common::scratch("convert-teams", test);
@@ -251,14 +260,11 @@ fn every_unmapped_stream_and_user_is_listed_before_anything_is_written() {
 
 #[test]
 fn a_mentioned_user_alone_missing_is_a_loss_not_a_stop() {
-    let folder = common::scratch("convert-teams", "unmapped-mention");
-    let batch = folder.join("batch.ndjson");
-    let mut text = std::fs::read_to_string(fixture("batch.ndjson")).unwrap();
     // 2020-03-04T14:00:00Z, in the group chat, mentioning a user users.csv does not list.
-    text.push_str(&chat_record("lc-041", 1_583_330_400_000, "Welcome <mention uid=\"7215545057499\"/>!"));
-    std::fs::write(&batch, text).unwrap();
-    let output = folder.join("requests.ndjson");
-    let run = convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output);
+    let (run, output) = convert_fixture_and(
+        "unmapped-mention",
+        &chat_record("lc-041", 1_583_330_400_000, "Welcome <mention uid=\"7215545057499\"/>!"),
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("lost in message `lc-041`"), "{}", run.stdout);
     assert!(run.stdout.contains("mention of user 7215545057499"), "{}", run.stdout);
@@ -299,14 +305,8 @@ fn a_bad_map_line_is_named() {
 
 #[test]
 fn records_with_errors_are_listed_and_not_converted() {
-    let folder = common::scratch("convert-teams", "errors");
-    let batch = folder.join("batch.ndjson");
-    let mut text = std::fs::read_to_string(fixture("batch.ndjson")).unwrap();
     // A message dated 2030, after --now: Teams answers 400 to a message in the future.
-    text.push_str(&chat_record("lc-041", 1_893_456_000_000, "from the future"));
-    std::fs::write(&batch, text).unwrap();
-    let output = folder.join("requests.ndjson");
-    let run = convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output);
+    let (run, output) = convert_fixture_and("errors", &chat_record("lc-041", 1_893_456_000_000, "from the future"));
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("error TS001 in record 41 of the batch"), "{}", run.stdout);
     assert!(run.stdout.contains("1 record(s) with errors not converted"), "{}", run.stdout);
