@@ -307,6 +307,7 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill
         records_with_errors: 0,
     };
     let mut requests: Vec<(usize, Spilled)> = Vec::new();
+    let mut unconvertible: Vec<(usize, String)> = Vec::new();
     let mut blocked: BTreeSet<usize> = BTreeSet::new();
     let mut spill_writer = BufWriter::new(spill.file()?);
     let mut spill_offset: u64 = 0;
@@ -375,8 +376,9 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill
                         *unmapped.mentioned.entry(user).or_insert(0) += 1;
                     }
                 }
-                // A record that is not one has errors of the check, which list it.
-                Err(_) => {}
+                // A record that is not one has errors of the check, which list it; should one have none, it is
+                // listed as not converted (below) rather than left out without a word.
+                Err(error) => unconvertible.push((record.record, error.to_string())),
             }
         }
         Ok(())
@@ -404,6 +406,11 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill
     let report = validator.finish();
     take_findings(report.diagnostics, &mut converted);
     converted.summary = report.summary;
+    for (record, reason) in unconvertible {
+        if blocked.insert(record) && converted.listed.len() < LISTED_ERRORS {
+            converted.listed.push(format!("not converted: record {} of the batch: {reason}", record + 1));
+        }
+    }
     converted.records_with_errors = blocked.len();
     converted.requests =
         requests.into_iter().filter(|(record, _)| !blocked.contains(record)).map(|(_, request)| request).collect();
