@@ -316,6 +316,15 @@ fn records_with_errors_are_listed_and_not_converted() {
 }
 
 #[test]
+fn a_malformed_input_fails_the_run() {
+    // Cut in the middle of a record: the records before it convert, the run says what stopped it.
+    let (run, output) = convert_fixture_and("malformed", "{\"message\": \"<messageML>x</messageML>\", \"intended");
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("error JSON001 in "), "{}", run.stdout);
+    assert_eq!(lines(&output).len(), 40);
+}
+
+#[test]
 fn check_for_teams_takes_the_maps() {
     let (users, streams, batch) = (fixture("users.csv"), fixture("streams.csv"), fixture("batch.ndjson"));
     let check = |extra: &[&Path]| {

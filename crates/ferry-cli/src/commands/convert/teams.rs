@@ -15,8 +15,9 @@
 //! space the requests per conversation, after which their lines are copied into the output in that order (a
 //! moved one rewritten with its new `createdDateTime`).
 //!
-//! Exit status: 0 when every record was converted, 1 when some were not (errors, unmapped) or none was, 2 when
-//! the run fails (unreadable input or maps, unwritable output).
+//! Exit status: 0 when every record was converted, 1 when some were not (errors, unmapped, an input malformed or
+//! not a batch, whose records after the fault are not read) or none was, 2 when the run fails (unreadable input
+//! or maps, unwritable output).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
@@ -186,7 +187,8 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
         writeln!(stdout, "error: no request was written")?;
     }
     stdout.flush().context("could not write the report")?;
-    let all_converted = converted.records_with_errors == 0 && schedule.past_now.is_empty();
+    let all_converted =
+        converted.records_with_errors == 0 && converted.file_errors == 0 && schedule.past_now.is_empty();
     Ok(if all_converted && !none { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
@@ -247,6 +249,8 @@ struct Converted {
     listed: Vec<String>,
     /// Records with errors the conversion does not resolve (not converted).
     records_with_errors: usize,
+    /// Errors about an input itself (malformed JSON, not a batch): the records after the fault were not read.
+    file_errors: usize,
 }
 
 /// Streams and users the maps lack, each with the number of records that need it.
@@ -305,6 +309,7 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill
         rule_counts: RuleCounts::new(),
         listed: Vec::new(),
         records_with_errors: 0,
+        file_errors: 0,
     };
     let mut requests: Vec<(usize, Spilled)> = Vec::new();
     let mut unconvertible: Vec<(usize, String)> = Vec::new();
@@ -318,9 +323,14 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill
             if diagnostic.severity != Severity::Error || RESOLVED_BY_CONVERSION.contains(&diagnostic.rule) {
                 continue;
             }
-            let Some(record) = diagnostic.location.record else { continue };
+            let file = inputs.get(diagnostic.location.file).map_or("?", Input::name);
+            let Some(record) = diagnostic.location.record else {
+                // A file that is malformed or no batch: what follows the fault was not read.
+                converted.file_errors += 1;
+                converted.listed.push(format!("error {} in {file}: {}", diagnostic.code(), diagnostic.message));
+                continue;
+            };
             if blocked.insert(record) && converted.listed.len() < LISTED_ERRORS {
-                let file = inputs.get(diagnostic.location.file).map_or("?", Input::name);
                 converted.listed.push(format!(
                     "error {} in record {} of the batch ({file}) {}: {}",
                     diagnostic.code(),
