@@ -21,8 +21,8 @@ use crate::hash::Fnv128;
 use crate::humanize;
 use crate::json::{self, JsonString, Member, ParsedRecord, Spanned, Value};
 use crate::planner::RecordFacts;
-use crate::registry::Rule;
 use crate::pod::normalize_stream_id;
+use crate::registry::Rule;
 use crate::rules;
 use crate::rules::teams_timestamp_not_unique::TeamsTimes;
 use crate::{Options, Severity, Summary, Target};
@@ -169,7 +169,10 @@ impl BatchState {
         let record_index = self.facts.len();
         let stream_text: Option<Cow<'_, str>> = stream_id.map(|stream_id| match stream_id {
             StreamId::InText(span) => Cow::Borrowed(
-                record_text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or_default(),
+                record_text
+                    .get(span.start..span.end)
+                    .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                    .unwrap_or_default(),
             ),
             StreamId::Decoded(text) => Cow::Owned(text),
         });
@@ -194,7 +197,7 @@ impl BatchState {
                         let index = finding.checked_sub(self.drained_diagnostics);
                         if let Some(earlier) = index.and_then(|index| diagnostics.get_mut(index)) {
                             if rules::teams_timestamp_not_unique::withdraw_fix(earlier, next) {
-                                summary.fixable -= 1;
+                                summary.fixable = summary.fixable.saturating_sub(1);
                             }
                         }
                     }

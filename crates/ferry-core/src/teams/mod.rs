@@ -113,7 +113,9 @@ pub struct AttachmentSource<'a> {
 pub struct Post {
     /// The `chatMessage` body, `contentType: html`.
     pub html: String,
-    /// The `mentions` array, one per `<at id="N">` of [`html`](Self::html), in order of `id`.
+    /// Every mention, in order of appearance. Those with a [`Mention::user`] are the `<at id="N">` tags of
+    /// [`html`](Self::html) and Graph's `mentions` array; those without are written as plain text and must be
+    /// left out of that array.
     pub mentions: Vec<Mention>,
     /// The attachments sent as `hostedContents`, each shown by an `<img>` at the end of [`html`](Self::html).
     pub inline_images: Vec<InlineImage>,
@@ -125,7 +127,8 @@ pub struct Post {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mention {
-    /// The `id` of the `<at>` tag, 0, 1, 2... in order of appearance.
+    /// The `id` of the `<at>` tag: 0, 1, 2... in order of appearance, over every mention (so the ids of the
+    /// mapped ones may skip the number of an unmapped one; Graph pairs tags and entries by id).
     pub id: u32,
     /// The text between `<at>` and `</at>`.
     pub text: String,

@@ -212,7 +212,16 @@ impl Renderer<'_> {
                         return;
                     }
                 }
-                None
+                // MessageML has no underline or strike-through element; a span's style gives them, and Teams'
+                // HTML has `<u>` and `<s>`.
+                let style = attribute("style").unwrap_or_default().to_ascii_lowercase();
+                if style.contains("line-through") {
+                    Some("s")
+                } else if style.contains("underline") {
+                    Some("u")
+                } else {
+                    None
+                }
             }
             "div" if attribute("class").is_some_and(|class| class.split_whitespace().any(|name| name == "entity")) => {
                 let id = attribute("data-object-id").unwrap_or_default();
@@ -262,9 +271,11 @@ impl Renderer<'_> {
             _ => None,
         };
         if let Some(tag) = tag {
-            // A link's opening tag, with its attribute, is already written.
-            if tag != "a" {
-                self.open(tag);
+            match tag {
+                // A link's opening tag, with its attribute, is already written.
+                "a" => {}
+                "td" | "th" => self.open_cell(tag, &attribute),
+                _ => self.open(tag),
             }
             stack.push(Step::Close(tag));
         }
@@ -353,6 +364,22 @@ impl Renderer<'_> {
         self.post.html.push_str(&format!("<{tag} {attribute}=\""));
         self.text(value);
         self.post.html.push_str("\">");
+    }
+
+    /// A table cell's opening tag, keeping the cell's span over columns and rows (numbers of at most three
+    /// digits; anything else is left out).
+    fn open_cell(&mut self, tag: &str, attribute: &dyn Fn(&str) -> Option<String>) {
+        self.post.html.push('<');
+        self.post.html.push_str(tag);
+        for name in ["colspan", "rowspan"] {
+            let value = attribute(name).map(|value| value.trim().to_owned());
+            if let Some(value) =
+                value.filter(|value| (1..=3).contains(&value.len()) && value.bytes().all(|byte| byte.is_ascii_digit()))
+            {
+                self.post.html.push_str(&format!(" {name}=\"{value}\""));
+            }
+        }
+        self.post.html.push('>');
     }
 
     fn void(&mut self, tag: &str) {

@@ -29,6 +29,10 @@ fn markup_becomes_teams_html() {
             "<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>",
         ),
         (
+            "<messageML><table><tr><td colspan=\"2\" rowspan=\" 3 \">d</td><td colspan=\"x&quot;\">e</td></tr></table></messageML>",
+            "<table><tr><td colspan=\"2\" rowspan=\"3\">d</td><td>e</td></tr></table>",
+        ),
+        (
             "<messageML><a href=\"https://x.org/?a=1&amp;b=&quot;2&quot;\">link</a></messageML>",
             "<a href=\"https://x.org/?a=1&amp;b=&quot;2&quot;\">link</a>",
         ),
@@ -38,6 +42,10 @@ fn markup_becomes_teams_html() {
         ("<messageML><emoji shortcode=\"+1\"/><emoji shortcode=\":tada:\"/></messageML>", "👍🎉"),
         ("<messageML><emoji shortcode=\"surfer_tone3\"/><emoji shortcode=\"flag-gb\"/></messageML>", "🏄🏽🇬🇧"),
         ("<messageML><sub>2</sub><sup>3</sup></messageML>", "<sub>2</sub><sup>3</sup>"),
+        (
+            "<messageML><span style=\"text-decoration: underline\">u</span><span style=\"text-decoration:line-through\">s</span><span class=\"x\">plain</span></messageML>",
+            "<u>u</u><s>s</s>plain",
+        ),
         (
             "<messageML><card accent=\"tempo-bg-color--blue\"><header>H</header><body>B</body></card></messageML>",
             "<div><div>H</div><div>B</div></div>",
