@@ -33,7 +33,7 @@ fn the_teams_fixture_requests() {
             let length = hosted["contentBytes"].as_str().unwrap().len();
             hosted["contentBytes"] = Value::String(format!("<{length} characters of base64>"));
         }
-        writeln!(snapshot, "{}", serde_json::to_string_pretty(&line).unwrap()).unwrap();
+        writeln!(snapshot, "{}", serde_json::to_string_pretty(&sorted(line)).unwrap()).unwrap();
     }
     for moved in &scheduled.moved {
         writeln!(
@@ -49,4 +49,19 @@ fn the_teams_fixture_requests() {
         }
     }
     insta::assert_snapshot!(snapshot);
+}
+
+/// `value` with every object's members in key order: serde_json keeps insertion order when a crate built with
+/// it enables `preserve_order` (ferry-cli does, and a workspace build unifies features), so the snapshot fixes
+/// one order whatever the build.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(members) => {
+            let mut members: Vec<(String, Value)> = members.into_iter().collect();
+            members.sort_by(|left, right| left.0.cmp(&right.0));
+            Value::Object(members.into_iter().map(|(key, member)| (key, sorted(member))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
