@@ -318,6 +318,78 @@ fn now_millis() -> i64 {
         .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Sets up a journal's connection: WAL and the pragmas above, the shared tables and `extra_schema`, and the
+/// check that the file belongs to `upstream` and to this version of Ferry. Every journal (the Agent's, Teams')
+/// opens its file through here.
+///
+/// # Errors
+/// [`ProxyError::Journal`] when SQLite fails; [`ProxyError::Refused`] when the journal belongs to another
+/// upstream or was written by a newer Ferry.
+pub(crate) fn prepare_connection(
+    connection: &Connection,
+    path: &str,
+    upstream: &str,
+    extra_schema: &str,
+) -> Result<(), ProxyError> {
+    let error = |source| ProxyError::Journal { path: path.to_owned(), source };
+    connection
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;")
+        .and_then(|()| connection.execute_batch(SCHEMA))
+        .and_then(|()| connection.execute_batch(extra_schema))
+        .map_err(error)?;
+    let stored = |name: &str| -> Result<Option<String>, ProxyError> {
+        connection
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
+            .optional()
+            .map_err(error)
+    };
+    match stored("upstream")? {
+        Some(existing) if existing != upstream => {
+            return Err(ProxyError::Refused(format!(
+                "journal {path} records an import into {existing}, not {upstream}: give another --journal for this upstream"
+            )))
+        }
+        Some(_) => {}
+        None => connection
+            .execute(
+                "INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)",
+                params![upstream, SCHEMA_VERSION.to_string()],
+            )
+            .map(drop)
+            .map_err(error)?,
+    }
+    if let Some(version) = stored("schema")? {
+        if version.parse::<i64>().unwrap_or(i64::MAX) > SCHEMA_VERSION {
+            return Err(ProxyError::Refused(format!("journal {path} was written by a newer Ferry (schema {version})")));
+        }
+    }
+    Ok(())
+}
+
+/// Opens (creating) a journal file, a journal in memory, or a copy in memory of a file (empty when there is
+/// none): the three ways a journal is opened, for every journal.
+///
+/// # Errors
+/// [`ProxyError::Journal`].
+pub(crate) fn open_connection(path: Option<&Path>, copy: bool) -> Result<(Connection, String), ProxyError> {
+    let name = path.map_or_else(|| ":memory:".to_owned(), |path| path.display().to_string());
+    let error = |source| ProxyError::Journal { path: name.clone(), source };
+    match path {
+        Some(path) if !copy => Ok((Connection::open(path).map_err(error)?, name.clone())),
+        _ => {
+            let mut connection = Connection::open_in_memory().map_err(error)?;
+            if let Some(path) = path.filter(|path| path.exists()) {
+                let source =
+                    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(error)?;
+                rusqlite::backup::Backup::new(&source, &mut connection)
+                    .and_then(|backup| backup.run_to_completion(1024, std::time::Duration::ZERO, None))
+                    .map_err(error)?;
+            }
+            Ok((connection, name.clone()))
+        }
+    }
+}
+
 impl Journal {
     /// Opens (creating) the journal at `path` for `upstream` (the Agent's URL).
     ///
@@ -325,8 +397,7 @@ impl Journal {
     /// [`ProxyError::Journal`] when SQLite fails; [`ProxyError::Refused`] when the journal belongs to another
     /// upstream or was written by a newer Ferry.
     pub fn open(path: &Path, upstream: &str) -> Result<Journal, ProxyError> {
-        let name = path.display().to_string();
-        let connection = Connection::open(path).map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
+        let (connection, name) = open_connection(Some(path), false)?;
         Self::setup(connection, name, upstream)
     }
 
@@ -335,9 +406,8 @@ impl Journal {
     /// # Errors
     /// As [`Journal::open`].
     pub fn in_memory(upstream: &str) -> Result<Journal, ProxyError> {
-        let connection =
-            Connection::open_in_memory().map_err(|source| ProxyError::Journal { path: ":memory:".into(), source })?;
-        Self::setup(connection, ":memory:".into(), upstream)
+        let (connection, name) = open_connection(None, false)?;
+        Self::setup(connection, name, upstream)
     }
 
     /// A copy in memory of the journal at `path` (an empty one when there is no file), for a dry run: it
@@ -346,59 +416,13 @@ impl Journal {
     /// # Errors
     /// As [`Journal::open`].
     pub fn copy_in_memory(path: &Path, upstream: &str) -> Result<Journal, ProxyError> {
-        let mut connection =
-            Connection::open_in_memory().map_err(|source| ProxyError::Journal { path: ":memory:".into(), source })?;
-        let name = path.display().to_string();
-        if path.exists() {
-            let source = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
-            rusqlite::backup::Backup::new(&source, &mut connection)
-                .and_then(|backup| backup.run_to_completion(1024, std::time::Duration::ZERO, None))
-                .map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
-        }
+        let (connection, name) = open_connection(Some(path), true)?;
         Self::setup(connection, name, upstream)
     }
 
     fn setup(connection: Connection, path: String, upstream: &str) -> Result<Journal, ProxyError> {
-        let journal = Journal { connection, path };
-        journal
-            .connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;")
-            .and_then(|()| journal.connection.execute_batch(SCHEMA))
-            .map_err(|source| journal.error(source))?;
-        let stored = |name: &str| -> Result<Option<String>, ProxyError> {
-            journal
-                .connection
-                .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
-                .optional()
-                .map_err(|source| journal.error(source))
-        };
-        match stored("upstream")? {
-            Some(existing) if existing != upstream => {
-                return Err(ProxyError::Refused(format!(
-                    "journal {} records an import into {existing}, not {upstream}: give another --journal for this pod",
-                    journal.path
-                )))
-            }
-            Some(_) => {}
-            None => journal
-                .connection
-                .execute(
-                    "INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)",
-                    params![upstream, SCHEMA_VERSION.to_string()],
-                )
-                .map(drop)
-                .map_err(|source| journal.error(source))?,
-        }
-        if let Some(version) = stored("schema")? {
-            if version.parse::<i64>().unwrap_or(i64::MAX) > SCHEMA_VERSION {
-                return Err(ProxyError::Refused(format!(
-                    "journal {} was written by a newer Ferry (schema {version})",
-                    journal.path
-                )));
-            }
-        }
-        Ok(journal)
+        prepare_connection(&connection, &path, upstream, "")?;
+        Ok(Journal { connection, path })
     }
 
     fn error(&self, source: rusqlite::Error) -> ProxyError {
