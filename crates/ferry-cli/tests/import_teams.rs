@@ -224,6 +224,9 @@ fn run_and_kill(directory: &Path, config: &Path, batch: &Path, port: u16, kill_a
     }
 }
 
+/// A row of the Teams journal: originalMessageId, conversation, createdDateTime ms, state, Graph's id, reason.
+type JournalRow = (String, String, i64, String, Option<String>, Option<String>);
+
 #[test]
 fn killed_twice_under_faults_every_record_lands_in_teams_exactly_once() {
     let directory = scratch("import_teams", "faults");
@@ -293,7 +296,7 @@ fn killed_twice_under_faults_every_record_lands_in_teams_exactly_once() {
     let mut statement = journal
         .prepare("SELECT message_id, conversation, created_ms, state, graph_message_id, reason FROM teams_messages")
         .unwrap();
-    let rows: Vec<(String, String, i64, String, Option<String>, Option<String>)> = statement
+    let rows: Vec<JournalRow> = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)))
         .unwrap()
         .map(Result::unwrap)

@@ -18,7 +18,7 @@ use ferry_core::teams::Directory;
 use ferry_core::{Options, Target};
 use ferry_proxy::report::{write_teams_report, ReportFormat};
 use ferry_proxy::run::{Control, Progress};
-use ferry_proxy::teams::intake::{read_into_teams_journal, TeamsRequest};
+use ferry_proxy::teams::intake::{read_into_teams_journal, TeamsIntakeOptions, TeamsRequest};
 use ferry_proxy::teams::journal::MessageState;
 use ferry_proxy::teams::run::{self as teams_run, ConversationOutcome, TeamsRunOptions};
 use ferry_proxy::teams::{GraphClient, TeamsJournal};
@@ -62,6 +62,17 @@ impl TeamsState {
             outcomes: Arc::new(Mutex::new(Vec::new())),
         }
     }
+}
+
+/// A checked record's Graph import request, by ferry-convert's conversion with the maps (what `ferry import
+/// --target teams` and `POST /api/v1/teams/batches` convert with).
+///
+/// # Errors
+/// Why the record gives no request (not UTF-8, an unmapped stream or user), as a sentence.
+pub fn teams_request(text: &[u8], directory: &Directory) -> Result<TeamsRequest, String> {
+    let text = std::str::from_utf8(text).map_err(|error| format!("not UTF-8: {error}"))?;
+    let request = ferry_convert::teams::request_for_record(text, directory).map_err(|error| error.to_string())?;
+    Ok(TeamsRequest { conversation: request.conversation, created_millis: request.created_millis, body: request.body })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -179,18 +190,9 @@ pub async fn post_batch(
         let inputs: Vec<(String, Box<dyn Read + Send>)> = vec![(file.clone(), Box::new(std::io::Cursor::new(bytes)))];
         let mut journal = lock(&journal);
         let intake_run = journal.begin_run(std::slice::from_ref(&file))?;
-        let convert = |text: &[u8]| -> Result<TeamsRequest, String> {
-            let text = std::str::from_utf8(text).map_err(|error| format!("not UTF-8: {error}"))?;
-            let request =
-                ferry_convert::teams::request_for_record(text, &directory).map_err(|error| error.to_string())?;
-            Ok(TeamsRequest {
-                conversation: request.conversation,
-                created_millis: request.created_millis,
-                body: request.body,
-            })
-        };
-        let checked =
-            read_into_teams_journal(intake_run, inputs, &options, convert, true, retry_failed, &mut journal, |_| {});
+        let convert = |text: &[u8]| teams_request(text, &directory);
+        let intake_options = TeamsIntakeOptions { options, keep_bodies: true, retry_failed };
+        let checked = read_into_teams_journal(intake_run, inputs, &intake_options, convert, &mut journal, |_| {});
         journal.end_run(intake_run, if checked.is_ok() { "taken" } else { "failed" })?;
         let checked = checked?;
         Ok((checked, journal.counts()?, teams_run::plan(&journal, super::handlers::DEFAULT_CONCURRENCY)?))

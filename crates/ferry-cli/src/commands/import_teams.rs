@@ -12,11 +12,12 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
+use ferry_cli::api::teams::teams_request;
 use ferry_core::teams::Directory;
 use ferry_core::{Options, Severity, Target};
 use ferry_proxy::report::{write_teams_report, ReportFormat};
 use ferry_proxy::run::{Control, Progress, RunState};
-use ferry_proxy::teams::intake::{read_into_teams_journal, TeamsChecked, TeamsRequest};
+use ferry_proxy::teams::intake::{read_into_teams_journal, TeamsChecked, TeamsIntakeOptions};
 use ferry_proxy::teams::run::{self as teams_run, ConversationEnd, TeamsPlan, TeamsRunOptions};
 use ferry_proxy::teams::{GraphClient, TeamsConfig, TeamsJournal};
 
@@ -74,28 +75,13 @@ async fn import(
     let run_id = journal.begin_run(&inputs.iter().map(|input| input.name().to_owned()).collect::<Vec<_>>())?;
     let total_bytes: u64 = inputs.iter().filter_map(Input::size_bytes).sum();
     let bar = progress_bar(total_bytes, "checking");
-    let convert = |text: &[u8]| -> Result<TeamsRequest, String> {
-        let text = std::str::from_utf8(text).map_err(|error| format!("not UTF-8: {error}"))?;
-        let request = ferry_convert::teams::request_for_record(text, &directory).map_err(|error| error.to_string())?;
-        Ok(TeamsRequest {
-            conversation: request.conversation,
-            created_millis: request.created_millis,
-            body: request.body,
-        })
-    };
-    let checked = read_into_teams_journal(
-        run_id,
-        readers(&inputs)?,
-        &options,
-        convert,
-        args.apply,
-        args.retry_failed,
-        &mut journal,
-        |summary| {
+    let convert = |text: &[u8]| teams_request(text, &directory);
+    let intake_options = TeamsIntakeOptions { options, keep_bodies: args.apply, retry_failed: args.retry_failed };
+    let checked =
+        read_into_teams_journal(run_id, readers(&inputs)?, &intake_options, convert, &mut journal, |summary| {
             bar.set_position(summary.bytes);
             bar.set_message(format!("{} records", summary.records));
-        },
-    );
+        });
     bar.finish_and_clear();
     let checked = checked?;
 

@@ -28,6 +28,17 @@ pub struct TeamsRequest {
     pub body: serde_json::Value,
 }
 
+/// How the Teams intake treats the input.
+#[derive(Clone, Debug)]
+pub struct TeamsIntakeOptions {
+    /// The core's options: target Teams, `now`, the maps as `teams_directory`.
+    pub options: Options,
+    /// Store the requests' bodies (false for a dry run).
+    pub keep_bodies: bool,
+    /// Plan again the messages Graph refused in an earlier run.
+    pub retry_failed: bool,
+}
+
 /// What the Teams intake found.
 #[derive(Debug, Default)]
 pub struct TeamsChecked {
@@ -43,18 +54,16 @@ pub struct TeamsChecked {
     pub conversion_errors: Vec<(String, usize, String)>,
 }
 
-/// Checks `inputs` with `options` (target Teams), converts each record without an error with `convert`, and
-/// takes them into `journal` for run `run`; `keep_bodies` is false for a dry run.
+/// Checks `inputs` as `intake_options` say, converts each record without an error with `convert`, and takes
+/// them into `journal` for run `run`.
 ///
 /// # Errors
 /// [`ProxyError::Io`] for an unreadable input, [`ProxyError::Journal`] for the journal.
 pub fn read_into_teams_journal(
     run: i64,
     inputs: Vec<(String, Box<dyn Read + Send>)>,
-    options: &Options,
+    intake_options: &TeamsIntakeOptions,
     convert: impl Fn(&[u8]) -> Result<TeamsRequest, String>,
-    keep_bodies: bool,
-    retry_failed: bool,
     journal: &mut TeamsJournal,
     on_progress: impl FnMut(&Summary),
 ) -> Result<TeamsChecked, ProxyError> {
@@ -62,17 +71,17 @@ pub fn read_into_teams_journal(
     let mut batch: Vec<IncomingMessage> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
     let (summary, findings) = check_inputs(
         inputs,
-        options,
+        &intake_options.options,
         |record| {
-            batch.push(incoming_message(record, &convert, keep_bodies, &mut checked));
+            batch.push(incoming_message(record, &convert, intake_options.keep_bodies, &mut checked));
             if batch.len() >= RECORDS_PER_TRANSACTION {
-                add(&mut checked.intake, journal.take_messages(run, batch.drain(..), retry_failed)?);
+                add(&mut checked.intake, journal.take_messages(run, batch.drain(..), intake_options.retry_failed)?);
             }
             Ok(())
         },
         on_progress,
     )?;
-    add(&mut checked.intake, journal.take_messages(run, batch.drain(..), retry_failed)?);
+    add(&mut checked.intake, journal.take_messages(run, batch.drain(..), intake_options.retry_failed)?);
     checked.summary = summary;
     checked.findings = findings;
     Ok(checked)
