@@ -237,23 +237,7 @@ impl PodClient {
         if let Some(body) = body {
             request = request.header("Content-Type", "application/json").body(body.to_vec());
         }
-        let transport = |error: reqwest::Error| CallError::Transport {
-            what: what.to_owned(),
-            message: describe_transport_error(&error),
-            timeout: error.is_timeout(),
-        };
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status();
-        let retry_after = response.headers().get(RETRY_AFTER).and_then(|value| parse_retry_after(value.to_str().ok()?));
-        let bytes = response.bytes().await.map_err(transport)?.to_vec();
-        if status.is_success() {
-            return Ok((status, bytes));
-        }
-        let message = error_message(&bytes);
-        if status == StatusCode::UNAUTHORIZED {
-            return Err(CallError::Unauthorized { what: what.to_owned(), message });
-        }
-        Err(CallError::Status { what: what.to_owned(), status: status.as_u16(), message, retry_after })
+        send_and_read(request, what).await
     }
 
     /// Retries `attempt` as the configuration's policy says ([`with_retries`]).
@@ -499,6 +483,32 @@ impl PodClient {
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| CallError::Decode { what: what.to_owned(), message: "no `userSystemInfo.id`".into() })
     }
+}
+
+/// Sends `request` once and reads the answer: 2xx gives the status and body; 401 [`CallError::Unauthorized`];
+/// any other status [`CallError::Status`] with the body's message and `Retry-After`; no answer
+/// [`CallError::Transport`]. Every client of an upstream reads its answers through here.
+pub(crate) async fn send_and_read(
+    request: reqwest::RequestBuilder,
+    what: &str,
+) -> Result<(StatusCode, Vec<u8>), CallError> {
+    let transport = |error: reqwest::Error| CallError::Transport {
+        what: what.to_owned(),
+        message: describe_transport_error(&error),
+        timeout: error.is_timeout(),
+    };
+    let response = request.send().await.map_err(transport)?;
+    let status = response.status();
+    let retry_after = response.headers().get(RETRY_AFTER).and_then(|value| parse_retry_after(value.to_str().ok()?));
+    let bytes = response.bytes().await.map_err(transport)?.to_vec();
+    if status.is_success() {
+        return Ok((status, bytes));
+    }
+    let message = error_message(&bytes);
+    if status == StatusCode::UNAUTHORIZED {
+        return Err(CallError::Unauthorized { what: what.to_owned(), message });
+    }
+    Err(CallError::Status { what: what.to_owned(), status: status.as_u16(), message, retry_after })
 }
 
 /// The backoff of `policy`: exponential with jitter, capped, at most `max_attempts` tries in all.

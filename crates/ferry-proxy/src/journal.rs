@@ -318,6 +318,57 @@ fn now_millis() -> i64 {
         .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Rows of `table` counted per `state`.
+pub(crate) fn state_counts(connection: &Connection, table: &str) -> rusqlite::Result<Vec<(String, usize)>> {
+    let mut statement = connection.prepare(&format!("SELECT state, COUNT(*) FROM {table} GROUP BY state"))?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0))))?;
+    rows.collect()
+}
+
+/// One page of `table`'s rows in id order (`columns`, read by `read`), of one `state` or all, and how many
+/// there are in all.
+pub(crate) fn rows_page<T>(
+    connection: &Connection,
+    table: &str,
+    columns: &str,
+    state: Option<&str>,
+    offset: usize,
+    limit: usize,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<(usize, Vec<T>)> {
+    let total: i64 = connection.query_row(
+        &format!("SELECT COUNT(*) FROM {table} WHERE ?1 IS NULL OR state = ?1"),
+        [state],
+        |row| row.get(0),
+    )?;
+    let mut statement = connection.prepare(&format!(
+        "SELECT {columns} FROM {table} WHERE ?1 IS NULL OR state = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let page = statement.query_map(params![state, limit, offset], read)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((usize::try_from(total).unwrap_or(0), page))
+}
+
+/// Visits every row of `table` in id order, read by `read`, until `visit` fails (its error is the inner one).
+pub(crate) fn each_row<T>(
+    connection: &Connection,
+    table: &str,
+    columns: &str,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    mut visit: impl FnMut(T) -> Result<(), String>,
+) -> rusqlite::Result<Result<(), String>> {
+    let mut statement = connection.prepare(&format!("SELECT {columns} FROM {table} ORDER BY id"))?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        if let Err(message) = visit(read(row)?) {
+            return Ok(Err(message));
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// Sets up a journal's connection: WAL and the pragmas above, the shared tables and `extra_schema`, and the
 /// check that the file belongs to `upstream` and to this version of Ferry. Every journal (the Agent's, Teams')
 /// opens its file through here.
@@ -782,17 +833,8 @@ impl Journal {
     /// # Errors
     /// [`ProxyError::Journal`].
     pub fn counts(&self) -> Result<Counts, ProxyError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT state, COUNT(*) FROM records GROUP BY state")
-            .map_err(|source| self.error(source))?;
         let mut counts = Counts::default();
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
-            .map_err(|source| self.error(source))?;
-        for row in rows {
-            let (state, count) = row.map_err(|source| self.error(source))?;
-            let count = usize::try_from(count).unwrap_or(0);
+        for (state, count) in state_counts(&self.connection, "records").map_err(|source| self.error(source))? {
             match RecordState::parse(&state) {
                 RecordState::Planned => counts.planned += count,
                 RecordState::InFlight => counts.in_flight += count,
@@ -809,16 +851,10 @@ impl Journal {
     ///
     /// # Errors
     /// [`ProxyError::Journal`], or `visit`'s error as [`ProxyError::Refused`].
-    pub fn for_each_fate(&self, mut visit: impl FnMut(Fate) -> Result<(), String>) -> Result<(), ProxyError> {
-        let mut statement = self
-            .connection
-            .prepare(&format!("SELECT {FATE_COLUMNS} FROM records ORDER BY id"))
-            .map_err(|source| self.error(source))?;
-        let mut rows = statement.query([]).map_err(|source| self.error(source))?;
-        while let Some(row) = rows.next().map_err(|source| self.error(source))? {
-            visit(read_fate(row).map_err(|source| self.error(source))?).map_err(ProxyError::Refused)?;
-        }
-        Ok(())
+    pub fn for_each_fate(&self, visit: impl FnMut(Fate) -> Result<(), String>) -> Result<(), ProxyError> {
+        each_row(&self.connection, "records", FATE_COLUMNS, read_fate, visit)
+            .map_err(|source| self.error(source))?
+            .map_err(ProxyError::Refused)
     }
 
     /// One page of fates in journal order, of one state or all, and how many there are in all.
@@ -831,25 +867,8 @@ impl Journal {
         offset: usize,
         limit: usize,
     ) -> Result<(usize, Vec<Fate>), ProxyError> {
-        let state = state.map(RecordState::as_str);
-        let total: i64 = self
-            .connection
-            .query_row("SELECT COUNT(*) FROM records WHERE ?1 IS NULL OR state = ?1", [state], |row| row.get(0))
-            .map_err(|source| self.error(source))?;
-        let mut statement = self
-            .connection
-            .prepare(&format!(
-                "SELECT {FATE_COLUMNS} FROM records WHERE ?1 IS NULL OR state = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
-            ))
-            .map_err(|source| self.error(source))?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        let page = statement
-            .query_map(params![state, limit, offset], read_fate)
-            .map_err(|source| self.error(source))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| self.error(source))?;
-        Ok((usize::try_from(total).unwrap_or(0), page))
+        rows_page(&self.connection, "records", FATE_COLUMNS, state.map(RecordState::as_str), offset, limit, read_fate)
+            .map_err(|source| self.error(source))
     }
 
     /// Rejected records with their diagnostics, at most `limit`, for the end-of-run summary.

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use super::config::{Credential, TeamsConfig};
 use super::token::{AccessToken, ClientAssertion, CLIENT_ASSERTION_TYPE};
 use super::{created_date_time, parse_created_date_time, MESSAGES_PER_SECOND_PER_CONVERSATION};
-use crate::client::{describe_transport_error, error_message, parse_retry_after, with_retries, Attempt};
+use crate::client::{describe_transport_error, error_message, parse_retry_after, send_and_read, with_retries, Attempt};
 use crate::error::{CallError, ProxyError};
 
 /// Most pages of one read-back (at Graph's default page size, millions of messages): a bound against a
@@ -320,18 +320,7 @@ impl GraphClient {
         if let Some(body) = body {
             request = request.header("Content-Type", "application/json").body(body.to_vec());
         }
-        let response = request.send().await.map_err(|error| transport(what, &error))?;
-        let status = response.status();
-        let retry_after = retry_after(&response);
-        let bytes = response.bytes().await.map_err(|error| transport(what, &error))?.to_vec();
-        if status.is_success() {
-            return Ok((status, bytes));
-        }
-        let message = error_message(&bytes);
-        if status == StatusCode::UNAUTHORIZED {
-            return Err(CallError::Unauthorized { what: what.to_owned(), message });
-        }
-        Err(CallError::Status { what: what.to_owned(), status: status.as_u16(), message, retry_after })
+        send_and_read(request, what).await
     }
 
     /// One call with a token, with retries, a new token once on 401, and pacing when `paced` names the

@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::ProxyError;
-use crate::journal::{open_connection, prepare_connection};
+use crate::journal::{each_row, open_connection, prepare_connection, rows_page, state_counts};
 
 const TEAMS_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS teams_messages (
@@ -717,17 +717,8 @@ impl TeamsJournal {
     /// # Errors
     /// [`ProxyError::Journal`].
     pub fn counts(&self) -> Result<TeamsCounts, ProxyError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT state, COUNT(*) FROM teams_messages GROUP BY state")
-            .map_err(|source| self.error(source))?;
         let mut counts = TeamsCounts::default();
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
-            .map_err(|source| self.error(source))?;
-        for row in rows {
-            let (state, count) = row.map_err(|source| self.error(source))?;
-            let count = usize::try_from(count).unwrap_or(0);
+        for (state, count) in state_counts(&self.connection, "teams_messages").map_err(|source| self.error(source))? {
             match MessageState::parse(&state) {
                 MessageState::Pending => counts.pending += count,
                 MessageState::Sending => counts.sending += count,
@@ -749,38 +740,26 @@ impl TeamsJournal {
         offset: usize,
         limit: usize,
     ) -> Result<(usize, Vec<TeamsFate>), ProxyError> {
-        let filter = state.map(MessageState::as_str);
-        let total: i64 = self
-            .connection
-            .query_row("SELECT COUNT(*) FROM teams_messages WHERE ?1 IS NULL OR state = ?1", [filter], |row| row.get(0))
-            .map_err(|source| self.error(source))?;
-        let mut statement = self
-            .connection
-            .prepare(&format!(
-                "SELECT {FATE_COLUMNS} FROM teams_messages WHERE ?1 IS NULL OR state = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
-            ))
-            .map_err(|source| self.error(source))?;
-        let rows = statement
-            .query_map(params![filter, limit as i64, offset as i64], read_fate)
-            .map_err(|source| self.error(source))?;
-        let page = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|source| self.error(source))?;
-        Ok((usize::try_from(total).unwrap_or(0), page))
+        rows_page(
+            &self.connection,
+            "teams_messages",
+            FATE_COLUMNS,
+            state.map(MessageState::as_str),
+            offset,
+            limit,
+            read_fate,
+        )
+        .map_err(|source| self.error(source))
     }
 
     /// Visits every fate in journal order.
     ///
     /// # Errors
     /// [`ProxyError::Journal`]; [`ProxyError::Refused`] with what `visit` returns.
-    pub fn for_each_fate(&self, mut visit: impl FnMut(TeamsFate) -> Result<(), String>) -> Result<(), ProxyError> {
-        let mut statement = self
-            .connection
-            .prepare(&format!("SELECT {FATE_COLUMNS} FROM teams_messages ORDER BY id"))
-            .map_err(|source| self.error(source))?;
-        let rows = statement.query_map([], read_fate).map_err(|source| self.error(source))?;
-        for row in rows {
-            visit(row.map_err(|source| self.error(source))?).map_err(ProxyError::Refused)?;
-        }
-        Ok(())
+    pub fn for_each_fate(&self, visit: impl FnMut(TeamsFate) -> Result<(), String>) -> Result<(), ProxyError> {
+        each_row(&self.connection, "teams_messages", FATE_COLUMNS, read_fate, visit)
+            .map_err(|source| self.error(source))?
+            .map_err(ProxyError::Refused)
     }
 
     /// Every conversation's session, in path order.
