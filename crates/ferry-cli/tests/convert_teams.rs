@@ -10,30 +10,15 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+use common::{ferry, Run};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/teams").join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ferry(args: &[&Path]) -> Run {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_ferry")).args(args).env("NO_COLOR", "1").output().expect("ferry runs");
-    Run {
-        code: output.status.code().expect("exit code"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
 }
 
 /// `ferry convert --to teams BATCH --users U --streams S -o OUTPUT --now NOW`.
@@ -248,9 +233,31 @@ fn every_unmapped_stream_and_user_is_listed_before_anything_is_written() {
     assert!(run.stdout.contains("2 sender(s) not in"), "{}", run.stdout);
     assert!(run.stdout.contains("  7215545057402 ("), "{}", run.stdout);
     assert!(run.stdout.contains("  7215545057404 ("), "{}", run.stdout);
+    assert!(run.stdout.contains("2 mentioned user(s) not in"), "{}", run.stdout);
     assert!(run.stdout.contains("nothing was written"), "{}", run.stdout);
     assert!(!output.exists());
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2, "only the two maps: no partial output");
+}
+
+#[test]
+fn a_mentioned_user_alone_missing_is_a_loss_not_a_stop() {
+    let folder = common::scratch("convert-teams", "unmapped-mention");
+    let batch = folder.join("batch.ndjson");
+    let mut text = std::fs::read_to_string(fixture("batch.ndjson")).unwrap();
+    text.push_str(
+        r#"{"message":"<messageML>Welcome <mention uid=\"7215545057499\"/>!</messageML>","intendedMessageTimestamp":1583330400000,"intendedMessageFromUserId":7215545057401,"originatingSystemId":"legacychat","originalMessageId":"lc-041","streamId":"Mt5Qw-Yr2Ue8Io4Pa_Sd6Fg0Hj3Kl7Zx1C"}"#,
+    );
+    text.push('\n');
+    std::fs::write(&batch, text).unwrap();
+    let output = folder.join("requests.ndjson");
+    let run = convert(&batch, &fixture("users.csv"), &fixture("streams.csv"), &output);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("lost in message `lc-041`"), "{}", run.stdout);
+    assert!(run.stdout.contains("mention of user 7215545057499"), "{}", run.stdout);
+    let requests = lines(&output);
+    let welcome = requests.iter().find(|request| request["originalMessageId"] == "lc-041").unwrap();
+    assert!(welcome["body"].get("mentions").is_none(), "{welcome}");
+    assert!(!welcome["body"]["body"]["content"].as_str().unwrap().contains("<at"), "{welcome}");
 }
 
 #[test]
@@ -324,7 +331,60 @@ fn check_for_teams_takes_the_maps() {
     let run = check(&[Path::new("--target"), Path::new("teams")]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("TEAMS001"), "{}", run.stdout);
+    assert!(!run.stdout.contains("TEAMS005"), "{}", run.stdout);
     let run = check(&[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("give them with --target teams"), "{}", run.stderr);
+
+    // The maps reach the core: without the group chat's row, its 11 records are reported unmapped.
+    let folder = common::scratch("convert-teams", "check-maps");
+    let partial = folder.join("streams.csv");
+    let rows: Vec<String> = std::fs::read_to_string(&streams)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with("Mt5Qw"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&partial, rows.concat()).unwrap();
+    let args: Vec<&Path> = vec![
+        Path::new("check"),
+        Path::new("--target"),
+        Path::new("teams"),
+        Path::new("--users"),
+        &users,
+        Path::new("--streams"),
+        &partial,
+        Path::new("--now"),
+        Path::new(NOW),
+        &batch,
+    ];
+    let run = ferry(&args);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let table_row = run.stdout.lines().find(|line| line.starts_with("TEAMS005")).unwrap_or_default();
+    assert!(table_row.trim_end().ends_with(" 11"), "{}", run.stdout);
+}
+
+#[test]
+fn a_json_array_on_standard_input_gives_the_same_requests() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let folder = common::scratch("convert-teams", "stdin");
+    let output = folder.join("requests.ndjson");
+    let array = Value::Array(lines(&fixture("batch.ndjson"))).to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["convert", "--to", "teams", "-", "--now", NOW, "-o"])
+        .arg(&output)
+        .arg("--users")
+        .arg(fixture("users.csv"))
+        .arg("--streams")
+        .arg(fixture("streams.csv"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(array.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let (_, from_file) = convert_fixture("stdin-reference");
+    assert_eq!(lines(&output), from_file);
 }

@@ -97,26 +97,40 @@ pub(crate) async fn start_migration(
         };
         if stored.migration_mode == Some(MigrationMode::InProgress) {
             return Err(if stored.migration_app.as_deref() == Some(app.as_str()) {
-                GraphError::bad_request("The conversation is already in migration mode: complete the migration before starting another.")
+                GraphError::bad_request(
+                    "The conversation is already in migration mode: complete the migration before starting another.",
+                )
             } else {
-                GraphError::forbidden("InvalidRequestProperties-Only 1 application is allowed to operate within an import session. Another application started the migration of this conversation.")
+                GraphError::forbidden(
+                    "InvalidRequestProperties-Only 1 application is allowed to operate within an import session. \
+                     Another application started the migration of this conversation.",
+                )
             });
         }
         let mut created_millis = stored.created_millis;
         if let Some(text) = &request.conversation_creation_date_time {
             let requested = parse_date_time(text).map_err(|error| {
-                GraphError::bad_request(format!("conversationCreationDateTime `{text}` is not a valid date-time: {error}"))
+                GraphError::bad_request(format!(
+                    "conversationCreationDateTime `{text}` is not a valid date-time: {error}"
+                ))
             })?;
             if requested >= stored.created_millis {
                 return Err(GraphError::bad_request(format!(
-                    "conversationCreationDateTime {} must be earlier than the conversation's current createdDateTime {}: it can only be moved towards the past.",
+                    "conversationCreationDateTime {} must be earlier than the conversation's current createdDateTime \
+                     {}: it can only be moved towards the past.",
                     created_date_time(requested),
                     created_date_time(stored.created_millis)
                 )));
             }
             created_millis = requested;
         }
-        store::set_migration(store.connection(), &conversation.path(), MigrationMode::InProgress, Some(&app), created_millis)?;
+        store::set_migration(
+            store.connection(),
+            &conversation.path(),
+            MigrationMode::InProgress,
+            Some(&app),
+            created_millis,
+        )?;
         tracing::info!(conversation = conversation.path(), app, "Graph migration started");
         Ok(StatusCode::NO_CONTENT.into_response())
     })
@@ -131,7 +145,13 @@ pub(crate) async fn complete_migration(
     with_store(&sandbox, move |store, now| {
         let (app, stored, _) = resolve(store, &headers, now, &conversation)?;
         require_migration_owner(&stored, &app)?;
-        store::set_migration(store.connection(), &conversation.path(), MigrationMode::Completed, None, stored.created_millis)?;
+        store::set_migration(
+            store.connection(),
+            &conversation.path(),
+            MigrationMode::Completed,
+            None,
+            stored.created_millis,
+        )?;
         tracing::info!(conversation = conversation.path(), app, "Graph migration completed");
         Ok(StatusCode::NO_CONTENT.into_response())
     })
@@ -146,7 +166,8 @@ pub(crate) async fn complete_migration(
 pub(crate) fn require_migration_owner(stored: &StoredConversation, app: &str) -> Result<(), GraphError> {
     if stored.migration_mode != Some(MigrationMode::InProgress) {
         return Err(GraphError::bad_request(
-            "The conversation is not in migration mode: call startMigration first. (Message POST is allowed in application-only context only for import purposes.)",
+            "The conversation is not in migration mode: call startMigration first. (Message POST is allowed in \
+             application-only context only for import purposes.)",
         ));
     }
     if stored.migration_app.as_deref() != Some(app) {

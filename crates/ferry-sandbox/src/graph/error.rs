@@ -107,7 +107,12 @@ impl From<AppError> for GraphError {
             StatusCode::TOO_MANY_REQUESTS => "TooManyRequests",
             _ => "InternalServerError",
         };
-        GraphError { status: error.status, code, message: error.message, retry_after_seconds: error.retry_after_seconds }
+        GraphError {
+            status: error.status,
+            code,
+            message: error.message,
+            retry_after_seconds: error.retry_after_seconds,
+        }
     }
 }
 
@@ -209,7 +214,8 @@ mod tests {
 
     #[tokio::test]
     async fn oauth_errors_have_the_identity_platforms_shape() {
-        let error = OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_215, "Invalid client secret provided.");
+        let error =
+            OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_215, "Invalid client secret provided.");
         let (status, _, json) = answer(error.into_response()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(json["error"], "invalid_client");

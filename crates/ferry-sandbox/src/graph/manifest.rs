@@ -142,7 +142,9 @@ pub(crate) fn apply(store: &mut Store, manifest: &GraphManifest) -> Result<Vec<S
         &transaction,
         &Tenant {
             tenant_id: manifest.tenant_id.clone(),
-            token_lifetime_seconds: i64::from(manifest.token_lifetime_seconds.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECONDS)),
+            token_lifetime_seconds: i64::from(
+                manifest.token_lifetime_seconds.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECONDS),
+            ),
         },
     )?;
     for app in &manifest.apps {
@@ -162,7 +164,13 @@ pub(crate) fn apply(store: &mut Store, manifest: &GraphManifest) -> Result<Vec<S
     }
     for checked in conversations {
         let conversation = &checked.conversation;
-        if store::upsert_conversation(&transaction, conversation, checked.display_name, checked.created_millis, checked.members)? {
+        if store::upsert_conversation(
+            &transaction,
+            conversation,
+            checked.display_name,
+            checked.created_millis,
+            checked.members,
+        )? {
             let kind = if matches!(conversation, Conversation::Chat { .. }) { "chat" } else { "channel" };
             created.push(format!("Graph {kind} {}", conversation.path()));
         }
@@ -188,7 +196,9 @@ fn check<'a>(store: &Store, manifest: &'a GraphManifest) -> Result<Vec<CheckedCo
     }
     let users: BTreeSet<&str> = manifest.users.iter().map(|user| user.id.as_str()).collect();
     let created = |what: &str, text: &str| {
-        parse_date_time(text).map_err(|error| invalid(format!("{what}: createdDateTime `{text}` is not an ISO 8601 date-time with an offset: {error}")))
+        parse_date_time(text).map_err(|error| {
+            invalid(format!("{what}: createdDateTime `{text}` is not an ISO 8601 date-time with an offset: {error}"))
+        })
     };
     let mut checked = Vec::new();
     for team in &manifest.teams {
@@ -196,7 +206,10 @@ fn check<'a>(store: &Store, manifest: &'a GraphManifest) -> Result<Vec<CheckedCo
             checked.push(CheckedConversation {
                 conversation: Conversation::Channel { team_id: team.id.clone(), channel_id: channel.id.clone() },
                 display_name: channel.display_name.as_deref(),
-                created_millis: created(&format!("channel `{}` of team `{}`", channel.id, team.id), &channel.created_date_time)?,
+                created_millis: created(
+                    &format!("channel `{}` of team `{}`", channel.id, team.id),
+                    &channel.created_date_time,
+                )?,
                 members: &[],
             });
         }
@@ -204,7 +217,10 @@ fn check<'a>(store: &Store, manifest: &'a GraphManifest) -> Result<Vec<CheckedCo
     for chat in &manifest.chats {
         for member in &chat.members {
             if !users.contains(member.as_str()) && store::user_display_name(store.connection(), member)?.is_none() {
-                return Err(invalid(format!("chat `{}` lists member `{member}`, who is neither in `users` nor already provisioned", chat.id)));
+                return Err(invalid(format!(
+                    "chat `{}` lists member `{member}`, who is neither in `users` nor already provisioned",
+                    chat.id
+                )));
             }
         }
         checked.push(CheckedConversation {
@@ -215,4 +231,97 @@ fn check<'a>(store: &Store, manifest: &'a GraphManifest) -> Result<Vec<CheckedCo
         });
     }
     Ok(checked)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::manifest::{apply_manifest, Manifest};
+    use crate::store::Storage;
+
+    const PUBLIC: &str = include_str!("../../tests/fixtures/service-user.pub.pem");
+
+    fn graph(overrides: serde_json::Value) -> serde_json::Value {
+        let mut graph = serde_json::json!({
+            "tenantId": "tenant",
+            "apps": [{"clientId": "app", "clientSecret": "secret"}, {"clientId": "cert-app", "certificate": PUBLIC}],
+            "users": [{"id": "u1", "displayName": "One"}, {"id": "u2", "displayName": "Two"}],
+            "teams": [{"id": "t", "channels": [{"id": "19:c@thread.tacv2", "createdDateTime": "2015-01-01T00:00:00Z"}]}],
+            "chats": [{"id": "19:x@thread.v2", "members": ["u1", "u2"], "createdDateTime": "2016-03-01T00:00:00Z"}]
+        });
+        for (key, value) in overrides.as_object().unwrap() {
+            graph[key] = value.clone();
+        }
+        serde_json::json!({ "graph": graph })
+    }
+
+    fn apply(store: &mut Store, json: &serde_json::Value) -> Result<crate::ProvisionSummary, SandboxError> {
+        Manifest::from_json(json.to_string().as_bytes()).and_then(|manifest| apply_manifest(store, &manifest))
+    }
+
+    #[test]
+    fn a_graph_section_applies_and_reapplies_idempotently() {
+        let mut store = Store::open(&Storage::Memory).unwrap();
+        let first = apply(&mut store, &graph(serde_json::json!({}))).unwrap();
+        assert_eq!(
+            first.graph_created,
+            [
+                "Graph user u1 (One)",
+                "Graph user u2 (Two)",
+                "Graph channel /teams/t/channels/19%3Ac%40thread.tacv2",
+                "Graph chat /chats/19%3Ax%40thread.v2"
+            ]
+        );
+        assert!(first.to_string().contains("created Graph chat /chats/19%3Ax%40thread.v2\n"), "{first}");
+        let tenant = store::tenant(store.connection()).unwrap().unwrap();
+        assert_eq!((tenant.tenant_id.as_str(), tenant.token_lifetime_seconds), ("tenant", 3599));
+        assert!(store::app(store.connection(), "cert-app").unwrap().unwrap().certificate_pem.is_some());
+        // Applied again with a later creation time: nothing created, the earlier time kept.
+        let later = graph(serde_json::json!({
+            "teams": [{"id": "t", "channels": [{"id": "19:c@thread.tacv2", "createdDateTime": "2018-01-01T00:00:00Z"}]}],
+            "tokenLifetimeSeconds": 5
+        }));
+        assert!(apply(&mut store, &later).unwrap().graph_created.is_empty());
+        let channel =
+            store::load_conversation(store.connection(), "/teams/t/channels/19%3Ac%40thread.tacv2").unwrap().unwrap();
+        assert_eq!(channel.created_millis, 1_420_070_400_000, "2015-01-01 kept");
+        assert_eq!(
+            store::tenant(store.connection()).unwrap().unwrap().token_lifetime_seconds,
+            5,
+            "the manifest's values win"
+        );
+        let chat = store::load_conversation(store.connection(), "/chats/19%3Ax%40thread.v2").unwrap().unwrap();
+        assert_eq!(chat.members, ["u1", "u2"]);
+    }
+
+    #[test]
+    fn bad_graph_sections_are_refused_before_any_change() {
+        let table = [
+            (graph(serde_json::json!({"tenantId": " "})), "tenantId is empty"),
+            (graph(serde_json::json!({"apps": [{"clientId": "bare"}]})), "needs clientSecret or certificate"),
+            (graph(serde_json::json!({"apps": [{"clientId": "a", "certificate": "nope"}]})), "not an RSA public key"),
+            (
+                graph(
+                    serde_json::json!({"chats": [{"id": "c", "members": ["u9"], "createdDateTime": "2016-03-01T00:00:00Z"}]}),
+                ),
+                "lists member `u9`",
+            ),
+            (
+                graph(
+                    serde_json::json!({"teams": [{"id": "t", "channels": [{"id": "c", "createdDateTime": "2015-01-01"}]}]}),
+                ),
+                "is not an ISO 8601 date-time with an offset",
+            ),
+            (graph(serde_json::json!({"team": []})), "unknown field `team`"),
+            (graph(serde_json::json!({"chats": [{"id": "c"}]})), "missing field `createdDateTime`"),
+        ];
+        for (json, fragment) in table {
+            let mut store = Store::open(&Storage::Memory).unwrap();
+            let error = apply(&mut store, &json).unwrap_err().to_string();
+            assert!(error.contains(fragment), "{json}: {error}");
+            assert_eq!(store::tenant(store.connection()).unwrap(), None, "{json}");
+            assert_eq!(store::user_display_name(store.connection(), "u1").unwrap(), None, "{json}");
+        }
+    }
 }

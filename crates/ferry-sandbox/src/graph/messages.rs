@@ -19,6 +19,8 @@
 //! 8. 400 when a hosted content lacks `@microsoft.graph.temporaryId`, its `contentBytes` are not base64, its
 //!    `contentType` is not an image type Teams shows inline, or the body does not show it through
 //!    `<img src="../hostedContents/{temporaryId}/$value">`; and when the body shows one that is not given.
+//! 9. 400 when an attachment is neither a `reference` (a link to a file already in SharePoint or OneDrive, which
+//!    import takes) nor a card, or when there are more than 250 reactions (the import documentation's scope).
 //!
 //! Then 201 with the stored `chatMessage`: `id` is the `createdDateTime` in milliseconds (as Teams' message ids
 //! are), `createdDateTime` is written with three fraction digits, `from.user` gains `tenantId`, and the body is
@@ -55,6 +57,9 @@ const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 const DEFAULT_PAGE: usize = 20;
 const MAX_PAGE: usize = 50;
 
+/// Reactions an imported message may carry ("up to 250 reactions", the import documentation).
+const MAX_REACTIONS: usize = 250;
+
 /// The media types of inline images Teams shows.
 const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/bmp"];
 
@@ -76,9 +81,13 @@ pub(crate) async fn post_message(
     })
     .await?;
     sandbox.graph_throttle.admit(&path, sandbox.config.clock.now_millis()).map_err(|retry_after_seconds| {
+        let rate = ferry_core::teams::MESSAGES_PER_SECOND_PER_CONVERSATION;
         GraphError::throttled(
             retry_after_seconds,
-            format!("Too many requests: messages import at {} per second per conversation. Please retry after {retry_after_seconds} s.", ferry_core::teams::MESSAGES_PER_SECOND_PER_CONVERSATION),
+            format!(
+                "Too many requests: messages import at {rate} per second per conversation. Please retry after \
+                 {retry_after_seconds} s."
+            ),
         )
     })?;
     sandbox.counters.graph_message_posts.fetch_add(1, Ordering::Relaxed);
@@ -88,10 +97,16 @@ pub(crate) async fn post_message(
         tracing::info!(?fault, "injecting fault into a Graph message import");
         match fault {
             Fault::ServerError => {
-                return Err(GraphError::unavailable(1, "Simulated fault (sandbox --faults): the service is unavailable"))
+                return Err(GraphError::unavailable(
+                    1,
+                    "Simulated fault (sandbox --faults): the service is unavailable",
+                ))
             }
             Fault::TooManyRequests { retry_after_seconds } => {
-                return Err(GraphError::throttled(retry_after_seconds, "Simulated fault (sandbox --faults): please retry again later"))
+                return Err(GraphError::throttled(
+                    retry_after_seconds,
+                    "Simulated fault (sandbox --faults): please retry again later",
+                ))
             }
             Fault::Latency(delay) => tokio::time::sleep(delay).await,
             Fault::DropBeforeApplying => return drop_connection(connection).await,
@@ -142,23 +157,28 @@ fn import_message(
 
     let connection = store.connection();
     let from = fields.get("from").and_then(|from| from.get("user"));
-    let from_id = from
-        .and_then(|user| user.get("id"))
-        .and_then(Value::as_str)
-        .ok_or_else(|| GraphError::bad_request("from.user.id is required: an imported message is attributed to a user of the tenant"))?;
+    let from_id = from.and_then(|user| user.get("id")).and_then(Value::as_str).ok_or_else(|| {
+        GraphError::bad_request("from.user.id is required: an imported message is attributed to a user of the tenant")
+    })?;
     let directory_name = store::user_display_name(connection, from_id)?.ok_or_else(|| {
-        GraphError::bad_request(format!("from.user.id `{from_id}` is not a user of tenant {tenant_id}: imported messages must be from users of the app's tenant"))
+        GraphError::bad_request(format!(
+            "from.user.id `{from_id}` is not a user of tenant {tenant_id}: imported messages must be from users of \
+             the app's tenant"
+        ))
     })?;
     let display_name = from.and_then(|user| user.get("displayName")).and_then(Value::as_str).unwrap_or(&directory_name);
 
-    let created_text = fields
-        .get("createdDateTime")
-        .and_then(Value::as_str)
-        .ok_or_else(|| GraphError::bad_request("createdDateTime is required (a string): it is the imported message's original time"))?;
-    let created = parse_date_time(created_text)
-        .map_err(|error| GraphError::bad_request(format!("createdDateTime `{created_text}` is not a valid date-time: {error}")))?;
+    let created_text = fields.get("createdDateTime").and_then(Value::as_str).ok_or_else(|| {
+        GraphError::bad_request("createdDateTime is required (a string): it is the imported message's original time")
+    })?;
+    let created = parse_date_time(created_text).map_err(|error| {
+        GraphError::bad_request(format!("createdDateTime `{created_text}` is not a valid date-time: {error}"))
+    })?;
     if created > now {
-        return Err(GraphError::bad_request(format!("createdDateTime {} is in the future", created_date_time(created))));
+        return Err(GraphError::bad_request(format!(
+            "createdDateTime {} is in the future",
+            created_date_time(created)
+        )));
     }
     if created <= stored.created_millis {
         return Err(GraphError::bad_request(format!(
@@ -169,7 +189,8 @@ fn import_message(
     }
     if store::message_exists(connection, &path, created)? {
         return Err(GraphError::conflict(format!(
-            "A message with createdDateTime {} already exists in this conversation: createdDateTime must be unique to the millisecond; adjust the value and retry.",
+            "A message with createdDateTime {} already exists in this conversation: createdDateTime must be unique \
+             to the millisecond; adjust the value and retry.",
             created_date_time(created)
         )));
     }
@@ -177,9 +198,12 @@ fn import_message(
     let (content_type, content) = body_of(&fields)?;
     check_mentions(connection, &fields, content)?;
     let hosted_contents = hosted_contents_of(&fields, content)?;
+    check_attachments_and_reactions(&fields)?;
 
     let (channel_identity, chat_id) = match conversation {
-        Conversation::Channel { team_id, channel_id } => (json!({"teamId": team_id, "channelId": channel_id}), Value::Null),
+        Conversation::Channel { team_id, channel_id } => {
+            (json!({"teamId": team_id, "channelId": channel_id}), Value::Null)
+        }
         Conversation::Chat { chat_id } => (Value::Null, Value::String(chat_id.clone())),
     };
     let field_or = |name: &str, default: Value| fields.get(name).cloned().unwrap_or(default);
@@ -228,14 +252,19 @@ fn import_message(
     tracing::info!(conversation = path, created = when, app, "Graph message imported");
     let mut answer = message;
     if let Some(object) = answer.as_object_mut() {
-        object.insert("@odata.context".to_owned(), format!("{base}/$metadata#{}/messages/$entity", context_of(conversation)).into());
+        object.insert(
+            "@odata.context".to_owned(),
+            format!("{base}/$metadata#{}/messages/$entity", context_of(conversation)).into(),
+        );
     }
     Ok(answer)
 }
 
 /// `body.contentType` (lower case) and `body.content`.
 fn body_of(fields: &Map<String, Value>) -> Result<(String, &str), GraphError> {
-    let body = fields.get("body").ok_or_else(|| GraphError::bad_request("body is required: {\"contentType\": \"html\", \"content\": \"...\"}"))?;
+    let body = fields.get("body").ok_or_else(|| {
+        GraphError::bad_request("body is required: {\"contentType\": \"html\", \"content\": \"...\"}")
+    })?;
     let content = body
         .get("content")
         .and_then(Value::as_str)
@@ -248,19 +277,30 @@ fn body_of(fields: &Map<String, Value>) -> Result<(String, &str), GraphError> {
     }
     let content_type = match body.get("contentType") {
         None | Some(Value::Null) => "text".to_owned(),
-        Some(Value::String(kind)) if kind.eq_ignore_ascii_case("html") || kind.eq_ignore_ascii_case("text") => kind.to_ascii_lowercase(),
-        Some(other) => return Err(GraphError::bad_request(format!("body.contentType must be `html` or `text`, not {other}"))),
+        Some(Value::String(kind)) if kind.eq_ignore_ascii_case("html") || kind.eq_ignore_ascii_case("text") => {
+            kind.to_ascii_lowercase()
+        }
+        Some(other) => {
+            return Err(GraphError::bad_request(format!("body.contentType must be `html` or `text`, not {other}")))
+        }
     };
     Ok((content_type, content))
 }
 
 /// Every mention names a tenant user and has its `<at id="N">` in the body.
-fn check_mentions(connection: &rusqlite::Connection, fields: &Map<String, Value>, content: &str) -> Result<(), GraphError> {
+fn check_mentions(
+    connection: &rusqlite::Connection,
+    fields: &Map<String, Value>,
+    content: &str,
+) -> Result<(), GraphError> {
     let mentions = match fields.get("mentions") {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Array(mentions)) => mentions,
         Some(_) => return Err(GraphError::bad_request("mentions must be an array")),
     };
+    // Each set is built once, so a request of many mentions costs one pass over the body and one look-up per user.
+    let tagged = tagged_mentions(content);
+    let mut known_users = BTreeSet::new();
     for (index, mention) in mentions.iter().enumerate() {
         let id = mention
             .get("id")
@@ -272,29 +312,79 @@ fn check_mentions(connection: &rusqlite::Connection, fields: &Map<String, Value>
             .and_then(|user| user.get("id"))
             .and_then(Value::as_str)
             .ok_or_else(|| GraphError::bad_request(format!("mentions[{index}].mentioned.user.id is required")))?;
-        if store::user_display_name(connection, user_id)?.is_none() {
-            return Err(GraphError::bad_request(format!("mentions[{index}] mentions `{user_id}`, who is not a user of the tenant")));
+        if !known_users.contains(user_id) {
+            if store::user_display_name(connection, user_id)?.is_none() {
+                return Err(GraphError::bad_request(format!(
+                    "mentions[{index}] mentions `{user_id}`, who is not a user of the tenant"
+                )));
+            }
+            known_users.insert(user_id);
         }
-        if !content.contains(&format!("<at id=\"{id}\"")) && !content.contains(&format!("<at id='{id}'")) {
-            return Err(GraphError::bad_request(format!("mentions[{index}] has id {id}, but the body has no <at id=\"{id}\">")));
+        if !tagged.contains(&id) {
+            return Err(GraphError::bad_request(format!(
+                "mentions[{index}] has id {id}, but the body has no <at id=\"{id}\">"
+            )));
         }
     }
     Ok(())
 }
 
+/// Attachments are references to files or cards, and reactions are at most [`MAX_REACTIONS`].
+fn check_attachments_and_reactions(fields: &Map<String, Value>) -> Result<(), GraphError> {
+    let list = |name: &str| match fields.get(name) {
+        None | Some(Value::Null) => Ok(&[][..]),
+        Some(Value::Array(items)) => Ok(items.as_slice()),
+        Some(_) => Err(GraphError::bad_request(format!("{name} must be an array"))),
+    };
+    for (index, attachment) in list("attachments")?.iter().enumerate() {
+        let content_type = attachment.get("contentType").and_then(Value::as_str).unwrap_or_default();
+        if content_type != "reference" && !content_type.starts_with("application/vnd.microsoft.card.") {
+            return Err(GraphError::bad_request(format!(
+                "attachments[{index}] has contentType `{content_type}`: import takes files only as `reference` \
+                 links to SharePoint or OneDrive, and media only as inline images (hostedContents)"
+            )));
+        }
+    }
+    let reactions = list("reactions")?.len();
+    if reactions > MAX_REACTIONS {
+        return Err(GraphError::bad_request(format!(
+            "{reactions} reactions: import takes at most {MAX_REACTIONS} per message"
+        )));
+    }
+    Ok(())
+}
+
+/// The ids of the body's `<at id="N">` (or `<at id='N'>`) tags.
+fn tagged_mentions(content: &str) -> BTreeSet<u64> {
+    content
+        .split("<at id=")
+        .skip(1)
+        .filter_map(|rest| {
+            let quote = rest.chars().next().filter(|quote| *quote == '"' || *quote == '\'')?;
+            let (digits, _) = rest[1..].split_once(quote)?;
+            digits.parse().ok()
+        })
+        .collect()
+}
+
 /// The hosted contents, decoded (temporary id, media type, bytes), each shown by the body, and every one the
 /// body shows given.
-fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<(String, String, Vec<u8>)>, GraphError> {
+fn hosted_contents_of(
+    fields: &Map<String, Value>,
+    content: &str,
+) -> Result<Vec<(String, String, Vec<u8>)>, GraphError> {
     let given = match fields.get("hostedContents") {
         None | Some(Value::Null) => &Vec::new(),
         Some(Value::Array(items)) => items,
         Some(_) => return Err(GraphError::bad_request("hostedContents must be an array")),
     };
     let mut decoded = Vec::with_capacity(given.len());
+    let mut temporary_ids = BTreeSet::new();
     for (index, item) in given.iter().enumerate() {
         let field = |name: &str| item.get(name).and_then(Value::as_str).filter(|text| !text.is_empty());
-        let temporary_id = field("@microsoft.graph.temporaryId")
-            .ok_or_else(|| GraphError::bad_request(format!("hostedContents[{index}] needs @microsoft.graph.temporaryId")))?;
+        let temporary_id = field("@microsoft.graph.temporaryId").ok_or_else(|| {
+            GraphError::bad_request(format!("hostedContents[{index}] needs @microsoft.graph.temporaryId"))
+        })?;
         let content_type = field("contentType").unwrap_or_default();
         if !IMAGE_TYPES.contains(&content_type) {
             return Err(GraphError::bad_request(format!(
@@ -305,9 +395,13 @@ fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<
         let bytes = field("contentBytes")
             .and_then(|text| STANDARD.decode(text).ok())
             .filter(|bytes| !bytes.is_empty())
-            .ok_or_else(|| GraphError::bad_request(format!("hostedContents[{index}].contentBytes must be non-empty base64")))?;
-        if decoded.iter().any(|(seen, _, _): &(String, String, Vec<u8>)| seen == temporary_id) {
-            return Err(GraphError::bad_request(format!("hostedContents[{index}] repeats temporaryId `{temporary_id}`")));
+            .ok_or_else(|| {
+                GraphError::bad_request(format!("hostedContents[{index}].contentBytes must be non-empty base64"))
+            })?;
+        if !temporary_ids.insert(temporary_id) {
+            return Err(GraphError::bad_request(format!(
+                "hostedContents[{index}] repeats temporaryId `{temporary_id}`"
+            )));
         }
         decoded.push((temporary_id.to_owned(), content_type.to_owned(), bytes));
     }
@@ -315,12 +409,15 @@ fn hosted_contents_of(fields: &Map<String, Value>, content: &str) -> Result<Vec<
     for (temporary_id, _, _) in &decoded {
         if !shown.contains(temporary_id.as_str()) {
             return Err(GraphError::bad_request(format!(
-                "hostedContents `{temporary_id}` is not shown in the body: <img src=\"{HOSTED_CONTENT_PREFIX}{temporary_id}{HOSTED_CONTENT_SUFFIX}\">"
+                "hostedContents `{temporary_id}` is not shown in the body: \
+                 <img src=\"{HOSTED_CONTENT_PREFIX}{temporary_id}{HOSTED_CONTENT_SUFFIX}\">"
             )));
         }
     }
-    if let Some(missing) = shown.iter().find(|id| !decoded.iter().any(|(temporary_id, _, _)| temporary_id == *id)) {
-        return Err(GraphError::bad_request(format!("The body shows hosted content `{missing}`, which hostedContents does not give")));
+    if let Some(missing) = shown.difference(&temporary_ids).next() {
+        return Err(GraphError::bad_request(format!(
+            "The body shows hosted content `{missing}`, which hostedContents does not give"
+        )));
     }
     Ok(decoded)
 }
@@ -357,11 +454,14 @@ pub(crate) async fn list_messages(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, GraphError> {
-    let Query(query) = query.map_err(|rejection| GraphError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
+    let Query(query) =
+        query.map_err(|rejection| GraphError::bad_request(format!("Invalid query: {}", rejection.body_text())))?;
     let top = match &query.top {
         None => DEFAULT_PAGE,
         Some(text) => text.parse::<usize>().ok().filter(|top| (1..=MAX_PAGE).contains(top)).ok_or_else(|| {
-            GraphError::bad_request(format!("Invalid page size specified: $top must be from 1 to {MAX_PAGE}, not `{text}`"))
+            GraphError::bad_request(format!(
+                "Invalid page size specified: $top must be from 1 to {MAX_PAGE}, not `{text}`"
+            ))
         })?,
     };
     let after = match &query.skip_token {
@@ -384,7 +484,10 @@ pub(crate) async fn list_messages(
         page.truncate(top);
         let mut value = Vec::with_capacity(page.len());
         for (_, text) in &page {
-            value.push(serde_json::from_str::<Value>(text).map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?);
+            value.push(
+                serde_json::from_str::<Value>(text)
+                    .map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?,
+            );
         }
         let mut answer = json!({
             "@odata.context": format!("{base}/$metadata#{}/messages", context_of(&conversation)),
@@ -393,7 +496,10 @@ pub(crate) async fn list_messages(
         });
         if let (true, Some((last, _)), Some(object)) = (more, page.last(), answer.as_object_mut()) {
             let token = URL_SAFE_NO_PAD.encode(last.to_string());
-            object.insert("@odata.nextLink".to_owned(), format!("{base}{path}/messages?$top={top}&$skiptoken={token}").into());
+            object.insert(
+                "@odata.nextLink".to_owned(),
+                format!("{base}{path}/messages?$top={top}&$skiptoken={token}").into(),
+            );
         }
         Ok(Json(answer))
     })
@@ -421,7 +527,8 @@ pub(crate) async fn get_message(
         resolve(store, &headers, now, &conversation)?;
         let text = store::message(store.connection(), &conversation.path(), message_millis(&ids.message_id)?)?
             .ok_or_else(|| GraphError::not_found(format!("Message {} not found", ids.message_id)))?;
-        let message = serde_json::from_str(&text).map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?;
+        let message = serde_json::from_str(&text)
+            .map_err(|error| GraphError::internal(format!("stored message unreadable: {error}")))?;
         Ok(Json(message))
     })
     .await
@@ -436,9 +543,15 @@ pub(crate) async fn get_hosted_content(
     with_store(&sandbox, move |store, now| {
         resolve(store, &headers, now, &conversation)?;
         let hosted_content_id = ids.hosted_content_id.unwrap_or_default();
-        let (content_type, bytes) =
-            store::hosted_content(store.connection(), &conversation.path(), message_millis(&ids.message_id)?, &hosted_content_id)?
-                .ok_or_else(|| GraphError::not_found(format!("Hosted content {hosted_content_id} of message {} not found", ids.message_id)))?;
+        let (content_type, bytes) = store::hosted_content(
+            store.connection(),
+            &conversation.path(),
+            message_millis(&ids.message_id)?,
+            &hosted_content_id,
+        )?
+        .ok_or_else(|| {
+            GraphError::not_found(format!("Hosted content {hosted_content_id} of message {} not found", ids.message_id))
+        })?;
         Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
     })
     .await
@@ -448,6 +561,40 @@ pub(crate) async fn get_hosted_content(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mention_tags_in_a_body_are_found() {
+        let table: [(&str, &[u64]); 5] = [
+            ("<p>none</p>", &[]),
+            (r#"<at id="0">A</at> and <at id='12'>B</at>"#, &[0, 12]),
+            (r#"<at id="x">A</at><at id=3>B</at>"#, &[]),
+            (r#"<at id=""#, &[]),
+            ("<at id=\"1\u{e9}\">", &[]),
+        ];
+        for (content, expected) in table {
+            assert_eq!(tagged_mentions(content).into_iter().collect::<Vec<_>>(), expected, "{content}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a body holds, finding its tags never panics and finds only what it holds.
+        #[test]
+        fn finding_tags_never_panics(content in "(<at id=|\"|'|[0-9]|\\.\\./hostedContents/|/\\$value|[a-zé])*") {
+            for id in tagged_mentions(&content) {
+                proptest::prop_assert!(content.contains(&id.to_string()));
+            }
+            for id in shown_hosted_contents(&content) {
+                let reference = format!("{HOSTED_CONTENT_PREFIX}{id}{HOSTED_CONTENT_SUFFIX}");
+                proptest::prop_assert!(content.contains(&reference));
+            }
+        }
+
+        /// Any text is read as a date-time or refused, never a panic.
+        #[test]
+        fn any_date_time_text_is_read_or_refused(text in "\\PC{0,40}") {
+            let _ = super::super::time::parse_date_time(&text);
+        }
+    }
 
     #[test]
     fn hosted_contents_shown_in_a_body_are_found() {

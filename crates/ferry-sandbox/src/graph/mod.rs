@@ -62,10 +62,18 @@ pub(crate) fn routes() -> Router<Arc<Sandbox>> {
         .route(
             "/oauth/{tenant_id}/oauth2/v2.0/token",
             post(oauth::token).fallback(|| async {
-                OAuthError::new(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", 900_561, "The endpoint only accepts POST requests.")
+                OAuthError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "invalid_request",
+                    900_561,
+                    "The endpoint only accepts POST requests.",
+                )
             }),
         )
-        .route("/graph/{*rest}", any(|| async { GraphError::not_found("Resource not found: no such Graph endpoint in the sandbox") }));
+        .route(
+            "/graph/{*rest}",
+            any(|| async { GraphError::not_found("Resource not found: no such Graph endpoint in the sandbox") }),
+        );
     for conversation in ["/teams/{team_id}/channels/{channel_id}", "/chats/{chat_id}"] {
         let at = |suffix: &str| format!("{GRAPH_PREFIX}{conversation}{suffix}");
         router = router
@@ -74,7 +82,10 @@ pub(crate) fn routes() -> Router<Arc<Sandbox>> {
             .route(&at("/completeMigration"), graph_method(post(conversations::complete_migration)))
             .route(&at("/messages"), graph_method(get(messages::list_messages).post(messages::post_message)))
             .route(&at("/messages/{message_id}"), graph_method(get(messages::get_message)))
-            .route(&at("/messages/{message_id}/hostedContents/{hosted_content_id}/$value"), graph_method(get(messages::get_hosted_content)));
+            .route(
+                &at("/messages/{message_id}/hostedContents/{hosted_content_id}/$value"),
+                graph_method(get(messages::get_hosted_content)),
+            );
     }
     router
 }
@@ -82,7 +93,11 @@ pub(crate) fn routes() -> Router<Arc<Sandbox>> {
 /// A method router answering other methods with 405 in Graph's shape.
 fn graph_method(router: MethodRouter<Arc<Sandbox>>) -> MethodRouter<Arc<Sandbox>> {
     router.fallback(|| async {
-        GraphError::new(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "The HTTP method is not supported on this resource")
+        GraphError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The HTTP method is not supported on this resource",
+        )
     })
 }
 
@@ -135,8 +150,9 @@ pub(crate) fn resolve(
     conversation: &Conversation,
 ) -> Result<(String, StoredConversation, String), GraphError> {
     let connection = store.connection();
-    let tenant = store::tenant(connection)?
-        .ok_or_else(|| GraphError::not_found("Graph is not configured in this sandbox: its manifest has no `graph` section"))?;
+    let tenant = store::tenant(connection)?.ok_or_else(|| {
+        GraphError::not_found("Graph is not configured in this sandbox: its manifest has no `graph` section")
+    })?;
     let app = oauth::caller(connection, headers, now)?;
     let stored = store::load_conversation(connection, &conversation.path())?.ok_or_else(|| match conversation {
         Conversation::Channel { team_id, channel_id } => {
@@ -155,4 +171,29 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
         .filter(|host| !host.is_empty() && host.bytes().all(|byte| byte.is_ascii_graphic() && byte != b'/'))
         .unwrap_or("localhost");
     format!("http://{host}{GRAPH_PREFIX}")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_is_the_address_the_client_called_when_it_is_a_plain_host() {
+        let table = [
+            (Some("127.0.0.1:8765"), "http://127.0.0.1:8765/graph/v1.0"),
+            (Some("localhost"), "http://localhost/graph/v1.0"),
+            (None, "http://localhost/graph/v1.0"),
+            (Some(""), "http://localhost/graph/v1.0"),
+            (Some("evil.example/path"), "http://localhost/graph/v1.0"),
+            (Some("a b"), "http://localhost/graph/v1.0"),
+        ];
+        for (host, expected) in table {
+            let mut headers = HeaderMap::new();
+            if let Some(host) = host {
+                headers.insert(header::HOST, host.parse().unwrap());
+            }
+            assert_eq!(base_url(&headers), expected, "{host:?}");
+        }
+    }
 }

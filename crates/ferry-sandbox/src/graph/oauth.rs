@@ -44,54 +44,103 @@ pub(crate) async fn token(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Json<serde_json::Value>, OAuthError> {
     let Form(form) = form.map_err(|rejection| {
-        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 900_144, format!("The request body must be an application/x-www-form-urlencoded form: {}", rejection.body_text()))
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900_144,
+            format!("The request body must be an application/x-www-form-urlencoded form: {}", rejection.body_text()),
+        )
     })?;
     let now = sandbox.config.clock.now_millis();
     let worker = Arc::clone(&sandbox);
-    tokio::task::spawn_blocking(move || issue_token(&worker, &tenant_id, &form, now))
-        .await
-        .map_err(|error| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 90_000, error.to_string()))?
+    tokio::task::spawn_blocking(move || issue_token(&worker, &tenant_id, &form, now)).await.map_err(|error| {
+        OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 90_000, error.to_string())
+    })?
 }
 
-fn issue_token(sandbox: &Sandbox, tenant_id: &str, form: &HashMap<String, String>, now: i64) -> Result<Json<serde_json::Value>, OAuthError> {
-    let storage_failure = |error: crate::SandboxError| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 90_000, error.to_string());
+fn issue_token(
+    sandbox: &Sandbox,
+    tenant_id: &str,
+    form: &HashMap<String, String>,
+    now: i64,
+) -> Result<Json<serde_json::Value>, OAuthError> {
+    let storage_failure = |error: crate::SandboxError| {
+        OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 90_000, error.to_string())
+    };
     let store = sandbox.lock_store().map_err(storage_failure)?;
     let tenant = store::tenant(store.connection()).map_err(storage_failure)?;
     let tenant = tenant.filter(|tenant| tenant.tenant_id.eq_ignore_ascii_case(tenant_id)).ok_or_else(|| {
-        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 90_002, format!("Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."))
+        let description = format!(
+            "Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into \
+             the correct cloud."
+        );
+        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 90_002, description)
     })?;
     let field = |name: &'static str| form.get(name).map(String::as_str).filter(|value| !value.is_empty());
     let missing = |name: &str| {
-        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 900_144, format!("The request body must contain the following parameter: '{name}'."))
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900_144,
+            format!("The request body must contain the following parameter: '{name}'."),
+        )
     };
     let grant_type = field("grant_type").ok_or_else(|| missing("grant_type"))?;
     if grant_type != "client_credentials" {
-        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70_003, format!("The app requested an unsupported grant type '{grant_type}'; the sandbox grants client_credentials only.")));
+        let description = format!(
+            "The app requested an unsupported grant type '{grant_type}'; the sandbox grants client_credentials only."
+        );
+        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70_003, description));
     }
     let client_id = field("client_id").ok_or_else(|| missing("client_id"))?;
     let scope = field("scope").ok_or_else(|| missing("scope"))?;
     if scope != GRAPH_DEFAULT_SCOPE {
-        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", 1_002_012, format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier ({GRAPH_DEFAULT_SCOPE}).")));
+        let description = format!(
+            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with \
+             /.default suffixed to the resource identifier ({GRAPH_DEFAULT_SCOPE})."
+        );
+        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", 1_002_012, description));
     }
     let app = store::app(store.connection(), client_id).map_err(storage_failure)?.ok_or_else(|| {
-        OAuthError::new(StatusCode::BAD_REQUEST, "unauthorized_client", 700_016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", tenant.tenant_id))
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700_016,
+            format!("Application with identifier '{client_id}' was not found in the directory '{}'.", tenant.tenant_id),
+        )
     })?;
     match (field("client_secret"), field("client_assertion")) {
         (Some(secret), _) => check_secret(&app, secret)?,
         (None, Some(assertion)) => {
             if field("client_assertion_type") != Some(JWT_BEARER) {
-                return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", 90_014, format!("The client_assertion_type must be '{JWT_BEARER}'.")));
+                return Err(OAuthError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    90_014,
+                    format!("The client_assertion_type must be '{JWT_BEARER}'."),
+                ));
             }
             check_assertion(&app, &tenant.tenant_id, assertion, now)?;
         }
         (None, None) => {
-            return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."))
+            return Err(OAuthError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7_000_218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ))
         }
     }
     let access_token = crate::ids::new_session_token();
     let lifetime = tenant.token_lifetime_seconds;
-    store::insert_token(store.connection(), &access_token, &app.client_id, now, now.saturating_add(lifetime.saturating_mul(1000)))
-        .map_err(storage_failure)?;
+    store::insert_token(
+        store.connection(),
+        &access_token,
+        &app.client_id,
+        now,
+        now.saturating_add(lifetime.saturating_mul(1000)),
+    )
+    .map_err(storage_failure)?;
     tracing::info!(client_id = app.client_id, "Graph token issued");
     Ok(Json(serde_json::json!({
         "token_type": "Bearer",
@@ -102,11 +151,17 @@ fn issue_token(sandbox: &Sandbox, tenant_id: &str, form: &HashMap<String, String
 }
 
 fn check_secret(app: &App, secret: &str) -> Result<(), OAuthError> {
-    let matches = app.client_secret.as_ref().is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(secret.as_bytes())));
+    let matches =
+        app.client_secret.as_ref().is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(secret.as_bytes())));
     if matches {
         Ok(())
     } else {
-        Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_215, format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id)))
+        let description = format!(
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, \
+             not the client secret ID, for a secret added to app '{}'.",
+            app.client_id
+        );
+        Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7_000_215, description))
     }
 }
 
@@ -120,14 +175,23 @@ struct AssertionClaims {
 }
 
 fn check_assertion(app: &App, tenant_id: &str, assertion: &str, now_millis: i64) -> Result<(), OAuthError> {
-    let refused = |aadsts: u32, description: String| OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", aadsts, description);
+    let refused = |aadsts: u32, description: String| {
+        OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", aadsts, description)
+    };
     let pem = app.certificate_pem.as_deref().ok_or_else(|| {
-        refused(700_027, format!("Client assertion contains an invalid signature: app '{}' has no certificate registered.", app.client_id))
+        refused(
+            700_027,
+            format!(
+                "Client assertion contains an invalid signature: app '{}' has no certificate registered.",
+                app.client_id
+            ),
+        )
     })?;
     if assertion.len() > MAX_ASSERTION_BYTES {
         return Err(refused(50_027, format!("Invalid JWT token: longer than {MAX_ASSERTION_BYTES} bytes.")));
     }
-    let key = DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|error| refused(700_027, format!("The registered certificate cannot be read: {error}")))?;
+    let key = DecodingKey::from_rsa_pem(pem.as_bytes())
+        .map_err(|error| refused(700_027, format!("The registered certificate cannot be read: {error}")))?;
     // Times are checked here against the sandbox's clock, not by the library against the system's.
     let mut validation = Validation::new(Algorithm::RS256);
     validation.validate_exp = false;
@@ -137,11 +201,24 @@ fn check_assertion(app: &App, tenant_id: &str, assertion: &str, now_millis: i64)
         .map_err(|error| refused(700_027, format!("Client assertion failed signature validation: {error}")))?
         .claims;
     if claims.iss != app.client_id || claims.sub != app.client_id {
-        return Err(refused(700_021, format!("Client assertion application identifier doesn't match 'client_id' parameter: iss and sub must be '{}'.", app.client_id)));
+        return Err(refused(
+            700_021,
+            format!(
+                "Client assertion application identifier doesn't match 'client_id' parameter: iss and sub must be '{}'.",
+                app.client_id
+            ),
+        ));
     }
     let audience_suffix = format!("/{tenant_id}/oauth2/v2.0/token");
     if !claims.aud.to_ascii_lowercase().ends_with(&audience_suffix.to_ascii_lowercase()) {
-        return Err(refused(700_212, format!("No matching federated identity record found for presented assertion audience '{}'; it must be the token endpoint, ending in {audience_suffix}.", claims.aud)));
+        return Err(refused(
+            700_212,
+            format!(
+                "No matching federated identity record found for presented assertion audience '{}'; it must be the \
+                 token endpoint, ending in {audience_suffix}.",
+                claims.aud
+            ),
+        ));
     }
     let now_seconds = now_millis.div_euclid(1000);
     if claims.exp <= now_seconds || claims.nbf.is_some_and(|nbf| nbf > now_seconds) {
@@ -155,7 +232,11 @@ fn check_assertion(app: &App, tenant_id: &str, assertion: &str, now_millis: i64)
 /// # Errors
 /// 401 `InvalidAuthenticationToken` when the header is missing or not `Bearer`, the token is unknown, expired,
 /// or its app is no longer registered.
-pub(crate) fn caller(connection: &rusqlite::Connection, headers: &HeaderMap, now_millis: i64) -> Result<String, GraphError> {
+pub(crate) fn caller(
+    connection: &rusqlite::Connection,
+    headers: &HeaderMap,
+    now_millis: i64,
+) -> Result<String, GraphError> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -163,13 +244,16 @@ pub(crate) fn caller(connection: &rusqlite::Connection, headers: &HeaderMap, now
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .ok_or_else(|| GraphError::unauthenticated("Access token is empty."))?;
-    let (client_id, expires_at) = store::token(connection, presented)?
-        .ok_or_else(|| GraphError::unauthenticated("Access token validation failure. Invalid audience or unknown token."))?;
+    let (client_id, expires_at) = store::token(connection, presented)?.ok_or_else(|| {
+        GraphError::unauthenticated("Access token validation failure. Invalid audience or unknown token.")
+    })?;
     if expires_at <= now_millis {
         return Err(GraphError::unauthenticated("Lifetime validation failed, the token is expired."));
     }
     if store::app(connection, &client_id)?.is_none() {
-        return Err(GraphError::unauthenticated("Access token validation failure: its application is no longer registered."));
+        return Err(GraphError::unauthenticated(
+            "Access token validation failure: its application is no longer registered.",
+        ));
     }
     Ok(client_id)
 }

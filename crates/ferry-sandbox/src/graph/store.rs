@@ -154,8 +154,8 @@ pub(crate) fn set_tenant(connection: &Connection, tenant: &Tenant) -> Result<(),
 
 /// The app registration with this client id.
 pub(crate) fn app(connection: &Connection, client_id: &str) -> Result<Option<App>, SandboxError> {
-    let mut statement =
-        connection.prepare_cached("SELECT client_id, client_secret, certificate_pem FROM graph_apps WHERE client_id = ?1")?;
+    let mut statement = connection
+        .prepare_cached("SELECT client_id, client_secret, certificate_pem FROM graph_apps WHERE client_id = ?1")?;
     Ok(statement
         .query_row(params![client_id], |row| {
             Ok(App { client_id: row.get(0)?, client_secret: row.get(1)?, certificate_pem: row.get(2)? })
@@ -215,7 +215,8 @@ pub(crate) fn upsert_conversation(
     )?;
     if matches!(conversation, Conversation::Chat { .. }) {
         connection.execute("DELETE FROM graph_chat_members WHERE path = ?1", params![path])?;
-        let mut insert = connection.prepare_cached("INSERT OR IGNORE INTO graph_chat_members (path, user_id) VALUES (?1, ?2)")?;
+        let mut insert =
+            connection.prepare_cached("INSERT OR IGNORE INTO graph_chat_members (path, user_id) VALUES (?1, ?2)")?;
         for member in members {
             insert.execute(params![path, member])?;
         }
@@ -224,7 +225,10 @@ pub(crate) fn upsert_conversation(
 }
 
 /// The conversation at this Graph path (see [`Conversation::path`]).
-pub(crate) fn load_conversation(connection: &Connection, path: &str) -> Result<Option<StoredConversation>, SandboxError> {
+pub(crate) fn load_conversation(
+    connection: &Connection,
+    path: &str,
+) -> Result<Option<StoredConversation>, SandboxError> {
     let mut statement = connection.prepare_cached(
         "SELECT team_id, channel_id, chat_id, display_name, created_millis, migration_mode, migration_app
          FROM graph_conversations WHERE path = ?1",
@@ -246,7 +250,8 @@ pub(crate) fn load_conversation(connection: &Connection, path: &str) -> Result<O
     };
     let mut members = Vec::new();
     if matches!(conversation, Conversation::Chat { .. }) {
-        let mut statement = connection.prepare_cached("SELECT user_id FROM graph_chat_members WHERE path = ?1 ORDER BY user_id")?;
+        let mut statement =
+            connection.prepare_cached("SELECT user_id FROM graph_chat_members WHERE path = ?1 ORDER BY user_id")?;
         for member in statement.query_map(params![path], |row| row.get(0))? {
             members.push(member?);
         }
@@ -305,7 +310,13 @@ pub(crate) fn insert_message(connection: &mut Connection, message: &NewGraphMess
     transaction.execute(
         "INSERT INTO graph_messages (conversation, created_millis, message, imported_by, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![message.conversation, message.created_millis, message.message, message.imported_by, message.imported_at],
+        params![
+            message.conversation,
+            message.created_millis,
+            message.message,
+            message.imported_by,
+            message.imported_at
+        ],
     )?;
     for (temporary_id, content_type, content) in message.hosted_contents {
         transaction.execute(
@@ -337,9 +348,13 @@ pub(crate) fn list_messages(
 }
 
 /// One message's `chatMessage` JSON.
-pub(crate) fn message(connection: &Connection, path: &str, created_millis: i64) -> Result<Option<String>, SandboxError> {
-    let mut statement =
-        connection.prepare_cached("SELECT message FROM graph_messages WHERE conversation = ?1 AND created_millis = ?2")?;
+pub(crate) fn message(
+    connection: &Connection,
+    path: &str,
+    created_millis: i64,
+) -> Result<Option<String>, SandboxError> {
+    let mut statement = connection
+        .prepare_cached("SELECT message FROM graph_messages WHERE conversation = ?1 AND created_millis = ?2")?;
     Ok(statement.query_row(params![path, created_millis], |row| row.get(0)).optional()?)
 }
 
@@ -354,7 +369,9 @@ pub(crate) fn hosted_content(
         "SELECT content_type, content FROM graph_hosted_contents
          WHERE conversation = ?1 AND created_millis = ?2 AND temporary_id = ?3",
     )?;
-    Ok(statement.query_row(params![path, created_millis, temporary_id], |row| Ok((row.get(0)?, row.get(1)?))).optional()?)
+    Ok(statement
+        .query_row(params![path, created_millis, temporary_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
 }
 
 /// Number of stored Graph messages, in every conversation.
@@ -364,7 +381,13 @@ pub(crate) fn message_count(connection: &Connection) -> Result<u64, SandboxError
 }
 
 /// Records an access token for `client_id`, valid until `expires_at` (milliseconds), dropping expired ones.
-pub(crate) fn insert_token(connection: &Connection, token: &str, client_id: &str, now: i64, expires_at: i64) -> Result<(), SandboxError> {
+pub(crate) fn insert_token(
+    connection: &Connection,
+    token: &str,
+    client_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), SandboxError> {
     connection.execute("DELETE FROM graph_tokens WHERE expires_at <= ?1", params![now])?;
     connection.execute(
         "INSERT INTO graph_tokens (token, client_id, expires_at) VALUES (?1, ?2, ?3)",

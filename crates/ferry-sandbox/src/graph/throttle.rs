@@ -43,12 +43,12 @@ impl Throttle {
     pub(crate) fn admit(&self, conversation: &str, now_millis: i64) -> Result<(), u64> {
         let capacity = self.requests_per_second * MILLI;
         let mut buckets = crate::lock_or_recover(&self.buckets);
-        let bucket = buckets
-            .entry(conversation.to_owned())
-            .or_insert(Bucket { available: capacity, updated_at: now_millis });
+        let bucket =
+            buckets.entry(conversation.to_owned()).or_insert(Bucket { available: capacity, updated_at: now_millis });
         // A clock set back (a test's manual clock) refills nothing rather than draining the bucket.
         let elapsed = now_millis.saturating_sub(bucket.updated_at).max(0);
-        bucket.available = bucket.available.saturating_add(elapsed.saturating_mul(self.requests_per_second)).min(capacity);
+        bucket.available =
+            bucket.available.saturating_add(elapsed.saturating_mul(self.requests_per_second)).min(capacity);
         bucket.updated_at = bucket.updated_at.max(now_millis);
         if bucket.available >= MILLI {
             bucket.available -= MILLI;
