@@ -138,6 +138,11 @@ async fn refusals_change_nothing_and_the_fixture_goes_in_exactly_once() {
     let (_, plan) = send(&router, "GET", "/api/v1/teams/plan?concurrency=3", Body::empty()).await;
     assert_eq!(plan["requests"], 46, "{plan}");
 
+    let (status, preflight) = send(&router, "GET", "/api/v1/teams/preflight", Body::empty()).await;
+    assert_eq!(status, StatusCode::OK, "{preflight}");
+    let checks = preflight["conversations"].as_array().unwrap();
+    assert_eq!(checks.len(), 3, "{preflight}");
+    assert!(checks.iter().all(|check| check["assessment"]["action"] == "start"), "{preflight}");
     let (status, run) = send(&router, "POST", "/api/v1/teams/runs", json!({"concurrency": 3}).to_string()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{run}");
     let started = Instant::now();
