@@ -1,7 +1,8 @@
 //! The Teams runner against the sandbox's Graph, for what the end-to-end test does not meet: a conversation in
 //! another application's migration is reported and never imported into; a millisecond held by someone else's
 //! message moves ours 1 ms later when the order allows, and fails it with the reason when it does not; a
-//! conversation whose creation is later than its messages is moved back when its migration starts.
+//! conversation whose creation is later than its messages is moved back when its migration starts; Graph gone
+//! mid-run halts the run, and the next run settles the message left `sending` and finishes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -142,4 +143,89 @@ async fn foreign_sessions_are_reported_foreign_milliseconds_avoided_and_creation
     assert_eq!(fate("e").state, MessageState::Pending);
     let session = journal.session(SHARED).unwrap();
     assert!(session.blocked.is_some() && session.start_requested_ms.is_none(), "{session:?}");
+}
+
+/// Graph goes away mid-run: the run halts with the message in hand left `sending` (its outcome unknown), and
+/// the next run, Graph back, reads the conversation back, settles it and imports the rest: each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_gone_mid_run_halts_and_the_next_run_settles_and_finishes() {
+    const MESSAGES: usize = 30;
+    let sandbox = Sandbox::open(&Storage::Memory, Config::default()).unwrap();
+    sandbox.apply_manifest(&manifest()).unwrap();
+    let server = ferry_sandbox::server::spawn(Arc::clone(&sandbox), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    // The first run reaches Graph through a relay; cutting it is Graph gone (connections closed, new ones refused).
+    let (relay_address, relay) = relay(server.address).await;
+    let fast = |port| {
+        let mut config = TeamsConfig::parse(
+            &format!(
+                "tenantId: {TENANT}\nclientId: {OURS}\nclientSecret: ours\ngraphUrl: http://127.0.0.1:{port}/graph/v1.0\ntokenUrl: http://127.0.0.1:{port}/oauth/{TENANT}/oauth2/v2.0/token\n"
+            ),
+            Path::new("."),
+        )
+        .unwrap();
+        config.retry = ferry_proxy::config::RetryPolicy {
+            max_attempts: Some(2),
+            initial_interval: std::time::Duration::from_millis(10),
+            multiplier: 2.0,
+            max_interval: std::time::Duration::from_millis(20),
+        };
+        GraphClient::new(config).unwrap()
+    };
+    let mut journal = TeamsJournal::in_memory("sandbox").unwrap();
+    let run_id = journal.begin_run(&[]).unwrap();
+    let records = (0..MESSAGES).map(|index| incoming(&format!("m{index}"), SHARED, T + index as i64 * 1_000));
+    journal.take_messages(run_id, records, false).unwrap();
+    let journal = Arc::new(Mutex::new(journal));
+    let options = TeamsRunOptions { concurrency: 1, now_millis: ferry_sandbox::now_millis() };
+
+    let run = {
+        let (client, journal, options) = (fast(relay_address.port()), Arc::clone(&journal), options.clone());
+        let (sender, _receiver) = tokio::sync::watch::channel(Default::default());
+        tokio::spawn(
+            async move { run::run(client, journal, run_id, options, Arc::new(Control::default()), sender).await },
+        )
+    };
+    while sandbox.stats().unwrap().graph_messages_stored < 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    relay.abort();
+    let halted = run.await.unwrap().unwrap();
+    assert_eq!(halted.progress.state, ferry_proxy::run::RunState::Halted, "{halted:?}");
+    assert_eq!(halted.conversations[0].end, ConversationEnd::Halted);
+    let counts = journal.lock().unwrap().counts().unwrap();
+    assert!(counts.imported >= 10 && counts.imported < MESSAGES, "{counts:?}");
+    assert_eq!(counts.sending, 1, "the message in hand is left sending, its outcome unknown: {counts:?}");
+    assert_eq!(counts.sending + counts.pending + counts.imported, MESSAGES, "{counts:?}");
+    println!("halted with {counts:?}");
+
+    let client = fast(server.address.port());
+    let run_id = journal.lock().unwrap().begin_run(&[]).unwrap();
+    let (sender, _receiver) = tokio::sync::watch::channel(Default::default());
+    let finished =
+        run::run(Arc::clone(&client), Arc::clone(&journal), run_id, options, Arc::new(Control::default()), sender)
+            .await
+            .unwrap();
+    assert_eq!(finished.conversations[0].end, ConversationEnd::Completed, "{finished:?}");
+    assert_eq!(journal.lock().unwrap().counts().unwrap().imported, MESSAGES);
+    let stored: Vec<i64> =
+        client.messages(SHARED).await.unwrap().iter().map(|message| message.created_millis - T).collect();
+    assert_eq!(stored, (0..MESSAGES as i64).map(|index| index * 1_000).collect::<Vec<_>>(), "each message once");
+}
+
+/// A TCP relay to `target` on a port of its own; aborting the task closes every connection and the listener.
+async fn relay(target: std::net::SocketAddr) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        // Owned here, so aborting the relay drops (and closes) every connection with it.
+        let mut connections = tokio::task::JoinSet::new();
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            connections.spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (address, task)
 }
