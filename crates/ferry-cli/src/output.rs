@@ -108,13 +108,15 @@ pub struct PlanSummary {
     pub records_planned: usize,
     /// Records left out (those with errors).
     pub records_excluded: usize,
+    /// Streams of the planned records (for Teams, its conversations).
+    pub streams: usize,
     /// Bytes of JSON over all requests.
     pub total_bytes: u64,
     /// The largest request body, in bytes.
     pub largest_request_bytes: u64,
     /// Estimated duration of the import, in seconds.
     pub estimated_seconds: u64,
-    /// The import rate the estimate assumes.
+    /// The import rate the estimate assumes (for Teams, one conversation's).
     pub messages_per_hour: u64,
 }
 
@@ -125,6 +127,7 @@ impl PlanSummary {
             requests: plan.requests.len(),
             records_planned: plan.records_planned,
             records_excluded: plan.records_excluded,
+            streams: plan.streams,
             total_bytes: plan.total_bytes,
             largest_request_bytes: plan.requests.iter().map(|request| request.bytes).max().unwrap_or(0),
             estimated_seconds: plan.estimated_seconds,

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use annotate_snippets::{Level, Renderer, Snippet};
-use ferry_core::{Diagnostic, Rule, Severity, Summary};
+use ferry_core::{Diagnostic, Rule, Severity, Summary, Target};
 
 use crate::output::PlanSummary;
 
@@ -258,10 +258,22 @@ pub fn closing_line(summary: &Summary) -> String {
     )
 }
 
-/// `import plan: 2 requests for 9,000 records (12.3 MB), about 3 min at 200,000 messages/hour`.
-pub fn plan_line(plan: &PlanSummary) -> String {
+/// `import plan: 2 requests for 9,000 records (12.3 MB), about 3 min at 200,000 messages/hour`; for Teams,
+/// `import plan: 39 messages into 3 conversations, one request each (13.6 kB), about 8 s at 5 messages/s per
+/// conversation, one conversation at a time`.
+pub fn plan_line(plan: &PlanSummary, target: Target) -> String {
     if plan.requests == 0 {
         return "import plan: nothing to import".to_owned();
+    }
+    if target == Target::Teams {
+        return format!(
+            "import plan: {} into {}, one request each ({}), about {} at {} messages/s per conversation, one conversation at a time",
+            plural(plan.records_planned, "message"),
+            plural(plan.streams, "conversation"),
+            human_bytes(plan.total_bytes),
+            human_duration(plan.estimated_seconds),
+            plan.messages_per_hour / 3600
+        );
     }
     format!(
         "import plan: {} for {} ({}), about {} at {} messages/hour",
@@ -309,6 +321,7 @@ mod tests {
             requests,
             records_planned,
             records_excluded: 0,
+            streams: 2,
             total_bytes,
             largest_request_bytes: total_bytes,
             estimated_seconds,
@@ -321,8 +334,13 @@ mod tests {
             (plan(200, 1_000_000, 2_000_000_000, 18_000), "import plan: 200 requests for 1000000 records (2.0 GB), about 5.0 h at 200000 messages/hour"),
         ];
         for (plan, expected) in cases {
-            assert_eq!(plan_line(&plan), expected);
+            assert_eq!(plan_line(&plan, Target::Symphony), expected);
         }
+        let teams = PlanSummary { messages_per_hour: 18_000, ..plan(39, 39, 13_600, 8) };
+        assert_eq!(
+            plan_line(&teams, Target::Teams),
+            "import plan: 39 messages into 2 conversations, one request each (13.6 kB), about 8 s at 5 messages/s per conversation, one conversation at a time"
+        );
     }
 
     #[test]

@@ -5,13 +5,17 @@
 //! stream stay together and in chronological order (by `intendedMessageTimestamp`, then input order), streams
 //! in the order they first appear. Records with an error are never planned, whatever the approval says.
 //!
+//! For the Teams target every message is its own request (Graph's import takes one `chatMessage` per `POST`),
+//! and the estimate is at [`teams::MESSAGES_PER_SECOND_PER_CONVERSATION`] with one conversation at a time: an
+//! importer running conversations side by side divides it (`ferry import --target teams` says by how much).
+//!
 //! Invariants: every planned record appears in exactly one request; a request is never empty; a request is
 //! over the byte limit only when it holds a single record larger than the limit (it is then marked
 //! `oversized`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::Options;
+use crate::{teams, Options, Target};
 
 /// What the planner needs to know about one record; kept for every record of a run (24 bytes each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,11 +61,13 @@ pub struct Plan {
     pub records_planned: usize,
     /// Records left out: those with errors and those not approved.
     pub records_excluded: usize,
+    /// Streams of the planned records (for Teams, its conversations).
+    pub streams: usize,
     /// Bytes over all requests.
     pub total_bytes: u64,
     /// Estimated duration of the import at [`Plan::messages_per_hour`], in whole seconds (rounded up).
     pub estimated_seconds: u64,
-    /// The rate the estimate assumes.
+    /// The rate the estimate assumes (for Teams, one conversation's).
     pub messages_per_hour: u64,
 }
 
@@ -72,7 +78,11 @@ pub fn plan(facts: &[RecordFacts], options: &Options, approved: impl Fn(usize, &
         .collect();
     chosen.sort_by_key(|&index| (facts[index].stream, facts[index].timestamp, index));
 
-    let max_records = options.max_records_per_request.max(1);
+    // Graph's import takes one message per request.
+    let max_records = match options.target {
+        Target::Symphony => options.max_records_per_request.max(1),
+        Target::Teams => 1,
+    };
     let mut requests: Vec<PlannedRequest> = Vec::new();
     let mut current = PlannedRequest::default();
     let mut last_stream_in_current: Option<u32> = None;
@@ -100,17 +110,24 @@ pub fn plan(facts: &[RecordFacts], options: &Options, approved: impl Fn(usize, &
     }
 
     let records_planned = chosen.len();
-    let estimated_seconds = match options.messages_per_hour {
+    let messages_per_hour = match options.target {
+        Target::Symphony => options.messages_per_hour,
+        Target::Teams => u64::from(teams::MESSAGES_PER_SECOND_PER_CONVERSATION) * 3600,
+    };
+    let estimated_seconds = match messages_per_hour {
         0 => 0,
         rate => (records_planned as u64 * 3600).div_ceil(rate),
     };
+    // Planned records are sorted by stream: each change of stream is a new one.
+    let streams = 1 + chosen.windows(2).filter(|pair| facts[pair[0]].stream != facts[pair[1]].stream).count();
     Plan {
         total_bytes: requests.iter().map(|request| request.bytes).sum(),
         requests,
         records_planned,
         records_excluded: facts.len() - records_planned,
+        streams: if chosen.is_empty() { 0 } else { streams },
         estimated_seconds,
-        messages_per_hour: options.messages_per_hour,
+        messages_per_hour,
     }
 }
 
@@ -146,7 +163,26 @@ mod tests {
             assert_eq!(&got, expected, "max {max_records} records, {max_bytes} bytes");
             assert_eq!(plan.records_planned, 5);
             assert_eq!(plan.records_excluded, 1);
+            assert_eq!(plan.streams, 2);
         }
+    }
+
+    #[test]
+    fn teams_sends_each_message_alone_at_five_a_second_per_conversation() {
+        let records: Vec<RecordFacts> =
+            (0..11).map(|index| facts(index % 2, 100 - i64::from(index), 10, index == 10)).collect();
+        let options = Options { target: Target::Teams, max_records_per_request: 5_000, ..Options::default() };
+        let plan = plan(&records, &options, |_, _| true);
+        let got: Vec<Vec<usize>> = plan.requests.iter().map(|request| request.records.clone()).collect();
+        // Stream 0 (records 0, 2, ..., 8) then stream 1, each in time order; record 10 has an error.
+        let expected: Vec<Vec<usize>> = [8, 6, 4, 2, 0, 9, 7, 5, 3, 1].iter().map(|&index| vec![index]).collect();
+        assert_eq!(got, expected);
+        assert_eq!((plan.records_planned, plan.records_excluded, plan.streams), (10, 1, 2));
+        assert_eq!(plan.messages_per_hour, 18_000);
+        // 10 messages at 5 a second, one conversation at a time.
+        assert_eq!(plan.estimated_seconds, 2);
+        let empty = super::plan(&records, &options, |_, _| false);
+        assert_eq!((empty.requests.len(), empty.streams, empty.estimated_seconds), (0, 0, 0));
     }
 
     #[test]

@@ -154,8 +154,10 @@ export interface Plan {
   requests: PlannedRequest[];
   recordsPlanned: number;
   recordsExcluded: number;
+  /** Streams of the planned records (for Teams, its conversations). */
+  streams: number;
   totalBytes: number;
-  /** Estimated duration at `messagesPerHour`, in whole seconds. */
+  /** Estimated duration at `messagesPerHour`, in whole seconds (Teams: one conversation at a time). */
   estimatedSeconds: number;
   messagesPerHour: number;
 }

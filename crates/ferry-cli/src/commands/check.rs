@@ -169,7 +169,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 render::write_human(&mut stdout, &entry, &renderer, &mut notes)?;
                 Ok::<(), anyhow::Error>(())
             })?;
-            write_summary(&mut stdout, &checked.rule_counts, &empty_files, &checked.summary, &checked.plan)?;
+            write_summary(&mut stdout, &checked.rule_counts, &empty_files, &checked.summary, &checked.plan, options.target)?;
         }
         Format::Json => {
             let files: Vec<&str> = inputs.iter().map(Input::name).collect();
@@ -211,6 +211,7 @@ pub(crate) fn write_summary(
     empty_files: &[&str],
     summary: &Summary,
     plan: &PlanSummary,
+    target: Target,
 ) -> std::io::Result<()> {
     let statistics = render::statistics_table(rule_counts);
     if !statistics.is_empty() {
@@ -220,7 +221,7 @@ pub(crate) fn write_summary(
         writeln!(out, "{}", render::empty_file_line(file_name))?;
     }
     writeln!(out, "{}", render::closing_line(summary))?;
-    writeln!(out, "{}", render::plan_line(plan))
+    writeln!(out, "{}", render::plan_line(plan, target))
 }
 
 /// Bytes read from an input per step.

@@ -149,7 +149,14 @@ fn run_slack(args: &SlackArgs) -> Result<ExitCode> {
     if checked.summary.errors > checked.listed.len() {
         writeln!(stdout, "… run `ferry check {output_name}` to see every finding under its line")?;
     }
-    super::check::write_summary(&mut stdout, &checked.rule_counts, &[], &checked.summary, &checked.plan)?;
+    super::check::write_summary(
+        &mut stdout,
+        &checked.rule_counts,
+        &[],
+        &checked.summary,
+        &checked.plan,
+        Target::Symphony,
+    )?;
     writeln!(stdout)?;
     write!(stdout, "{}", report.to_text())?;
     writeln!(stdout, "wrote `{output_name}`")?;
