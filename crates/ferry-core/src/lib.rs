@@ -34,6 +34,7 @@ mod reader;
 mod record;
 pub mod registry;
 pub mod rules;
+pub mod teams;
 
 use std::collections::BTreeMap;
 
@@ -82,6 +83,9 @@ pub struct Options {
     /// Teams target: when each conversation (keyed by the record's `streamId`) was created, in milliseconds
     /// since the Unix epoch; messages may not be dated before it.
     pub conversation_created_millis: BTreeMap<String, i64>,
+    /// Teams target: the maps from Symphony users and streams to Entra users and Teams conversations. With
+    /// it the mapping rules run and conversations are keyed by their Graph path; without it they are silent.
+    pub teams_directory: Option<teams::Directory>,
 }
 
 impl Default for Options {
@@ -95,6 +99,7 @@ impl Default for Options {
             max_record_bytes: 96 * 1024 * 1024,
             max_depth: 64,
             conversation_created_millis: BTreeMap::new(),
+            teams_directory: None,
         }
     }
 }

@@ -56,6 +56,19 @@ export interface Options {
   maxDepth?: number;
   /** Teams target: when each conversation (by `streamId`) was created, in milliseconds since the epoch. */
   conversationCreatedMillis?: Record<string, number>;
+  /** Teams target: the maps of Symphony users and streams to Entra users and Teams conversations. */
+  teamsDirectory?: TeamsDirectory;
+}
+
+/** A Teams conversation: a team's channel, or a chat. */
+export type TeamsConversation = { teamId: string; channelId: string } | { chatId: string };
+
+/** The maps from Symphony to Teams. */
+export interface TeamsDirectory {
+  /** Entra users by Symphony user id (decimal). */
+  users?: Record<string, { id: string; displayName: string }>;
+  /** Conversations by Symphony stream id (URL-safe base64 without padding). */
+  streams?: Record<string, TeamsConversation>;
 }
 
 /** How bad a finding is. */
