@@ -105,14 +105,15 @@ const USER_COLUMNS: [&str; 6] = ["slackUserId", "handle", "realName", "email", "
 const MATCHED_BY: &str = "matchedBy";
 const STREAM_COLUMNS: [&str; 6] = ["conversationId", "name", "kind", "members", "archived", "symphonyStreamId"];
 
-/// A CSV read by header names, each record handed over with its line.
-struct Table {
+/// A CSV read by header names, each record handed over with its line (also how the Teams maps are read).
+pub(crate) struct Table {
     columns: HashMap<String, usize>,
     records: Vec<(u64, csv::StringRecord)>,
 }
 
 impl Table {
-    fn read(bytes: &[u8], required: &[&str]) -> Result<Table, MapError> {
+    /// Reads `bytes`, whose header must name every column of `required`.
+    pub(crate) fn read(bytes: &[u8], required: &[&str]) -> Result<Table, MapError> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let header = reader.headers().map_err(|error| MapError::Csv(error.to_string()))?;
         let columns: HashMap<String, usize> =
@@ -140,12 +141,13 @@ impl Table {
         Ok(Table { columns, records })
     }
 
-    fn field<'r>(&self, record: &'r csv::StringRecord, column: &str) -> &'r str {
+    /// The trimmed value of `column` in `record`, empty when the column or the value is absent.
+    pub(crate) fn field<'r>(&self, record: &'r csv::StringRecord, column: &str) -> &'r str {
         self.columns.get(column).and_then(|&index| record.get(index)).unwrap_or_default().trim()
     }
 
     /// Every record with its line and its key (column `key`), which must be present and listed once.
-    fn keyed_records(&self, key: &str) -> Result<Vec<(u64, &csv::StringRecord, String)>, MapError> {
+    pub(crate) fn keyed_records(&self, key: &str) -> Result<Vec<(u64, &csv::StringRecord, String)>, MapError> {
         let mut first_line: HashMap<&str, u64> = HashMap::new();
         let mut keyed = Vec::with_capacity(self.records.len());
         for (line, record) in &self.records {
