@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use ferry_core::Target;
 use ferry_web::check::assemble::Step;
 use ferry_web::check::protocol::CheckSettings;
 use yew::prelude::*;
@@ -19,7 +20,7 @@ use crate::listing::Amendments;
 use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, ReviewAction, ReviewState};
 use crate::services::requests::ApiClient;
 use crate::session;
-use crate::state::{Action, AppState, ChosenBatch, RunId};
+use crate::state::{Action, AppState, CheckOptions, ChosenBatch, RunId};
 use crate::validation::CheckWorker;
 
 /// How far a check is, in whole percent.
@@ -42,11 +43,12 @@ pub fn app() -> Html {
     // The running check; replacing or clearing it terminates its worker.
     let running = use_mut_ref(|| None::<CheckWorker>);
 
-    let on_files = {
+    // Checks files with options: the drop zone with the current options, a change of target or maps with the
+    // new ones.
+    let start_check = {
         let dispatcher = state.dispatcher();
-        let options = state.options;
         let running = running.clone();
-        Callback::from(move |files: Vec<web_sys::File>| {
+        Callback::from(move |(files, options): (Vec<web_sys::File>, CheckOptions)| {
             let run = {
                 let mut last_run = last_run.borrow_mut();
                 *last_run += 1;
@@ -62,7 +64,8 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::BatchChosen { run, batch });
             // `Date.now()` is an integral number of milliseconds well inside i64.
             let now_millis = options.now_millis.unwrap_or_else(|| js_sys::Date::now() as i64);
-            let settings = CheckSettings { run, target: options.target, now_millis };
+            let teams_directory = (options.target == Target::Teams).then(|| options.teams_maps.directory()).flatten();
+            let settings = CheckSettings { run, target: options.target, now_millis, teams_directory };
             let on_step = {
                 let dispatcher = dispatcher.clone();
                 move |step: Step| match step {
@@ -80,6 +83,11 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_files = {
+        let start_check = start_check.clone();
+        let options = state.options.clone();
+        Callback::from(move |files| start_check.emit((files, options.clone())))
+    };
     let on_cancel = {
         let dispatcher = state.dispatcher();
         let running = running.clone();
@@ -94,7 +102,15 @@ pub fn app() -> Html {
     };
     let on_options = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |options| dispatcher.dispatch(Action::SetOptions(options)))
+        let current = state.options.clone();
+        let files = state.batch.as_ref().map(|batch| batch.files.clone());
+        Callback::from(move |options: CheckOptions| {
+            let recheck = current.changes_rules(&options);
+            dispatcher.dispatch(Action::SetOptions(options.clone()));
+            if let (true, Some(files)) = (recheck, &files) {
+                start_check.emit((files.clone(), options));
+            }
+        })
     };
     let on_recheck = state.batch.as_ref().map(|batch| {
         let files = batch.files.clone();
@@ -210,7 +226,7 @@ pub fn app() -> Html {
                 </p>
             </header>
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
-            <Options options={state.options} on_change={on_options} on_recheck={on_recheck} />
+            <Options options={state.options.clone()} on_change={on_options} on_recheck={on_recheck} />
             { progress }
             { failure }
             { report }

@@ -17,6 +17,7 @@ use crate::import::PageFates;
 use crate::listing::{Filters, Period, SortOrder};
 use crate::model::{CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::RecordState;
+use crate::teams_maps::TeamsMaps;
 
 /// Identifies one check of one batch; increases with every check started.
 pub type RunId = u64;
@@ -78,12 +79,22 @@ pub struct Failure {
 }
 
 /// What the next check runs against; the user's options.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CheckOptions {
     /// The platform whose rules apply.
     pub target: Target,
     /// "Now" in milliseconds since the Unix epoch; `None` takes the page's clock when the check starts.
     pub now_millis: Option<i64>,
+    /// The Teams maps loaded (used when the target is Teams).
+    pub teams_maps: TeamsMaps,
+}
+
+impl CheckOptions {
+    /// Whether a batch checked with `self` must be checked again with `next`: the rules that apply changed
+    /// (another target, or other maps for Teams). A new "now" waits for the user's "Check again".
+    pub fn changes_rules(&self, next: &CheckOptions) -> bool {
+        self.target != next.target || (next.target == Target::Teams && self.teams_maps != next.teams_maps)
+    }
 }
 
 /// Everything the page shows.
@@ -291,6 +302,7 @@ mod tests {
             plan: Plan::default(),
             target: Target::Symphony,
             now_millis: 0,
+            teams_directory: None,
         })
     }
 

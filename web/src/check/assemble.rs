@@ -4,6 +4,8 @@
 //! reply costs the page the time to decode it and nothing more; the state changes once, when the batch is
 //! whole.
 
+use std::rc::Rc;
+
 use ferry_core::PlannedRequest;
 
 use crate::check::protocol::{CheckSettings, WorkerReply};
@@ -115,6 +117,7 @@ impl BatchAssembler {
                     plan,
                     target: self.settings.target,
                     now_millis: self.settings.now_millis,
+                    teams_directory: self.settings.teams_directory.take().map(Rc::new),
                 }))
             }
             WorkerReply::Failed { message, .. } => Step::Failed(message),
@@ -131,12 +134,13 @@ mod tests {
     use crate::model::NONE;
     use ferry_core::{Severity, Target};
 
-    const SETTINGS: CheckSettings = CheckSettings { run: 7, target: Target::Symphony, now_millis: 1_800_000_000_000 };
+    const SETTINGS: CheckSettings =
+        CheckSettings { run: 7, target: Target::Symphony, now_millis: 1_800_000_000_000, teams_directory: None };
 
     /// The batch a session makes of `files` pushed in chunks of `chunk`, assembled from its replies (sent
     /// through JSON, as the worker posts them).
     fn checked(files: &[(&str, &str)], chunk: usize) -> CheckedBatch {
-        let mut session = CheckSession::new(SETTINGS);
+        let mut session = CheckSession::new(SETTINGS.clone());
         let mut replies = Vec::new();
         for (name, text) in files {
             session.begin_file(name);
@@ -154,7 +158,7 @@ mod tests {
         .unwrap();
         replies.extend(positions_replies(SETTINGS.run, &positions));
         replies.push(finished.done);
-        let mut assembler = BatchAssembler::new(SETTINGS, Vec::new());
+        let mut assembler = BatchAssembler::new(SETTINGS.clone(), Vec::new());
         let mut batch = None;
         for reply in replies {
             let json = serde_json::to_string(&reply).unwrap();
@@ -228,7 +232,7 @@ mod tests {
 
     #[test]
     fn replies_of_another_run_are_dropped() {
-        let mut assembler = BatchAssembler::new(SETTINGS, Vec::new());
+        let mut assembler = BatchAssembler::new(SETTINGS.clone(), Vec::new());
         let step = assembler.apply(WorkerReply::Failed { run: SETTINGS.run + 1, message: "old".to_owned() });
         assert!(matches!(step, Step::Nothing));
         let step = assembler.apply(WorkerReply::Failed { run: SETTINGS.run, message: "now".to_owned() });
