@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use ferry_core::Rule;
+use ferry_core::{Rule, Target};
 
 /// Where the page lives, relative to the workspace root.
 pub const RULES_PAGE: &str = "docs/rules.md";
@@ -57,29 +57,48 @@ pub fn rules_page() -> String {
         "Every finding of `ferry check` carries one of these codes. A code is assigned once and never reused. \
          `ferry explain CODE` prints the same text as the rule's section below.\n\n",
     );
-    page.push_str("| Code | Name | Default severity | Summary |\n|---|---|---|---|\n");
+    page.push_str(
+        "Targets: the platforms whose checks include the rule (`--target symphony` or `--target teams`); \
+         [targets.md](targets.md) gives the documentation behind each difference.\n\n",
+    );
+    page.push_str("| Code | Name | Default severity | Targets | Summary |\n|---|---|---|---|---|\n");
     for rule in Rule::ALL {
         let _ = writeln!(
             page,
-            "| [{code}](#{anchor}) | {name} | {severity} | {summary} |",
+            "| [{code}](#{anchor}) | {name} | {severity} | {targets} | {summary} |",
             code = rule.code(),
             anchor = anchor(*rule),
             name = rule.name(),
             severity = rule.default_severity(),
+            targets = targets(*rule),
             summary = rule.summary().replace('|', "\\|"),
         );
     }
     for rule in Rule::ALL {
         let _ = write!(
             page,
-            "\n## {code}: {name}\n\nDefault severity: **{severity}**\n\n{doc}",
+            "\n## {code}: {name}\n\nDefault severity: **{severity}**. Targets: {targets}.\n\n{doc}",
             code = rule.code(),
             name = rule.name(),
             severity = rule.default_severity(),
+            targets = targets(*rule),
             doc = demote_headings(&rule.doc()),
         );
     }
     page
+}
+
+/// The targets a rule applies to, as the page writes them: `symphony, teams`.
+fn targets(rule: Rule) -> String {
+    let names: Vec<&str> = rule
+        .targets()
+        .iter()
+        .map(|target| match target {
+            Target::Symphony => "symphony",
+            Target::Teams => "teams",
+        })
+        .collect();
+    names.join(", ")
 }
 
 /// The GitHub anchor of a rule's section heading `## CODE: Name`.

@@ -8,9 +8,10 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+use common::{ferry, Run};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
@@ -29,22 +30,6 @@ fn maps() -> PathBuf {
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
     common::scratch("convert", name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ferry(args: &[&Path]) -> Run {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_ferry")).args(args).env("NO_COLOR", "1").output().expect("ferry runs");
-    Run {
-        code: output.status.code().expect("exit code"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
 }
 
 /// `ferry convert slack EXPORT --users U --streams S` followed by `rest`.

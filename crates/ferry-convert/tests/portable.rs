@@ -1,6 +1,7 @@
-//! The Slack conversion gives a clean batch natively and in WebAssembly: this file runs under `cargo test` and,
-//! compiled to wasm32, under `wasm-bindgen-test` in Node and in Chromium (`cargo xtask test`), on the test
-//! fixture export zipped in memory, as the browser would take the ZIP a user drops.
+//! The Slack conversion gives a clean batch, and the Teams conversion the fixture's Graph requests, natively and
+//! in WebAssembly: this file runs under `cargo test` and, compiled to wasm32, under `wasm-bindgen-test` in Node
+//! and in Chromium (`cargo xtask test`), on the test fixture export zipped in memory, as the browser would take
+//! the ZIP a user drops, and on the Teams fixture's records and maps.
 
 #![allow(clippy::unwrap_used)] // A test: an unexpected error fails it with its message.
 
@@ -81,4 +82,37 @@ fn the_fixture_export_zipped_converts_to_a_batch_the_core_accepts() {
     assert_eq!(report.totals.read, report.totals.written + skipped, "every message is accounted for");
     let text = String::from_utf8(batch).unwrap();
     assert!(!text.contains("xoxe") && !text.contains("url_private"), "no token-bearing link is carried over");
+}
+
+const TEAMS_BATCH: &str = include_str!("../../../tests/fixtures/teams/batch.ndjson");
+const TEAMS_USERS_CSV: &str = include_str!("../../../tests/fixtures/teams/users.csv");
+const TEAMS_STREAMS_CSV: &str = include_str!("../../../tests/fixtures/teams/streams.csv");
+
+/// The Teams fixture's records become Graph requests natively and in WebAssembly alike: one per record, in
+/// three conversations, the same-millisecond pair moved 1 ms, mentions and inline images in place.
+#[portable_test]
+fn the_teams_fixture_converts_into_graph_requests() {
+    use ferry_convert::teams::{read_streams_csv, read_users_csv, request_for_record, schedule};
+    use ferry_core::teams::Directory;
+
+    let directory = Directory {
+        users: read_users_csv(TEAMS_USERS_CSV).unwrap(),
+        streams: read_streams_csv(TEAMS_STREAMS_CSV).unwrap(),
+    };
+    let requests: Vec<_> = TEAMS_BATCH.lines().map(|record| request_for_record(record, &directory).unwrap()).collect();
+    assert_eq!(requests.len(), 40);
+    let scheduled = schedule(requests, NOW_MILLIS);
+    assert!(scheduled.past_now.is_empty());
+    assert_eq!(scheduled.moved.len(), 1);
+    assert_eq!(scheduled.moved[0].original_message_id, "lc-013");
+    assert_eq!(scheduled.moved[0].to_millis - scheduled.moved[0].from_millis, 1);
+    let plans = scheduled.conversations();
+    let counts: Vec<usize> = plans.iter().map(|plan| plan.requests).collect();
+    assert_eq!(counts, [11, 18, 11], "the chat, then the two channels, by path");
+    let with = |key: &str| scheduled.requests.iter().filter(|request| request.body.get(key).is_some()).count();
+    assert_eq!(with("mentions"), 4);
+    assert_eq!(with("hostedContents"), 2);
+    let lost: Vec<&str> =
+        scheduled.requests.iter().flat_map(|request| request.losses.iter().map(|loss| loss.what.as_str())).collect();
+    assert!(lost.contains(&"attachment q3-report.pdf"), "{lost:?}");
 }

@@ -335,9 +335,17 @@ impl Validator {
     }
 
     /// Takes the diagnostics found so far, for progress reporting; they are then not in the final report
-    /// (the summary still counts them).
+    /// (the summary still counts them). With the Teams target, a `TEAMS001` finding whose fix depends on the
+    /// conversation's next record is held back, with every finding after it, until that record comes (or
+    /// `finish`).
     pub fn drain_diagnostics(&mut self) -> Vec<Diagnostic> {
-        std::mem::take(&mut self.diagnostics)
+        let settled = match self.batch.teams.earliest_open() {
+            Some(first) => first.saturating_sub(self.batch.drained_diagnostics).min(self.diagnostics.len()),
+            None => self.diagnostics.len(),
+        };
+        let drained: Vec<Diagnostic> = self.diagnostics.drain(..settled).collect();
+        self.batch.drained_diagnostics += drained.len();
+        drained
     }
 
     /// The summary so far (every count is up to date after each `push`, for progress reporting).

@@ -14,7 +14,7 @@
 //! order and thread produced them.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::hash::Fnv128;
@@ -22,7 +22,9 @@ use crate::humanize;
 use crate::json::{self, JsonString, Member, ParsedRecord, Spanned, Value};
 use crate::planner::RecordFacts;
 use crate::registry::Rule;
+use crate::pod::normalize_stream_id;
 use crate::rules;
+use crate::rules::teams_timestamp_not_unique::TeamsTimes;
 use crate::{Options, Severity, Summary, Target};
 
 /// What the checks remember across the records of a batch.
@@ -35,8 +37,11 @@ pub(crate) struct BatchState {
     pub(crate) latest_timestamp_by_stream: Vec<i64>,
     /// Hash of `(originatingSystemId, originalMessageId)` → record index of its first occurrence.
     pub(crate) first_record_by_message_id: MessageIdTable,
-    /// Teams target: `(stream index, timestamp)` pairs seen.
-    pub(crate) teams_timestamps: HashSet<(u32, i64)>,
+    /// Teams target: the timestamps per conversation and the nudges still open (`TEAMS001`).
+    pub(crate) teams: TeamsTimes,
+    /// How many findings the validator has handed out early ([`crate::Validator::drain_diagnostics`]): the
+    /// number of a finding is this plus its index in the validator's list.
+    pub(crate) drained_diagnostics: usize,
 }
 
 /// The outcome of checking one record on its own, waiting for [`BatchState::absorb`].
@@ -162,13 +167,15 @@ impl BatchState {
             batch_checks,
         } = checked;
         let record_index = self.facts.len();
-        let stream = stream_id.map(|stream_id| match stream_id {
-            StreamId::InText(span) => {
-                let text = record_text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok());
-                self.stream_index(text.unwrap_or_default())
-            }
-            StreamId::Decoded(text) => self.stream_index(&text),
+        let stream_text: Option<Cow<'_, str>> = stream_id.map(|stream_id| match stream_id {
+            StreamId::InText(span) => Cow::Borrowed(
+                record_text.get(span.start..span.end).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or_default(),
+            ),
+            StreamId::Decoded(text) => Cow::Owned(text),
         });
+        let stream = stream_text.as_deref().map(|text| self.stream_index(text));
+        // A `TEAMS001` finding with a fix, numbered once it has its place among the findings.
+        let mut teams_offer = None;
         let mut inserted = 0;
         for deferred in batch_checks.into_iter().flatten() {
             let finding = match deferred.check {
@@ -181,9 +188,21 @@ impl BatchState {
                         (literal(originating_system_id), literal(original_message_id))
                     })
                 }
-                BatchCheck::TeamsTimestamp { timestamp } => {
-                    stream.and_then(|stream| rules::teams_timestamp_not_unique::check(self, options, stream, timestamp))
-                }
+                BatchCheck::TeamsTimestamp { timestamp } => stream_text.as_deref().and_then(|text| {
+                    let conversation = self.teams.conversation(&teams_conversation_key(options, text));
+                    for (finding, next) in self.teams.settle(conversation, timestamp) {
+                        let index = finding.checked_sub(self.drained_diagnostics);
+                        if let Some(earlier) = index.and_then(|index| diagnostics.get_mut(index)) {
+                            if rules::teams_timestamp_not_unique::withdraw_fix(earlier, next) {
+                                summary.fixable -= 1;
+                            }
+                        }
+                    }
+                    let (finding, offer) =
+                        rules::teams_timestamp_not_unique::check(&mut self.teams, options, conversation, timestamp)?;
+                    teams_offer = offer;
+                    Some(finding)
+                }),
             };
             let Some(mut finding) = finding else { continue };
             finding.location = Location {
@@ -204,6 +223,11 @@ impl BatchState {
         for mut diagnostic in found {
             diagnostic.location.record = Some(record_index);
             summary.count(&diagnostic);
+            if diagnostic.rule == Rule::TeamsTimestampNotUnique {
+                if let Some(offer) = teams_offer.take() {
+                    self.teams.opened(offer, self.drained_diagnostics + diagnostics.len());
+                }
+            }
             diagnostics.push(diagnostic);
         }
         self.facts.push(RecordFacts { stream: stream.unwrap_or(RecordFacts::NO_STREAM), timestamp, bytes, has_error });
@@ -213,6 +237,16 @@ impl BatchState {
         } else if has_warning {
             summary.records_with_warnings_only += 1;
         }
+    }
+}
+
+/// The key of a record's Teams conversation: its Graph path when the maps give one, else its stream id
+/// normalised (a path starts with `/`, a stream id never does).
+fn teams_conversation_key(options: &Options, stream_id: &str) -> String {
+    let directory = options.teams_directory.as_ref();
+    match directory.and_then(|directory| directory.conversation(stream_id)) {
+        Some(conversation) => conversation.path(),
+        None => normalize_stream_id(stream_id),
     }
 }
 
@@ -316,7 +350,11 @@ impl<'v> RecordChecker<'v> {
     }
 
     /// Emits `diagnostic` at `pointer`, with `source` a span in the record text and `span` inside the field.
+    /// A finding whose rule does not apply to the run's target ([`Rule::targets`]) is dropped.
     pub(crate) fn emit(&mut self, mut diagnostic: Diagnostic, pointer: &str, source: Span, span: Option<Span>) {
+        if !diagnostic.rule.applies_to(self.options.target) {
+            return;
+        }
         diagnostic.location = Location {
             file: self.file_index,
             record: None,

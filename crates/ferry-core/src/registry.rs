@@ -10,6 +10,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::diagnostic::Severity;
+use crate::Target;
 
 /// What every rule declared with [`declare_rule!`](crate::declare_rule) knows about itself.
 pub trait RuleDoc {
@@ -145,9 +146,59 @@ rule_table! {
     ("POD005", Error, StreamNotFound in pod::rules::stream_not_found),
     ("POD006", Error, StreamInactive in pod::rules::stream_inactive),
     ("POD007", Error, MentionedUserNotFound in pod::rules::mentioned_user_not_found),
+    ("TEAMS004", Error, TeamsSenderNotMapped in rules::teams_sender_not_mapped),
+    ("TEAMS005", Error, TeamsStreamNotMapped in rules::teams_stream_not_mapped),
+    ("TEAMS006", Warning, TeamsMentionNotMapped in rules::teams_mention_not_mapped),
+    ("TEAMS007", Warning, TeamsContentNotImported in rules::teams_content_not_imported),
 }
 
+/// The rules that only Symphony's Agent has: its own limits and conventions, which Teams' import does not share,
+/// or the pre-flight checks against a Symphony pod. Each is listed, with its documentation source, in
+/// `docs/targets.md`.
+const SYMPHONY_ONLY: &[Rule] = &[
+    Rule::StreamIdStandardBase64,
+    Rule::StreamIdInvalidCharacter,
+    Rule::AttachmentFilenameWithoutExtension,
+    Rule::AttachmentsTooLarge,
+    Rule::TooManyAttachments,
+    Rule::PreviewCountMismatch,
+    Rule::PreviewNotImage,
+    Rule::AttachmentOverClientLimit,
+    Rule::MissingOriginalMessageId,
+    Rule::TooManyEntities,
+    Rule::MessageTooLong,
+    Rule::TooManyUniqueTokens,
+    Rule::UnknownMentionUser,
+    Rule::InstrumentResolvedByPod,
+    Rule::ServiceUserLacksContentManagement,
+    Rule::SenderNotFound,
+    Rule::SenderInactive,
+    Rule::SenderNotMember,
+    Rule::StreamNotFound,
+    Rule::StreamInactive,
+    Rule::MentionedUserNotFound,
+];
+
 impl Rule {
+    /// The targets the rule applies to: `[Symphony]`, `[Teams]` or both. This is the one table of
+    /// applicability: the record checks emit a finding only when its rule applies to the run's target, and
+    /// `docs/rules.md` prints it. Shared are the rules about the input itself (JSON, schema, timestamps, ids)
+    /// and MessageML's validity, since the Teams conversion reads the MessageML too.
+    pub fn targets(self) -> &'static [Target] {
+        if self.code().starts_with("TEAMS") {
+            &[Target::Teams]
+        } else if SYMPHONY_ONLY.contains(&self) {
+            &[Target::Symphony]
+        } else {
+            &[Target::Symphony, Target::Teams]
+        }
+    }
+
+    /// Whether the rule applies to `target` (see [`Rule::targets`]).
+    pub fn applies_to(self, target: Target) -> bool {
+        self.targets().contains(&target)
+    }
+
     /// Looks a rule up by its code, ignoring ASCII case (`ts001` finds `TS001`).
     pub fn from_code(code: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|rule| rule.code().eq_ignore_ascii_case(code))

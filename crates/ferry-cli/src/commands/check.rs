@@ -64,6 +64,13 @@ pub struct Args {
     /// report is the same whatever the number.
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
+    /// With `--target teams`: the user map (`symphonyUserId,entraUserId,displayName`); with `--streams`, the
+    /// Teams rules that need the maps run.
+    #[arg(long, value_name = "users.csv", requires = "streams")]
+    users: Option<PathBuf>,
+    /// With `--target teams`: the stream map (`streamId,teamId,channelId,chatId`).
+    #[arg(long, value_name = "streams.csv", requires = "users")]
+    streams: Option<PathBuf>,
 }
 
 /// `--min-severity` values.
@@ -123,7 +130,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(text) => parse_now(text)?,
         None => system_now_millis()?,
     };
-    let options = Options::new(args.target.into(), now_millis);
+    let mut options = Options::new(args.target.into(), now_millis);
+    if let (Some(users), Some(streams)) = (&args.users, &args.streams) {
+        if args.target != TargetArg::Teams {
+            bail!("--users and --streams map Symphony to Teams: give them with --target teams");
+        }
+        options.teams_directory = Some(super::convert::teams::read_directory(users, streams)?);
+    }
     let inputs = input::gather(&args.files)?;
     if let Some(output) = &args.output {
         apply::ensure_output_is_not_an_input(&inputs, output)?;

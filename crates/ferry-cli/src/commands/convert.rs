@@ -1,7 +1,11 @@
-//! `ferry convert slack EXPORT --users users.csv --streams streams.csv -o batch.ndjson`: a Slack workspace
-//! export (a ZIP or an unpacked folder) into an NDJSON import batch, checked as it is written.
+//! `ferry convert`: an export into import records, or import records into another service's requests.
 //!
-//! `--init` writes the two maps from the export instead (every user and conversation, ids empty; with
+//! `ferry convert slack EXPORT --users users.csv --streams streams.csv -o batch.ndjson`: a Slack workspace
+//! export (a ZIP or an unpacked folder) into an NDJSON import batch for Symphony, checked as it is written.
+//! `ferry convert --to teams FILE... --users users.csv --streams streams.csv -o requests.ndjson`: checked
+//! Symphony records into Microsoft Graph import requests for Teams (see `convert/teams.rs` and `docs/teams.md`).
+//!
+//! For Slack, `--init` writes the two maps from the export instead (every user and conversation, ids empty; with
 //! `--config BDK.yaml`, users matched by email through the pod, `matchedBy` saying so) and never overwrites a
 //! map holding any id without `--force`. A conversion refuses unmapped senders and conversations, naming every
 //! one, before writing anything (unless `--skip-unmapped`), writes the batch to a temporary file renamed into
@@ -9,6 +13,8 @@
 //! the batch and the conversion report (`--report FILE.json` for the JSON, documented in `docs/convert.md`).
 //!
 //! Exit status, like `ferry check`: 0, 1 when the batch written has errors or no record, 2 when the run fails.
+
+pub(crate) mod teams;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -26,11 +32,15 @@ use serde::Serialize;
 use crate::output::PlanSummary;
 use crate::render::RuleCounts;
 
-/// Arguments of `ferry convert`.
+/// Arguments of `ferry convert`: a source export (a subcommand, converted for Symphony), or `--to teams` and
+/// import records.
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
     #[command(subcommand)]
-    source: Source,
+    source: Option<Source>,
+    #[command(flatten)]
+    records: teams::TeamsArgs,
 }
 
 /// What the export comes from.
@@ -89,7 +99,8 @@ struct SlackArgs {
 /// conversations (without `--skip-unmapped`), an output that cannot be written.
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.source {
-        Source::Slack(args) => run_slack(&args),
+        Some(Source::Slack(args)) => run_slack(&args),
+        None => teams::run(&args.records),
     }
 }
 
@@ -327,7 +338,7 @@ fn match_by_email(config: &Path, users: &mut [UserRow]) -> Result<usize> {
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let staged = Staged::create(path)?;
     let mut file = staged.file()?;
     file.write_all(bytes)
@@ -338,14 +349,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A file written under a temporary name beside its destination and renamed into place by [`Staged::commit`];
 /// removed if dropped before (a failed run leaves the destination as it was).
-struct Staged {
+pub(crate) struct Staged {
     temporary: PathBuf,
     destination: PathBuf,
     committed: bool,
 }
 
 impl Staged {
-    fn create(destination: &Path) -> Result<Staged> {
+    /// Creates the temporary file beside `destination`.
+    pub(crate) fn create(destination: &Path) -> Result<Staged> {
         let file_name = destination.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         if file_name.is_empty() {
             bail!("`{}` is not a file name", destination.display());
@@ -355,7 +367,8 @@ impl Staged {
         Ok(Staged { temporary, destination: destination.to_path_buf(), committed: false })
     }
 
-    fn file(&self) -> Result<File> {
+    /// The temporary file, opened for writing from its start.
+    pub(crate) fn file(&self) -> Result<File> {
         std::fs::OpenOptions::new()
             .write(true)
             .truncate(true)
@@ -363,7 +376,8 @@ impl Staged {
             .with_context(|| format!("cannot write `{}`", self.temporary.display()))
     }
 
-    fn commit(mut self) -> Result<()> {
+    /// Renames the temporary file over the destination.
+    pub(crate) fn commit(mut self) -> Result<()> {
         std::fs::rename(&self.temporary, &self.destination).with_context(|| {
             format!("cannot move `{}` to `{}`", self.temporary.display(), self.destination.display())
         })?;

@@ -1,5 +1,5 @@
-//! What the CLI's integration tests share: scratch folders, and `ferry sandbox` run as its own process on a
-//! free port of 127.0.0.1 (reached over real HTTP, as a pod is).
+//! What the CLI's integration tests share: scratch folders, one `ferry` run with its output, and `ferry sandbox`
+//! run as its own process on a free port of 127.0.0.1 (reached over real HTTP, as a pod is).
 
 #![allow(dead_code)] // Each test file uses the part it needs.
 
@@ -15,6 +15,27 @@ pub fn scratch(suite: &str, name: &str) -> PathBuf {
     }
     std::fs::create_dir_all(&directory).unwrap();
     directory
+}
+
+/// What one `ferry` run gave.
+pub struct Run {
+    /// Its exit status.
+    pub code: i32,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+/// Runs `ferry` with `args` (colours off) to its end.
+pub fn ferry(args: &[&Path]) -> Run {
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_ferry")).args(args).env("NO_COLOR", "1").output().expect("ferry runs");
+    Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
 }
 
 /// The private key of the service user every sandbox manifest of these tests names (`import-bot`).

@@ -6,9 +6,11 @@
 //! MessageML rendered by [`ferry_core::teams::render_post`]), `mentions` (one per `<at id>` of the body) and
 //! `hostedContents` (the inline images, each named by the `@microsoft.graph.temporaryId` its `<img>` uses).
 //!
-//! Invariants: pure; the same record and directory always give the same request; a record whose stream,
-//! sender or mentioned user is not in the directory gives [`RecordError::Unmapped`] naming all of them, never a
-//! request that would attribute a message to nobody.
+//! Invariants: pure; the same record and directory always give the same request; a record whose stream or
+//! sender is not in the directory gives [`RecordError::Unmapped`] (naming the mentioned users missing too),
+//! never a request that would attribute a message to nobody. A mentioned user missing from the directory alone
+//! does not stop the record: the renderer writes the mention as plain text and reports the loss, as the core's
+//! `TEAMS006` warns; the request lists such users in [`GraphRequest::unmapped_mentions`].
 
 use ferry_core::teams::{self, AttachmentSource, Directory, EntraUser, Loss};
 use serde::Deserialize;
@@ -33,6 +35,9 @@ pub struct GraphRequest {
     pub body: Value,
     /// What the conversion could not carry over, and what became of it.
     pub losses: Vec<Loss>,
+    /// Symphony users mentioned in the message but not in the directory, in order of first mention, each once:
+    /// their mentions are plain text in the body (and a loss each).
+    pub unmapped_mentions: Vec<i64>,
 }
 
 impl GraphRequest {
@@ -72,7 +77,7 @@ pub enum RecordError {
     /// The text is not a `V4ImportedMessage` with the fields a request needs (a checked record always is).
     #[error("not an import record: {0}")]
     NotARecord(String),
-    /// The maps lack the record's stream, sender or a mentioned user.
+    /// The maps lack the record's stream or sender (the mentioned users they lack are named too).
     #[error("{}", describe_unmapped(stream_id.as_deref(), *sender, mentioned))]
     Unmapped {
         /// The record's `streamId`, when `streams.csv` does not map it.
@@ -126,7 +131,8 @@ struct ImportedAttachment {
 ///
 /// # Errors
 /// [`RecordError::NotARecord`] when the text lacks a field a request needs or has one of the wrong type;
-/// [`RecordError::Unmapped`] when the directory lacks the stream, the sender or a mentioned user (all named).
+/// [`RecordError::Unmapped`] when the directory lacks the stream or the sender (with the mentioned users it
+/// lacks, so that one run names everything the maps need).
 pub fn request_for_record(record_json: &str, directory: &Directory) -> Result<GraphRequest, RecordError> {
     let record: ImportedMessage =
         serde_json::from_str(record_json).map_err(|error| RecordError::NotARecord(error.to_string()))?;
@@ -144,7 +150,7 @@ pub fn request_for_record(record_json: &str, directory: &Directory) -> Result<Gr
             mentioned.push(mention.symphony_user_id);
         }
     }
-    let (Some(conversation), Some(sender), true) = (conversation, sender, mentioned.is_empty()) else {
+    let (Some(conversation), Some(sender)) = (conversation, sender) else {
         return Err(RecordError::Unmapped {
             stream_id: conversation.is_none().then(|| record.stream_id.clone()),
             sender: sender.is_none().then_some(record.intended_message_from_user_id),
@@ -191,6 +197,7 @@ pub fn request_for_record(record_json: &str, directory: &Directory) -> Result<Gr
         original_message_id: record.original_message_id.unwrap_or_default(),
         body: Value::Object(body),
         losses: post.losses,
+        unmapped_mentions: mentioned,
     })
 }
 
@@ -270,6 +277,14 @@ mod tests {
             let error = request_for_record(&record(stream_id, *sender, "<messageML>x</messageML>"), &directory());
             assert_eq!(error.unwrap_err().to_string(), *expected, "{name}");
         }
+        // A mentioned user alone missing: the mention is plain text, the request is made and says so.
+        let mention = record("s-1", 7, "<messageML>Hi <mention uid=\"9\"/></messageML>");
+        let request = request_for_record(&mention, &directory()).unwrap();
+        assert_eq!(request.unmapped_mentions, [9]);
+        assert!(request.body.get("mentions").is_none(), "{}", request.body);
+        assert!(!request.losses.is_empty());
+        let both = request_for_record(&record("s-1", 8, "<messageML><mention uid=\"9\"/></messageML>"), &directory());
+        assert_eq!(both.unwrap_err().to_string(), "sender 8 is not in users.csv; mentioned user(s) 9 not in users.csv");
         let not_a_record = request_for_record(r#"{"message": "x"}"#, &directory()).unwrap_err();
         assert!(matches!(not_a_record, RecordError::NotARecord(_)), "{not_a_record}");
         assert_eq!(

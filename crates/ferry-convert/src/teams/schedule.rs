@@ -140,6 +140,7 @@ mod tests {
             original_message_id: id.into(),
             body: json!({}),
             losses: Vec::new(),
+            unmapped_mentions: Vec::new(),
         };
         request.set_created_millis(millis);
         request

@@ -31,6 +31,10 @@ pub mod stream_id_standard_base64;
 pub mod teams_timestamp_before_conversation;
 pub mod teams_message_too_large;
 pub mod teams_timestamp_not_unique;
+pub mod teams_content_not_imported;
+pub mod teams_mention_not_mapped;
+pub mod teams_sender_not_mapped;
+pub mod teams_stream_not_mapped;
 pub mod timestamp_in_future;
 pub mod timestamp_in_seconds;
 pub mod timestamp_not_positive;
@@ -43,12 +47,15 @@ pub mod unknown_field;
 pub mod user_id_not_positive;
 pub mod wrong_field_type;
 
+use std::collections::BTreeMap;
+
 use crate::diagnostic::{Diagnostic, Span};
 use crate::fix::wrap_message_fix;
 use crate::json::{JsonString, Spanned, Value};
 use crate::messageml::{self, MessageMlOptions};
 use crate::record::{escape_pointer_token, message_id_key, BatchCheck, RecordChecker, RecordFields};
 use crate::registry::Rule;
+use crate::teams::{self, AttachmentSource};
 use crate::Target;
 
 /// Runs every record and batch rule on a record whose schema pass gave `fields`.
@@ -105,14 +112,54 @@ pub(crate) fn check_record(
         }
     }
     if checker.target() == Target::Teams {
-        if let Some(message) = fields.message {
-            teams_message_too_large::check(checker, message);
-        }
+        check_teams(checker, fields);
         if let (Some(stream_id), Some((timestamp, value))) = (fields.stream_id, fields.timestamp) {
             checker.defer(BatchCheck::TeamsTimestamp { timestamp }, "/intendedMessageTimestamp", value.span);
             teams_timestamp_before_conversation::check(checker, stream_id.as_str(), timestamp, value);
         }
     }
+}
+
+/// The Teams rules of one record: the maps (when given), then the post as converted.
+fn check_teams(checker: &mut RecordChecker<'_>, fields: &RecordFields<'_, '_>) {
+    let no_users = BTreeMap::new();
+    let directory = checker.options.teams_directory.as_ref();
+    if let Some(directory) = directory {
+        if let Some((user_id, value)) = fields.from_user_id {
+            teams_sender_not_mapped::check(checker, directory, user_id, value);
+        }
+        if let Some(stream_id) = fields.stream_id {
+            teams_stream_not_mapped::check(checker, directory, stream_id);
+        }
+    }
+    let Some(message) = fields.message else { return };
+    let attachments = attachment_sources(fields);
+    let users = directory.map_or(&no_users, |directory| &directory.users);
+    let post = teams::render_post(message.as_str(), fields.data.map(JsonString::as_str), &attachments, users);
+    teams_message_too_large::check(checker, &post, message);
+    // Without the maps every mention is unmapped: the rule would only say that the maps were not given.
+    if directory.is_some() {
+        teams_mention_not_mapped::check(checker, &post, message);
+    }
+    teams_content_not_imported::check(checker, &post, message);
+}
+
+/// The record's attachments that have a string `filename` and `content`, as the Teams conversion reads them.
+fn attachment_sources<'r>(fields: &RecordFields<'r, '_>) -> Vec<AttachmentSource<'r>> {
+    let Some((items, _)) = fields.attachments else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|item| {
+            let Value::Object(members) = &item.value else { return None };
+            let text = |name: &str| {
+                members.iter().find(|member| member.key.as_str() == name).and_then(|member| match &member.value.value {
+                    Value::String(string) => Some(string.as_str()),
+                    _ => None,
+                })
+            };
+            Some(AttachmentSource { filename: text("filename")?, content_base64: text("content")? })
+        })
+        .collect()
 }
 
 /// Runs the MessageML checks on `message` and locates their findings. The rejection of a plain-text message

@@ -7,7 +7,7 @@ declare_rule! {
     ///
     /// ## What it does
     /// With `--target teams` and the conversations' creation times given (`conversationCreatedMillis`,
-    /// keyed by `streamId`), reports a record whose timestamp is not later than its conversation's creation.
+    /// keyed by `streamId`, or by the conversation's Graph path when the maps are given), reports a record whose timestamp is not later than its conversation's creation.
     ///
     /// ## Why is this bad?
     /// Microsoft Graph's import requires `createdDateTime` to be "later than the createdDateTime of the target
@@ -27,7 +27,11 @@ use crate::registry::Rule;
 
 /// Reports a timestamp not after the conversation's creation, when that is known.
 pub(crate) fn check(checker: &mut RecordChecker<'_>, stream_id: &str, timestamp: i64, value: &Spanned<'_>) {
-    let Some(&created) = checker.options.conversation_created_millis.get(stream_id) else { return };
+    let options = checker.options;
+    let path =
+        options.teams_directory.as_ref().and_then(|directory| directory.conversation(stream_id)).map(|c| c.path());
+    let by_path = path.and_then(|path| options.conversation_created_millis.get(&path));
+    let Some(&created) = options.conversation_created_millis.get(stream_id).or(by_path) else { return };
     if timestamp <= created {
         checker.emit_at_value(
             Diagnostic::new(

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::humanize::{CivilDate, MILLIS_IN_A_DAY};
 use crate::pod::normalize_stream_id;
 
-pub use render::render_post;
+pub(crate) use render::UNMAPPED_MENTION_FATE;
+pub use render::{image_type, render_post, MAX_RENDERED_BYTES};
 
 /// Teams throttles an import at about five requests per second per channel or chat (seed
 /// `teams-import-messages.txt`; spec `apis-and-peers.md` §3).

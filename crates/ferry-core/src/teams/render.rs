@@ -29,8 +29,9 @@ pub const MAX_RENDERED_BYTES: usize = 1 << 20;
 const MENTION_ENTITY_TYPE: &str = "com.symphony.user.mention";
 const USER_ID_TYPE: &str = "com.symphony.user.userId";
 
-/// The fate of an unmapped mention.
-const UNMAPPED_MENTION_FATE: &str = "written as plain text: the user is not in the users map, so Teams cannot link it";
+/// The fate of an unmapped mention (the rules tell it from other losses by it).
+pub(crate) const UNMAPPED_MENTION_FATE: &str =
+    "written as plain text: the user is not in the users map, so Teams cannot link it";
 
 /// Renders a record's `message` (MessageML, with its EntityJSON `data`) and attachments as the post Teams
 /// will show, looking mentioned users up in `users`.
