@@ -227,9 +227,12 @@ pub fn app() -> Html {
             </header>
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
             <Options options={state.options.clone()} on_change={on_options} on_recheck={on_recheck} />
-            { progress }
-            { failure }
-            { report }
+            // Each always one node (empty when there is nothing to show), so the components after them keep their
+            // place: an absent one would shift them, and yew would mount them anew (the options' file inputs
+            // would be replaced under the user's hand, their state lost).
+            { progress.unwrap_or_default() }
+            { failure.unwrap_or_default() }
+            { report.unwrap_or_default() }
             <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
                 on_findings={on_server_findings} on_fates={on_fates} />
         </main>
