@@ -16,6 +16,7 @@ use crate::components::import_panel::ImportPanel;
 use crate::components::options::Options;
 use crate::components::record_list::{fate_text, RecordList};
 use crate::components::summary::Summary;
+use crate::components::teams_import::TeamsImportPanel;
 use crate::listing::Amendments;
 use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, ReviewAction, ReviewState};
 use crate::services::requests::ApiClient;
@@ -233,8 +234,12 @@ pub fn app() -> Html {
             { progress.unwrap_or_default() }
             { failure.unwrap_or_default() }
             { report.unwrap_or_default() }
-            <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
-                on_findings={on_server_findings} on_fates={on_fates} />
+            if let Some(batch) = state.batch.as_ref().filter(|batch| batch.target == Target::Teams) {
+                <TeamsImportPanel batch={batch.clone()} maps={state.options.teams_maps.clone()} />
+            } else {
+                <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
+                    on_findings={on_server_findings} on_fates={on_fates} />
+            }
         </main>
     }
 }

@@ -324,13 +324,21 @@ fn cut_problem() -> String {
     format!("Only the first {} of the message are previewed.", ferry_core::humanize::size(MAX_PREVIEW_BYTES as u64))
 }
 
+/// HTML's void elements: they have no content and no end tag.
+const HTML_VOID_ELEMENTS: [&[u8]; 13] =
+    [b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"track", b"wbr"];
+
 /// Builds the preview of markup in `dialect`.
 fn build_markup_preview(message: &str, dialect: Dialect<'_>) -> Preview {
     let text = &message[..floor_char_boundary(message, MAX_PREVIEW_BYTES)];
     let cut = text.len() < message.len();
     let mut builder = Builder { roots: Vec::new(), rendered: Vec::new(), open: Vec::new(), hidden: 0, nodes_built: 0 };
     let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
+    let html = matches!(dialect, Dialect::TeamsHtml { .. });
+    // HTML writes its void elements without an end tag (`<br>`, `<img ...>`), which XML's check of end names
+    // refuses; there they are taken as empty elements and the end tags close the innermost element.
+    reader.config_mut().check_end_names = !html;
+    let is_void = |name: &[u8]| html && HTML_VOID_ELEMENTS.contains(&name);
     let mut problem = cut.then(cut_problem);
     loop {
         if builder.nodes_built >= MAX_NODES {
@@ -351,9 +359,13 @@ fn build_markup_preview(message: &str, dialect: Dialect<'_>) -> Preview {
             }
         };
         match event {
-            Event::Start(start) => open_element(&mut builder, &start, false, dialect),
+            Event::Start(start) => open_element(&mut builder, &start, is_void(start.name().as_ref()), dialect),
             Event::Empty(start) => open_element(&mut builder, &start, true, dialect),
-            Event::End(_) => builder.close(),
+            Event::End(end) => {
+                if !is_void(end.name().as_ref()) {
+                    builder.close();
+                }
+            }
             Event::Text(text) => builder.push(PreviewNode::Text(text.decode().unwrap_or_default().into_owned())),
             Event::CData(data) => builder.push(PreviewNode::Text(data.decode().unwrap_or_default().into_owned())),
             Event::GeneralRef(reference) => {
@@ -699,6 +711,17 @@ mod tests {
             // An image that is not one of the message's own is shown as its source.
             (r#"<img src="https://example.com/x.png"/>"#, vec![markup(r#"<img src="https://example.com/x.png"/>"#)]),
             (r#"<img src="../hostedContents/9/$value"/>"#, vec![markup(r#"<img src="../hostedContents/9/$value"/>"#)]),
+            // HTML's void elements, as the core writes them.
+            (
+                r#"<p>a<br>b<img src="../hostedContents/1/$value"></p><hr>"#,
+                vec![
+                    element(
+                        SafeTag::Paragraph,
+                        vec![text("a"), element(SafeTag::LineBreak, vec![]), text("b"), image(0)],
+                    ),
+                    element(SafeTag::Rule, vec![]),
+                ],
+            ),
             // MessageML's entities mean nothing in Teams HTML.
             (r#"<mention uid="1"/>"#, vec![markup(r#"<mention uid="1"/>"#)]),
         ];

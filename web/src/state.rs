@@ -319,6 +319,36 @@ mod tests {
     type Case = (&'static str, Vec<Action>, (Option<&'static str>, bool));
 
     #[test]
+    fn only_a_change_of_the_rules_checks_again() {
+        let users = "symphonyUserId,entraUserId,displayName\n1,5f2a8c1e-3b4d-4e6f-9a70-1b2c3d4e5f60,A\n";
+        let with_users = TeamsMaps::default().with(crate::teams_maps::MapKind::Users, "u.csv", users).unwrap();
+        let symphony = CheckOptions::default();
+        let teams = CheckOptions { target: Target::Teams, ..CheckOptions::default() };
+        // (case, before, after, checks again)
+        let cases = [
+            ("nothing changed", symphony.clone(), symphony.clone(), false),
+            ("another target", symphony.clone(), teams.clone(), true),
+            ("back to Symphony", teams.clone(), symphony.clone(), true),
+            (
+                "a map loaded for Teams",
+                teams.clone(),
+                CheckOptions { teams_maps: with_users.clone(), ..teams.clone() },
+                true,
+            ),
+            (
+                "a map loaded while Symphony is the target",
+                symphony.clone(),
+                CheckOptions { teams_maps: with_users, ..symphony.clone() },
+                false,
+            ),
+            ("another now", teams.clone(), CheckOptions { now_millis: Some(5), ..teams.clone() }, false),
+        ];
+        for (name, before, after, expected) in cases {
+            assert_eq!(before.changes_rules(&after), expected, "{name}");
+        }
+    }
+
+    #[test]
     fn checks_follow_the_actions_and_stale_outcomes_are_dropped() {
         let cases: Vec<Case> = vec![
             ("nothing chosen", vec![], (None, false)),

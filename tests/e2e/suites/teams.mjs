@@ -2,7 +2,8 @@
 // the target switched to Teams (which checks again), the maps loaded (a refused map shows its line); the
 // same-millisecond pair is a TEAMS001 finding whose +1 ms fix is applied and checked again; a record's Teams
 // preview shows its mention highlighted with the Entra user's name and its inline image from the record's own
-// bytes; the hostile record's preview runs nothing; the plan lists the Graph requests per conversation.
+// bytes; the hostile record's preview runs nothing; the plan lists the Graph requests per conversation, and the
+// upload to Teams is disabled with the command line that imports the batch.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -179,6 +180,12 @@ export const tests = [
       const [messages, requests] = (await row.locator("td.number").allTextContents()).map((text) => Number(text.replaceAll(",", "")));
       if (requests !== messages + 2) throw new Error(`a conversation of ${messages} messages takes ${requests} requests`);
     }
+    // The upload to Teams waits for ferry serve's Teams endpoints: disabled, with why and the command line.
+    if (!(await page.locator("#teams-upload").isDisabled())) throw new Error("the Teams upload button is enabled");
+    await expectText(
+      page.locator("#teams-import-command"),
+      "ferry import teams.ndjson --target teams --config teams.yaml --users users.csv --streams streams.csv --apply",
+    );
     await page.screenshot({ path: join(SCREENSHOT_DIR, "teams-plan.png"), fullPage: true });
   }],
 ];

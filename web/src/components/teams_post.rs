@@ -126,12 +126,46 @@ mod tests {
     use super::*;
     use crate::preview::inert::assert_inert;
 
+    const FIXTURE_BATCH: &str = include_str!("../../../tests/fixtures/teams/batch.ndjson");
+    const FIXTURE_USERS: &str = include_str!("../../../tests/fixtures/teams/users.csv");
+
     fn rendered(text: &'static str) -> String {
+        rendered_with(text, None)
+    }
+
+    /// Renders `text`'s post with the users of `users_csv`, when given.
+    fn rendered_with(text: &'static str, users_csv: Option<&'static str>) -> String {
         let renderer = yew::ServerRenderer::<TeamsPost>::with_props(move || TeamsPostProps {
             text: Rc::from(text),
-            directory: None,
+            directory: users_csv.map(|users| {
+                let users = ferry_convert::teams::read_users_csv(users).expect("a users map");
+                Rc::new(Directory { users, streams: BTreeMap::new() })
+            }),
         });
         futures::executor::block_on(renderer.hydratable(false).render())
+    }
+
+    /// The fixture's first record whose text contains `needle`.
+    fn fixture_record(needle: &str) -> &'static str {
+        FIXTURE_BATCH.lines().find(|line| line.contains(needle)).expect("the fixture has such a record")
+    }
+
+    #[test]
+    fn the_fixture_shows_its_mention_its_inline_image_and_its_losses() {
+        // (record, what its preview shows)
+        let cases = [
+            (r#"Thanks <mention uid=\"7215545057401\"/>"#, r#"<span class="preview-mention">Alice Martin</span>"#),
+            ("architecture.png", r#"<img src="data:image/png;base64,"#),
+            ("q3-report.pdf", r#"<li class="teams-loss"><strong>attachment q3-report.pdf</strong>"#),
+        ];
+        for (needle, shown) in cases {
+            let html = rendered_with(fixture_record(needle), Some(FIXTURE_USERS));
+            assert_inert(&html);
+            assert!(html.contains(shown), "{needle}: {html}");
+        }
+        // Without users.csv the mention is plain text, and said so.
+        let html = rendered(fixture_record(r#"Thanks <mention uid=\"7215545057401\"/>"#));
+        assert!(!html.contains("class=\"preview-mention\">Alice"), "{html}");
     }
 
     #[test]
