@@ -101,6 +101,7 @@ pub fn demo_manifest(public_key_pem: String) -> Manifest {
                 name: Some(name.to_owned()),
             })
             .collect(),
+        graph: None,
     }
 }
 

@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Check batch files against every rule of the import API.
     Check(commands::check::Args),
-    /// Convert an export (a Slack workspace export) into a checked import batch.
+    /// Convert an export (a Slack workspace export) into a checked import batch, or records into Teams requests.
     Convert(commands::convert::Args),
     /// Print the documentation of a rule.
     Explain(commands::explain::Args),

@@ -331,7 +331,60 @@ fn check_for_teams_takes_the_maps() {
     let run = check(&[Path::new("--target"), Path::new("teams")]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("TEAMS001"), "{}", run.stdout);
+    assert!(!run.stdout.contains("TEAMS005"), "{}", run.stdout);
     let run = check(&[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("give them with --target teams"), "{}", run.stderr);
+
+    // The maps reach the core: without the group chat's row, its 11 records are reported unmapped.
+    let folder = common::scratch("convert-teams", "check-maps");
+    let partial = folder.join("streams.csv");
+    let rows: Vec<String> = std::fs::read_to_string(&streams)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with("Mt5Qw"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&partial, rows.concat()).unwrap();
+    let args: Vec<&Path> = vec![
+        Path::new("check"),
+        Path::new("--target"),
+        Path::new("teams"),
+        Path::new("--users"),
+        &users,
+        Path::new("--streams"),
+        &partial,
+        Path::new("--now"),
+        Path::new(NOW),
+        &batch,
+    ];
+    let run = ferry(&args);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let table_row = run.stdout.lines().find(|line| line.starts_with("TEAMS005")).unwrap_or_default();
+    assert!(table_row.trim_end().ends_with(" 11"), "{}", run.stdout);
+}
+
+#[test]
+fn a_json_array_on_standard_input_gives_the_same_requests() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let folder = common::scratch("convert-teams", "stdin");
+    let output = folder.join("requests.ndjson");
+    let array = Value::Array(lines(&fixture("batch.ndjson"))).to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["convert", "--to", "teams", "-", "--now", NOW, "-o"])
+        .arg(&output)
+        .arg("--users")
+        .arg(fixture("users.csv"))
+        .arg("--streams")
+        .arg(fixture("streams.csv"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(array.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let (_, from_file) = convert_fixture("stdin-reference");
+    assert_eq!(lines(&output), from_file);
 }

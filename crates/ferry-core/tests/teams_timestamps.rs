@@ -40,7 +40,8 @@ fn teams001(diagnostics: &[Diagnostic]) -> Vec<(usize, bool)> {
 #[test]
 fn nudges_stay_before_the_next_record() {
     // (records, expected TEAMS001 findings: record and whether it has a fix)
-    let cases: [(&[(usize, i64)], &[(usize, bool)]); 5] = [
+    type Case<'a> = (&'a [(usize, i64)], &'a [(usize, bool)]);
+    let cases: [Case<'_>; 5] = [
         // Room: 0, 0 → 0, 1 before 5.
         (&[(0, 0), (0, 0), (0, 5)], &[(1, true)]),
         // No room: the next record is 1 ms later.

@@ -221,18 +221,6 @@ impl PodClient {
         Ok(url)
     }
 
-    fn retry_builder(policy: &RetryPolicy) -> ExponentialBuilder {
-        let builder = ExponentialBuilder::default()
-            .with_min_delay(policy.initial_interval)
-            .with_factor(policy.multiplier)
-            .with_max_delay(policy.max_interval)
-            .with_jitter();
-        match policy.max_attempts {
-            Some(attempts) => builder.with_max_times(attempts.saturating_sub(1) as usize),
-            None => builder.without_max_times(),
-        }
-    }
-
     /// Sends one request once and reads the answer; an error status becomes [`CallError::Status`].
     async fn send_once(
         &self,
@@ -249,46 +237,16 @@ impl PodClient {
         if let Some(body) = body {
             request = request.header("Content-Type", "application/json").body(body.to_vec());
         }
-        let transport = |error: reqwest::Error| CallError::Transport {
-            what: what.to_owned(),
-            message: describe_transport_error(&error),
-            timeout: error.is_timeout(),
-        };
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status();
-        let retry_after = response.headers().get(RETRY_AFTER).and_then(|value| parse_retry_after(value.to_str().ok()?));
-        let bytes = response.bytes().await.map_err(transport)?.to_vec();
-        if status.is_success() {
-            return Ok((status, bytes));
-        }
-        let message = error_message(&bytes);
-        if status == StatusCode::UNAUTHORIZED {
-            return Err(CallError::Unauthorized { what: what.to_owned(), message });
-        }
-        Err(CallError::Status { what: what.to_owned(), status: status.as_u16(), message, retry_after })
+        send_and_read(request, what).await
     }
 
-    /// Retries `attempt` on transient errors as the policy says, honouring `Retry-After`. An attempt may mark
-    /// its error final ([`Attempt::Final`]): a failed login inside a call was already retried by the login.
+    /// Retries `attempt` as the configuration's policy says ([`with_retries`]).
     async fn with_retries<T, F, Fut>(&self, what: &str, attempt: F) -> Result<T, CallError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, Attempt>>,
     {
-        attempt
-            .retry(Self::retry_builder(&self.config.retry))
-            .sleep(tokio::time::sleep)
-            .when(|failure: &Attempt| matches!(failure, Attempt::Retryable(error) if error.is_transient()))
-            .adjust(|failure, next| {
-                let retry_after = match failure {
-                    Attempt::Retryable(CallError::Status { retry_after, .. }) => *retry_after,
-                    _ => None,
-                };
-                next.map(|wait| retry_after.map_or(wait, |asked| asked.max(wait)))
-            })
-            .notify(|failure, wait| tracing::warn!(call = what, error = %failure.error(), wait_ms = wait.as_millis() as u64, "retrying"))
-            .await
-            .map_err(Attempt::into_error)
+        with_retries(&self.config.retry, what, attempt).await
     }
 
     /// Logs in at `/login` and `/relay` with one JWT (as the BDK does), each retried on transient errors.
@@ -527,10 +485,75 @@ impl PodClient {
     }
 }
 
+/// Sends `request` once and reads the answer: 2xx gives the status and body; 401 [`CallError::Unauthorized`];
+/// any other status [`CallError::Status`] with the body's message and `Retry-After`; no answer
+/// [`CallError::Transport`]. Every client of an upstream reads its answers through here.
+pub(crate) async fn send_and_read(
+    request: reqwest::RequestBuilder,
+    what: &str,
+) -> Result<(StatusCode, Vec<u8>), CallError> {
+    let transport = |error: reqwest::Error| CallError::Transport {
+        what: what.to_owned(),
+        message: describe_transport_error(&error),
+        timeout: error.is_timeout(),
+    };
+    let response = request.send().await.map_err(transport)?;
+    let status = response.status();
+    let retry_after = response.headers().get(RETRY_AFTER).and_then(|value| parse_retry_after(value.to_str().ok()?));
+    let bytes = response.bytes().await.map_err(transport)?.to_vec();
+    if status.is_success() {
+        return Ok((status, bytes));
+    }
+    let message = error_message(&bytes);
+    if status == StatusCode::UNAUTHORIZED {
+        return Err(CallError::Unauthorized { what: what.to_owned(), message });
+    }
+    Err(CallError::Status { what: what.to_owned(), status: status.as_u16(), message, retry_after })
+}
+
+/// The backoff of `policy`: exponential with jitter, capped, at most `max_attempts` tries in all.
+fn retry_builder(policy: &RetryPolicy) -> ExponentialBuilder {
+    let builder = ExponentialBuilder::default()
+        .with_min_delay(policy.initial_interval)
+        .with_factor(policy.multiplier)
+        .with_max_delay(policy.max_interval)
+        .with_jitter();
+    match policy.max_attempts {
+        Some(attempts) => builder.with_max_times(attempts.saturating_sub(1) as usize),
+        None => builder.without_max_times(),
+    }
+}
+
+/// Retries `attempt` on transient errors as `policy` says, waiting at least what `Retry-After` asks. An
+/// attempt may mark its error final ([`Attempt::Final`]): a failed login inside a call was already retried by
+/// the login. Every client of an upstream (the pod's, Graph's) retries through here.
+pub(crate) async fn with_retries<T, F, Fut>(policy: &RetryPolicy, what: &str, attempt: F) -> Result<T, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Attempt>>,
+{
+    attempt
+        .retry(retry_builder(policy))
+        .sleep(tokio::time::sleep)
+        .when(|failure: &Attempt| matches!(failure, Attempt::Retryable(error) if error.is_transient()))
+        .adjust(|failure, next| {
+            let retry_after = match failure {
+                Attempt::Retryable(CallError::Status { retry_after, .. }) => *retry_after,
+                _ => None,
+            };
+            next.map(|wait| retry_after.map_or(wait, |asked| asked.max(wait)))
+        })
+        .notify(|failure, wait| tracing::warn!(call = what, error = %failure.error(), wait_ms = wait.as_millis() as u64, "retrying"))
+        .await
+        .map_err(Attempt::into_error)
+}
+
 /// A failed attempt: retried when transient, unless final.
 #[derive(Debug)]
-enum Attempt {
+pub(crate) enum Attempt {
+    /// Retried when transient.
     Retryable(CallError),
+    /// Never retried.
     Final(CallError),
 }
 
@@ -567,7 +590,7 @@ impl UserKey {
 }
 
 /// `Retry-After` as seconds or an HTTP date, capped at an hour (a longer wait is a misbehaving server).
-fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let wait = match value.trim().parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
         Err(_) => httpdate::parse_http_date(value.trim()).ok()?.duration_since(SystemTime::now()).unwrap_or_default(),
@@ -575,13 +598,19 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(wait.min(Duration::from_secs(3600)))
 }
 
-/// The `message` of a `{"code","message"}` body, or the start of the body as text.
-fn error_message(bytes: &[u8]) -> String {
-    if let Some(message) = serde_json::from_slice::<serde_json::Value>(bytes)
-        .ok()
-        .and_then(|value| value.get("message").and_then(serde_json::Value::as_str).map(str::to_owned))
-    {
+/// The `message` of a `{"code","message"}` body (Symphony's), `code: message` of a
+/// `{"error":{"code","message"}}` body (Graph's), or the start of the body as text.
+pub(crate) fn error_message(bytes: &[u8]) -> String {
+    let value = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    let text_at = |pointer: &str| value.as_ref()?.pointer(pointer)?.as_str().map(str::to_owned);
+    if let Some(message) = text_at("/message") {
         return message;
+    }
+    if let Some(message) = text_at("/error/message") {
+        return match text_at("/error/code") {
+            Some(code) => format!("{code}: {message}"),
+            None => message,
+        };
     }
     let text = String::from_utf8_lossy(bytes);
     let mut end = text.len().min(MAX_ERROR_TEXT);
@@ -595,7 +624,7 @@ fn error_message(bytes: &[u8]) -> String {
     }
 }
 
-fn describe_transport_error(error: &reqwest::Error) -> String {
+pub(crate) fn describe_transport_error(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         "timed out (the outcome is unknown: the server may have applied the request)".to_owned()
     } else if error.is_connect() {
@@ -629,6 +658,7 @@ mod tests {
     fn error_bodies_give_their_message_or_their_start() {
         assert_eq!(error_message(br#"{"code":400,"message":"bad"}"#), "bad");
         assert_eq!(error_message(b""), "(empty body)");
+        assert_eq!(error_message(br#"{"error":{"code":"Conflict","message":"taken"}}"#), "Conflict: taken");
         assert_eq!(error_message("é".repeat(400).as_bytes()).len(), 300);
     }
 

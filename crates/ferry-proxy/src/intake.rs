@@ -66,23 +66,44 @@ pub struct Checked {
     pub derived_ids: usize,
 }
 
-/// Reads `inputs` (name and reader, in order) into `journal`.
+/// What the checks found over the whole input, records aside.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Findings, at most [`MAX_KEPT_DIAGNOSTICS`] (`by_rule` counts them all).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every finding counted per rule and severity.
+    pub by_rule: BTreeMap<(Rule, Severity), usize>,
+    /// Findings about a file as a whole (malformed, empty, not a batch).
+    pub file_errors: usize,
+}
+
+/// One record as the checks leave it: its exact text, where it is, and its findings.
+#[derive(Debug)]
+pub struct CheckedText {
+    /// The record's JSON.
+    pub text: Vec<u8>,
+    /// The input file's name.
+    pub file: String,
+    /// Where it is (file index, record index, source span).
+    pub location: Location,
+    /// Its findings.
+    pub findings: Vec<Diagnostic>,
+}
+
+/// Checks `inputs` (name and reader, in order) with ferry-core's parallel [`Validator`] and hands each record,
+/// in batch order, to `on_record` as soon as its checks are done. Every importer's intake reads through here.
 ///
 /// # Errors
-/// [`ProxyError::Io`] when an input cannot be read; [`ProxyError::Journal`] when the journal cannot be
-/// written. Findings are never errors: they are in [`Checked`].
-pub fn read_into_journal(
-    run: i64,
+/// [`ProxyError::Io`] when an input cannot be read; what `on_record` returns.
+pub fn check_inputs(
     inputs: Vec<(String, Box<dyn Read + Send>)>,
-    intake_options: &IntakeOptions,
-    journal: &mut Journal,
+    options: &Options,
+    mut on_record: impl FnMut(CheckedText) -> Result<(), ProxyError>,
     mut on_progress: impl FnMut(&Summary),
-) -> Result<Checked, ProxyError> {
-    let mut validator = Validator::parallel(intake_options.options.clone(), 0);
+) -> Result<(Summary, Findings), ProxyError> {
+    let mut validator = Validator::parallel(options.clone(), 0);
     validator.keep_records(true);
-    let mut checked = Checked::default();
-    let mut batch: Vec<IncomingRecord> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
-    let mut batch_needs: Vec<PlannedNeeds> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
+    let mut findings = Findings::default();
     let mut buffer = vec![0u8; CHUNK_BYTES];
     for (name, mut reader) in inputs {
         validator.begin_file(&name);
@@ -94,47 +115,79 @@ pub fn read_into_journal(
                 Err(source) => return Err(ProxyError::Io { path: name, source }),
             };
             validator.push(&buffer[..read]);
-            take(run, &mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
+            take(&mut validator, &mut findings, &mut on_record)?;
             on_progress(validator.summary());
         }
         validator.end_file();
-        take(run, &mut validator, intake_options, &mut checked, &mut batch, &mut batch_needs, journal)?;
+        take(&mut validator, &mut findings, &mut on_record)?;
     }
+    let summary = validator.summary().clone();
+    on_progress(&summary);
+    Ok((summary, findings))
+}
+
+/// Reads `inputs` (name and reader, in order) into `journal`.
+///
+/// # Errors
+/// [`ProxyError::Io`] when an input cannot be read; [`ProxyError::Journal`] when the journal cannot be
+/// written. Findings are never errors: they are in [`Checked`].
+pub fn read_into_journal(
+    run: i64,
+    inputs: Vec<(String, Box<dyn Read + Send>)>,
+    intake_options: &IntakeOptions,
+    journal: &mut Journal,
+    on_progress: impl FnMut(&Summary),
+) -> Result<Checked, ProxyError> {
+    let mut checked = Checked::default();
+    let mut batch: Vec<IncomingRecord> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
+    let mut batch_needs: Vec<PlannedNeeds> = Vec::with_capacity(RECORDS_PER_TRANSACTION);
+    let (summary, findings) = check_inputs(
+        inputs,
+        &intake_options.options,
+        |record| {
+            let CheckedText { text, file, location, findings } = record;
+            let record_index = location.record.unwrap_or(0);
+            let (incoming, needs) = incoming_record(text, file, record_index, &findings, intake_options, &mut checked);
+            batch.push(incoming);
+            batch_needs.push(PlannedNeeds { needs, location });
+            if batch.len() >= RECORDS_PER_TRANSACTION {
+                flush(run, &mut batch, &mut batch_needs, &mut checked, intake_options, journal)?;
+            }
+            Ok(())
+        },
+        on_progress,
+    )?;
     flush(run, &mut batch, &mut batch_needs, &mut checked, intake_options, journal)?;
-    checked.summary = validator.summary().clone();
-    on_progress(&checked.summary);
+    checked.summary = summary;
+    checked.diagnostics = findings.diagnostics;
+    checked.by_rule = findings.by_rule;
+    checked.file_errors = findings.file_errors;
     Ok(checked)
 }
 
 /// Takes what the validator has finished: findings, then the records they are about.
 fn take(
-    run: i64,
     validator: &mut Validator,
-    intake_options: &IntakeOptions,
-    checked: &mut Checked,
-    batch: &mut Vec<IncomingRecord>,
-    batch_needs: &mut Vec<PlannedNeeds>,
-    journal: &mut Journal,
+    findings: &mut Findings,
+    on_record: &mut impl FnMut(CheckedText) -> Result<(), ProxyError>,
 ) -> Result<(), ProxyError> {
     // A record's findings are all made while it is checked, so they arrive with its text.
     let mut by_record: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
     for diagnostic in validator.drain_diagnostics() {
-        *checked.by_rule.entry((diagnostic.rule, diagnostic.severity)).or_default() += 1;
+        *findings.by_rule.entry((diagnostic.rule, diagnostic.severity)).or_default() += 1;
         match diagnostic.location.record {
             Some(record) => by_record.entry(record).or_default().push(diagnostic.clone()),
             None => {
-                checked.file_errors +=
+                findings.file_errors +=
                     usize::from(diagnostic.severity == Severity::Error || diagnostic.rule == Rule::EmptyInput)
             }
         }
-        if checked.diagnostics.len() < MAX_KEPT_DIAGNOSTICS {
-            checked.diagnostics.push(diagnostic);
+        if findings.diagnostics.len() < MAX_KEPT_DIAGNOSTICS {
+            findings.diagnostics.push(diagnostic);
         }
     }
     let names = validator.file_names().to_vec();
     for record in validator.drain_records() {
-        let findings = by_record.remove(&record.record).unwrap_or_default();
-        let file = names.get(record.file).cloned().unwrap_or_default();
         let location = Location {
             file: record.file,
             record: Some(record.record),
@@ -142,12 +195,12 @@ fn take(
             span: None,
             source: Some(record.source),
         };
-        let (incoming, needs) = incoming_record(record.text, file, record.record, &findings, intake_options, checked);
-        batch.push(incoming);
-        batch_needs.push(PlannedNeeds { needs, location });
-        if batch.len() >= RECORDS_PER_TRANSACTION {
-            flush(run, batch, batch_needs, checked, intake_options, journal)?;
-        }
+        on_record(CheckedText {
+            findings: by_record.remove(&record.record).unwrap_or_default(),
+            file: names.get(record.file).cloned().unwrap_or_default(),
+            text: record.text,
+            location,
+        })?;
     }
     Ok(())
 }

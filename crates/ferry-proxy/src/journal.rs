@@ -318,6 +318,129 @@ fn now_millis() -> i64 {
         .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Rows of `table` counted per `state`.
+pub(crate) fn state_counts(connection: &Connection, table: &str) -> rusqlite::Result<Vec<(String, usize)>> {
+    let mut statement = connection.prepare(&format!("SELECT state, COUNT(*) FROM {table} GROUP BY state"))?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0))))?;
+    rows.collect()
+}
+
+/// One page of `table`'s rows in id order (`columns`, read by `read`), of one `state` or all, and how many
+/// there are in all.
+pub(crate) fn rows_page<T>(
+    connection: &Connection,
+    table: &str,
+    columns: &str,
+    state: Option<&str>,
+    offset: usize,
+    limit: usize,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<(usize, Vec<T>)> {
+    let total: i64 = connection.query_row(
+        &format!("SELECT COUNT(*) FROM {table} WHERE ?1 IS NULL OR state = ?1"),
+        [state],
+        |row| row.get(0),
+    )?;
+    let mut statement = connection.prepare(&format!(
+        "SELECT {columns} FROM {table} WHERE ?1 IS NULL OR state = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let page = statement.query_map(params![state, limit, offset], read)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((usize::try_from(total).unwrap_or(0), page))
+}
+
+/// Visits every row of `table` in id order, read by `read`, until `visit` fails (its error is the inner one).
+pub(crate) fn each_row<T>(
+    connection: &Connection,
+    table: &str,
+    columns: &str,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    mut visit: impl FnMut(T) -> Result<(), String>,
+) -> rusqlite::Result<Result<(), String>> {
+    let mut statement = connection.prepare(&format!("SELECT {columns} FROM {table} ORDER BY id"))?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        if let Err(message) = visit(read(row)?) {
+            return Ok(Err(message));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Sets up a journal's connection: WAL and the pragmas above, the shared tables and `extra_schema`, and the
+/// check that the file belongs to `upstream` and to this version of Ferry. Every journal (the Agent's, Teams')
+/// opens its file through here.
+///
+/// # Errors
+/// [`ProxyError::Journal`] when SQLite fails; [`ProxyError::Refused`] when the journal belongs to another
+/// upstream or was written by a newer Ferry.
+pub(crate) fn prepare_connection(
+    connection: &Connection,
+    path: &str,
+    upstream: &str,
+    extra_schema: &str,
+) -> Result<(), ProxyError> {
+    let error = |source| ProxyError::Journal { path: path.to_owned(), source };
+    connection
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;")
+        .and_then(|()| connection.execute_batch(SCHEMA))
+        .and_then(|()| connection.execute_batch(extra_schema))
+        .map_err(error)?;
+    let stored = |name: &str| -> Result<Option<String>, ProxyError> {
+        connection
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
+            .optional()
+            .map_err(error)
+    };
+    match stored("upstream")? {
+        Some(existing) if existing != upstream => {
+            return Err(ProxyError::Refused(format!(
+                "journal {path} records an import into {existing}, not {upstream}: give another --journal for this upstream"
+            )))
+        }
+        Some(_) => {}
+        None => connection
+            .execute(
+                "INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)",
+                params![upstream, SCHEMA_VERSION.to_string()],
+            )
+            .map(drop)
+            .map_err(error)?,
+    }
+    if let Some(version) = stored("schema")? {
+        if version.parse::<i64>().unwrap_or(i64::MAX) > SCHEMA_VERSION {
+            return Err(ProxyError::Refused(format!("journal {path} was written by a newer Ferry (schema {version})")));
+        }
+    }
+    Ok(())
+}
+
+/// Opens (creating) a journal file, a journal in memory, or a copy in memory of a file (empty when there is
+/// none): the three ways a journal is opened, for every journal.
+///
+/// # Errors
+/// [`ProxyError::Journal`].
+pub(crate) fn open_connection(path: Option<&Path>, copy: bool) -> Result<(Connection, String), ProxyError> {
+    let name = path.map_or_else(|| ":memory:".to_owned(), |path| path.display().to_string());
+    let error = |source| ProxyError::Journal { path: name.clone(), source };
+    match path {
+        Some(path) if !copy => Ok((Connection::open(path).map_err(error)?, name.clone())),
+        _ => {
+            let mut connection = Connection::open_in_memory().map_err(error)?;
+            if let Some(path) = path.filter(|path| path.exists()) {
+                let source =
+                    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(error)?;
+                rusqlite::backup::Backup::new(&source, &mut connection)
+                    .and_then(|backup| backup.run_to_completion(1024, std::time::Duration::ZERO, None))
+                    .map_err(error)?;
+            }
+            Ok((connection, name.clone()))
+        }
+    }
+}
+
 impl Journal {
     /// Opens (creating) the journal at `path` for `upstream` (the Agent's URL).
     ///
@@ -325,8 +448,7 @@ impl Journal {
     /// [`ProxyError::Journal`] when SQLite fails; [`ProxyError::Refused`] when the journal belongs to another
     /// upstream or was written by a newer Ferry.
     pub fn open(path: &Path, upstream: &str) -> Result<Journal, ProxyError> {
-        let name = path.display().to_string();
-        let connection = Connection::open(path).map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
+        let (connection, name) = open_connection(Some(path), false)?;
         Self::setup(connection, name, upstream)
     }
 
@@ -335,9 +457,8 @@ impl Journal {
     /// # Errors
     /// As [`Journal::open`].
     pub fn in_memory(upstream: &str) -> Result<Journal, ProxyError> {
-        let connection =
-            Connection::open_in_memory().map_err(|source| ProxyError::Journal { path: ":memory:".into(), source })?;
-        Self::setup(connection, ":memory:".into(), upstream)
+        let (connection, name) = open_connection(None, false)?;
+        Self::setup(connection, name, upstream)
     }
 
     /// A copy in memory of the journal at `path` (an empty one when there is no file), for a dry run: it
@@ -346,59 +467,13 @@ impl Journal {
     /// # Errors
     /// As [`Journal::open`].
     pub fn copy_in_memory(path: &Path, upstream: &str) -> Result<Journal, ProxyError> {
-        let mut connection =
-            Connection::open_in_memory().map_err(|source| ProxyError::Journal { path: ":memory:".into(), source })?;
-        let name = path.display().to_string();
-        if path.exists() {
-            let source = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
-            rusqlite::backup::Backup::new(&source, &mut connection)
-                .and_then(|backup| backup.run_to_completion(1024, std::time::Duration::ZERO, None))
-                .map_err(|source| ProxyError::Journal { path: name.clone(), source })?;
-        }
+        let (connection, name) = open_connection(Some(path), true)?;
         Self::setup(connection, name, upstream)
     }
 
     fn setup(connection: Connection, path: String, upstream: &str) -> Result<Journal, ProxyError> {
-        let journal = Journal { connection, path };
-        journal
-            .connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;")
-            .and_then(|()| journal.connection.execute_batch(SCHEMA))
-            .map_err(|source| journal.error(source))?;
-        let stored = |name: &str| -> Result<Option<String>, ProxyError> {
-            journal
-                .connection
-                .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
-                .optional()
-                .map_err(|source| journal.error(source))
-        };
-        match stored("upstream")? {
-            Some(existing) if existing != upstream => {
-                return Err(ProxyError::Refused(format!(
-                    "journal {} records an import into {existing}, not {upstream}: give another --journal for this pod",
-                    journal.path
-                )))
-            }
-            Some(_) => {}
-            None => journal
-                .connection
-                .execute(
-                    "INSERT INTO meta (name, value) VALUES ('upstream', ?1), ('schema', ?2)",
-                    params![upstream, SCHEMA_VERSION.to_string()],
-                )
-                .map(drop)
-                .map_err(|source| journal.error(source))?,
-        }
-        if let Some(version) = stored("schema")? {
-            if version.parse::<i64>().unwrap_or(i64::MAX) > SCHEMA_VERSION {
-                return Err(ProxyError::Refused(format!(
-                    "journal {} was written by a newer Ferry (schema {version})",
-                    journal.path
-                )));
-            }
-        }
-        Ok(journal)
+        prepare_connection(&connection, &path, upstream, "")?;
+        Ok(Journal { connection, path })
     }
 
     fn error(&self, source: rusqlite::Error) -> ProxyError {
@@ -758,17 +833,8 @@ impl Journal {
     /// # Errors
     /// [`ProxyError::Journal`].
     pub fn counts(&self) -> Result<Counts, ProxyError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT state, COUNT(*) FROM records GROUP BY state")
-            .map_err(|source| self.error(source))?;
         let mut counts = Counts::default();
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
-            .map_err(|source| self.error(source))?;
-        for row in rows {
-            let (state, count) = row.map_err(|source| self.error(source))?;
-            let count = usize::try_from(count).unwrap_or(0);
+        for (state, count) in state_counts(&self.connection, "records").map_err(|source| self.error(source))? {
             match RecordState::parse(&state) {
                 RecordState::Planned => counts.planned += count,
                 RecordState::InFlight => counts.in_flight += count,
@@ -785,16 +851,10 @@ impl Journal {
     ///
     /// # Errors
     /// [`ProxyError::Journal`], or `visit`'s error as [`ProxyError::Refused`].
-    pub fn for_each_fate(&self, mut visit: impl FnMut(Fate) -> Result<(), String>) -> Result<(), ProxyError> {
-        let mut statement = self
-            .connection
-            .prepare(&format!("SELECT {FATE_COLUMNS} FROM records ORDER BY id"))
-            .map_err(|source| self.error(source))?;
-        let mut rows = statement.query([]).map_err(|source| self.error(source))?;
-        while let Some(row) = rows.next().map_err(|source| self.error(source))? {
-            visit(read_fate(row).map_err(|source| self.error(source))?).map_err(ProxyError::Refused)?;
-        }
-        Ok(())
+    pub fn for_each_fate(&self, visit: impl FnMut(Fate) -> Result<(), String>) -> Result<(), ProxyError> {
+        each_row(&self.connection, "records", FATE_COLUMNS, read_fate, visit)
+            .map_err(|source| self.error(source))?
+            .map_err(ProxyError::Refused)
     }
 
     /// One page of fates in journal order, of one state or all, and how many there are in all.
@@ -807,25 +867,8 @@ impl Journal {
         offset: usize,
         limit: usize,
     ) -> Result<(usize, Vec<Fate>), ProxyError> {
-        let state = state.map(RecordState::as_str);
-        let total: i64 = self
-            .connection
-            .query_row("SELECT COUNT(*) FROM records WHERE ?1 IS NULL OR state = ?1", [state], |row| row.get(0))
-            .map_err(|source| self.error(source))?;
-        let mut statement = self
-            .connection
-            .prepare(&format!(
-                "SELECT {FATE_COLUMNS} FROM records WHERE ?1 IS NULL OR state = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"
-            ))
-            .map_err(|source| self.error(source))?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        let page = statement
-            .query_map(params![state, limit, offset], read_fate)
-            .map_err(|source| self.error(source))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| self.error(source))?;
-        Ok((usize::try_from(total).unwrap_or(0), page))
+        rows_page(&self.connection, "records", FATE_COLUMNS, state.map(RecordState::as_str), offset, limit, read_fate)
+            .map_err(|source| self.error(source))
     }
 
     /// Rejected records with their diagnostics, at most `limit`, for the end-of-run summary.

@@ -1,4 +1,4 @@
-//! Ferry's one client of a Symphony pod, and what an import needs around it.
+//! Ferry's one client of a Symphony pod and of Microsoft Graph, and what an import needs around them.
 //!
 //! - [`config`]: the BDK's own configuration file.
 //! - [`auth`] and [`client`]: RS512 login, the import call, the pod's look-ups and provisioning calls, with
@@ -9,6 +9,7 @@
 //! - [`prepare`]: intake and pre-flight together, as `ferry import` and the HTTP API run them.
 //! - [`report`]: every record's fate as CSV or JSON.
 //! - [`run`]: the runner: planned requests, several in flight, each stream's order kept.
+//! - [`teams`]: the same for Microsoft Teams: Graph's client, the Teams journal, the runner through migration mode.
 //!
 //! Invariants: the configured pod is the only upstream; keys, tokens and message bodies are never logged.
 
@@ -22,6 +23,7 @@ pub mod preflight;
 pub mod prepare;
 pub mod report;
 pub mod run;
+pub mod teams;
 
 pub use client::PodClient;
 pub use config::PodConfig;

@@ -37,55 +37,115 @@ impl ReportFormat {
 /// # Errors
 /// [`ProxyError::Journal`] when the journal cannot be read, [`ProxyError::Refused`] when `out` fails.
 pub fn write_report(journal: &Journal, format: ReportFormat, out: &mut dyn Write) -> Result<(), ProxyError> {
+    let header = [
+        "file",
+        "record",
+        "originatingSystemId",
+        "originalMessageId",
+        "streamId",
+        "state",
+        "request",
+        "messageId",
+        "diagnostic",
+        "codes",
+    ];
+    let counts: Counts = journal.counts()?;
+    write_rows(format, &header, &counts, out, |row| {
+        journal.for_each_fate(|fate: Fate| {
+            let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+            let cells = vec![
+                fate.file.clone(),
+                fate.record_index.to_string(),
+                optional(&fate.originating_system_id),
+                optional(&fate.original_message_id),
+                optional(&fate.stream_id),
+                fate.state.as_str().to_owned(),
+                fate.request.map(|request| request.to_string()).unwrap_or_default(),
+                optional(&fate.message_id),
+                optional(&fate.diagnostic),
+                optional(&fate.codes),
+            ];
+            row(&fate, cells)
+        })
+    })
+}
+
+/// Writes the Teams journal's report to `out`: CSV columns `file, record, originatingSystemId,
+/// originalMessageId, conversation, createdDateTime, state, messageId, reason, codes`; JSON
+/// `{"counts": {...}, "records": [...]}` with the same fields in camelCase.
+///
+/// # Errors
+/// As [`write_report`].
+pub fn write_teams_report(
+    journal: &crate::teams::TeamsJournal,
+    format: ReportFormat,
+    out: &mut dyn Write,
+) -> Result<(), ProxyError> {
+    let header = [
+        "file",
+        "record",
+        "originatingSystemId",
+        "originalMessageId",
+        "conversation",
+        "createdDateTime",
+        "state",
+        "messageId",
+        "reason",
+        "codes",
+    ];
+    let counts = journal.counts()?;
+    write_rows(format, &header, &counts, out, |row| {
+        journal.for_each_fate(|fate| {
+            let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+            let cells = vec![
+                fate.file.clone(),
+                fate.record_index.to_string(),
+                optional(&fate.originating_system_id),
+                optional(&fate.original_message_id),
+                optional(&fate.conversation),
+                optional(&fate.created_date_time),
+                fate.state.as_str().to_owned(),
+                optional(&fate.message_id),
+                optional(&fate.reason),
+                optional(&fate.codes),
+            ];
+            row(&fate, cells)
+        })
+    })
+}
+
+/// A row writer: a fate (for JSON) and its cells (for CSV).
+type RowWriter<'a, F> = dyn FnMut(&F, Vec<String>) -> Result<(), String> + 'a;
+
+/// Writes a report as it is read: `each` calls the row writer once per fate, in order.
+fn write_rows<F: serde::Serialize, C: serde::Serialize>(
+    format: ReportFormat,
+    header: &[&str],
+    counts: &C,
+    out: &mut dyn Write,
+    each: impl FnOnce(&mut RowWriter<'_, F>) -> Result<(), ProxyError>,
+) -> Result<(), ProxyError> {
+    let failed = |error: &dyn std::fmt::Display| ProxyError::Refused(format!("cannot write the report: {error}"));
     match format {
         ReportFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
-            writer
-                .write_record([
-                    "file",
-                    "record",
-                    "originatingSystemId",
-                    "originalMessageId",
-                    "streamId",
-                    "state",
-                    "request",
-                    "messageId",
-                    "diagnostic",
-                    "codes",
-                ])
-                .map_err(|error| ProxyError::Refused(format!("cannot write the report: {error}")))?;
-            journal.for_each_fate(|fate| {
-                let optional = |value: &Option<String>| value.clone().unwrap_or_default();
-                writer
-                    .write_record([
-                        fate.file.clone(),
-                        fate.record_index.to_string(),
-                        optional(&fate.originating_system_id),
-                        optional(&fate.original_message_id),
-                        optional(&fate.stream_id),
-                        fate.state.as_str().to_owned(),
-                        fate.request.map(|request| request.to_string()).unwrap_or_default(),
-                        optional(&fate.message_id),
-                        optional(&fate.diagnostic),
-                        optional(&fate.codes),
-                    ])
-                    .map_err(|error| format!("cannot write the report: {error}"))
+            writer.write_record(header).map_err(|error| failed(&error))?;
+            each(&mut |_, cells| {
+                writer.write_record(&cells).map_err(|error| format!("cannot write the report: {error}"))
             })?;
-            writer.flush().map_err(|error| ProxyError::Refused(format!("cannot write the report: {error}")))
+            writer.flush().map_err(|error| failed(&error))
         }
         ReportFormat::Json => {
-            let counts: Counts = journal.counts()?;
-            let failed = |error: std::io::Error| ProxyError::Refused(format!("cannot write the report: {error}"));
-            let counts_json = serde_json::to_string(&counts).map_err(|error| ProxyError::Refused(error.to_string()))?;
-            write!(out, "{{\"counts\":{counts_json},\"records\":[").map_err(failed)?;
+            let counts_json = serde_json::to_string(counts).map_err(|error| ProxyError::Refused(error.to_string()))?;
+            write!(out, "{{\"counts\":{counts_json},\"records\":[").map_err(|error| failed(&error))?;
             let mut first = true;
-            journal.for_each_fate(|fate: Fate| {
-                let text = serde_json::to_string(&fate).map_err(|error| error.to_string())?;
+            each(&mut |fate, _| {
+                let text = serde_json::to_string(fate).map_err(|error| error.to_string())?;
                 let separator = if first { "\n" } else { ",\n" };
                 first = false;
                 write!(out, "{separator}{text}").map_err(|error| format!("cannot write the report: {error}"))
             })?;
-            writeln!(out, "\n]}}").map_err(failed)
+            writeln!(out, "\n]}}").map_err(|error| failed(&error))
         }
     }
 }

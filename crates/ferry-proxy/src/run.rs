@@ -65,6 +65,18 @@ impl Control {
     pub fn is_paused(&self) -> bool {
         self.paused.load(Ordering::SeqCst)
     }
+
+    /// Returns once the run is not paused (at once when it is not, or when it is stopped).
+    pub async fn wait_while_paused(&self) {
+        loop {
+            // Registered before the check, so a resume between the check and the wait is not missed.
+            let changed = self.changed.notified();
+            if !self.is_paused() || self.is_stopped() {
+                return;
+            }
+            changed.await;
+        }
+    }
 }
 
 /// Where a run is.
@@ -196,7 +208,7 @@ async fn send_request(shared: Arc<Shared>, index: usize, record_ids: Vec<i64>) -
 }
 
 /// Runs journal work on the blocking pool, off the threads that drive HTTP.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ProxyError> {
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ProxyError> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|error| ProxyError::Refused(format!("journal task failed: {error}")))

@@ -8,7 +8,11 @@
 //! - the connection dropped after the import is applied (everything stored, the client never hears).
 //!
 //! The last two look the same to the client, which is the point: only `originalMessageId` dedupe makes the
-//! retry safe. Dropping means closing the TCP connection without any response; [`crate::server`] gives each
+//! retry safe.
+//!
+//! Graph message imports (`POST /graph/v1.0/.../messages`) draw from the same faults at the same rate, the
+//! server error answered as Graph's transient 503 with `Retry-After`; there a drop after storing makes the
+//! client's retry meet a genuine 409 Conflict (see [`crate::graph`]). Dropping means closing the TCP connection without any response; [`crate::server`] gives each
 //! request a [`ConnectionDrop`] handle that does that.
 
 use std::sync::{Arc, Mutex};
@@ -103,6 +107,12 @@ impl ConnectionDrop {
     /// Completes once [`ConnectionDrop::trigger`] was called.
     pub async fn triggered(&self) {
         self.0.notified().await;
+    }
+
+    /// Closes the connection and never completes: the connection's task drops the calling handler with it.
+    pub async fn close_now(&self) -> std::convert::Infallible {
+        self.trigger();
+        std::future::pending().await
     }
 }
 

@@ -21,9 +21,11 @@
 //! | `POST /pod/v1/room/{id}/membership/add`, `.../remove` (and under `/pod/v1/admin/room/`) | room membership |
 //! | `POST /pod/v1/admin/room/{id}/setActive?active=`, `POST /pod/v1/room/{id}/setActive?active=` | (de)activate streams |
 //! | `GET /sandbox/v1/stats`, `POST /sandbox/v1/sessions/expire` | sandbox-only: counters, end every session now; behind `x-ferry-token` when [`Config::control_token`] is set |
+//! | `POST /oauth/{tenantId}/oauth2/v2.0/token`, `/graph/v1.0/...` | a simulated Microsoft Graph for Teams import, when the manifest has a `graph` section (see [`graph`]) |
 //!
 //! Invariants:
-//! - Every error answer is `{"code", "message"}` with a JSON content type ([`AppError`]).
+//! - Every error answer of the Symphony paths is `{"code", "message"}` with a JSON content type ([`AppError`]);
+//!   the Graph paths answer in Graph's shape ([`graph::GraphError`]).
 //! - A request that fails as a whole stores nothing; a failing message never fails the others.
 //! - Never panics on request input; bodies are bounded ([`Config::max_body_bytes`]) and so is the number of
 //!   messages per import ([`Config::max_messages_per_request`]).
@@ -33,6 +35,7 @@ pub mod auth;
 pub mod bench;
 pub mod error;
 pub mod faults;
+pub mod graph;
 pub mod ids;
 pub mod import;
 pub mod manifest;
@@ -56,6 +59,7 @@ use serde::Serialize;
 pub use control::CONTROL_TOKEN_HEADER;
 pub use error::{AppError, SandboxError};
 pub use faults::FaultConfig;
+pub use graph::Clock;
 pub use manifest::{BatchNeeds, Manifest, ProvisionSummary};
 pub use store::Storage;
 
@@ -78,6 +82,9 @@ pub struct Config {
     /// value (compared in constant time), and answer 401 otherwise. `None` (the default) leaves them open, as
     /// suits a sandbox listening on 127.0.0.1 for one user.
     pub control_token: Option<String>,
+    /// The clock the Graph side reads (token expiry, throttling, "not in the future"): the system's by default,
+    /// a manual one in tests. The Symphony side reads the system clock.
+    pub clock: Clock,
 }
 
 /// Written by hand so that the control token never reaches a log through `{:?}`.
@@ -90,6 +97,7 @@ impl std::fmt::Debug for Config {
             .field("max_messages_per_request", &self.max_messages_per_request)
             .field("faults", &self.faults)
             .field("control_token", &self.control_token.as_ref().map(|_| "<redacted>"))
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -105,6 +113,7 @@ impl Default for Config {
             max_messages_per_request: 10_000,
             faults: None,
             control_token: None,
+            clock: Clock::System,
         }
     }
 }
@@ -125,6 +134,13 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Messages in the state (including earlier runs).
     pub messages_stored: u64,
+    /// Graph message POSTs that passed authentication and throttling (including those answered with an
+    /// injected fault).
+    pub graph_message_posts: u64,
+    /// Messages stored by Graph imports since start.
+    pub graph_messages_imported: u64,
+    /// Graph messages in the state (including earlier runs).
+    pub graph_messages_stored: u64,
 }
 
 #[derive(Debug, Default)]
@@ -134,14 +150,17 @@ struct Counters {
     import_requests: AtomicU64,
     messages_imported: AtomicU64,
     faults_injected: AtomicU64,
+    graph_message_posts: AtomicU64,
+    graph_messages_imported: AtomicU64,
 }
 
-/// The sandbox's state: configuration, storage, live sessions, fault injection and counters.
+/// The sandbox's state: configuration, storage, live sessions, fault injection, Graph's throttle and counters.
 pub struct Sandbox {
     config: Config,
     store: Mutex<Store>,
     sessions: Mutex<Sessions>,
     faults: Option<Faults>,
+    graph_throttle: graph::throttle::Throttle,
     counters: Counters,
 }
 
@@ -159,6 +178,7 @@ impl Sandbox {
             store: Mutex::new(store),
             sessions: Mutex::new(Sessions::default()),
             faults,
+            graph_throttle: graph::throttle::Throttle::new(ferry_core::teams::MESSAGES_PER_SECOND_PER_CONVERSATION),
             counters: Counters::default(),
         }))
     }
@@ -212,7 +232,10 @@ impl Sandbox {
     /// # Errors
     /// [`SandboxError::Storage`] when the stored message count cannot be read.
     pub fn stats(&self) -> Result<Stats, SandboxError> {
-        let messages_stored = self.lock_store()?.message_count()?;
+        let (messages_stored, graph_messages_stored) = {
+            let store = self.lock_store()?;
+            (store.message_count()?, graph::store::message_count(store.connection())?)
+        };
         let counters = &self.counters;
         Ok(Stats {
             session_logins: counters.session_logins.load(Ordering::Relaxed),
@@ -221,6 +244,9 @@ impl Sandbox {
             messages_imported: counters.messages_imported.load(Ordering::Relaxed),
             faults_injected: counters.faults_injected.load(Ordering::Relaxed),
             messages_stored,
+            graph_message_posts: counters.graph_message_posts.load(Ordering::Relaxed),
+            graph_messages_imported: counters.graph_messages_imported.load(Ordering::Relaxed),
+            graph_messages_stored,
         })
     }
 
@@ -289,6 +315,7 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router {
         .route("/pod/v2/admin/user/{uid}", get(pod::user_detail))
         .route("/pod/v2/streams/{sid}/info", get(pod::stream_info))
         .route("/pod/v1/admin/stream/{id}/membership/list", get(pod::stream_members))
+        .merge(graph::routes())
         .merge(control::routes(&sandbox))
         .with_state(sandbox)
 }

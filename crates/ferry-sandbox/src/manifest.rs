@@ -14,6 +14,9 @@
 //! instead of `publicKeyPem`, relative to the manifest's folder), `users[].displayName`, `users[].email`,
 //! `streams[].name`. Applying a manifest is idempotent: users are matched by id (service users by username)
 //! and streams by id, and the manifest's values win.
+//!
+//! A `graph` section beside those describes the simulated Microsoft Graph: its tenant, apps, users, channels
+//! and chats ([`crate::graph::manifest`]). Without it the sandbox serves no Graph.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +39,9 @@ pub struct Manifest {
     /// Rooms and IMs.
     #[serde(default)]
     pub streams: Vec<ManifestStream>,
+    /// The simulated Microsoft Graph: tenant, apps, users, channels and chats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<crate::graph::GraphManifest>,
 }
 
 /// A service user entry.
@@ -147,6 +153,8 @@ pub struct ProvisionSummary {
     pub streams_created: Vec<(String, StreamKind)>,
     /// Memberships added: stream id and user id.
     pub memberships_added: Vec<(String, i64)>,
+    /// Graph users, channels and chats created, one line each (e.g. `Graph chat /chats/19%3A...`).
+    pub graph_created: Vec<String>,
 }
 
 impl std::fmt::Display for ProvisionSummary {
@@ -159,6 +167,9 @@ impl std::fmt::Display for ProvisionSummary {
         }
         for (stream_id, user_id) in &self.memberships_added {
             writeln!(formatter, "added user {user_id} to stream {stream_id}")?;
+        }
+        for created in &self.graph_created {
+            writeln!(formatter, "created {created}")?;
         }
         write!(
             formatter,
@@ -174,7 +185,7 @@ impl std::fmt::Display for ProvisionSummary {
 ///
 /// # Errors
 /// [`SandboxError::Invalid`] for an unparsable public key or a stream member that is not listed or stored as a
-/// user; [`SandboxError::Storage`] when SQLite fails.
+/// user, or a `graph` section [`crate::graph::manifest`] refuses; [`SandboxError::Storage`] when SQLite fails.
 pub fn apply_manifest(store: &mut Store, manifest: &Manifest) -> Result<ProvisionSummary, SandboxError> {
     let mut known_users: BTreeSet<i64> = manifest.users.iter().map(|user| user.id).collect();
     known_users.extend(manifest.service_users.iter().filter_map(|user| user.id));
@@ -199,7 +210,13 @@ pub fn apply_manifest(store: &mut Store, manifest: &Manifest) -> Result<Provisio
             }
         }
     }
-    let mut summary = ProvisionSummary::default();
+    // Graph's section checks itself before changing anything (in one transaction), after the checks above and
+    // before the changes below, so that a bad manifest changes nothing.
+    let graph_created = match &manifest.graph {
+        Some(graph) => crate::graph::manifest::apply(store, graph)?,
+        None => Vec::new(),
+    };
+    let mut summary = ProvisionSummary { graph_created, ..ProvisionSummary::default() };
     for user in &manifest.users {
         if store.directory().user(user.id).is_none() {
             summary.users_created.push((user.id, user.username.clone()));

@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SandboxError;
 
-/// The schema version written to `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// The schema version written to `PRAGMA user_version`. 2 added Graph's tables ([`crate::graph::store`]); a
+/// version 1 file gains them, empty, when opened.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS users (
@@ -306,6 +307,7 @@ impl Store {
             Storage::File(path) => open_file(path)?,
         };
         connection.execute_batch(SCHEMA)?;
+        connection.execute_batch(crate::graph::store::SCHEMA)?;
         connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         let data_version = data_version(&connection)?;
         let directory = load_directory(&connection)?;
@@ -328,6 +330,16 @@ impl Store {
     /// The in-memory directory.
     pub fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    /// The SQLite connection, for Graph's tables ([`crate::graph::store`]), which have no in-memory copy.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// The SQLite connection, to open a transaction over Graph's tables.
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 
     /// Creates or replaces a user.

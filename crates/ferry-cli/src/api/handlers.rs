@@ -28,21 +28,21 @@ use super::{AppError, AppState, CurrentRun, MAX_BODY_BYTES, MAX_RECORDS_PER_BATC
 /// Most records `GET /api/v1/records` answers at once.
 const MAX_PAGE: usize = 1_000;
 /// Requests in flight at once when the run does not say.
-const DEFAULT_CONCURRENCY: usize = 2;
+pub(super) const DEFAULT_CONCURRENCY: usize = 2;
 /// Most requests in flight a run may ask for.
 const MAX_CONCURRENCY: usize = 32;
 
-type ApiResult<T> = Result<T, AppError>;
+pub(super) type ApiResult<T> = Result<T, AppError>;
 
 /// A query, or 400 naming what is wrong (an unknown member such as `upstream` included).
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+pub(super) fn query<T>(query: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
     query
         .map(|Query(value)| value)
         .map_err(|rejection| AppError::bad_request("bad_query", rejection.body_text()))
 }
 
 /// A body, or 413/400.
-fn body(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
+pub(super) fn body(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::new(
@@ -70,7 +70,7 @@ fn client(state: &AppState) -> ApiResult<Arc<PodClient>> {
 }
 
 /// Runs journal work on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(work)
@@ -79,9 +79,12 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn run_active(state: &AppState) -> bool {
-    state
-        .current_run()
-        .as_ref()
+    run_in_progress(&state.current_run()) || run_in_progress(&state.teams_run())
+}
+
+/// Whether `run` is a run whose task has not returned.
+pub(super) fn run_in_progress(run: &Option<CurrentRun>) -> bool {
+    run.as_ref()
         .is_some_and(|run| !run.finished.load(Ordering::SeqCst))
 }
 
@@ -100,7 +103,7 @@ fn diagnostic_json(diagnostic: &Diagnostic) -> Value {
     })
 }
 
-fn diagnostics_json<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> Value {
+pub(super) fn diagnostics_json<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> Value {
     Value::Array(diagnostics.into_iter().map(diagnostic_json).collect())
 }
 
@@ -124,6 +127,44 @@ pub async fn status(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>
         "run": run,
         "limits": { "maxBodyBytes": MAX_BODY_BYTES, "maxRecordsPerBatch": MAX_RECORDS_PER_BATCH },
     })))
+}
+
+/// The gate of a batch, before the journal is touched: a batch that is not a batch, holds no record or too
+/// many, changes nothing (413 or 400 with the file's findings).
+pub(super) async fn gate(bytes: &Bytes, options: &Options) -> ApiResult<()> {
+    let gate_options = options.clone();
+    let gate_bytes = bytes.clone();
+    let report = blocking(move || Ok(ferry_core::validate(&gate_bytes, &gate_options))).await?;
+    if report.summary.records > MAX_RECORDS_PER_BATCH {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_records",
+            format!(
+                "The batch holds {} records; at most {MAX_RECORDS_PER_BATCH} per call: split it into several batches",
+                report.summary.records
+            ),
+        ));
+    }
+    let file_errors: Vec<&Diagnostic> = report
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            diagnostic.location.record.is_none()
+                && (diagnostic.severity == Severity::Error || diagnostic.rule == Rule::EmptyInput)
+        })
+        .collect();
+    if !file_errors.is_empty() || report.summary.records == 0 {
+        let message = file_errors.first().map_or_else(
+            || "The batch holds no record".to_owned(),
+            |first| first.message.clone(),
+        );
+        return Err(AppError::bad_request(
+            "malformed_batch",
+            format!("The batch cannot be read as a whole: {message}"),
+        )
+        .with_diagnostics(diagnostics_json(file_errors)));
+    }
+    Ok(())
 }
 
 /// Query of `POST /api/v1/batches`.
@@ -157,40 +198,7 @@ pub async fn post_batch(
         ));
     }
     let options = Options::new(Target::Symphony, ferry_sandbox::now_millis());
-    // The gate, before the journal is touched: a batch that is not a batch, or too large, changes nothing.
-    let gate_options = options.clone();
-    let gate_bytes = bytes.clone();
-    let report = blocking(move || Ok(ferry_core::validate(&gate_bytes, &gate_options))).await?;
-    if report.summary.records > MAX_RECORDS_PER_BATCH {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_records",
-            format!(
-                "The batch holds {} records; at most {MAX_RECORDS_PER_BATCH} per call: split it into several batches",
-                report.summary.records
-            ),
-        ));
-    }
-    let file_errors: Vec<&Diagnostic> = report
-        .diagnostics
-        .iter()
-        .filter(|diagnostic| {
-            diagnostic.location.record.is_none()
-                && (diagnostic.severity == Severity::Error || diagnostic.rule == Rule::EmptyInput)
-        })
-        .collect();
-    if !file_errors.is_empty() || report.summary.records == 0 {
-        let message = file_errors.first().map_or_else(
-            || "The batch holds no record".to_owned(),
-            |first| first.message.clone(),
-        );
-        return Err(AppError::bad_request(
-            "malformed_batch",
-            format!("The batch cannot be read as a whole: {message}"),
-        )
-        .with_diagnostics(diagnostics_json(file_errors)));
-    }
-    drop(report);
+    gate(&bytes, &options).await?;
     let number = state.batches.fetch_add(1, Ordering::SeqCst) + 1;
     let name = batch_query
         .name
@@ -260,14 +268,8 @@ pub struct RunRequest {
     concurrency: Option<usize>,
 }
 
-/// `POST /api/v1/runs`: starts importing every planned record.
-pub async fn start_run(
-    State(state): State<Arc<AppState>>,
-    run_query: Result<Query<NoQuery>, QueryRejection>,
-    bytes: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    query(run_query)?;
-    let bytes = body(bytes)?;
+/// The concurrency a run's body asks for (empty: the default).
+pub(super) fn run_concurrency(bytes: Bytes) -> ApiResult<usize> {
     let request: RunRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
         RunRequest::default()
     } else {
@@ -282,6 +284,17 @@ pub async fn start_run(
             format!("concurrency must be 1 to {MAX_CONCURRENCY}"),
         ));
     }
+    Ok(concurrency)
+}
+
+/// `POST /api/v1/runs`: starts importing every planned record.
+pub async fn start_run(
+    State(state): State<Arc<AppState>>,
+    run_query: Result<Query<NoQuery>, QueryRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    query(run_query)?;
+    let concurrency = run_concurrency(body(bytes)?)?;
     let client = client(&state)?;
     let Ok(_busy) = state.busy.try_lock() else {
         return Err(AppError::conflict(
@@ -349,7 +362,11 @@ pub async fn start_run(
 pub struct NoQuery {}
 
 fn run_json(state: &AppState) -> ApiResult<Value> {
-    let run = state.current_run();
+    run_json_of(&state.current_run())
+}
+
+/// `{"id", "progress", "error"}` of a run, or 404 when none was started.
+pub(super) fn run_json_of(run: &Option<CurrentRun>) -> ApiResult<Value> {
     let run = run
         .as_ref()
         .ok_or_else(|| AppError::not_found("no_run", "No run has been started"))?;
@@ -372,8 +389,13 @@ pub async fn current_run(
 }
 
 fn control_run(state: &AppState, action: fn(&Control)) -> ApiResult<Response> {
+    control_run_in(&state.current_run(), action)?;
+    Ok((StatusCode::ACCEPTED, Json(run_json(state)?)).into_response())
+}
+
+/// Applies `action` to a run not yet ended (404 without a run, 409 once it ended).
+pub(super) fn control_run_in(run: &Option<CurrentRun>, action: fn(&Control)) -> ApiResult<()> {
     {
-        let run = state.current_run();
         let run = run
             .as_ref()
             .ok_or_else(|| AppError::not_found("no_run", "No run has been started"))?;
@@ -390,7 +412,7 @@ fn control_run(state: &AppState, action: fn(&Control)) -> ApiResult<Response> {
         }
         action(&run.control);
     }
-    Ok((StatusCode::ACCEPTED, Json(run_json(state)?)).into_response())
+    Ok(())
 }
 
 /// `POST /api/v1/runs/current/pause`.
@@ -442,12 +464,25 @@ const STATES: [RecordState; 6] = [
     RecordState::Excluded,
 ];
 
+/// A page's `limit` (default 100, at most [`MAX_PAGE`]).
+pub(super) fn page_limit(limit: Option<usize>) -> ApiResult<usize> {
+    let limit = limit.unwrap_or(100);
+    if limit > MAX_PAGE {
+        return Err(AppError::bad_request(
+            "bad_query",
+            format!("limit is at most {MAX_PAGE}"),
+        ));
+    }
+    Ok(limit)
+}
+
 /// `GET /api/v1/records?state=&offset=&limit=`: every record's fate, a page at a time, in journal order.
 pub async fn records(
     State(state): State<Arc<AppState>>,
     records_query: Result<Query<RecordsQuery>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let records_query = query(records_query)?;
+    let limit = page_limit(records_query.limit)?;
     let wanted = match records_query.state.as_deref() {
         None | Some("") => None,
         Some(name) => Some(
@@ -463,13 +498,6 @@ pub async fn records(
                 })?,
         ),
     };
-    let limit = records_query.limit.unwrap_or(100);
-    if limit > MAX_PAGE {
-        return Err(AppError::bad_request(
-            "bad_query",
-            format!("limit is at most {MAX_PAGE}"),
-        ));
-    }
     let offset = records_query.offset;
     let journal = Arc::clone(&state.journal);
     let (total, page) = blocking(move || {
@@ -496,9 +524,14 @@ async fn report(state: &AppState, format: ReportFormat) -> ApiResult<Response> {
         Ok(out)
     })
     .await?;
+    Ok(report_response(bytes, format, "ferry-report"))
+}
+
+/// A report's bytes as a download named `{stem}.csv` or `{stem}.json`.
+pub(super) fn report_response(bytes: Vec<u8>, format: ReportFormat, stem: &str) -> Response {
     let (content_type, file) = match format {
-        ReportFormat::Csv => ("text/csv; charset=utf-8", "ferry-report.csv"),
-        ReportFormat::Json => ("application/json", "ferry-report.json"),
+        ReportFormat::Csv => ("text/csv; charset=utf-8", format!("{stem}.csv")),
+        ReportFormat::Json => ("application/json", format!("{stem}.json")),
     };
     let mut response = bytes.into_response();
     response
@@ -509,7 +542,7 @@ async fn report(state: &AppState, format: ReportFormat) -> ApiResult<Response> {
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(response)
+    response
 }
 
 /// `GET /api/v1/report.csv`.

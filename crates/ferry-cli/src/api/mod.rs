@@ -12,10 +12,11 @@
 mod error;
 pub mod guard;
 mod handlers;
+pub mod teams;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderValue;
@@ -26,6 +27,7 @@ use ferry_proxy::{Journal, PodClient};
 use tokio::sync::watch;
 
 pub use error::AppError;
+pub use teams::TeamsSettings;
 
 use crate::web_app::{content_security_policy, WebApp};
 
@@ -78,6 +80,10 @@ pub struct AppState {
     pub(crate) web: WebApp,
     pub(crate) csp: HeaderValue,
     pub(crate) upstream_kind: &'static str,
+    /// The Teams import, when the server has a Graph ([`AppState::set_teams`]).
+    pub(crate) teams: OnceLock<teams::TeamsState>,
+    /// A Teams run started through the API.
+    pub(crate) teams_run: Mutex<Option<CurrentRun>>,
 }
 
 impl AppState {
@@ -103,7 +109,25 @@ impl AppState {
             web: settings.web,
             csp,
             upstream_kind: settings.upstream_kind,
+            teams: OnceLock::new(),
+            teams_run: Mutex::new(None),
         }))
+    }
+
+    /// Gives the server a Graph to import into Teams with (`/api/v1/teams/...`); once.
+    ///
+    /// # Errors
+    /// When it was already given.
+    pub fn set_teams(&self, settings: TeamsSettings) -> Result<(), String> {
+        self.teams
+            .set(teams::TeamsState::new(settings))
+            .map_err(|_| "the server's Teams upstream is already set".to_owned())
+    }
+
+    pub(crate) fn teams_run(&self) -> MutexGuard<'_, Option<CurrentRun>> {
+        self.teams_run
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn current_run(&self) -> MutexGuard<'_, Option<CurrentRun>> {
@@ -134,6 +158,18 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/records", get(handlers::records))
         .route("/v1/report.csv", get(handlers::report_csv))
         .route("/v1/report.json", get(handlers::report_json))
+        .route("/v1/teams/status", get(teams::status))
+        .route("/v1/teams/maps", post(teams::post_maps))
+        .route("/v1/teams/batches", post(teams::post_batch))
+        .route("/v1/teams/plan", get(teams::plan))
+        .route("/v1/teams/runs", post(teams::start_run))
+        .route("/v1/teams/runs/current", get(teams::current_run))
+        .route("/v1/teams/runs/current/pause", post(teams::pause_run))
+        .route("/v1/teams/runs/current/resume", post(teams::resume_run))
+        .route("/v1/teams/runs/current/cancel", post(teams::cancel_run))
+        .route("/v1/teams/records", get(teams::records))
+        .route("/v1/teams/report.csv", get(teams::report_csv))
+        .route("/v1/teams/report.json", get(teams::report_json))
         .fallback(|| async {
             AppError::not_found("no_such_endpoint", "No such API endpoint (see docs/api.md)")
         })

@@ -376,6 +376,11 @@ impl Staged {
             .with_context(|| format!("cannot write `{}`", self.temporary.display()))
     }
 
+    /// The temporary file, opened for reading from its start.
+    pub(crate) fn reader(&self) -> Result<File> {
+        File::open(&self.temporary).with_context(|| format!("cannot read `{}`", self.temporary.display()))
+    }
+
     /// Renames the temporary file over the destination.
     pub(crate) fn commit(mut self) -> Result<()> {
         std::fs::rename(&self.temporary, &self.destination).with_context(|| {

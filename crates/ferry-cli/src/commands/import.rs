@@ -10,6 +10,10 @@
 //!
 //! Ctrl-C stops after the requests in flight; a second Ctrl-C stops at once. Either way a new run with the
 //! same journal resumes: records with a final outcome are never sent again, the others are.
+//!
+//! `--target teams` imports into Microsoft Teams through Graph instead ([`super::import_teams`]): `--config`
+//! is then `teams.yaml`, and `--users`/`--streams` map Symphony users and streams to Entra users and Teams
+//! conversations.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -37,47 +41,66 @@ use crate::render::{self, RuleCounts};
 pub struct Args {
     /// Batch files: a JSON array of messages or NDJSON. `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
+    pub(super) files: Vec<PathBuf>,
     /// The Symphony BDK configuration of the pod and service user (YAML or JSON, the BDK's own format).
-    /// Without it, the embedded sandbox is the pod.
-    #[arg(long, value_name = "BDK.yaml")]
-    config: Option<PathBuf>,
+    /// Without it, the embedded sandbox is the pod. With `--target teams`, `teams.yaml` (tenant, application,
+    /// secret or certificate, Graph and token URLs).
+    #[arg(long, value_name = "BDK.yaml|teams.yaml")]
+    pub(super) config: Option<PathBuf>,
+    /// Where to import: Symphony's Agent, or Microsoft Teams through Graph's migration mode.
+    #[arg(long, value_enum, default_value_t = ImportTarget::Symphony)]
+    target: ImportTarget,
+    /// With `--target teams`: `users.csv` (`symphonyUserId,entraUserId,displayName`).
+    #[arg(long, value_name = "users.csv", required_if_eq("target", "teams"))]
+    pub(super) users: Option<PathBuf>,
+    /// With `--target teams`: `streams.csv` (`streamId,teamId,channelId,chatId`).
+    #[arg(long, value_name = "streams.csv", required_if_eq("target", "teams"))]
+    pub(super) streams: Option<PathBuf>,
     /// The embedded sandbox's state, when there is no `--config`.
     #[command(flatten)]
     storage: super::sandbox::StorageArgs,
     /// The journal of every record's fate; a later run with the same journal resumes.
     #[arg(long, value_name = "FILE", default_value = "ferry-journal.sqlite3")]
-    journal: PathBuf,
+    pub(super) journal: PathBuf,
     /// Most messages per import request (the Agent's documentation recommends at most 5,000).
     #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=5_000))]
     batch_size: u32,
     /// Requests in flight at once; each stream's messages are still sent in order.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=32))]
-    concurrency: u32,
+    pub(super) concurrency: u32,
     /// Create what the pre-flight found missing, through the pod's documented calls (reactivate users and
     /// streams, add members, create users for mentioned emails), printing what it creates.
     #[arg(long)]
     provision: bool,
     /// Import. Without it, check, pre-flight and print the plan only.
     #[arg(long)]
-    apply: bool,
+    pub(super) apply: bool,
     /// Give records without `originalMessageId` the derived id `ferry check --fix` offers; without it they
     /// are not imported, since they could not be imported exactly once.
     #[arg(long)]
     derive_ids: bool,
     /// Send again the records the Agent rejected in an earlier run (after fixing them in the input).
     #[arg(long)]
-    retry_failed: bool,
+    pub(super) retry_failed: bool,
     /// Write every record's fate to this file: CSV (`.csv`) or JSON (`.json`).
     #[arg(long, value_name = "FILE.csv|FILE.json")]
-    report: Option<PathBuf>,
+    pub(super) report: Option<PathBuf>,
     /// The current time (RFC 3339 or milliseconds); timestamps after it are in the future.
     #[arg(long, value_name = "RFC3339|MILLIS")]
     now: Option<String>,
 }
 
+/// `--target` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ImportTarget {
+    /// Symphony's Agent message import.
+    Symphony,
+    /// Microsoft Teams through Microsoft Graph's import (migration mode).
+    Teams,
+}
+
 /// Findings listed at most on the terminal; `--report` and `ferry check` have them all.
-const MAX_LISTED: usize = 30;
+pub(super) const MAX_LISTED: usize = 30;
 
 /// Runs `ferry import`.
 ///
@@ -95,6 +118,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(text) => super::check::parse_now(text)?,
         None => super::check::system_now_millis()?,
     };
+    if args.target == ImportTarget::Teams {
+        if args.storage.state.is_some() || args.storage.memory || args.provision || args.derive_ids {
+            bail!(
+                "--state, --memory, --provision and --derive-ids are for Symphony; they cannot go with --target teams"
+            );
+        }
+        return super::import_teams::run(args, report_format, now_millis);
+    }
+    if args.users.is_some() || args.streams.is_some() {
+        bail!("--users and --streams map Symphony to Teams: give them with --target teams");
+    }
     if args.config.is_some() && (args.storage.state.is_some() || args.storage.memory) {
         bail!("--state and --memory choose the embedded sandbox; they cannot go with --config");
     }
@@ -154,16 +188,7 @@ async fn import(
         keep_bodies: args.apply,
         retry_rejected: args.retry_failed,
     };
-    let mut readers: Vec<(String, Box<dyn Read + Send>)> = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        let reader: Box<dyn Read + Send> = match input {
-            Input::File { path, name } => {
-                Box::new(std::fs::File::open(path).with_context(|| format!("could not read `{name}`"))?)
-            }
-            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
-        };
-        readers.push((input.name().to_owned(), reader));
-    }
+    let readers = readers(&inputs)?;
     let total_bytes: u64 = inputs.iter().filter_map(Input::size_bytes).sum();
     let bar = progress_bar(total_bytes, "checking");
     let run_id = journal.begin_run(&inputs.iter().map(|input| input.name().to_owned()).collect::<Vec<_>>())?;
@@ -281,8 +306,23 @@ async fn import(
     })
 }
 
+/// Each input opened for reading, with its name.
+pub(super) fn readers(inputs: &[Input]) -> Result<Vec<(String, Box<dyn Read + Send>)>> {
+    let mut readers: Vec<(String, Box<dyn Read + Send>)> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let reader: Box<dyn Read + Send> = match input {
+            Input::File { path, name } => {
+                Box::new(std::fs::File::open(path).with_context(|| format!("could not read `{name}`"))?)
+            }
+            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
+        };
+        readers.push((input.name().to_owned(), reader));
+    }
+    Ok(readers)
+}
+
 /// `request 3/10: 15000/50000 records, 120 messages/s, about 4 min left, 0 rejected`.
-fn progress_line(progress: &Progress) -> String {
+pub(super) fn progress_line(progress: &Progress) -> String {
     let rate = progress.records_done as f64 / progress.elapsed_seconds.max(0.001);
     let left = progress.records_total.saturating_sub(progress.records_done) as f64 / rate.max(0.001);
     let left = if left >= 90.0 { format!("{:.0} min", left / 60.0) } else { format!("{left:.0} s") };
@@ -302,7 +342,7 @@ fn lock(journal: &Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
 
 /// First Ctrl-C: stop after the requests in flight. Second: stop now (the journal is consistent at any
 /// instant, and records in flight are sent again by the next run).
-fn watch_interrupts(control: Arc<Control>) {
+pub(super) fn watch_interrupts(control: Arc<Control>) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\nstopping after the requests in flight (Ctrl-C again to stop at once; either way, run again to resume)");
@@ -316,7 +356,7 @@ fn watch_interrupts(control: Arc<Control>) {
 }
 
 /// A bar on standard error when it is a terminal; otherwise nothing (plain lines come from the summary).
-fn progress_bar(length: u64, what: &str) -> ProgressBar {
+pub(super) fn progress_bar(length: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::hidden());
     }
@@ -387,7 +427,7 @@ fn print_findings(out: &mut dyn Write, prepared: &Prepared, inputs: &[Input]) ->
 }
 
 /// `error[POD004]: file record N /pointer: message` (records counted from 1 for people).
-fn one_line(diagnostic: &Diagnostic, inputs: &[Input]) -> String {
+pub(super) fn one_line(diagnostic: &Diagnostic, inputs: &[Input]) -> String {
     let file = inputs.get(diagnostic.location.file).map_or("?", Input::name);
     let place = match diagnostic.location.record {
         Some(record) => format!("{file} record {}", record + 1),

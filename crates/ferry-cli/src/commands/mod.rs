@@ -4,5 +4,6 @@ pub mod check;
 pub mod convert;
 pub mod explain;
 pub mod import;
+mod import_teams;
 pub mod sandbox;
 pub mod serve;

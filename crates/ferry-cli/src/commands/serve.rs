@@ -9,6 +9,10 @@
 //! fragment so it never reaches a server log, and every `/api/` call must carry it in header `x-ferry-token`.
 //! The journal is `--journal FILE` (default `ferry-journal.sqlite3` here); `--memory` keeps the journal and the
 //! sandbox in memory.
+//!
+//! Teams (`/api/v1/teams/...`): with `--teams-config teams.yaml` the server imports into that tenant's Graph;
+//! without it, into the sandbox's simulated Graph when `--manifest` has a `graph` section (as its first app
+//! with a client secret). Its journal is `--teams-journal FILE` (default `ferry-teams-journal.sqlite3`).
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -19,6 +23,7 @@ use anyhow::{anyhow, bail, Context as _};
 use ferry_cli::api::{self, AppState, Settings};
 use ferry_cli::local_pod::{self, start_local_pod, SERVICE_USER};
 use ferry_cli::web_app::{WebApp, HOW_TO_GET_THE_APP};
+use ferry_proxy::teams::{GraphClient, TeamsConfig, TeamsJournal};
 use ferry_proxy::{Journal, PodClient, PodConfig};
 use ferry_sandbox::{Config as SandboxConfig, Manifest, CONTROL_TOKEN_HEADER};
 
@@ -26,6 +31,8 @@ use super::sandbox::StorageArgs;
 
 /// The journal used when `--journal` is not given.
 const DEFAULT_JOURNAL: &str = "ferry-journal.sqlite3";
+/// The Teams journal used when `--teams-journal` is not given.
+const DEFAULT_TEAMS_JOURNAL: &str = "ferry-teams-journal.sqlite3";
 
 /// Arguments of `ferry serve`.
 #[derive(clap::Args)]
@@ -53,6 +60,13 @@ pub struct Args {
     pub manifest: Option<PathBuf>,
     #[command(flatten)]
     pub storage: StorageArgs,
+    /// `teams.yaml` of the Microsoft Teams tenant to import into through `/api/v1/teams/`; without it, the
+    /// sandbox's simulated Graph when the manifest has a `graph` section.
+    #[arg(long, value_name = "teams.yaml", conflicts_with = "no_sandbox")]
+    pub teams_config: Option<PathBuf>,
+    /// The Teams journal (SQLite); a later start with the same journal resumes.
+    #[arg(long, value_name = "FILE", conflicts_with = "memory")]
+    pub teams_journal: Option<PathBuf>,
 }
 
 /// Runs `ferry serve` until interrupted (Ctrl-C).
@@ -89,6 +103,7 @@ async fn serve(args: Args, web: WebApp) -> anyhow::Result<()> {
         .context("the bound socket has no address")?;
     let token = api::new_token();
     let storage = args.storage.storage();
+    let mut graph_manifest = None;
     let (client, sandbox, upstream, upstream_kind) = if args.no_sandbox {
         (None, None, "none".to_owned(), "none")
     } else if let Some(config) = &args.config {
@@ -102,7 +117,7 @@ async fn serve(args: Args, web: WebApp) -> anyhow::Result<()> {
         };
         let (client, running) = start_local_pod(&storage, config).await?;
         if let Some(path) = &args.manifest {
-            apply_manifest(&running.sandbox, path)?;
+            graph_manifest = apply_manifest(&running.sandbox, path)?.graph;
         }
         (
             Some(client),
@@ -130,11 +145,44 @@ async fn serve(args: Args, web: WebApp) -> anyhow::Result<()> {
         upstream_kind,
     })
     .map_err(|message| anyhow!(message))?;
+    let teams = match (&args.teams_config, &sandbox, graph_manifest) {
+        (Some(path), _, _) => {
+            let config = TeamsConfig::load(path)?;
+            Some((config.upstream(), config, "tenant"))
+        }
+        (None, Some(running), Some(graph)) => sandbox_teams_config(running.address, &graph)?
+            .map(|config| (format!("{} (Graph)", local_pod::journal_upstream(&storage)), config, "sandbox")),
+        _ => None,
+    };
+    let teams_line = teams.as_ref().map(|(_, config, _)| config.graph_url.clone());
+    if let Some((upstream, config, upstream_kind)) = teams {
+        let journal = if args.storage.memory {
+            TeamsJournal::in_memory(&upstream)?
+        } else {
+            TeamsJournal::open(
+                args.teams_journal
+                    .as_deref()
+                    .unwrap_or(Path::new(DEFAULT_TEAMS_JOURNAL)),
+                &upstream,
+            )?
+        };
+        let client = GraphClient::new(config)?;
+        state
+            .set_teams(api::TeamsSettings {
+                client,
+                journal,
+                upstream_kind,
+            })
+            .map_err(|message| anyhow!(message))?;
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
         "Ferry is running at http://{address}/#token={token}"
     )?;
+    if let Some(graph_url) = teams_line {
+        writeln!(stdout, "Teams imports go to the Graph at {graph_url}")?;
+    }
     if let Some(running) = &sandbox {
         writeln!(
             stdout,
@@ -159,14 +207,40 @@ async fn serve(args: Args, web: WebApp) -> anyhow::Result<()> {
     served
 }
 
-fn apply_manifest(sandbox: &ferry_sandbox::Sandbox, path: &Path) -> anyhow::Result<()> {
+/// The sandbox's simulated Graph as its first app with a client secret sees it; `None` without such an app.
+fn sandbox_teams_config(
+    address: SocketAddr,
+    graph: &ferry_sandbox::graph::GraphManifest,
+) -> anyhow::Result<Option<TeamsConfig>> {
+    let Some((client_id, secret)) = graph
+        .apps
+        .iter()
+        .find_map(|app| Some((app.client_id.clone(), app.client_secret.clone()?)))
+    else {
+        return Ok(None);
+    };
+    let tenant = &graph.tenant_id;
+    let text = serde_json::json!({
+        "tenantId": tenant,
+        "clientId": client_id,
+        "clientSecret": secret,
+        "graphUrl": format!("http://{address}/graph/v1.0"),
+        "tokenUrl": format!("http://{address}/oauth/{tenant}/oauth2/v2.0/token"),
+    })
+    .to_string();
+    TeamsConfig::parse(&text, Path::new("."))
+        .map(Some)
+        .map_err(|message| anyhow!("the manifest's graph section: {message}"))
+}
+
+fn apply_manifest(sandbox: &ferry_sandbox::Sandbox, path: &Path) -> anyhow::Result<Manifest> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading manifest {}", path.display()))?;
     let mut manifest = Manifest::from_json(&bytes)?;
     manifest.resolve_key_paths(path.parent().unwrap_or_else(|| Path::new(".")))?;
     let summary = sandbox.apply_manifest(&manifest)?;
     eprintln!("{summary}");
-    Ok(())
+    Ok(manifest)
 }
 
 #[cfg(test)]

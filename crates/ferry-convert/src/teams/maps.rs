@@ -204,4 +204,28 @@ mod tests {
             assert_eq!(is_guid(text), expected, "{text}");
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever text a map holds, reading it never panics, and an error names a line of the text.
+        #[test]
+        fn any_map_text_is_read_or_refused_with_a_line(
+            body in proptest::prop_oneof![
+                "([0-9a-f:@.+/=-]{0,40}(,[0-9a-f:@.+/= -]{0,40}){0,4}\n){0,6}",
+                "\\PC{0,200}",
+            ],
+        ) {
+            for header in ["symphonyUserId,entraUserId,displayName\n", "streamId,teamId,channelId,chatId\n", ""] {
+                let text = format!("{header}{body}");
+                let lines = u64::try_from(text.lines().count()).unwrap() + 1;
+                let errors = [read_users_csv(&text).err(), read_streams_csv(&text).err()];
+                for error in errors.into_iter().flatten() {
+                    if let MapError::AtLine { line, .. } = error {
+                        proptest::prop_assert!(line <= lines, "line {line} of {lines}: {text:?}");
+                    }
+                }
+            }
+        }
+    }
 }

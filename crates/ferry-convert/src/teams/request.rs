@@ -301,4 +301,25 @@ mod tests {
             json!({"conversationCreationDateTime": "2015-01-01T00:00:00.000Z"})
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever the message and the record's text, building a request never panics, and a request made is
+        /// a chatMessage with its time, sender and HTML body.
+        #[test]
+        fn any_record_gives_a_request_or_an_error(
+            message in "\\PC{0,120}",
+            sender in proptest::prop_oneof![proptest::strategy::Just(7_i64), -3_i64..12],
+            garbage in proptest::collection::vec(proptest::num::u8::ANY, 0..80),
+        ) {
+            let text = record("s-1", sender, &format!("<messageML>{message}</messageML>"));
+            if let Ok(request) = request_for_record(&text, &directory()) {
+                proptest::prop_assert_eq!(sender, 7);
+                proptest::prop_assert_eq!(&request.body["createdDateTime"], "2019-02-04T19:58:15.511Z");
+                proptest::prop_assert_eq!(&request.body["body"]["contentType"], "html");
+            }
+            let _ = request_for_record(&String::from_utf8_lossy(&garbage), &directory());
+        }
+    }
 }

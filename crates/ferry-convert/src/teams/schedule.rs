@@ -8,6 +8,9 @@
 //! collisions. Every move is reported with the message it concerns; a message moved past `now` (Teams refuses
 //! messages in the future) is not scheduled and is reported as such.
 //!
+//! [`schedule`] orders anything [`Timed`]: [`GraphRequest`]s, or a caller's light stand-ins for requests it keeps
+//! elsewhere (the CLI keeps each request's line in a file and schedules a few bytes per message).
+//!
 //! Invariants: pure; the output lists the requests by conversation path, then time; within a conversation
 //! every `createdDateTime` is unique and the order of the batch's equal times is kept; no time moves back.
 
@@ -28,16 +31,46 @@ pub struct TimeMove {
     pub to_millis: i64,
 }
 
+/// A message as [`schedule`] sees it: its conversation, its time, and the id it is reported by.
+pub trait Timed {
+    /// The conversation's Graph path.
+    fn conversation(&self) -> &str;
+    /// The message's `createdDateTime`, milliseconds since the Unix epoch.
+    fn created_millis(&self) -> i64;
+    /// Moves the message to `created_millis`.
+    fn set_created_millis(&mut self, created_millis: i64);
+    /// The record's `originalMessageId` (empty when it has none).
+    fn original_message_id(&self) -> &str;
+}
+
+impl Timed for GraphRequest {
+    fn conversation(&self) -> &str {
+        &self.conversation
+    }
+
+    fn created_millis(&self) -> i64 {
+        self.created_millis
+    }
+
+    fn set_created_millis(&mut self, created_millis: i64) {
+        GraphRequest::set_created_millis(self, created_millis);
+    }
+
+    fn original_message_id(&self) -> &str {
+        &self.original_message_id
+    }
+}
+
 /// The requests of a batch in the order to send them, with what scheduling changed.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Schedule {
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule<R = GraphRequest> {
     /// Every request scheduled, by conversation path then `createdDateTime`, each millisecond taken once per
     /// conversation.
-    pub requests: Vec<GraphRequest>,
+    pub requests: Vec<R>,
     /// The messages moved to a later millisecond, in the order of [`requests`](Self::requests).
     pub moved: Vec<TimeMove>,
     /// The requests that would have to move past `now` to get a millisecond of their own: not scheduled.
-    pub past_now: Vec<GraphRequest>,
+    pub past_now: Vec<R>,
 }
 
 /// One conversation's part of a [`Schedule`].
@@ -58,56 +91,57 @@ pub struct ConversationPlan {
 /// Orders `requests` by conversation then time and gives each message of a conversation its own millisecond
 /// (see the module's documentation); `now_millis` is the latest time Teams accepts.
 #[must_use]
-pub fn schedule(mut requests: Vec<GraphRequest>, now_millis: i64) -> Schedule {
+pub fn schedule<R: Timed>(mut requests: Vec<R>, now_millis: i64) -> Schedule<R> {
     // A stable sort keeps the batch's order between messages of one conversation at one millisecond.
     requests.sort_by(|left, right| {
-        left.conversation.cmp(&right.conversation).then(left.created_millis.cmp(&right.created_millis))
+        left.conversation().cmp(right.conversation()).then(left.created_millis().cmp(&right.created_millis()))
     });
-    let mut schedule = Schedule { requests: Vec::with_capacity(requests.len()), ..Schedule::default() };
-    let mut previous: Option<(String, i64)> = None;
+    let mut schedule =
+        Schedule { requests: Vec::with_capacity(requests.len()), moved: Vec::new(), past_now: Vec::new() };
+    // The latest millisecond taken in the conversation of the request scheduled last.
+    let mut latest: Option<i64> = None;
     for mut request in requests {
-        let earliest = match &previous {
-            Some((conversation, millis)) if *conversation == request.conversation => millis.saturating_add(1),
+        let same_conversation =
+            schedule.requests.last().is_some_and(|previous: &R| previous.conversation() == request.conversation());
+        let earliest = match latest {
+            Some(millis) if same_conversation => millis.saturating_add(1),
             _ => i64::MIN,
         };
-        if request.created_millis < earliest {
+        if request.created_millis() < earliest {
             if earliest > now_millis {
                 schedule.past_now.push(request);
                 continue;
             }
             schedule.moved.push(TimeMove {
-                conversation: request.conversation.clone(),
-                original_message_id: request.original_message_id.clone(),
-                from_millis: request.created_millis,
+                conversation: request.conversation().to_owned(),
+                original_message_id: request.original_message_id().to_owned(),
+                from_millis: request.created_millis(),
                 to_millis: earliest,
             });
             request.set_created_millis(earliest);
         }
-        match &mut previous {
-            Some((conversation, millis)) if *conversation == request.conversation => *millis = request.created_millis,
-            _ => previous = Some((request.conversation.clone(), request.created_millis)),
-        }
+        latest = Some(request.created_millis());
         schedule.requests.push(request);
     }
     schedule
 }
 
-impl Schedule {
+impl<R: Timed> Schedule<R> {
     /// Each conversation's requests, time span and duration at the documented rate, by conversation path.
     #[must_use]
     pub fn conversations(&self) -> Vec<ConversationPlan> {
         let mut plans: Vec<ConversationPlan> = Vec::new();
         for request in &self.requests {
             match plans.last_mut() {
-                Some(plan) if plan.conversation == request.conversation => {
+                Some(plan) if plan.conversation == request.conversation() => {
                     plan.requests += 1;
-                    plan.last_millis = request.created_millis;
+                    plan.last_millis = request.created_millis();
                 }
                 _ => plans.push(ConversationPlan {
-                    conversation: request.conversation.clone(),
+                    conversation: request.conversation().to_owned(),
                     requests: 1,
-                    first_millis: request.created_millis,
-                    last_millis: request.created_millis,
+                    first_millis: request.created_millis(),
+                    last_millis: request.created_millis(),
                     duration_millis: 0,
                 }),
             }
@@ -199,5 +233,51 @@ mod tests {
         assert_eq!((plans[0].requests, plans[0].first_millis, plans[0].last_millis), (10, 0, 9));
         assert_eq!(plans[0].duration_millis, 2_000);
         assert_eq!(plans[1].duration_millis, 400);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever the times, every scheduled message has its own millisecond in its conversation, the order
+        /// is by conversation then time with the batch's order kept between equal times, nothing moves earlier
+        /// or past `now`, and every request is scheduled or reported.
+        #[test]
+        fn schedules_are_unique_ordered_and_complete(
+            times in proptest::collection::vec((0_usize..3, 0_i64..20), 0..40),
+            now in 0_i64..40,
+        ) {
+            let requests: Vec<GraphRequest> = times
+                .iter()
+                .enumerate()
+                .map(|(index, (conversation, millis))| request(["/a", "/b", "/c"][*conversation], &index.to_string(), *millis))
+                .collect();
+            let scheduled = schedule(requests, now);
+            proptest::prop_assert_eq!(scheduled.requests.len() + scheduled.past_now.len(), times.len());
+            for pair in scheduled.requests.windows(2) {
+                let (left, right) = (&pair[0], &pair[1]);
+                proptest::prop_assert!(
+                    left.conversation < right.conversation
+                        || (left.conversation == right.conversation && left.created_millis < right.created_millis)
+                );
+            }
+            for request in &scheduled.requests {
+                let index: usize = request.original_message_id.parse().unwrap();
+                let original = times[index].1;
+                proptest::prop_assert!(request.created_millis >= original);
+                proptest::prop_assert!(request.created_millis == original || request.created_millis <= now);
+            }
+            // Between two messages of a conversation that had one time, the batch's order is kept.
+            let order = |request: &GraphRequest| request.original_message_id.parse::<usize>().unwrap();
+            for pair in scheduled.requests.windows(2) {
+                let (left, right) = (order(&pair[0]), order(&pair[1]));
+                if times[left] == times[right] {
+                    proptest::prop_assert!(left < right);
+                }
+            }
+            proptest::prop_assert_eq!(
+                scheduled.moved.len(),
+                scheduled.requests.iter().filter(|request| request.created_millis != times[order(request)].1).count()
+            );
+        }
     }
 }

@@ -69,6 +69,8 @@ enum Step {
     Enter(NodeId),
     /// Write a closing tag.
     Close(&'static str),
+    /// Write text (the end of a flattened element, e.g. a button's closing bracket).
+    Text(&'static str),
     /// Leave a form: its elements are written as text up to here.
     LeaveForm,
 }
@@ -99,6 +101,7 @@ impl Renderer<'_> {
             }
             match step {
                 Step::Close(tag) => self.close(tag),
+                Step::Text(text) => self.text(text),
                 Step::LeaveForm => forms -= 1,
                 Step::Enter(node) => self.enter(document, node, &mut stack, &mut forms),
             }
@@ -123,7 +126,12 @@ impl Renderer<'_> {
         };
         // Inside a form every element is text: Teams import takes no forms (the form's own loss says so).
         if *forms > 0 {
-            self.form_element_text(name, &attribute);
+            if name == "button" {
+                self.text(" [");
+                stack.push(Step::Text("] "));
+            } else {
+                self.form_element_text(name, &attribute);
+            }
             push_children(stack);
             return;
         }
@@ -149,7 +157,9 @@ impl Renderer<'_> {
                     self.text(&source);
                     self.close("a");
                 }
-                self.loss(&format!("image {source}"), "linked, not imported: Teams import takes inline images only");
+                let what =
+                    if source.is_empty() { "image without a source".to_owned() } else { format!("image {source}") };
+                self.loss(&what, "linked, not imported: Teams import takes inline images only");
                 None
             }
             "card" | "expandable-card" => {
@@ -179,8 +189,8 @@ impl Renderer<'_> {
             }
             "emoji" => {
                 let shortcode = attribute("shortcode").unwrap_or_default();
-                match emojis::get_by_shortcode(&shortcode) {
-                    Some(emoji) => self.text(emoji.as_str()),
+                match emoji_by_shortcode(&shortcode) {
+                    Some(emoji) => self.text(emoji),
                     None => {
                         self.text(&format!(":{shortcode}:"));
                         self.loss(&format!("emoji :{shortcode}:"), "written as its name: no such standard emoji");
@@ -252,7 +262,8 @@ impl Renderer<'_> {
             _ => None,
         };
         if let Some(tag) = tag {
-            if !matches!(tag, "a") {
+            // A link's opening tag, with its attribute, is already written.
+            if tag != "a" {
                 self.open(tag);
             }
             stack.push(Step::Close(tag));
@@ -260,13 +271,13 @@ impl Renderer<'_> {
         push_children(stack);
     }
 
-    /// The visible text of an element of a form (a button's text is its content; fields show their label or
-    /// placeholder in brackets).
+    /// The visible text of an element of a form: fields show their label or placeholder in brackets (a
+    /// button's text, its content, is bracketed by the caller; a field's `name` is not shown, so not written).
     fn form_element_text(&mut self, name: &str, attribute: &dyn Fn(&str) -> Option<String>) {
         match name {
             "text-field" | "textarea" | "richtextarea" | "select" | "person-selector" | "room-selector"
             | "date-selector" | "date-picker" | "time-picker" | "timezone-picker" | "checkbox" | "radio" => {
-                let shown = ["label", "title", "placeholder", "name"]
+                let shown = ["label", "title", "placeholder"]
                     .iter()
                     .find_map(|name| attribute(name).filter(|value| !value.trim().is_empty()));
                 if let Some(shown) = shown {
@@ -367,6 +378,29 @@ fn static_tag(name: &str) -> &'static str {
         "h6", "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "br", "hr",
     ];
     TAGS.iter().copied().find(|tag| *tag == name).unwrap_or("span")
+}
+
+/// The character of a Symphony emoji shortcode: a standard (gemoji) shortcode, written bare or between colons,
+/// with an optional skin tone `_tone1` to `_tone5` (Symphony's emoji set, from EmojiOne), or a flag
+/// `flag-XX` (gemoji names flags by country code alone).
+fn emoji_by_shortcode(shortcode: &str) -> Option<&'static str> {
+    let name = shortcode.strip_prefix(':').and_then(|name| name.strip_suffix(':')).unwrap_or(shortcode);
+    if let Some(emoji) = emojis::get_by_shortcode(name) {
+        return Some(emoji.as_str());
+    }
+    if let Some(country) = name.strip_prefix("flag-").or_else(|| name.strip_prefix("flag_")) {
+        return emojis::get_by_shortcode(country).map(emojis::Emoji::as_str);
+    }
+    let (base, tone) = name.rsplit_once("_tone")?;
+    let tone = match tone {
+        "1" => emojis::SkinTone::Light,
+        "2" => emojis::SkinTone::MediumLight,
+        "3" => emojis::SkinTone::Medium,
+        "4" => emojis::SkinTone::MediumDark,
+        "5" => emojis::SkinTone::Dark,
+        _ => return None,
+    };
+    emojis::get_by_shortcode(base)?.with_skin_tone(tone).map(emojis::Emoji::as_str)
 }
 
 /// Whether `href` is an absolute http or https link, the only links a post carries.

@@ -312,6 +312,26 @@ const FIXTURES: &[(&str, &[u8], &str)] = &[
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams003.json")),
     ),
     (
+        "teams004.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/teams004.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams004.json")),
+    ),
+    (
+        "teams005.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/teams005.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams005.json")),
+    ),
+    (
+        "teams006.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/teams006.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams006.json")),
+    ),
+    (
+        "teams007.ndjson",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/teams007.ndjson")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/teams007.json")),
+    ),
+    (
         "ts001.ndjson",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../ferry-core/fixtures/rules/ts001.ndjson")),
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parity/expected/ts001.json")),

@@ -10,20 +10,24 @@
 //! are written ordered by conversation then `createdDateTime`, to a temporary file renamed into place at the
 //! end; the run ends with, per conversation, the requests and how long posting them takes at Teams' rate.
 //!
-//! The converted requests are held in memory until written (about the batch's size), so that they can be
-//! ordered and spaced per conversation.
+//! Each converted request is written at once, in batch order, to a temporary file beside the output; memory
+//! keeps a few dozen bytes per request (its conversation, time, id and place in that file), enough to order and
+//! space the requests per conversation, after which their lines are copied into the output in that order (a
+//! moved one rewritten with its new `createdDateTime`).
 //!
 //! Exit status: 0 when every record was converted, 1 when some were not (errors, unmapped) or none was, 2 when
 //! the run fails (unreadable input or maps, unwritable output).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufWriter, Read, Write};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
-use ferry_convert::teams::{self as convert_teams, GraphRequest, RecordError};
-use ferry_core::teams::{Directory, MESSAGES_PER_SECOND_PER_CONVERSATION};
+use ferry_convert::teams::{self as convert_teams, RecordError, Timed};
+use ferry_core::teams::{created_date_time, Directory, Loss, MESSAGES_PER_SECOND_PER_CONVERSATION};
 use ferry_core::{humanize, Diagnostic, Options, Rule, Severity, Target, Validator};
 
 use super::Staged;
@@ -92,7 +96,8 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
         None => super::super::check::system_now_millis()?,
     };
     let inputs = input::gather(&args.files)?;
-    let converted = convert_batch(&inputs, &directory, now_millis)?;
+    let spill = Staged::create(&output.with_file_name(format!("{}.unordered", file_name(output))))?;
+    let converted = convert_batch(&inputs, &directory, now_millis, &spill)?;
 
     let mut stdout = BufWriter::new(std::io::stdout().lock());
     if converted.unmapped.stops_the_run() {
@@ -123,15 +128,8 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
     writeln!(stdout, "{}", render::closing_line(&converted.summary))?;
 
     let schedule = convert_teams::schedule(converted.requests, now_millis);
-    let staged = Staged::create(output)?;
-    let mut writer = BufWriter::new(staged.file()?);
-    for request in &schedule.requests {
-        serde_json::to_writer(&mut writer, &request.to_ndjson_value()).context("could not write the requests")?;
-        writer.write_all(b"\n").context("could not write the requests")?;
-    }
-    writer.flush().and_then(|()| writer.get_ref().sync_all()).context("could not write the requests")?;
-    drop(writer);
-    staged.commit()?;
+    write_in_order(&schedule.requests, &mut spill.reader()?, output)?;
+    drop(spill);
 
     writeln!(stdout)?;
     write_losses(&mut stdout, &schedule.requests)?;
@@ -141,8 +139,8 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
             "moved {} in {} from {} to {} (+{} ms): another message of the conversation has that millisecond",
             display_id(&moved.original_message_id),
             moved.conversation,
-            ferry_core::teams::created_date_time(moved.from_millis),
-            ferry_core::teams::created_date_time(moved.to_millis),
+            created_date_time(moved.from_millis),
+            created_date_time(moved.to_millis),
             moved.to_millis.saturating_sub(moved.from_millis)
         )?;
     }
@@ -152,7 +150,7 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
             "not converted: {} in {}: no free millisecond before now after {}",
             display_id(&request.original_message_id),
             request.conversation,
-            ferry_core::teams::created_date_time(request.created_millis)
+            created_date_time(request.created_millis)
         )?;
     }
     let plans = schedule.conversations();
@@ -168,8 +166,8 @@ pub(crate) fn run(args: &TeamsArgs) -> Result<ExitCode> {
             "  {}: {} request(s), {} to {}, about {}",
             plan.conversation,
             plan.requests,
-            ferry_core::teams::created_date_time(plan.first_millis),
-            ferry_core::teams::created_date_time(plan.last_millis),
+            created_date_time(plan.first_millis),
+            created_date_time(plan.last_millis),
             humanize::duration(plan.duration_millis)
         )?;
     }
@@ -202,10 +200,44 @@ const LISTED_ERRORS: usize = 20;
 /// Losses listed one per line, at most; the rest are counted.
 const LISTED_LOSSES: usize = 20;
 
+/// A converted request, its NDJSON line kept in the spill file: what ordering and reporting need of it.
+struct Spilled {
+    /// The conversation's Graph path, shared by its requests.
+    conversation: Rc<str>,
+    /// The time the line says.
+    line_millis: i64,
+    /// The time to send it at (moved by the schedule).
+    created_millis: i64,
+    original_message_id: Box<str>,
+    /// Where its line is in the spill file (without the newline).
+    offset: u64,
+    length: usize,
+    /// What the conversion lost of it.
+    losses: Vec<Loss>,
+}
+
+impl Timed for Spilled {
+    fn conversation(&self) -> &str {
+        &self.conversation
+    }
+
+    fn created_millis(&self) -> i64 {
+        self.created_millis
+    }
+
+    fn set_created_millis(&mut self, created_millis: i64) {
+        self.created_millis = created_millis;
+    }
+
+    fn original_message_id(&self) -> &str {
+        &self.original_message_id
+    }
+}
+
 /// What checking and converting the batch gave.
 struct Converted {
-    /// The requests of the records that converted (those with errors are removed at the end).
-    requests: Vec<GraphRequest>,
+    /// The requests of the records that converted, in batch order (those with errors are removed at the end).
+    requests: Vec<Spilled>,
     /// What the maps lack.
     unmapped: Unmapped,
     /// Counts over the check.
@@ -259,8 +291,9 @@ impl Unmapped {
 /// Bytes read from an input per step.
 const CHUNK_BYTES: usize = 64 * 1024;
 
-/// Checks every input as one batch for Teams (on every core) and converts each record as the reader frames it.
-fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Result<Converted> {
+/// Checks every input as one batch for Teams (on every core) and converts each record as the reader frames it,
+/// writing its request's line to `spill`.
+fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill: &Staged) -> Result<Converted> {
     let mut options = Options::new(Target::Teams, now_millis);
     options.teams_directory = Some(directory.clone());
     let mut validator = Validator::parallel(options, 0);
@@ -273,8 +306,11 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
         listed: Vec::new(),
         records_with_errors: 0,
     };
-    let mut requests: BTreeMap<usize, GraphRequest> = BTreeMap::new();
+    let mut requests: Vec<(usize, Spilled)> = Vec::new();
     let mut blocked: BTreeSet<usize> = BTreeSet::new();
+    let mut spill_writer = BufWriter::new(spill.file()?);
+    let mut spill_offset: u64 = 0;
+    let mut conversations: HashSet<Rc<str>> = HashSet::new();
     let mut take_findings = |findings: Vec<Diagnostic>, converted: &mut Converted| {
         for diagnostic in findings {
             *converted.rule_counts.entry((diagnostic.rule, diagnostic.severity)).or_insert(0) += 1;
@@ -294,7 +330,7 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
             }
         }
     };
-    let mut convert_records = |validator: &mut Validator, converted: &mut Converted| {
+    let mut convert_records = |validator: &mut Validator, converted: &mut Converted| -> Result<()> {
         for record in validator.drain_records() {
             let text = String::from_utf8_lossy(&record.text);
             match convert_teams::request_for_record(&text, directory) {
@@ -302,7 +338,30 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
                     for user in &request.unmapped_mentions {
                         *converted.unmapped.mentioned.entry(*user).or_insert(0) += 1;
                     }
-                    requests.insert(record.record, request);
+                    let line = serde_json::to_vec(&request.to_ndjson_value()).context("could not write a request")?;
+                    spill_writer
+                        .write_all(&line)
+                        .and_then(|()| spill_writer.write_all(b"\n"))
+                        .context("could not write the requests")?;
+                    let conversation = match conversations.get(request.conversation.as_str()) {
+                        Some(shared) => Rc::clone(shared),
+                        None => {
+                            let shared: Rc<str> = Rc::from(request.conversation.as_str());
+                            conversations.insert(Rc::clone(&shared));
+                            shared
+                        }
+                    };
+                    let spilled = Spilled {
+                        conversation,
+                        line_millis: request.created_millis,
+                        created_millis: request.created_millis,
+                        original_message_id: request.original_message_id.into_boxed_str(),
+                        offset: spill_offset,
+                        length: line.len(),
+                        losses: request.losses,
+                    };
+                    spill_offset += u64::try_from(line.len() + 1).unwrap_or(u64::MAX);
+                    requests.push((record.record, spilled));
                 }
                 Err(RecordError::Unmapped { stream_id, sender, mentioned }) => {
                     let unmapped = &mut converted.unmapped;
@@ -320,6 +379,7 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
                 Err(_) => {}
             }
         }
+        Ok(())
     };
     for input in inputs {
         let mut reader = input.open().with_context(|| format!("could not read `{}`", input.name()))?;
@@ -334,12 +394,13 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
             };
             validator.push(&buffer[..filled]);
             take_findings(validator.drain_diagnostics(), &mut converted);
-            convert_records(&mut validator, &mut converted);
+            convert_records(&mut validator, &mut converted)?;
         }
         validator.end_file();
         take_findings(validator.drain_diagnostics(), &mut converted);
-        convert_records(&mut validator, &mut converted);
+        convert_records(&mut validator, &mut converted)?;
     }
+    spill_writer.flush().context("could not write the requests")?;
     let report = validator.finish();
     take_findings(report.diagnostics, &mut converted);
     converted.summary = report.summary;
@@ -349,8 +410,42 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64) -> Re
     Ok(converted)
 }
 
-/// Lists what the conversion lost, per message (the first [`LISTED_LOSSES`]), then counts it by kind.
-fn write_losses(out: &mut impl Write, requests: &[GraphRequest]) -> std::io::Result<()> {
+/// Copies each request's line from the spill file into `output` in the scheduled order, rewriting the time of
+/// those the schedule moved; written under a temporary name and renamed into place.
+fn write_in_order(requests: &[Spilled], spill: &mut File, output: &Path) -> Result<()> {
+    let staged = Staged::create(output)?;
+    let mut writer = BufWriter::new(staged.file()?);
+    let mut line = Vec::new();
+    for request in requests {
+        line.resize(request.length, 0);
+        spill
+            .seek(SeekFrom::Start(request.offset))
+            .and_then(|_| spill.read_exact(&mut line))
+            .context("could not read the requests back")?;
+        if request.created_millis == request.line_millis {
+            writer.write_all(&line).context("could not write the requests")?;
+        } else {
+            let mut moved: serde_json::Value =
+                serde_json::from_slice(&line).context("could not read a request back")?;
+            let created = serde_json::Value::String(created_date_time(request.created_millis));
+            moved["createdDateTime"] = created.clone();
+            moved["body"]["createdDateTime"] = created;
+            serde_json::to_writer(&mut writer, &moved).context("could not write the requests")?;
+        }
+        writer.write_all(b"\n").context("could not write the requests")?;
+    }
+    writer.flush().and_then(|()| writer.get_ref().sync_all()).context("could not write the requests")?;
+    drop(writer);
+    staged.commit()
+}
+
+/// The last component of `path`, for naming a file beside it.
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Lists what the conversion lost, per message (the first [`LISTED_LOSSES`]), then counts it.
+fn write_losses(out: &mut impl Write, requests: &[Spilled]) -> std::io::Result<()> {
     let mut listed = 0;
     let mut total = 0;
     for request in requests {

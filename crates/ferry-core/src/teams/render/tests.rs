@@ -35,6 +35,8 @@ fn markup_becomes_teams_html() {
         ("<messageML><a href=\"mailto:a@b.c\">mail</a></messageML>", "mail"),
         ("<messageML><hash tag=\"q3\"/> <cash tag=\"AAPL\"/></messageML>", "#q3 $AAPL"),
         ("<messageML><emoji shortcode=\"rocket\"/></messageML>", "🚀"),
+        ("<messageML><emoji shortcode=\"+1\"/><emoji shortcode=\":tada:\"/></messageML>", "👍🎉"),
+        ("<messageML><emoji shortcode=\"surfer_tone3\"/><emoji shortcode=\"flag-gb\"/></messageML>", "🏄🏽🇬🇧"),
         ("<messageML><sub>2</sub><sup>3</sup></messageML>", "<sub>2</sub><sup>3</sup>"),
         (
             "<messageML><card accent=\"tempo-bg-color--blue\"><header>H</header><body>B</body></card></messageML>",
@@ -80,7 +82,7 @@ fn what_teams_does_not_take_is_a_loss() {
         ("<messageML>plain <b>not closed</messageML>", "<p>&lt;messageML&gt;plain &lt;b&gt;not closed&lt;/messageML&gt;</p>", &["the message's markup"]),
         (
             "<messageML><form id=\"f\"><text-field name=\"n\" placeholder=\"Your name\"/><button name=\"go\">Send</button></form></messageML>",
-            "<div> [Your name] Send</div>",
+            "<div> [Your name]  [Send] </div>",
             &["form f"],
         ),
         (
@@ -155,7 +157,7 @@ fn is_balanced(html: &str) -> bool {
         }
         let name = tag.split(' ').next().unwrap_or("");
         // Attribute values hold no `<` or `>` (escaped), and quotes come in pairs.
-        if tag.matches('"').count() % 2 != 0 || name.is_empty() {
+        if !tag.matches('"').count().is_multiple_of(2) || name.is_empty() {
             return false;
         }
         if !matches!(name, "br" | "hr" | "img") {
