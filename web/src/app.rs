@@ -235,7 +235,8 @@ pub fn app() -> Html {
             { failure.unwrap_or_default() }
             { report.unwrap_or_default() }
             if let Some(batch) = state.batch.as_ref().filter(|batch| batch.target == Target::Teams) {
-                <TeamsImportPanel batch={batch.clone()} maps={state.options.teams_maps.clone()} />
+                <TeamsImportPanel client={(*client).clone()} batch={batch.clone()} decisions={state.decisions.clone()}
+                    maps={state.options.teams_maps.clone()} />
             } else {
                 <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
                     on_findings={on_server_findings} on_fates={on_fates} />

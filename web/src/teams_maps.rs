@@ -40,6 +40,8 @@ pub struct LoadedMap<T> {
     pub file_name: String,
     /// Its entries.
     pub entries: Rc<T>,
+    /// Its text, as read (posted to `ferry serve` with the batch, which reads it with the same reader).
+    pub text: Rc<str>,
 }
 
 /// Two loaded maps are the same when they are the same load (comparing by identity keeps yew's comparison of
@@ -76,12 +78,12 @@ impl TeamsMaps {
         let file_name = file_name.to_owned();
         match kind {
             MapKind::Users => {
-                let entries = ferry_convert::teams::read_users_csv(text).map_err(refused)?;
-                next.users = Some(LoadedMap { file_name, entries: Rc::new(entries) });
+                let entries = Rc::new(ferry_convert::teams::read_users_csv(text).map_err(refused)?);
+                next.users = Some(LoadedMap { file_name, entries, text: Rc::from(text) });
             }
             MapKind::Streams => {
-                let entries = ferry_convert::teams::read_streams_csv(text).map_err(refused)?;
-                next.streams = Some(LoadedMap { file_name, entries: Rc::new(entries) });
+                let entries = Rc::new(ferry_convert::teams::read_streams_csv(text).map_err(refused)?);
+                next.streams = Some(LoadedMap { file_name, entries, text: Rc::from(text) });
             }
         }
         Ok(next)

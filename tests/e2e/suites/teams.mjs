@@ -2,11 +2,14 @@
 // the target switched to Teams (which checks again), the maps loaded (a refused map shows its line); the
 // same-millisecond pair is a TEAMS001 finding whose +1 ms fix is applied and checked again; a record's Teams
 // preview shows its mention highlighted with the Entra user's name and its inline image from the record's own
-// bytes; the hostile record's preview runs nothing; the plan lists the Graph requests per conversation, and the
-// upload to Teams is disabled with the command line that imports the batch.
+// bytes; the hostile record's preview runs nothing; the plan lists the Graph requests per conversation; without a
+// Graph at the server the upload is disabled and says why; with the fixture's sandbox (its manifest has a graph
+// section) the batch is uploaded and imported, every conversation completed.
 
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 
 import { REPOSITORY_ROOT, SCREENSHOT_DIR, TIMEOUT_MS, appUrl, dropFile, expectCount, expectText } from "../lib.mjs";
 
@@ -61,11 +64,11 @@ async function openRecord(page, number) {
   return page.locator("#record-view");
 }
 
-/** Drops the batch, switches to Teams and loads both maps; waits for the check with the maps. */
-async function checkForTeams(page) {
-  await page.goto(appUrl());
-  await dropFile(page, "#drop-zone", "teams.ndjson", TEAMS_BATCH);
-  await expectText(page.locator("#record-count"), "41");
+/** Drops `batch` at `url`, switches to Teams and loads both maps; waits for the check with the maps. */
+async function checkForTeams(page, url = appUrl(), batch = TEAMS_BATCH) {
+  await page.goto(url);
+  await dropFile(page, "#drop-zone", "teams.ndjson", batch);
+  await expectText(page.locator("#record-count"), String(batch.trimEnd().split("\n").length));
   await page.locator("#option-target").selectOption("teams");
   // Choosing Teams checks again: the plan becomes the Teams plan, and the maps are said to be off.
   await page.locator("#teams-plan-totals").waitFor({ timeout: TIMEOUT_MS });
@@ -98,6 +101,36 @@ async function checkForTeams(page) {
   await expectCount(problem, 0);
   // Loading the second map checked again: the plan now names the Teams conversations.
   await expectText(page.locator("#teams-plan-table th").first(), "Conversation");
+}
+
+/**
+ * Starts `FERRY_BIN serve --port 0 --memory` with the Teams fixture's manifest (its sandbox has the Graph tenant,
+ * users, team, channels and chat of the maps) and resolves with the address it printed; `stop()` kills it.
+ * FERRY_DIST, when set, is the app it serves (a binary built without the app embedded).
+ */
+async function startTeamsServer() {
+  const args = ["serve", "--port", "0", "--memory", "--manifest", join(FIXTURE, "sandbox.json")];
+  if (process.env.FERRY_DIST) args.push("--dist", process.env.FERRY_DIST);
+  const child = spawn(process.env.FERRY_BIN, args, { cwd: REPOSITORY_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("ferry serve printed no address in time")), TIMEOUT_MS);
+    child.once("exit", (code) => reject(new Error(`ferry serve exited with ${code} before printing its address`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const app = line.match(/^Ferry is running at (http:\/\/\S+)/);
+      if (app) {
+        clearTimeout(timer);
+        resolve(app[1]);
+      }
+    });
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
 
 async function assertNotPwned(page) {
@@ -180,12 +213,47 @@ export const tests = [
       const [messages, requests] = (await row.locator("td.number").allTextContents()).map((text) => Number(text.replaceAll(",", "")));
       if (requests !== messages + 2) throw new Error(`a conversation of ${messages} messages takes ${requests} requests`);
     }
-    // The upload to Teams waits for ferry serve's Teams endpoints: disabled, with why and the command line.
+    // This server has no Graph (no manifest with a graph section): the upload is disabled and says why; the
+    // command line is there.
+    await expectText(page.locator("#teams-server-status"), "Graph: none. Teams journal: 0 imported, 0 failed, 0 excluded, 0 waiting to be sent.");
+    const why = await page.locator("#teams-upload-unavailable").textContent();
+    if (!why.startsWith("`ferry serve` has no Graph to import into")) throw new Error(`upload unavailable: ${why}`);
     if (!(await page.locator("#teams-upload").isDisabled())) throw new Error("the Teams upload button is enabled");
     await expectText(
       page.locator("#teams-import-command"),
       "ferry import teams.ndjson --target teams --config teams.yaml --users users.csv --streams streams.csv --apply",
     );
     await page.screenshot({ path: join(SCREENSHOT_DIR, "teams-plan.png"), fullPage: true });
+  }],
+  ["teams: the batch uploads through ferry serve into the sandbox's Graph and every conversation completes", async (page) => {
+    if (!process.env.FERRY_BIN) {
+      console.log("    skipped: FERRY_BIN is not set (the test starts a server with the Teams fixture's sandbox)");
+      return;
+    }
+    const server = await startTeamsServer();
+    try {
+      await checkForTeams(page, server.url, `${BATCH}\n`);
+      await expectText(page.locator("#teams-server-status"), "Graph: sandbox. Teams journal: 0 imported, 0 failed, 0 excluded, 0 waiting to be sent.");
+      const upload = page.locator("#teams-upload");
+      await page.waitForFunction(() => !document.querySelector("#teams-upload")?.disabled, null, { timeout: TIMEOUT_MS });
+      await upload.click();
+      const taken = page.locator("#teams-taken");
+      await taken.waitFor({ timeout: TIMEOUT_MS });
+      // Every record is converted; the same-millisecond pair is moved 1 ms by the server, not refused.
+      await expectText(taken, "Taken in: 40 planned, 0 refused by the checks, 0 already imported, 0 not converted.");
+      const plan = await page.locator("#teams-server-plan").textContent();
+      if (!plan.startsWith("The server's plan: 40 messages into 3 conversations, 46 Graph requests")) throw new Error(`server plan: ${plan}`);
+      await page.locator("#teams-run").click();
+      const rows = page.locator("#teams-run-conversations .teams-run-row");
+      await rows.first().waitFor({ timeout: 4 * TIMEOUT_MS });
+      await expectCount(rows, 3);
+      const ends = await page.locator("#teams-run-conversations .teams-run-end").allTextContents();
+      if (ends.some((end) => end !== "completed")) throw new Error(`conversation ends: ${ends.join(", ")}`);
+      const progress = await page.locator("#teams-run-progress").textContent();
+      if (!progress.startsWith("Import completed: 40 of 40 messages done, 40 imported")) throw new Error(`run: ${progress}`);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, "teams-imported.png"), fullPage: true });
+    } finally {
+      await server.stop();
+    }
   }],
 ];
