@@ -47,6 +47,12 @@ pub fn teams_plan_view(props: &TeamsPlanViewProps) -> Html {
                  throttles an import at about {MESSAGES_PER_SECOND_PER_CONVERSATION} requests per second per channel \
                  or chat, so conversations are assumed to import side by side, each at that rate."
             ) }</p>
+            if batch.teams_directory.is_none() {
+                <p class="problem" id="teams-plan-no-maps">
+                    { "Mapping checks are off: without users.csv and streams.csv, senders, mentions and streams were \
+                       not checked against Teams, and the plan counts Symphony streams." }
+                </p>
+            }
             if batch.teams_directory.is_some() && unmapped > 0 {
                 <p class="problem" id="teams-plan-unmapped">{ format!(
                     "{} not in streams.csv: {} cannot be imported until mapped.",
