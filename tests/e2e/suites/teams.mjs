@@ -3,15 +3,18 @@
 // same-millisecond pair is a TEAMS001 finding whose +1 ms fix is applied and checked again; a record's Teams
 // preview shows its mention highlighted with the Entra user's name and its inline image from the record's own
 // bytes; the hostile record's preview runs nothing; the plan lists the Graph requests per conversation; without a
-// Graph at the server the upload is disabled and says why; with the fixture's sandbox (its manifest has a graph
-// section) the batch is uploaded and imported, every conversation completed.
+// Graph at the server the upload is disabled and says why; into the fixture's sandbox Graph (as a tenant's, through
+// teams.yaml) the batch is uploaded and imported, every conversation completed.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-import { REPOSITORY_ROOT, SCREENSHOT_DIR, TIMEOUT_MS, appUrl, dropFile, expectCount, expectText } from "../lib.mjs";
+import {
+  REPOSITORY_ROOT, SCREENSHOT_DIR, TIMEOUT_MS, appUrl, assertNotPwned, dropFile, expectCount, expectText,
+} from "../lib.mjs";
 
 const FIXTURE = join(REPOSITORY_ROOT, "tests", "fixtures", "teams");
 const BATCH = readFileSync(join(FIXTURE, "batch.ndjson"), "utf8").trimEnd();
@@ -104,23 +107,21 @@ async function checkForTeams(page, url = appUrl(), batch = TEAMS_BATCH) {
 }
 
 /**
- * Starts `FERRY_BIN serve --port 0 --memory` with the Teams fixture's manifest (its sandbox has the Graph tenant,
- * users, team, channels and chat of the maps) and resolves with the address it printed; `stop()` kills it.
- * FERRY_DIST, when set, is the app it serves (a binary built without the app embedded).
+ * Starts `FERRY_BIN args...` and resolves with the first address a line of its output matching `pattern` gives;
+ * its log (standard error) is shown unless `quiet`.
  */
-async function startTeamsServer() {
-  const args = ["serve", "--port", "0", "--memory", "--manifest", join(FIXTURE, "sandbox.json")];
-  if (process.env.FERRY_DIST) args.push("--dist", process.env.FERRY_DIST);
-  const child = spawn(process.env.FERRY_BIN, args, { cwd: REPOSITORY_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+async function startFerry(args, pattern, quiet = false) {
+  const stdio = ["ignore", "pipe", quiet ? "ignore" : "inherit"];
+  const child = spawn(process.env.FERRY_BIN, args, { cwd: REPOSITORY_ROOT, stdio });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("ferry serve printed no address in time")), TIMEOUT_MS);
-    child.once("exit", (code) => reject(new Error(`ferry serve exited with ${code} before printing its address`)));
+    const timer = setTimeout(() => reject(new Error(`ferry ${args[0]} printed no address in time`)), TIMEOUT_MS);
+    child.once("exit", (code) => reject(new Error(`ferry ${args[0]} exited with ${code} before printing its address`)));
     createInterface({ input: child.stdout }).on("line", (line) => {
-      const app = line.match(/^Ferry is running at (http:\/\/\S+)/);
-      if (app) {
+      const found = line.match(pattern);
+      if (found) {
         clearTimeout(timer);
-        resolve(app[1]);
+        resolve(found[1]);
       }
     });
   });
@@ -133,9 +134,46 @@ async function startTeamsServer() {
   };
 }
 
-async function assertNotPwned(page) {
-  const flag = await page.evaluate(() => window.__ferryPwned);
-  if (flag !== undefined) throw new Error(`markup from the batch ran: window.__ferryPwned = ${JSON.stringify(flag)}`);
+/**
+ * Starts the Teams fixture's sandbox (`ferry sandbox --manifest`: its Graph tenant, users, team, channels and chat
+ * are those of the maps) and a `ferry serve` importing into that Graph as a tenant (`--teams-config`, the fixture's
+ * app); resolves with the page's address and `stop()`. FERRY_DIST, when set, is the app `ferry serve` serves (a
+ * binary built without the app embedded).
+ */
+async function startTeamsServers() {
+  const sandbox = await startFerry(
+    ["sandbox", "--port", "0", "--memory", "--manifest", join(FIXTURE, "sandbox.json")],
+    /^listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    // The simulated Graph logs every message it stores.
+    true,
+  );
+  const folder = mkdtempSync(join(tmpdir(), "ferry-e2e-teams-"));
+  const manifest = JSON.parse(readFileSync(join(FIXTURE, "sandbox.json"), "utf8")).graph;
+  const config = join(folder, "teams.yaml");
+  writeFileSync(config, JSON.stringify({
+    tenantId: manifest.tenantId,
+    clientId: manifest.apps[0].clientId,
+    clientSecret: manifest.apps[0].clientSecret,
+    graphUrl: `${sandbox.url}/graph/v1.0`,
+    tokenUrl: `${sandbox.url}/oauth/${manifest.tenantId}/oauth2/v2.0/token`,
+  }));
+  const args = ["serve", "--port", "0", "--memory", "--teams-config", config];
+  if (process.env.FERRY_DIST) args.push("--dist", process.env.FERRY_DIST);
+  let app;
+  try {
+    app = await startFerry(args, /^Ferry is running at (http:\/\/\S+)/);
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  }
+  return {
+    url: app.url,
+    async stop() {
+      await app.stop();
+      await sandbox.stop();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The tests, in order; each gets a fresh page. */
@@ -230,10 +268,10 @@ export const tests = [
       console.log("    skipped: FERRY_BIN is not set (the test starts a server with the Teams fixture's sandbox)");
       return;
     }
-    const server = await startTeamsServer();
+    const server = await startTeamsServers();
     try {
       await checkForTeams(page, server.url, `${BATCH}\n`);
-      await expectText(page.locator("#teams-server-status"), "Graph: sandbox. Teams journal: 0 imported, 0 failed, 0 excluded, 0 waiting to be sent.");
+      await expectText(page.locator("#teams-server-status"), "Graph: tenant. Teams journal: 0 imported, 0 failed, 0 excluded, 0 waiting to be sent.");
       const upload = page.locator("#teams-upload");
       await page.waitForFunction(() => !document.querySelector("#teams-upload")?.disabled, null, { timeout: TIMEOUT_MS });
       await upload.click();
@@ -251,6 +289,8 @@ export const tests = [
       if (ends.some((end) => end !== "completed")) throw new Error(`conversation ends: ${ends.join(", ")}`);
       const progress = await page.locator("#teams-run-progress").textContent();
       if (!progress.startsWith("Import completed: 40 of 40 messages done, 40 imported")) throw new Error(`run: ${progress}`);
+      // The server's Teams journal agrees once the run has ended.
+      await expectText(page.locator("#teams-server-status"), "Graph: tenant. Teams journal: 40 imported, 0 failed, 0 excluded, 0 waiting to be sent.");
       await page.screenshot({ path: join(SCREENSHOT_DIR, "teams-imported.png"), fullPage: true });
     } finally {
       await server.stop();

@@ -111,13 +111,22 @@ fn upload_blocked(
     None
 }
 
-/// Posts the maps, then the batch's parts, then reads the server's plan.
+/// What the panel shows of the server: its Graph and its Teams journal, once asked.
+type StatusHandle = UseStateHandle<Option<Result<TeamsStatus, String>>>;
+
+/// Asks the server for its Graph and its Teams journal's counts.
+async fn refresh_status(client: &ApiClient, status: &StatusHandle) {
+    status.set(Some(client.teams_status().await.map_err(|error| error.to_string())));
+}
+
+/// Posts the maps, then the batch's parts, then reads the server's plan and its journal's counts.
 async fn upload(
     client: ApiClient,
     batch: Rc<CheckedBatch>,
     decisions: Decisions,
     maps: TeamsMaps,
     stage: UseStateHandle<Stage>,
+    status: StatusHandle,
 ) {
     let (Some(users), Some(streams)) = (&maps.users, &maps.streams) else { return };
     stage.set(Stage::Working("Sending the maps…".to_owned()));
@@ -142,10 +151,17 @@ async fn upload(
         Ok(plan) => stage.set(Stage::Uploaded { parts: answers, plan }),
         Err(error) => stage.set(Stage::Failed(format!("The server's plan could not be read: {error}"))),
     }
+    refresh_status(&client, &status).await;
+}
+
+/// Starts the run, follows it to its end, then reads the journal's counts again.
+async fn run(client: ApiClient, stage: UseStateHandle<Stage>, status: StatusHandle) {
+    follow_run(&client, &stage).await;
+    refresh_status(&client, &status).await;
 }
 
 /// Starts the run and follows it to its end.
-async fn run(client: ApiClient, stage: UseStateHandle<Stage>) {
+async fn follow_run(client: &ApiClient, stage: &UseStateHandle<Stage>) {
     stage.set(Stage::Working("Starting the import…".to_owned()));
     let mut current = match client.start_teams_run(RUN_CONCURRENCY).await {
         Ok(run) => run,
@@ -155,7 +171,7 @@ async fn run(client: ApiClient, stage: UseStateHandle<Stage>) {
     loop {
         stage.set(Stage::Run(current.clone()));
         // A run is over when its state is final and its conversations' ends are in.
-        if !current.progress.state.is_live() && (!current.conversations.is_empty() || current.error.is_some()) {
+        if !current.run.progress.state.is_live() && (!current.conversations.is_empty() || current.run.error.is_some()) {
             return;
         }
         TimeoutFuture::new(POLL_INTERVAL_MS).await;
@@ -186,29 +202,35 @@ pub fn teams_import_panel(props: &TeamsImportPanelProps) -> Html {
         let status = status.clone();
         use_effect_with(props.client.clone(), move |client| {
             if let Some(client) = client.clone() {
-                spawn_local(
-                    async move { status.set(Some(client.teams_status().await.map_err(|error| error.to_string()))) },
-                );
+                spawn_local(async move { refresh_status(&client, &status).await });
             }
         });
     }
     let blocked = upload_blocked(props.client.as_ref(), status.as_ref(), &props.maps);
-    let busy =
-        matches!(&*stage, Stage::Working(_)) || matches!(&*stage, Stage::Run(run) if run.progress.state.is_live());
+    let busy = matches!(&*stage, Stage::Working(_))
+        || matches!(&*stage, Stage::Run(teams_run) if teams_run.run.progress.state.is_live());
     let on_upload = {
-        let (client, batch, decisions, maps, stage) =
-            (props.client.clone(), props.batch.clone(), props.decisions.clone(), props.maps.clone(), stage.clone());
+        let (client, batch, decisions, maps) =
+            (props.client.clone(), props.batch.clone(), props.decisions.clone(), props.maps.clone());
+        let (stage, status) = (stage.clone(), status.clone());
         Callback::from(move |_: MouseEvent| {
             if let Some(client) = client.clone() {
-                spawn_local(upload(client, batch.clone(), decisions.clone(), maps.clone(), stage.clone()));
+                spawn_local(upload(
+                    client,
+                    batch.clone(),
+                    decisions.clone(),
+                    maps.clone(),
+                    stage.clone(),
+                    status.clone(),
+                ));
             }
         })
     };
     let on_run = {
-        let (client, stage) = (props.client.clone(), stage.clone());
+        let (client, stage, status) = (props.client.clone(), stage.clone(), status.clone());
         Callback::from(move |_: MouseEvent| {
             if let Some(client) = client.clone() {
-                spawn_local(run(client, stage.clone()));
+                spawn_local(run(client, stage.clone(), status.clone()));
             }
         })
     };
@@ -297,7 +319,7 @@ fn stage_view(stage: &Stage) -> Html {
             }
         }
         Stage::Run(run) => {
-            let progress = &run.progress;
+            let progress = &run.run.progress;
             html! {
                 <div class="teams-run" id="teams-run-view">
                     <p class="import-status" role="status" id="teams-run-progress">{ format!(
@@ -309,7 +331,7 @@ fn stage_view(stage: &Stage) -> Html {
                         grouped(progress.already_imported as u64),
                         grouped(progress.rejected as u64),
                     ) }</p>
-                    if let Some(error) = &run.error {
+                    if let Some(error) = &run.run.error {
                         <p class="import-error" role="alert">{ error.clone() }</p>
                     }
                     if !run.conversations.is_empty() {

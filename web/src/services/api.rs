@@ -494,15 +494,13 @@ pub struct TeamsConversationEnd {
     pub reason: Option<String>,
 }
 
-/// `POST /teams/runs`, `GET /teams/runs/current`.
+/// `POST /teams/runs`, `GET /teams/runs/current`: a run as the Symphony run's answer (one request per message),
+/// and each conversation's end.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct TeamsRun {
-    /// The run's id in the journal.
-    pub id: i64,
-    /// Set when the run failed as a whole.
-    pub error: Option<String>,
-    /// Its progress (one request per message).
-    pub progress: Progress,
+    /// The run: its id, error and progress.
+    #[serde(flatten)]
+    pub run: Run,
     /// Each conversation's end, once the run has ended.
     #[serde(default)]
     pub conversations: Vec<TeamsConversationEnd>,
