@@ -387,8 +387,10 @@ mod tests {
         let both = TeamsMaps::default().with(MapKind::Users, "u.csv", users).unwrap();
         let both = both.with(MapKind::Streams, "s.csv", streams).unwrap();
         let client = ApiClient::new(crate::session::ApiToken::for_tests("t"));
-        // (case, client, status, maps, the start of why, or None when it can start)
-        let cases: [(&str, Option<&ApiClient>, Option<Result<TeamsStatus, String>>, TeamsMaps, Option<&str>); 5] = [
+        /// (case, client, status, maps, the start of why, or None when it can start)
+        type Case<'a> =
+            (&'a str, Option<&'a ApiClient>, Option<Result<TeamsStatus, String>>, TeamsMaps, Option<&'a str>);
+        let cases: [Case<'_>; 5] = [
             ("no token", None, status("sandbox"), both.clone(), Some("Uploading needs the address")),
             ("not asked yet", Some(&client), None, both.clone(), Some("Asking the server")),
             ("no Graph", Some(&client), status("none"), both.clone(), Some("`ferry serve` has no Graph")),
