@@ -62,8 +62,16 @@ async function openRecord(page, number) {
     if (atEnd) await viewport.evaluate((element) => { element.scrollTop = 0; });
     await page.waitForFunction(() => true, null, { polling: "raf", timeout: TIMEOUT_MS });
   }
-  await row.click();
-  await expectText(page.locator("#record-view-title"), `Record #${number}`);
+  // The list draws the rows of a scroll a frame later: the row is clicked once the rows hold still, and again if
+  // the click met the row that was there before.
+  const title = page.locator("#record-view-title");
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await page.waitForFunction(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)))), null, { timeout: TIMEOUT_MS });
+    await row.click();
+    await title.waitFor({ timeout: TIMEOUT_MS });
+    if ((await title.textContent()).trim() === `Record #${number}`) break;
+  }
+  await expectText(title, `Record #${number}`);
   return page.locator("#record-view");
 }
 
