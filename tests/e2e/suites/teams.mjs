@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 import {
-  REPOSITORY_ROOT, SCREENSHOT_DIR, TIMEOUT_MS, appUrl, assertNotPwned, dropFile, expectCount, expectText,
+  REPOSITORY_ROOT, SCREENSHOT_DIR, TIMEOUT_MS, appUrl, assertNotPwned, dropFile, expectAccessible, expectCount,
+  expectText,
 } from "../lib.mjs";
 
 const FIXTURE = join(REPOSITORY_ROOT, "tests", "fixtures", "teams");
@@ -213,6 +214,7 @@ export const tests = [
     await expectText(view.locator(".teams-preview .preview-mention"), "Alice Martin");
     await expectText(view.locator(".teams-mention").first(), "Alice Martin is Alice Martin (5f2a8c1e-3b4d-4e6f-9a70-1b2c3d4e5f60) in Teams");
     await page.screenshot({ path: join(SCREENSHOT_DIR, "teams-preview-mention.png"), fullPage: true });
+    await expectAccessible(page, "the Teams maps, plan, import panel and a record's Teams preview");
     await page.locator("#close-record").click();
 
     view = await openRecord(page, recordWith("architecture.png"));
