@@ -31,7 +31,8 @@ enum Command {
     Explain(commands::explain::Args),
     /// Serve the web app on 127.0.0.1.
     Serve(commands::serve::Args),
-    /// Import batches into a Symphony pod exactly once: check, pre-flight, plan; `--apply` sends.
+    /// Import batches into a Symphony pod (or Microsoft Teams, `--target teams`) exactly once: check, pre-flight,
+    /// plan; `--apply` sends.
     Import(commands::import::Args),
     /// Run the embedded Symphony (login, key manager, Agent import) on 127.0.0.1, or provision it.
     Sandbox(commands::sandbox::Args),

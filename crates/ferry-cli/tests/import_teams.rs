@@ -317,9 +317,13 @@ fn killed_twice_under_faults_every_record_lands_in_teams_exactly_once() {
 
     // A third run sends nothing.
     let posts = stats["graphMessagePosts"].as_u64().unwrap();
-    let output = import_command(&directory, &config, &batch).output().unwrap();
+    let report = directory.join("report.json");
+    let output = import_command(&directory, &config, &batch).arg("--report").arg(&report).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["counts"]["imported"], total, "{report}");
+    assert_eq!(report["records"].as_array().unwrap().len(), total);
     assert!(stdout.contains("0 request(s) for 0 message(s) in 0 conversation(s)"), "{stdout}");
     assert!(stdout.contains(&format!("{total} already imported by earlier runs")), "{stdout}");
     assert_eq!(self::stats(sandbox.port)["graphMessagePosts"].as_u64().unwrap(), posts);

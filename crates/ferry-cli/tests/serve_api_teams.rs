@@ -138,6 +138,11 @@ async fn refusals_change_nothing_and_the_fixture_goes_in_exactly_once() {
     let (_, plan) = send(&router, "GET", "/api/v1/teams/plan?concurrency=3", Body::empty()).await;
     assert_eq!(plan["requests"], 46, "{plan}");
 
+    let (status, preflight) = send(&router, "GET", "/api/v1/teams/preflight", Body::empty()).await;
+    assert_eq!(status, StatusCode::OK, "{preflight}");
+    let checks = preflight["conversations"].as_array().unwrap();
+    assert_eq!(checks.len(), 3, "{preflight}");
+    assert!(checks.iter().all(|check| check["assessment"]["action"] == "start"), "{preflight}");
     let (status, run) = send(&router, "POST", "/api/v1/teams/runs", json!({"concurrency": 3}).to_string()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{run}");
     let started = Instant::now();
@@ -174,4 +179,47 @@ async fn refusals_change_nothing_and_the_fixture_goes_in_exactly_once() {
     let csv = String::from_utf8(csv.to_vec()).unwrap();
     assert_eq!(csv.lines().count(), 41, "{csv}");
     assert!(csv.starts_with("file,record,originatingSystemId,originalMessageId,conversation,createdDateTime,state"));
+}
+
+/// `ferry serve --manifest` with a `graph` section: the server imports into the sandbox's Graph, as its first
+/// line and `GET /api/v1/teams/status` say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ferry_serve_with_a_graph_manifest_offers_the_teams_api() {
+    use std::io::{BufRead as _, BufReader};
+    // The fixture's graph section alone: the served sandbox holds its own demo Symphony users already.
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURE}/sandbox.json")).unwrap()).unwrap();
+    let manifest = std::env::temp_dir().join(format!("ferry-serve-teams-{}.json", std::process::id()));
+    std::fs::write(&manifest, json!({ "graph": fixture["graph"] }).to_string()).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["serve", "--port", "0", "--memory", "--manifest"])
+        .arg(&manifest)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let (address, token) = first
+        .strip_prefix("Ferry is running at http://")
+        .and_then(|rest| rest.split_once("/#token="))
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let (address, token) = (address.to_owned(), token.to_owned());
+    let said: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
+    assert!(said.iter().any(|line| line.starts_with("Teams imports go to the Graph at http://127.0.0.1:")), "{said:?}");
+    let status: Value = reqwest::Client::new()
+        .get(format!("http://{address}/api/v1/teams/status"))
+        .header(TOKEN_HEADER, &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&manifest);
+    assert_eq!(status["upstream"], "sandbox", "{status}");
+    assert_eq!(status["counts"]["imported"], 0, "{status}");
 }

@@ -162,6 +162,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/teams/maps", post(teams::post_maps))
         .route("/v1/teams/batches", post(teams::post_batch))
         .route("/v1/teams/plan", get(teams::plan))
+        .route("/v1/teams/preflight", get(teams::preflight))
         .route("/v1/teams/runs", post(teams::start_run))
         .route("/v1/teams/runs/current", get(teams::current_run))
         .route("/v1/teams/runs/current/pause", post(teams::pause_run))

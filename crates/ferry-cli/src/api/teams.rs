@@ -238,6 +238,18 @@ pub async fn plan(
     Ok(Json(json!(plan)))
 }
 
+/// `GET /api/v1/teams/preflight`: every conversation with work left looked up in Graph (read-only), and what a
+/// run will do with it (start, continue, or blocked with the reason). 502 when Graph refuses the application.
+pub async fn preflight(
+    State(state): State<Arc<AppState>>,
+    preflight_query: Result<Query<NoQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    query(preflight_query)?;
+    let teams = teams(&state)?;
+    let checks = teams_run::preflight(&teams.client, &teams.journal).await?;
+    Ok(Json(json!({ "conversations": checks })))
+}
+
 /// `POST /api/v1/teams/runs`: starts importing every conversation with work left.
 pub async fn start_run(
     State(state): State<Arc<AppState>>,

@@ -18,8 +18,10 @@ use ferry_core::{Options, Severity, Target};
 use ferry_proxy::report::{write_teams_report, ReportFormat};
 use ferry_proxy::run::{Control, Progress, RunState};
 use ferry_proxy::teams::intake::{read_into_teams_journal, TeamsChecked, TeamsIntakeOptions};
-use ferry_proxy::teams::run::{self as teams_run, ConversationEnd, TeamsPlan, TeamsRunOptions};
-use ferry_proxy::teams::{GraphClient, TeamsConfig, TeamsJournal};
+use ferry_proxy::teams::run::{
+    self as teams_run, Assessment, ConversationCheck, ConversationEnd, TeamsPlan, TeamsRunOptions,
+};
+use ferry_proxy::teams::{created_date_time, GraphClient, TeamsConfig, TeamsJournal};
 
 use super::import::{one_line, progress_bar, progress_line, readers, watch_interrupts, Args, MAX_LISTED};
 use crate::input::{self, Input};
@@ -90,10 +92,13 @@ async fn import(
     let concurrency = args.concurrency as usize;
     let plan = teams_run::plan(&journal, concurrency)?;
     print_plan(&mut stdout, &plan, &checked, client.graph_url(), concurrency)?;
+    let journal = Arc::new(Mutex::new(journal));
+    let checks = teams_run::preflight(&client, &journal).await?;
+    let blocked = print_preflight(&mut stdout, &checks)?;
     if !args.apply {
         writeln!(stdout, "nothing was sent: give --apply to import")?;
         // A shared millisecond (TEAMS001) is moved, not refused: what stands in the way is what was excluded.
-        let refused = checked.intake.excluded > 0 || checked.findings.file_errors > 0;
+        let refused = checked.intake.excluded > 0 || checked.findings.file_errors > 0 || blocked > 0;
         return Ok(if refused { ExitCode::from(1) } else { ExitCode::SUCCESS });
     }
     if checked.findings.file_errors > 0 {
@@ -104,7 +109,6 @@ async fn import(
         return Ok(ExitCode::from(1));
     }
 
-    let journal = Arc::new(Mutex::new(journal));
     let control = Arc::new(Control::default());
     watch_interrupts(Arc::clone(&control));
     let (sender, mut receiver) = tokio::sync::watch::channel(Progress::default());
@@ -241,6 +245,36 @@ fn print_findings(out: &mut dyn Write, checked: &TeamsChecked, inputs: &[Input])
         )?;
     }
     Ok(())
+}
+
+/// The pre-flight per conversation; returns how many are blocked.
+fn print_preflight(out: &mut dyn Write, checks: &[ConversationCheck]) -> Result<usize> {
+    let mut blocked = 0;
+    for check in checks {
+        let graph = match (&check.created_millis, &check.migration_mode) {
+            (Some(created), mode) => format!(
+                "created {}{}",
+                created_date_time(*created),
+                mode.as_deref().map(|mode| format!(", migration {mode}")).unwrap_or_default()
+            ),
+            (None, _) => "in Graph".to_owned(),
+        };
+        let action = match &check.assessment {
+            Assessment::Nothing => "nothing left to do".to_owned(),
+            Assessment::Start { creation_millis: None } => "startMigration".to_owned(),
+            Assessment::Start { creation_millis: Some(creation) } => format!(
+                "startMigration, moving its creation back to {} (its first message is not after it)",
+                created_date_time(*creation)
+            ),
+            Assessment::Continue => "continue the migration this journal started, then complete it".to_owned(),
+            Assessment::Blocked(reason) => {
+                blocked += 1;
+                format!("BLOCKED: {reason}")
+            }
+        };
+        writeln!(out, "pre-flight: {} ({graph}): {action}", check.conversation)?;
+    }
+    Ok(blocked)
 }
 
 fn print_plan(

@@ -30,7 +30,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::client::{ConversationInfo, GraphClient, ImportedMessage};
-use super::journal::{MessageState, PendingMessage, SessionStep, TeamsJournal};
+use super::journal::{MessageState, PendingMessage, Session, SessionStep, TeamsJournal};
 use super::MESSAGES_PER_SECOND_PER_CONVERSATION;
 use crate::error::{CallError, ProxyError};
 use crate::run::{blocking, Control, Progress, RunState};
@@ -300,6 +300,99 @@ impl ConversationOutcome {
     }
 }
 
+/// What a run will do with a conversation, from Graph's view of it and the journal's session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "action", content = "detail")]
+pub enum Assessment {
+    /// Nothing to do: no message left and no session of ours open.
+    Nothing,
+    /// `startMigration`, moving the conversation's creation back to `creation_millis` when given (its earliest
+    /// message is not after its creation).
+    #[serde(rename_all = "camelCase")]
+    Start {
+        /// The `conversationCreationDateTime` to send.
+        creation_millis: Option<i64>,
+    },
+    /// In a migration this journal started: continued, then completed.
+    Continue,
+    /// Not imported into; the reason says why and what to do.
+    Blocked(String),
+}
+
+/// What a run will do with conversation `path`: `info` is Graph's view (`None`: unknown to Graph), `earliest`
+/// the earliest message left.
+pub fn assess(path: &str, info: Option<&ConversationInfo>, session: &Session, earliest: Option<i64>) -> Assessment {
+    let Some(info) = info else {
+        return Assessment::Blocked(format!(
+            "Graph does not know {path} (404): check streams.csv, and that the application may read it"
+        ));
+    };
+    match (info.in_migration(), session.open_by_us(), earliest) {
+        (true, false, _) => Assessment::Blocked(not_ours(path)),
+        (true, true, _) => Assessment::Continue,
+        (false, _, None) => Assessment::Nothing,
+        (false, _, Some(earliest)) => Assessment::Start {
+            creation_millis: info.created_millis.filter(|&created| earliest <= created).map(|_| earliest - 1),
+        },
+    }
+}
+
+/// One conversation of the pre-flight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationCheck {
+    /// The conversation path.
+    pub conversation: String,
+    /// Messages left.
+    pub messages: usize,
+    /// Graph's view of it; `None` when Graph does not know it.
+    pub created_millis: Option<i64>,
+    /// `migrationMode` now.
+    pub migration_mode: Option<String>,
+    /// What a run will do.
+    pub assessment: Assessment,
+}
+
+/// The pre-flight: every conversation with work left looked up in Graph (read-only), and what a run will do
+/// with it.
+///
+/// # Errors
+/// [`ProxyError::Journal`]; [`ProxyError::Call`] when Graph cannot be reached or refuses the application (a
+/// wrong secret is found here, before anything is sent).
+pub async fn preflight(
+    client: &GraphClient,
+    journal: &Mutex<TeamsJournal>,
+) -> Result<Vec<ConversationCheck>, ProxyError> {
+    let work: Vec<(String, usize, Option<i64>, Session)> = {
+        let journal = lock(journal);
+        let pending = journal.pending_per_conversation()?;
+        journal
+            .open_conversations()?
+            .into_iter()
+            .map(|path| {
+                let (messages, earliest) = pending
+                    .iter()
+                    .find(|(pending_path, _, _)| *pending_path == path)
+                    .map_or((0, None), |(_, messages, earliest)| (*messages, Some(*earliest)));
+                let session = journal.session(&path)?;
+                Ok((path, messages, earliest, session))
+            })
+            .collect::<Result<_, ProxyError>>()?
+    };
+    let mut checks = Vec::with_capacity(work.len());
+    for (conversation, messages, earliest, session) in work {
+        let info = client.conversation(&conversation).await?;
+        checks.push(ConversationCheck {
+            assessment: assess(&conversation, info.as_ref(), &session, earliest),
+            created_millis: info.as_ref().and_then(|info| info.created_millis),
+            migration_mode: info.and_then(|info| info.migration_mode),
+            conversation,
+            messages,
+        });
+    }
+    Ok(checks)
+}
+
 /// What to tell the user about a conversation in a migration this journal did not start.
 fn not_ours(conversation: &str) -> String {
     format!(
@@ -315,18 +408,18 @@ async fn import_conversation(shared: &Shared, path: &str) -> Result<Conversation
     let (session, mut pending) =
         shared.journal(move |journal| Ok((journal.session(&conversation)?, journal.pending(&conversation)?))).await?;
     let info = match client.conversation(path).await {
-        Ok(Some(info)) => info,
-        Ok(None) => {
-            let reason =
-                format!("Graph does not know {path} (404): check streams.csv, and that the application may read it");
-            return blocked(shared, path, outcome, reason).await;
-        }
+        Ok(info) => info,
         Err(error) => return Ok(halt(shared, outcome, &error)),
     };
+    let earliest = pending.iter().map(|message| message.created_ms).min();
+    let (info, creation) = match assess(path, info.as_ref(), &session, earliest) {
+        Assessment::Blocked(reason) => return blocked(shared, path, outcome, reason).await,
+        Assessment::Start { creation_millis } => (info, creation_millis),
+        Assessment::Continue | Assessment::Nothing => (info, None),
+    };
+    // `assess` blocks a conversation Graph does not know.
+    let Some(info) = info else { return Ok(outcome) };
     let mut in_migration = info.in_migration();
-    if in_migration && !session.open_by_us() {
-        return blocked(shared, path, outcome, not_ours(path)).await;
-    }
     if !in_migration && session.open_by_us() {
         // This journal started a session that is over: the completion it asked for took (or another
         // application completed it). Either way the session is closed; new messages need a new one.
@@ -339,7 +432,7 @@ async fn import_conversation(shared: &Shared, path: &str) -> Result<Conversation
         return Ok(outcome);
     }
     if !in_migration {
-        match start(shared, path, &info, &pending).await? {
+        match start(shared, path, creation).await? {
             Ok(()) => in_migration = true,
             Err(outcome_reason) => return outcome_reason.apply(shared, path, outcome).await,
         }
@@ -409,18 +502,8 @@ impl Stop {
     }
 }
 
-/// `startMigration`, back-dating the conversation when its earliest message is not after its creation.
-async fn start(
-    shared: &Shared,
-    path: &str,
-    info: &ConversationInfo,
-    pending: &[PendingMessage],
-) -> Result<Result<(), Stop>, ProxyError> {
-    let earliest = pending.iter().map(|message| message.created_ms).min();
-    let creation = match (earliest, info.created_millis) {
-        (Some(earliest), Some(created)) if earliest <= created => Some(earliest - 1),
-        _ => None,
-    };
+/// `startMigration`, back-dating the conversation to `creation` when given.
+async fn start(shared: &Shared, path: &str, creation: Option<i64>) -> Result<Result<(), Stop>, ProxyError> {
     record(shared, path, SessionStep::StartRequested).await?;
     match shared.client.start_migration(path, creation).await {
         Ok(()) => {}
@@ -599,6 +682,29 @@ fn halt(shared: &Shared, outcome: ConversationOutcome, error: &CallError) -> Con
 mod tests {
     use super::*;
     use crate::teams::journal::IncomingMessage;
+
+    #[test]
+    fn what_a_run_does_with_a_conversation() {
+        let info = |mode: Option<&str>| ConversationInfo {
+            created_millis: Some(1_000),
+            migration_mode: mode.map(str::to_owned),
+        };
+        let ours = Session { start_requested_ms: Some(5), ..Session::default() };
+        let none = Session::default();
+        let blocked = |assessment: Assessment| matches!(assessment, Assessment::Blocked(_));
+        assert!(blocked(assess("/chats/c", None, &none, Some(2_000))));
+        assert!(blocked(assess("/chats/c", Some(&info(Some("inProgress"))), &none, Some(2_000))));
+        assert_eq!(assess("/chats/c", Some(&info(Some("inProgress"))), &ours, None), Assessment::Continue);
+        assert_eq!(assess("/chats/c", Some(&info(Some("completed"))), &none, None), Assessment::Nothing);
+        let start = |earliest| assess("/chats/c", Some(&info(None)), &none, Some(earliest));
+        assert_eq!(start(2_000), Assessment::Start { creation_millis: None });
+        assert_eq!(start(1_000), Assessment::Start { creation_millis: Some(999) });
+        assert_eq!(start(10), Assessment::Start { creation_millis: Some(9) });
+        assert_eq!(
+            serde_json::to_value(start(10)).unwrap(),
+            serde_json::json!({"action": "start", "detail": {"creationMillis": 9}})
+        );
+    }
 
     #[test]
     fn the_plan_lays_conversations_on_lanes() {
