@@ -140,7 +140,12 @@ mod tests {
     /// The batch a session makes of `files` pushed in chunks of `chunk`, assembled from its replies (sent
     /// through JSON, as the worker posts them).
     fn checked(files: &[(&str, &str)], chunk: usize) -> CheckedBatch {
-        let mut session = CheckSession::new(SETTINGS.clone());
+        checked_with(SETTINGS, files, chunk)
+    }
+
+    /// As [`checked`], with `settings`.
+    fn checked_with(settings: CheckSettings, files: &[(&str, &str)], chunk: usize) -> CheckedBatch {
+        let mut session = CheckSession::new(settings.clone());
         let mut replies = Vec::new();
         for (name, text) in files {
             session.begin_file(name);
@@ -156,9 +161,9 @@ mod tests {
             Ok(files[file].1.as_bytes()[start as usize..end as usize].to_vec())
         })
         .unwrap();
-        replies.extend(positions_replies(SETTINGS.run, &positions));
+        replies.extend(positions_replies(settings.run, &positions));
         replies.push(finished.done);
-        let mut assembler = BatchAssembler::new(SETTINGS.clone(), Vec::new());
+        let mut assembler = BatchAssembler::new(settings, Vec::new());
         let mut batch = None;
         for reply in replies {
             let json = serde_json::to_string(&reply).unwrap();
@@ -228,6 +233,35 @@ mod tests {
         assert_eq!(batch.streams.len(), 3);
         assert_eq!(batch.senders.len(), ROWS_PER_REPLY + 3);
         assert!(batch.rows.iter().enumerate().all(|(index, row)| row.sender == index as u32 && row.stream != NONE));
+    }
+
+    #[test]
+    fn the_teams_maps_reach_the_worker_and_come_back_with_the_batch() {
+        let streams = "streamId,teamId,channelId,chatId\nroomA,,,19:a@thread.v2\n";
+        let users = "symphonyUserId,entraUserId,displayName\n1,5f2a8c1e-3b4d-4e6f-9a70-1b2c3d4e5f60,One\n";
+        let directory = ferry_core::teams::Directory {
+            users: ferry_convert::teams::read_users_csv(users).unwrap(),
+            streams: ferry_convert::teams::read_streams_csv(streams).unwrap(),
+        };
+        let text = [
+            record("roomA", 1, 1_700_000_000_000, "<messageML>mapped</messageML>"),
+            record("roomA", 2, 1_700_000_001_000, "<messageML>sender 2 is not in users.csv</messageML>"),
+        ]
+        .join("\n");
+        let codes = |batch: &CheckedBatch| -> Vec<(Option<usize>, String)> {
+            batch.findings.iter().map(|finding| (finding.location.record, finding.code().to_owned())).collect()
+        };
+        // (case, maps, findings)
+        let cases = [
+            ("without maps the mapping rules are silent", None, vec![]),
+            ("with maps the unmapped sender is found", Some(directory), vec![(Some(1), "TEAMS004".to_owned())]),
+        ];
+        for (name, directory, expected) in cases {
+            let settings = CheckSettings { target: Target::Teams, teams_directory: directory.clone(), ..SETTINGS };
+            let batch = checked_with(settings, &[("teams.ndjson", &text)], 64);
+            assert_eq!(codes(&batch), expected, "{name}");
+            assert_eq!(batch.teams_directory.as_deref(), directory.as_ref(), "{name}");
+        }
     }
 
     #[test]
