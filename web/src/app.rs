@@ -223,7 +223,7 @@ pub fn app() -> Html {
             <header class="masthead">
                 <h1>{ "Ferry" }</h1>
                 <p class="tagline">
-                    { "Check a Symphony import batch before anything is sent. The file never leaves this page." }
+                    { "Check a Symphony or Microsoft Teams import batch before anything is sent. The file never leaves this page." }
                 </p>
             </header>
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
