@@ -64,6 +64,12 @@ export async function dropFiles(page, selector, files) {
   await page.dispatchEvent(selector, "drop", { dataTransfer });
 }
 
+/** Fails when markup from a batch ran: hostile records set `window.__ferryPwned` when they run. */
+export async function assertNotPwned(page) {
+  const flag = await page.evaluate(() => window.__ferryPwned);
+  if (flag !== undefined) throw new Error(`markup from the batch ran: window.__ferryPwned = ${JSON.stringify(flag)}`);
+}
+
 /** Waits until the first element of `locator` has exactly `expected` as its trimmed text. */
 export async function expectText(locator, expected) {
   const deadline = Date.now() + TIMEOUT_MS;

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use ferry_core::Target;
 use ferry_web::check::assemble::Step;
 use ferry_web::check::protocol::CheckSettings;
 use yew::prelude::*;
@@ -15,11 +16,12 @@ use crate::components::import_panel::ImportPanel;
 use crate::components::options::Options;
 use crate::components::record_list::{fate_text, RecordList};
 use crate::components::summary::Summary;
+use crate::components::teams_import::TeamsImportPanel;
 use crate::listing::Amendments;
 use crate::review::{DecisionChange, FixedBatchPanel, RecordPanel, ReviewAction, ReviewState};
 use crate::services::requests::ApiClient;
 use crate::session;
-use crate::state::{Action, AppState, ChosenBatch, RunId};
+use crate::state::{Action, AppState, CheckOptions, ChosenBatch, RunId};
 use crate::validation::CheckWorker;
 
 /// How far a check is, in whole percent.
@@ -42,11 +44,12 @@ pub fn app() -> Html {
     // The running check; replacing or clearing it terminates its worker.
     let running = use_mut_ref(|| None::<CheckWorker>);
 
-    let on_files = {
+    // Checks files with options: the drop zone with the current options, a change of target or maps with the
+    // new ones.
+    let start_check = {
         let dispatcher = state.dispatcher();
-        let options = state.options;
         let running = running.clone();
-        Callback::from(move |files: Vec<web_sys::File>| {
+        Callback::from(move |(files, options): (Vec<web_sys::File>, CheckOptions)| {
             let run = {
                 let mut last_run = last_run.borrow_mut();
                 *last_run += 1;
@@ -62,7 +65,8 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::BatchChosen { run, batch });
             // `Date.now()` is an integral number of milliseconds well inside i64.
             let now_millis = options.now_millis.unwrap_or_else(|| js_sys::Date::now() as i64);
-            let settings = CheckSettings { run, target: options.target, now_millis };
+            let teams_directory = (options.target == Target::Teams).then(|| options.teams_maps.directory()).flatten();
+            let settings = CheckSettings { run, target: options.target, now_millis, teams_directory };
             let on_step = {
                 let dispatcher = dispatcher.clone();
                 move |step: Step| match step {
@@ -80,6 +84,11 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_files = {
+        let start_check = start_check.clone();
+        let options = state.options.clone();
+        Callback::from(move |files| start_check.emit((files, options.clone())))
+    };
     let on_cancel = {
         let dispatcher = state.dispatcher();
         let running = running.clone();
@@ -94,7 +103,15 @@ pub fn app() -> Html {
     };
     let on_options = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |options| dispatcher.dispatch(Action::SetOptions(options)))
+        let current = state.options.clone();
+        let files = state.batch.as_ref().map(|batch| batch.files.clone());
+        Callback::from(move |options: CheckOptions| {
+            let recheck = current.changes_rules(&options);
+            dispatcher.dispatch(Action::SetOptions(options.clone()));
+            if let (true, Some(files)) = (recheck, &files) {
+                start_check.emit((files.clone(), options));
+            }
+        })
     };
     let on_recheck = state.batch.as_ref().map(|batch| {
         let files = batch.files.clone();
@@ -206,16 +223,24 @@ pub fn app() -> Html {
             <header class="masthead">
                 <h1>{ "Ferry" }</h1>
                 <p class="tagline">
-                    { "Check a Symphony import batch before anything is sent. The file never leaves this page." }
+                    { "Check a Symphony or Microsoft Teams import batch before anything is sent. The file never leaves this page." }
                 </p>
             </header>
             <DropZone on_files={on_files} busy={state.checking.is_some()} />
-            <Options options={state.options} on_change={on_options} on_recheck={on_recheck} />
-            { progress }
-            { failure }
-            { report }
-            <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
-                on_findings={on_server_findings} on_fates={on_fates} />
+            <Options options={state.options.clone()} on_change={on_options} on_recheck={on_recheck} />
+            // Each always one node (empty when there is nothing to show), so the components after them keep their
+            // place: an absent one would shift them, and yew would mount them anew (the options' file inputs
+            // would be replaced under the user's hand, their state lost).
+            { progress.unwrap_or_default() }
+            { failure.unwrap_or_default() }
+            { report.unwrap_or_default() }
+            if let Some(batch) = state.batch.as_ref().filter(|batch| batch.target == Target::Teams) {
+                <TeamsImportPanel client={(*client).clone()} batch={batch.clone()} decisions={state.decisions.clone()}
+                    maps={state.options.teams_maps.clone()} />
+            } else {
+                <ImportPanel client={(*client).clone()} batch={state.batch.clone()} decisions={state.decisions.clone()}
+                    on_findings={on_server_findings} on_fates={on_fates} />
+            }
         </main>
     }
 }

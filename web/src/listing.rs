@@ -475,6 +475,7 @@ mod tests {
             plan: Plan::default(),
             target: Target::Symphony,
             now_millis: 0,
+            teams_directory: None,
         }
     }
 

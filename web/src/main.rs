@@ -18,6 +18,8 @@ mod review;
 mod services;
 mod session;
 mod state;
+mod teams_maps;
+mod teams_plan;
 mod timeline;
 mod upload;
 mod validation;

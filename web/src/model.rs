@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use ferry_core::teams::Directory;
 use ferry_core::{Diagnostic, Plan, Rule, Severity, Summary, Target};
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +89,8 @@ pub struct CheckedBatch {
     pub target: Target,
     /// The "now" of the check, in milliseconds since the Unix epoch.
     pub now_millis: i64,
+    /// Teams target: the maps the check ran with; `None` when none were given (the mapping rules were silent).
+    pub teams_directory: Option<Rc<Directory>>,
 }
 
 /// A checked batch is made once per check and then shared (`Rc<CheckedBatch>`): two are equal when they are the
@@ -118,7 +121,8 @@ impl std::fmt::Display for ReadError {
 /// # Errors
 /// When the index is past the batch, or the browser cannot read the file (removed, permission revoked).
 pub async fn read_record(batch: &CheckedBatch, index: RecordIndex) -> Result<String, ReadError> {
-    let out_of_range = || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
+    let out_of_range =
+        || ReadError { file_name: String::new(), reason: format!("there is no record {}", shown_number(index)) };
     let row = batch.rows.get(index).ok_or_else(out_of_range)?;
     let bytes = read_span(batch, row.file, row.start, row.end).await?;
     let file_name = batch.file_names.get(row.file as usize).cloned().unwrap_or_default();

@@ -1,9 +1,11 @@
-//! A safe preview of a MessageML message: how it will read in Symphony, built as a small tree of known-safe
-//! nodes and rendered through yew's virtual DOM.
+//! A safe preview of a MessageML message (how it will read in Symphony) or of the HTML body of a Teams
+//! `chatMessage` (how it will read in Teams), built as a small tree of known-safe nodes and rendered through
+//! yew's virtual DOM.
 //!
 //! The message comes from an export, so it is hostile until proven otherwise. The preview is built in two steps
 //! so that safety does not depend on rendering details:
-//! 1. [`build_preview`] parses the MessageML with quick-xml (the parser the core uses) into [`PreviewNode`]s.
+//! 1. [`build_preview`] parses the MessageML with quick-xml (the parser the core uses) into [`PreviewNode`]s
+//!    ([`build_teams_preview`] the Teams HTML, which the core writes well-formed, with the same parser).
 //!    Only a whitelist of elements becomes markup, each mapped to a fixed HTML tag ([`SafeTag`]); every other
 //!    element (`<script>`, `<style>`, `<iframe>`, `<img>`, forms, anything unknown) is shown as its own source
 //!    text ([`PreviewNode::Markup`]), attributes and all, so the reader sees what is there and nothing runs.
@@ -11,6 +13,10 @@
 //!    `colspan`/`rowspan` of table cells, re-written from the number they parse to; a link's target is shown
 //!    as text beside it, and only an `http:`, `https:` or `mailto:` target becomes an `href` (opened in a new
 //!    tab, without referrer). A `javascript:` or `data:` target is never an `href`.
+//!
+//! The two [`Dialect`]s differ only in their few elements of their own: MessageML's entities are drawn from
+//! their attributes, a Teams `<at>` mention is shown highlighted with its name, and a Teams `<img>` is shown only
+//! when it names one of the message's hosted contents, from the record's own bytes (see [`crate::attachments`]).
 //!
 //! Bounds: at most [`MAX_PREVIEW_BYTES`] of text are parsed, at most [`MAX_NODES`] nodes are built, and elements
 //! deeper than [`MAX_DEPTH`] are shown as text without nesting, so rendering (which recurses) is bounded too.
@@ -76,11 +82,13 @@ pub enum SafeTag {
     TableCell,
     /// A table header cell.
     TableHeaderCell,
+    /// A Teams mention (`<at>`), shown highlighted.
+    Mention,
 }
 
 impl SafeTag {
-    /// The safe tag a MessageML element maps to, by its name (case-sensitive, as MessageML is); `None` for
-    /// every element that is not rendered.
+    /// The safe tag a MessageML or HTML element maps to, by its name (case-sensitive, as MessageML is, and as
+    /// the core writes Teams HTML); `None` for every element that is not rendered.
     fn for_element(name: &str) -> Option<SafeTag> {
         Some(match name {
             "messageML" | "div" | "card" | "header" | "body" | "blockquote" => SafeTag::Block,
@@ -133,6 +141,7 @@ impl SafeTag {
             SafeTag::TableRow => "tr",
             SafeTag::TableCell => "td",
             SafeTag::TableHeaderCell => "th",
+            SafeTag::Mention => "span",
         }
     }
 
@@ -169,6 +178,39 @@ pub enum PreviewNode {
     Entity(String),
     /// Markup that is not rendered, shown as its source (`<script>`, `<img src="x" onerror="…">`, `</script>`).
     Markup(String),
+    /// A Teams inline image: one of the message's hosted contents.
+    Image {
+        /// A `data:` URL of the record's own image bytes ([`crate::attachments::image_data_url`]); `None` when
+        /// they are not a recognised image small enough to show.
+        data_url: Option<String>,
+        /// What the image is, in words (its file name).
+        description: String,
+    },
+}
+
+/// One of a Teams message's hosted contents, as a preview may show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostedImage {
+    /// The `@microsoft.graph.temporaryId` the body's `<img src="../hostedContents/{id}/$value">` names.
+    pub temporary_id: String,
+    /// A `data:` URL of the image, when its bytes are a recognised image small enough to show.
+    pub data_url: Option<String>,
+    /// What the image is, in words (its file name).
+    pub description: String,
+}
+
+/// The markup a preview reads.
+#[derive(Clone, Copy, Debug)]
+pub enum Dialect<'a> {
+    /// Symphony's MessageML: its entities (`<mention>`, `<hash>`, `<cash>`, `<emoji>`) drawn from their
+    /// attributes, their content left out.
+    MessageMl,
+    /// The HTML body of a Teams `chatMessage`: `<at>` shown highlighted with its content, `<img>` shown when it
+    /// names one of `images`.
+    TeamsHtml {
+        /// The message's hosted contents.
+        images: &'a [HostedImage],
+    },
 }
 
 /// `colspan` and `rowspan` of a table cell.
@@ -264,17 +306,39 @@ impl Builder {
 
 /// Builds the preview of a message's text: MessageML when it starts with `<`, otherwise plain text.
 pub fn build_preview(message: &str) -> Preview {
+    if !message.trim_start().starts_with('<') {
+        let text = &message[..floor_char_boundary(message, MAX_PREVIEW_BYTES)];
+        let problem = (text.len() < message.len()).then(cut_problem);
+        return Preview { nodes: vec![PreviewNode::Text(text.to_owned())], problem };
+    }
+    build_markup_preview(message, Dialect::MessageMl)
+}
+
+/// Builds the preview of the HTML body of a Teams `chatMessage` whose hosted contents are `images`.
+pub fn build_teams_preview(html: &str, images: &[HostedImage]) -> Preview {
+    build_markup_preview(html, Dialect::TeamsHtml { images })
+}
+
+/// Why a preview shows only the start of a message.
+fn cut_problem() -> String {
+    format!("Only the first {} of the message are previewed.", ferry_core::humanize::size(MAX_PREVIEW_BYTES as u64))
+}
+
+/// HTML's void elements: they have no content and no end tag.
+const HTML_VOID_ELEMENTS: [&[u8]; 13] =
+    [b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"track", b"wbr"];
+
+/// Builds the preview of markup in `dialect`.
+fn build_markup_preview(message: &str, dialect: Dialect<'_>) -> Preview {
     let text = &message[..floor_char_boundary(message, MAX_PREVIEW_BYTES)];
     let cut = text.len() < message.len();
-    let cut_problem = || {
-        format!("Only the first {} of the message are previewed.", ferry_core::humanize::size(MAX_PREVIEW_BYTES as u64))
-    };
-    if !text.trim_start().starts_with('<') {
-        return Preview { nodes: vec![PreviewNode::Text(text.to_owned())], problem: cut.then(cut_problem) };
-    }
     let mut builder = Builder { roots: Vec::new(), rendered: Vec::new(), open: Vec::new(), hidden: 0, nodes_built: 0 };
     let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
+    let html = matches!(dialect, Dialect::TeamsHtml { .. });
+    // HTML writes its void elements without an end tag (`<br>`, `<img ...>`), which XML's check of end names
+    // refuses; there they are taken as empty elements and the end tags close the innermost element.
+    reader.config_mut().check_end_names = !html;
+    let is_void = |name: &[u8]| html && HTML_VOID_ELEMENTS.contains(&name);
     let mut problem = cut.then(cut_problem);
     loop {
         if builder.nodes_built >= MAX_NODES {
@@ -295,9 +359,13 @@ pub fn build_preview(message: &str) -> Preview {
             }
         };
         match event {
-            Event::Start(start) => open_element(&mut builder, &start, false),
-            Event::Empty(start) => open_element(&mut builder, &start, true),
-            Event::End(_) => builder.close(),
+            Event::Start(start) => open_element(&mut builder, &start, is_void(start.name().as_ref()), dialect),
+            Event::Empty(start) => open_element(&mut builder, &start, true, dialect),
+            Event::End(end) => {
+                if !is_void(end.name().as_ref()) {
+                    builder.close();
+                }
+            }
             Event::Text(text) => builder.push(PreviewNode::Text(text.decode().unwrap_or_default().into_owned())),
             Event::CData(data) => builder.push(PreviewNode::Text(data.decode().unwrap_or_default().into_owned())),
             Event::GeneralRef(reference) => {
@@ -352,7 +420,13 @@ fn cell_span(start: &BytesStart<'_>, name: &str) -> Option<u16> {
     attribute(start, name)?.trim().parse::<u16>().ok().filter(|span| (1..=1_000).contains(span))
 }
 
-fn open_element(builder: &mut Builder, start: &BytesStart<'_>, is_empty: bool) {
+/// The hosted content an `<img src>` of a Teams body names (`../hostedContents/{temporaryId}/$value`).
+fn hosted_image<'a>(images: &'a [HostedImage], source: &str) -> Option<&'a HostedImage> {
+    let temporary_id = source.strip_prefix("../hostedContents/")?.strip_suffix("/$value")?;
+    images.iter().find(|image| image.temporary_id == temporary_id)
+}
+
+fn open_element(builder: &mut Builder, start: &BytesStart<'_>, is_empty: bool, dialect: Dialect<'_>) {
     let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
     let shown_as_text = |builder: &mut Builder| {
         builder.push(PreviewNode::Markup(source_of_start(start, is_empty)));
@@ -363,14 +437,43 @@ fn open_element(builder: &mut Builder, start: &BytesStart<'_>, is_empty: bool) {
     if builder.rendered.len() >= MAX_DEPTH {
         return shown_as_text(builder);
     }
-    let entity = match name.as_str() {
-        "mention" => {
+    if let Dialect::TeamsHtml { images } = dialect {
+        match name.as_str() {
+            "at" => {
+                builder.open_rendered(PreviewNode::Element {
+                    tag: SafeTag::Mention,
+                    spans: CellSpans::default(),
+                    children: Vec::new(),
+                });
+                if is_empty {
+                    builder.close();
+                }
+                return;
+            }
+            "img" => {
+                if let Some(image) = attribute(start, "src").and_then(|source| hosted_image(images, &source)) {
+                    builder.push(PreviewNode::Image {
+                        data_url: image.data_url.clone(),
+                        description: image.description.clone(),
+                    });
+                    if !is_empty {
+                        builder.open_hidden();
+                    }
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
+    let entity = match (dialect, name.as_str()) {
+        (Dialect::TeamsHtml { .. }, _) => None,
+        (Dialect::MessageMl, "mention") => {
             Some(format!("@{}", attribute(start, "uid").or_else(|| attribute(start, "email")).unwrap_or_default()))
         }
-        "hash" => Some(format!("#{}", attribute(start, "tag").unwrap_or_default())),
-        "cash" => Some(format!("${}", attribute(start, "tag").unwrap_or_default())),
-        "emoji" => Some(format!(":{}:", attribute(start, "shortcode").unwrap_or_default())),
-        _ => None,
+        (Dialect::MessageMl, "hash") => Some(format!("#{}", attribute(start, "tag").unwrap_or_default())),
+        (Dialect::MessageMl, "cash") => Some(format!("${}", attribute(start, "tag").unwrap_or_default())),
+        (Dialect::MessageMl, "emoji") => Some(format!(":{}:", attribute(start, "shortcode").unwrap_or_default())),
+        (Dialect::MessageMl, _) => None,
     };
     if let Some(entity) = entity {
         builder.push(PreviewNode::Entity(entity));
@@ -428,6 +531,12 @@ fn render_node(node: &PreviewNode) -> Html {
         PreviewNode::Markup(source) => {
             html! { <code class="preview-markup" title="Not rendered">{ source.clone() }</code> }
         }
+        PreviewNode::Image { data_url: Some(data_url), description } => {
+            html! { <img class="preview-image" src={data_url.clone()} alt={description.clone()} /> }
+        }
+        PreviewNode::Image { data_url: None, description } => {
+            html! { <span class="preview-image-missing">{ format!("[image: {description}]") }</span> }
+        }
         PreviewNode::Link { target, navigable, children } => {
             let shown_target = html! { <span class="preview-link-target">{ format!(" ({target})") }</span> };
             if *navigable {
@@ -451,7 +560,11 @@ fn render_node(node: &PreviewNode) -> Html {
             }
         }
         PreviewNode::Element { tag, spans, children } => {
-            let class = matches!(tag, SafeTag::Heading).then_some("preview-heading");
+            let class = match tag {
+                SafeTag::Heading => Some("preview-heading"),
+                SafeTag::Mention => Some("preview-mention"),
+                _ => None,
+            };
             let colspan = spans.columns.map(|span| span.to_string());
             let rowspan = spans.rows.map(|span| span.to_string());
             if tag.is_void() {
@@ -571,6 +684,81 @@ mod tests {
     }
 
     #[test]
+    fn teams_html_shows_mentions_and_hosted_images_only() {
+        let images = [
+            HostedImage {
+                temporary_id: "1".to_owned(),
+                data_url: Some("data:image/png;base64,iVBORw0KGgo=".to_owned()),
+                description: "pixel.png".to_owned(),
+            },
+            HostedImage { temporary_id: "2".to_owned(), data_url: None, description: "page.html".to_owned() },
+        ];
+        let image = |index: usize| PreviewNode::Image {
+            data_url: images[index].data_url.clone(),
+            description: images[index].description.clone(),
+        };
+        let table: Vec<(&str, Vec<PreviewNode>)> = vec![
+            (
+                r#"<p>Hi <at id="0">Ada Lovelace</at></p>"#,
+                vec![element(
+                    SafeTag::Paragraph,
+                    vec![text("Hi "), element(SafeTag::Mention, vec![text("Ada Lovelace")])],
+                )],
+            ),
+            ("a &amp; b", vec![text("a & b")]),
+            (r#"<img src="../hostedContents/1/$value" alt="x"/>"#, vec![image(0)]),
+            (r#"<img src="../hostedContents/2/$value"></img>"#, vec![image(1)]),
+            // An image that is not one of the message's own is shown as its source.
+            (r#"<img src="https://example.com/x.png"/>"#, vec![markup(r#"<img src="https://example.com/x.png"/>"#)]),
+            (r#"<img src="../hostedContents/9/$value"/>"#, vec![markup(r#"<img src="../hostedContents/9/$value"/>"#)]),
+            // HTML's void elements, as the core writes them.
+            (
+                r#"<p>a<br>b<img src="../hostedContents/1/$value"></p><hr>"#,
+                vec![
+                    element(
+                        SafeTag::Paragraph,
+                        vec![text("a"), element(SafeTag::LineBreak, vec![]), text("b"), image(0)],
+                    ),
+                    element(SafeTag::Rule, vec![]),
+                ],
+            ),
+            // MessageML's entities mean nothing in Teams HTML.
+            (r#"<mention uid="1"/>"#, vec![markup(r#"<mention uid="1"/>"#)]),
+        ];
+        for (html, expected) in table {
+            let preview = build_teams_preview(html, &images);
+            assert_eq!(preview.problem, None, "{html}");
+            assert_eq!(preview.nodes, expected, "{html}");
+        }
+        // The MessageML dialect knows nothing of `<at>`.
+        assert_eq!(build_preview("<at>x</at>").nodes, vec![markup("<at>"), text("x"), markup("</at>")]);
+    }
+
+    #[test]
+    fn hostile_teams_html_renders_inert() {
+        let images = [HostedImage {
+            temporary_id: "1".to_owned(),
+            data_url: Some("data:image/png;base64,iVBORw0KGgo=".to_owned()),
+            description: "\"><script>window.pwned=1</script>".to_owned(),
+        }];
+        let hostile = [
+            "<p><script>window.pwned = 1</script></p>",
+            r#"<at id="0" onclick="window.pwned = 1">x</at>"#,
+            r#"<img src="../hostedContents/1/$value" onerror="window.pwned = 1"/>"#,
+            r#"<img src="javascript:window.pwned = 1" onerror="x"/>"#,
+            r#"<a href="javascript:window.pwned = 1">go</a>"#,
+            r#"<iframe src="x"></iframe><svg onload="x"/>"#,
+        ];
+        for html in hostile {
+            let preview = build_teams_preview(html, &images);
+            let rendered = render_nodes_to_string(preview.nodes);
+            assert_inert(&rendered);
+        }
+        let rendered = render_nodes_to_string(build_teams_preview(r#"<p>Hi <at id="0">Ada</at></p>"#, &[]).nodes);
+        assert_eq!(rendered, r#"<p>Hi <span class="preview-mention">Ada</span></p>"#);
+    }
+
+    #[test]
     fn malformed_and_oversized_messages_are_shown_as_written() {
         let malformed = "<messageML><b>x</i></messageML>";
         let preview = build_preview(malformed);
@@ -638,18 +826,24 @@ mod tests {
         }
     }
 
-    /// Renders nodes to HTML text with yew's server renderer, as the browser's DOM will hold them.
+    /// Renders a MessageML message's preview to HTML text with yew's server renderer, as the browser's DOM will
+    /// hold it.
     pub(crate) fn render_to_string(message: &'static str) -> String {
+        render_nodes_to_string(build_preview(message).nodes)
+    }
+
+    /// Renders nodes to HTML text with yew's server renderer.
+    pub(crate) fn render_nodes_to_string(nodes: Vec<PreviewNode>) -> String {
         #[derive(Properties, PartialEq)]
         struct Props {
-            message: &'static str,
+            nodes: Vec<PreviewNode>,
         }
         #[function_component]
         fn Rendered(props: &Props) -> Html {
-            render_preview(&build_preview(props.message).nodes)
+            render_preview(&props.nodes)
         }
         futures::executor::block_on(
-            yew::ServerRenderer::<Rendered>::with_props(move || Props { message }).hydratable(false).render(),
+            yew::ServerRenderer::<Rendered>::with_props(move || Props { nodes }).hydratable(false).render(),
         )
     }
 

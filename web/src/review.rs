@@ -156,7 +156,10 @@ pub enum DecisionChange {
 
 /// The options a batch was checked with, for checking its fixed records again.
 fn options_of(batch: &CheckedBatch) -> Options {
-    Options::new(batch.target, batch.now_millis)
+    Options {
+        teams_directory: batch.teams_directory.as_deref().cloned(),
+        ..Options::new(batch.target, batch.now_millis)
+    }
 }
 
 /// Properties of [`RecordPanel`].
@@ -328,6 +331,8 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                 positions={positions}
                 findings_not_kept={findings_not_kept}
                 excluded={props.decisions.excluded.contains(&record)}
+                target={props.batch.target}
+                teams_directory={props.batch.teams_directory.clone()}
                 on_apply_fix={on_apply_fix}
                 on_apply_fix_to_all={on_apply_fix_to_all}
                 on_set_excluded={on_set_excluded}

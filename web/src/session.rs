@@ -28,6 +28,12 @@ impl ApiToken {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A token of `text`, for tests of what holds one.
+    #[cfg(test)]
+    pub(crate) fn for_tests(text: &str) -> ApiToken {
+        ApiToken(Rc::from(text))
+    }
 }
 
 impl fmt::Debug for ApiToken {

@@ -17,6 +17,7 @@ use crate::import::PageFates;
 use crate::listing::{Filters, Period, SortOrder};
 use crate::model::{CheckedBatch, Decisions, RecordIndex};
 use crate::services::api::RecordState;
+use crate::teams_maps::TeamsMaps;
 
 /// Identifies one check of one batch; increases with every check started.
 pub type RunId = u64;
@@ -78,12 +79,22 @@ pub struct Failure {
 }
 
 /// What the next check runs against; the user's options.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CheckOptions {
     /// The platform whose rules apply.
     pub target: Target,
     /// "Now" in milliseconds since the Unix epoch; `None` takes the page's clock when the check starts.
     pub now_millis: Option<i64>,
+    /// The Teams maps loaded (used when the target is Teams).
+    pub teams_maps: TeamsMaps,
+}
+
+impl CheckOptions {
+    /// Whether a batch checked with `self` must be checked again with `next`: the rules that apply changed
+    /// (another target, or other maps for Teams). A new "now" waits for the user's "Check again".
+    pub fn changes_rules(&self, next: &CheckOptions) -> bool {
+        self.target != next.target || (next.target == Target::Teams && self.teams_maps != next.teams_maps)
+    }
 }
 
 /// Everything the page shows.
@@ -291,6 +302,7 @@ mod tests {
             plan: Plan::default(),
             target: Target::Symphony,
             now_millis: 0,
+            teams_directory: None,
         })
     }
 
@@ -305,6 +317,36 @@ mod tests {
 
     /// A case's name, its actions, and the batch shown and whether a check runs after them.
     type Case = (&'static str, Vec<Action>, (Option<&'static str>, bool));
+
+    #[test]
+    fn only_a_change_of_the_rules_checks_again() {
+        let users = "symphonyUserId,entraUserId,displayName\n1,5f2a8c1e-3b4d-4e6f-9a70-1b2c3d4e5f60,A\n";
+        let with_users = TeamsMaps::default().with(crate::teams_maps::MapKind::Users, "u.csv", users).unwrap();
+        let symphony = CheckOptions::default();
+        let teams = CheckOptions { target: Target::Teams, ..CheckOptions::default() };
+        // (case, before, after, checks again)
+        let cases = [
+            ("nothing changed", symphony.clone(), symphony.clone(), false),
+            ("another target", symphony.clone(), teams.clone(), true),
+            ("back to Symphony", teams.clone(), symphony.clone(), true),
+            (
+                "a map loaded for Teams",
+                teams.clone(),
+                CheckOptions { teams_maps: with_users.clone(), ..teams.clone() },
+                true,
+            ),
+            (
+                "a map loaded while Symphony is the target",
+                symphony.clone(),
+                CheckOptions { teams_maps: with_users, ..symphony.clone() },
+                false,
+            ),
+            ("another now", teams.clone(), CheckOptions { now_millis: Some(5), ..teams.clone() }, false),
+        ];
+        for (name, before, after, expected) in cases {
+            assert_eq!(before.changes_rules(&after), expected, "{name}");
+        }
+    }
 
     #[test]
     fn checks_follow_the_actions_and_stale_outcomes_are_dropped() {

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { SCREENSHOT_DIR, TIMEOUT_MS, appUrl, dropFile, expectCount, expectText } from "../lib.mjs";
+import { SCREENSHOT_DIR, TIMEOUT_MS, appUrl, assertNotPwned, dropFile, expectCount, expectText } from "../lib.mjs";
 
 const STREAM = "iWyZBIOdQQzQj0tKOLRivX___qu6YeyZdA";
 // A 1x1 PNG.
@@ -57,11 +57,6 @@ async function openRecord(page, number) {
 async function dropReviewBatch(page) {
   await page.goto(appUrl());
   await dropFile(page, "#drop-zone", "review.ndjson", REVIEW_BATCH);
-}
-
-async function assertNotPwned(page) {
-  const flag = await page.evaluate(() => window.__ferryPwned);
-  if (flag !== undefined) throw new Error(`markup from the batch ran: window.__ferryPwned = ${JSON.stringify(flag)}`);
 }
 
 /** The tests, in order; each gets a fresh page. */

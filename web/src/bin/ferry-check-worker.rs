@@ -53,8 +53,9 @@ fn check(scope: &DedicatedWorkerGlobalScope, request: &JsValue) {
         .ok()
         .map(|files| js_sys::Array::from(&files).iter().filter_map(|file| file.dyn_into().ok()).collect())
         .unwrap_or_default();
+    let run = settings.run;
     if let Err(message) = run_check(scope, settings, &files) {
-        post(scope, &WorkerReply::Failed { run: settings.run, message });
+        post(scope, &WorkerReply::Failed { run, message });
     }
 }
 
@@ -87,6 +88,7 @@ fn run_check(
     files: &[web_sys::File],
 ) -> Result<(), String> {
     let reader = FileReaderSync::new().map_err(|_| "This browser cannot read files in a worker.".to_owned())?;
+    let run = settings.run;
     let mut session = CheckSession::new(settings);
     // File sizes are integral numbers of bytes.
     let sizes: Vec<u64> = files.iter().map(|file| file.size() as u64).collect();
@@ -113,7 +115,7 @@ fn run_check(
         Some(file) => read_slice(&reader, file, start, end),
         None => Ok(Vec::new()),
     })?;
-    for reply in positions_replies(settings.run, &found) {
+    for reply in positions_replies(run, &found) {
         post(scope, &reply);
     }
     post(scope, &finished.done);

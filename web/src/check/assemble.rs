@@ -4,6 +4,8 @@
 //! reply costs the page the time to decode it and nothing more; the state changes once, when the batch is
 //! whole.
 
+use std::rc::Rc;
+
 use ferry_core::PlannedRequest;
 
 use crate::check::protocol::{CheckSettings, WorkerReply};
@@ -115,6 +117,7 @@ impl BatchAssembler {
                     plan,
                     target: self.settings.target,
                     now_millis: self.settings.now_millis,
+                    teams_directory: self.settings.teams_directory.take().map(Rc::new),
                 }))
             }
             WorkerReply::Failed { message, .. } => Step::Failed(message),
@@ -131,12 +134,18 @@ mod tests {
     use crate::model::NONE;
     use ferry_core::{Severity, Target};
 
-    const SETTINGS: CheckSettings = CheckSettings { run: 7, target: Target::Symphony, now_millis: 1_800_000_000_000 };
+    const SETTINGS: CheckSettings =
+        CheckSettings { run: 7, target: Target::Symphony, now_millis: 1_800_000_000_000, teams_directory: None };
 
     /// The batch a session makes of `files` pushed in chunks of `chunk`, assembled from its replies (sent
     /// through JSON, as the worker posts them).
     fn checked(files: &[(&str, &str)], chunk: usize) -> CheckedBatch {
-        let mut session = CheckSession::new(SETTINGS);
+        checked_with(SETTINGS, files, chunk)
+    }
+
+    /// As [`checked`], with `settings`.
+    fn checked_with(settings: CheckSettings, files: &[(&str, &str)], chunk: usize) -> CheckedBatch {
+        let mut session = CheckSession::new(settings.clone());
         let mut replies = Vec::new();
         for (name, text) in files {
             session.begin_file(name);
@@ -152,9 +161,9 @@ mod tests {
             Ok(files[file].1.as_bytes()[start as usize..end as usize].to_vec())
         })
         .unwrap();
-        replies.extend(positions_replies(SETTINGS.run, &positions));
+        replies.extend(positions_replies(settings.run, &positions));
         replies.push(finished.done);
-        let mut assembler = BatchAssembler::new(SETTINGS, Vec::new());
+        let mut assembler = BatchAssembler::new(settings, Vec::new());
         let mut batch = None;
         for reply in replies {
             let json = serde_json::to_string(&reply).unwrap();
@@ -227,8 +236,37 @@ mod tests {
     }
 
     #[test]
+    fn the_teams_maps_reach_the_worker_and_come_back_with_the_batch() {
+        let streams = "streamId,teamId,channelId,chatId\nroomA,,,19:a@thread.v2\n";
+        let users = "symphonyUserId,entraUserId,displayName\n1,5f2a8c1e-3b4d-4e6f-9a70-1b2c3d4e5f60,One\n";
+        let directory = ferry_core::teams::Directory {
+            users: ferry_convert::teams::read_users_csv(users).unwrap(),
+            streams: ferry_convert::teams::read_streams_csv(streams).unwrap(),
+        };
+        let text = [
+            record("roomA", 1, 1_700_000_000_000, "<messageML>mapped</messageML>"),
+            record("roomA", 2, 1_700_000_001_000, "<messageML>sender 2 is not in users.csv</messageML>"),
+        ]
+        .join("\n");
+        let codes = |batch: &CheckedBatch| -> Vec<(Option<usize>, String)> {
+            batch.findings.iter().map(|finding| (finding.location.record, finding.code().to_owned())).collect()
+        };
+        // (case, maps, findings)
+        let cases = [
+            ("without maps the mapping rules are silent", None, vec![]),
+            ("with maps the unmapped sender is found", Some(directory), vec![(Some(1), "TEAMS004".to_owned())]),
+        ];
+        for (name, directory, expected) in cases {
+            let settings = CheckSettings { target: Target::Teams, teams_directory: directory.clone(), ..SETTINGS };
+            let batch = checked_with(settings, &[("teams.ndjson", &text)], 64);
+            assert_eq!(codes(&batch), expected, "{name}");
+            assert_eq!(batch.teams_directory.as_deref(), directory.as_ref(), "{name}");
+        }
+    }
+
+    #[test]
     fn replies_of_another_run_are_dropped() {
-        let mut assembler = BatchAssembler::new(SETTINGS, Vec::new());
+        let mut assembler = BatchAssembler::new(SETTINGS.clone(), Vec::new());
         let step = assembler.apply(WorkerReply::Failed { run: SETTINGS.run + 1, message: "old".to_owned() });
         assert!(matches!(step, Step::Nothing));
         let step = assembler.apply(WorkerReply::Failed { run: SETTINGS.run, message: "now".to_owned() });

@@ -11,6 +11,7 @@
 //! [`REQUESTS_PER_REPLY`] at a time, so the page
 //! decodes each one in a few milliseconds and never holds its thread for long.
 
+use ferry_core::teams::Directory;
 use ferry_core::{Diagnostic, Plan, PlannedRequest, Rule, Severity, Summary, Target};
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +33,7 @@ pub const POSITIONS_PER_REPLY: usize = 2_000;
 pub const REQUESTS_PER_REPLY: usize = 2;
 
 /// What a check runs against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckSettings {
     /// Which check this is.
@@ -41,6 +42,9 @@ pub struct CheckSettings {
     pub target: Target,
     /// "Now", in milliseconds since the Unix epoch: later timestamps are in the future.
     pub now_millis: i64,
+    /// Teams target: the user's maps of users and streams; `None` leaves the mapping rules silent.
+    #[serde(default)]
+    pub teams_directory: Option<Directory>,
 }
 
 /// A finding about a record whose row was already posted: the page updates that row with it.

@@ -88,7 +88,9 @@ struct Collector {
 impl CheckSession {
     /// A session checking with `settings`.
     pub fn new(settings: CheckSettings) -> Self {
-        let mut validator = Validator::new(Options::new(settings.target, settings.now_millis));
+        let options =
+            Options { teams_directory: settings.teams_directory, ..Options::new(settings.target, settings.now_millis) };
+        let mut validator = Validator::new(options);
         validator.keep_records(true);
         let collector = Collector {
             run: settings.run,

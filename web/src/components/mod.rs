@@ -11,3 +11,6 @@ pub mod record_list;
 pub mod record_view;
 pub mod report_panel;
 pub mod summary;
+pub mod teams_import;
+pub mod teams_plan;
+pub mod teams_post;

@@ -10,11 +10,13 @@
 use std::rc::Rc;
 
 use ferry_core::humanize;
-use ferry_core::{Diagnostic, Fix, Rule, Severity, Span};
+use ferry_core::teams::Directory;
+use ferry_core::{Diagnostic, Fix, Rule, Severity, Span, Target};
 use serde_json::Value;
 use yew::prelude::*;
 
 use crate::attachments::{attached_files, FileList};
+use crate::components::teams_post::TeamsPost;
 use crate::fixes::apply_to_text;
 use crate::model::{shown_number, Position, RecordIndex};
 use crate::preview::{build_preview, floor_char_boundary, render_preview};
@@ -54,6 +56,12 @@ pub struct RecordViewProps {
     /// Whether the user left it out of the import.
     #[prop_or_default]
     pub excluded: bool,
+    /// The platform the batch was checked for: for Teams the preview is the core's conversion to Teams.
+    #[prop_or_default]
+    pub target: Target,
+    /// Teams target: the maps the batch was checked with.
+    #[prop_or_default]
+    pub teams_directory: Option<Rc<Directory>>,
     /// Applies a fix, offered by a finding of this rule, to this record.
     pub on_apply_fix: Callback<(Rule, Fix)>,
     /// Applies each record's offered fix for this rule to every record with a finding of it.
@@ -126,13 +134,20 @@ pub fn record_view(props: &RecordViewProps) -> Html {
                         None => html! { <p>{ "The record has no message text." }</p> },
                     } }
                 </section>
-                <section class="record-view-preview" aria-labelledby="record-preview-title">
-                    <h3 id="record-preview-title">{ "Preview" }</h3>
-                    { match message {
-                        Some(message) => view_preview(message),
-                        None => html! {},
-                    } }
-                </section>
+                if props.target == Target::Teams {
+                    <section class="record-view-preview" aria-labelledby="record-preview-title">
+                        <h3 id="record-preview-title">{ "Preview in Teams" }</h3>
+                        <TeamsPost text={props.text.clone()} directory={props.teams_directory.clone()} />
+                    </section>
+                } else {
+                    <section class="record-view-preview" aria-labelledby="record-preview-title">
+                        <h3 id="record-preview-title">{ "Preview" }</h3>
+                        { match message {
+                            Some(message) => view_preview(message),
+                            None => html! {},
+                        } }
+                    </section>
+                }
             </div>
             { view_attachments(record) }
             { view_fields(&props.text, &parsed) }
@@ -160,7 +175,11 @@ fn view_findings(props: &RecordViewProps, record: Option<&Value>) -> Html {
     if props.findings.is_empty() {
         return match not_kept {
             Some(note) => note,
-            None => html! { <p class="record-view-clean">{ "No findings: the Agent would accept this record." }</p> },
+            None => html! {
+                <p class="record-view-clean">
+                    { if props.target == Target::Teams { "No findings: Teams import would take this record." } else { "No findings: the Agent would accept this record." } }
+                </p>
+            },
         };
     }
     html! {
@@ -456,6 +475,8 @@ mod tests {
             positions: Rc::default(),
             findings_not_kept: 0,
             excluded: false,
+            target: Target::Symphony,
+            teams_directory: None,
             on_apply_fix: Callback::noop(),
             on_apply_fix_to_all: Callback::noop(),
             on_set_excluded: Callback::noop(),

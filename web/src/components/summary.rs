@@ -4,11 +4,12 @@
 
 use std::rc::Rc;
 
-use ferry_core::{Rule, Severity};
+use ferry_core::{Rule, Severity, Target};
 use yew::prelude::*;
 
 use crate::components::deferred::Deferred;
 use crate::components::format::{counted, grouped};
+use crate::components::teams_plan::TeamsPlanView;
 use crate::listing::{name_at, Filters, Period};
 use crate::model::{CheckedBatch, NONE};
 use crate::state::{severity_count, title_of, Action};
@@ -164,7 +165,11 @@ pub fn summary(props: &SummaryProps) -> Html {
                 </div>
                 { for severity_cards }
             </dl>
-            { plan_view(batch) }
+            if batch.target == Target::Teams {
+                <TeamsPlanView batch={batch.clone()} />
+            } else {
+                { plan_view(batch) }
+            }
             <div class="summary-grid">
                 <section class="rules" aria-label="Findings per rule">
                     <h3>{ "Findings per rule" }</h3>

@@ -396,3 +396,112 @@ mod tests {
         assert_eq!(live, vec![RunState::Idle, RunState::Running, RunState::Paused, RunState::Stopping]);
     }
 }
+
+/// `GET /teams/status`: the Graph `ferry serve` imports into (`sandbox`, `tenant` or `none`) and its journal.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsStatus {
+    /// `sandbox`, `tenant` or `none`.
+    pub upstream: String,
+    /// Records per state in the Teams journal (absent without a Graph).
+    #[serde(default)]
+    pub counts: Option<TeamsCounts>,
+}
+
+/// Records per state in the Teams journal.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsCounts {
+    /// Converted, not yet sent.
+    pub pending: usize,
+    /// Sent, outcome not yet recorded.
+    pub sending: usize,
+    /// Imported.
+    pub imported: usize,
+    /// Refused by Graph.
+    pub failed: usize,
+    /// Refused by the checks or the conversion; never sent.
+    pub excluded: usize,
+}
+
+/// A record the server could not convert into a Graph request.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ConversionError {
+    /// The record, 0-based within the posted batch.
+    pub record: usize,
+    /// Why.
+    pub message: String,
+}
+
+/// `POST /teams/batches`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsBatchAnswer {
+    /// The batch's name.
+    pub name: String,
+    /// Records read.
+    pub records: usize,
+    /// Records converted and planned.
+    pub planned: usize,
+    /// Records refused by the checks.
+    pub refused: usize,
+    /// Records the journal already holds as done.
+    pub already_done: usize,
+    /// Records not converted, and why.
+    pub conversion_errors: Vec<ConversionError>,
+}
+
+/// One conversation of `GET /teams/plan`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TeamsPlannedConversation {
+    /// Its Graph path.
+    pub conversation: String,
+    /// Messages to send.
+    pub messages: usize,
+    /// Requests: the messages, `startMigration` and `completeMigration`.
+    pub requests: usize,
+    /// Seconds at the documented rate.
+    pub seconds: f64,
+}
+
+/// `GET /teams/plan`: the conversations with work left in the server's journal.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TeamsServerPlan {
+    /// The conversations.
+    pub conversations: Vec<TeamsPlannedConversation>,
+    /// Messages in all.
+    pub messages: usize,
+    /// Requests in all.
+    pub requests: usize,
+    /// Estimated seconds, with the server's concurrency.
+    pub seconds: f64,
+}
+
+/// How a conversation ended in a Teams run.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TeamsConversationEnd {
+    /// Its Graph path.
+    pub conversation: String,
+    /// `completed`, `blocked`, `stopped` or `halted`.
+    pub end: String,
+    /// Messages imported by the run.
+    pub imported: usize,
+    /// Messages refused.
+    pub failed: usize,
+    /// Messages moved to a free millisecond after a 409.
+    pub moved: usize,
+    /// Why it was blocked or halted.
+    pub reason: Option<String>,
+}
+
+/// `POST /teams/runs`, `GET /teams/runs/current`: a run as the Symphony run's answer (one request per message),
+/// and each conversation's end.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TeamsRun {
+    /// The run: its id, error and progress.
+    #[serde(flatten)]
+    pub run: Run,
+    /// Each conversation's end, once the run has ended.
+    #[serde(default)]
+    pub conversations: Vec<TeamsConversationEnd>,
+}

@@ -13,7 +13,9 @@ use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
-use super::api::{BatchAnswer, RecordState, RecordsPage, Run, Status};
+use super::api::{
+    BatchAnswer, RecordState, RecordsPage, Run, Status, TeamsBatchAnswer, TeamsRun, TeamsServerPlan, TeamsStatus,
+};
 use super::ApiError;
 use crate::session::ApiToken;
 
@@ -249,6 +251,61 @@ impl ApiClient {
         limit: usize,
     ) -> Result<RecordsPage, ApiError> {
         self.call(Method::GET, &records_path(state, offset, limit), None, CONTROL_TIMEOUT_SECONDS).await
+    }
+
+    /// `GET /teams/status`: the Graph the server imports into, and its Teams journal.
+    ///
+    /// # Errors
+    /// Any [`ApiError`].
+    pub async fn teams_status(&self) -> Result<TeamsStatus, ApiError> {
+        self.call(Method::GET, "/teams/status", None, CONTROL_TIMEOUT_SECONDS).await
+    }
+
+    /// `POST /teams/maps`: the maps the server converts later batches with.
+    ///
+    /// # Errors
+    /// Any [`ApiError`]; `bad_maps` names the file and the line.
+    pub async fn post_teams_maps(&self, users: &str, streams: &str) -> Result<serde_json::Value, ApiError> {
+        let body = serde_json::json!({ "users": users, "streams": streams }).to_string();
+        let body = (JsValue::from_str(&body), "application/json");
+        self.call(Method::POST, "/teams/maps", Some(body), CONTROL_TIMEOUT_SECONDS).await
+    }
+
+    /// `POST /teams/batches`: `body` (NDJSON) checked for Teams, converted and taken into the Teams journal.
+    ///
+    /// # Errors
+    /// Any [`ApiError`]; `no_maps`, `run_in_progress` as refusals.
+    pub async fn post_teams_batch(&self, name: &str, body: &str) -> Result<TeamsBatchAnswer, ApiError> {
+        let path = format!("/teams/batches?name={}", query_value(name));
+        let body = (JsValue::from_str(body), "application/x-ndjson");
+        self.call(Method::POST, &path, Some(body), BATCH_TIMEOUT_SECONDS).await
+    }
+
+    /// `GET /teams/plan?concurrency=`: the conversations with work left.
+    ///
+    /// # Errors
+    /// Any [`ApiError`].
+    pub async fn teams_plan(&self, concurrency: usize) -> Result<TeamsServerPlan, ApiError> {
+        let path = format!("/teams/plan?concurrency={concurrency}");
+        self.call(Method::GET, &path, None, CONTROL_TIMEOUT_SECONDS).await
+    }
+
+    /// `POST /teams/runs`: starts importing every conversation with work left, `concurrency` at once.
+    ///
+    /// # Errors
+    /// Any [`ApiError`]; `run_in_progress`, `intake_in_progress`, `nothing_planned` as refusals.
+    pub async fn start_teams_run(&self, concurrency: usize) -> Result<TeamsRun, ApiError> {
+        let body = serde_json::json!({ "concurrency": concurrency }).to_string();
+        let body = (JsValue::from_str(&body), "application/json");
+        self.call(Method::POST, "/teams/runs", Some(body), CONTROL_TIMEOUT_SECONDS).await
+    }
+
+    /// `GET /teams/runs/current`.
+    ///
+    /// # Errors
+    /// Any [`ApiError`]; `no_run` when none was started.
+    pub async fn current_teams_run(&self) -> Result<TeamsRun, ApiError> {
+        self.call(Method::GET, "/teams/runs/current", None, CONTROL_TIMEOUT_SECONDS).await
     }
 
     /// `GET /report.csv` or `/report.json`: the text of every record's fate.
