@@ -68,8 +68,18 @@ pub fn journal_upstream(storage: &Storage) -> String {
     }
 }
 
-/// The demo dataset and the service user holding `public_key_pem`.
-pub fn demo_manifest(public_key_pem: String) -> Manifest {
+/// What the local pod holds besides its service user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    /// The demo dataset ([`DEMO_USERS`], [`DEMO_ROOMS`]), so a first run can import something real.
+    Demo,
+    /// Nothing: the caller applies a manifest of its own, whose usernames may be the demo's.
+    None,
+}
+
+/// The service user holding `public_key_pem`, and the demo dataset when `dataset` asks for it.
+pub fn demo_manifest(public_key_pem: String, dataset: Dataset) -> Manifest {
+    let demo = dataset == Dataset::Demo;
     Manifest {
         service_users: vec![ManifestServiceUser {
             username: SERVICE_USER.to_owned(),
@@ -83,6 +93,7 @@ pub fn demo_manifest(public_key_pem: String) -> Manifest {
         }],
         users: DEMO_USERS
             .iter()
+            .filter(|_| demo)
             .map(|&(id, username, display_name)| ManifestUser {
                 id,
                 username: username.to_owned(),
@@ -93,6 +104,7 @@ pub fn demo_manifest(public_key_pem: String) -> Manifest {
             .collect(),
         streams: DEMO_ROOMS
             .iter()
+            .filter(|_| demo)
             .map(|&(id, name, members)| ManifestStream {
                 id: id.to_owned(),
                 kind: StreamKind::Room,
@@ -114,6 +126,7 @@ pub fn demo_manifest(public_key_pem: String) -> Manifest {
 pub async fn start_local_pod(
     storage: &Storage,
     config: Config,
+    dataset: Dataset,
 ) -> Result<(Arc<PodClient>, RunningSandbox)> {
     let key_file = key_path(storage);
     let private_key = match &key_file {
@@ -135,7 +148,7 @@ pub async fn start_local_pod(
         .context("encoding the service user's private key")?;
     let sandbox = Sandbox::open(storage, config).context("opening the sandbox's state")?;
     sandbox
-        .apply_manifest(&demo_manifest(public_pem))
+        .apply_manifest(&demo_manifest(public_pem, dataset))
         .context("registering the service user and the demo dataset")?;
     let running = ferry_sandbox::server::spawn(sandbox, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
@@ -216,7 +229,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&folder);
         std::fs::create_dir_all(&folder).unwrap();
         let storage = Storage::File(folder.join("ferry-sandbox.sqlite3"));
-        let (client, running) = start_local_pod(&storage, Config::default()).await.unwrap();
+        let (client, running) = start_local_pod(&storage, Config::default(), Dataset::Demo).await.unwrap();
         let user = client.session_info().await.unwrap();
         assert_eq!(user.username, SERVICE_USER);
         running.shutdown().await.unwrap();
@@ -230,7 +243,7 @@ mod tests {
                 0o600
             );
         }
-        let (client, running) = start_local_pod(&storage, Config::default()).await.unwrap();
+        let (client, running) = start_local_pod(&storage, Config::default(), Dataset::Demo).await.unwrap();
         client.session_info().await.unwrap();
         running.shutdown().await.unwrap();
         assert_eq!(

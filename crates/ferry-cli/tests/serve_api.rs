@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use ferry_cli::api::{self, AppState, Settings, MAX_BODY_BYTES, TOKEN_HEADER};
-use ferry_cli::local_pod::{self, start_local_pod, DEMO_ROOMS, DEMO_USERS};
+use ferry_cli::local_pod::{self, start_local_pod, Dataset, DEMO_ROOMS, DEMO_USERS};
 use ferry_cli::web_app::WebApp;
 use ferry_proxy::Journal;
 use ferry_sandbox::server::RunningSandbox;
@@ -33,7 +33,7 @@ async fn start(address: SocketAddr) -> Fixture {
         control_token: Some(TOKEN.to_owned()),
         ..Config::default()
     };
-    let (client, sandbox) = start_local_pod(&storage, config).await.unwrap();
+    let (client, sandbox) = start_local_pod(&storage, config, Dataset::Demo).await.unwrap();
     let journal = Journal::in_memory(&local_pod::journal_upstream(&storage)).unwrap();
     let state = AppState::new(Settings {
         token: TOKEN.to_owned(),

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use ferry_cli::api::{self, AppState, Settings, TeamsSettings, TOKEN_HEADER};
-use ferry_cli::local_pod::{self, start_local_pod};
+use ferry_cli::local_pod::{self, start_local_pod, Dataset};
 use ferry_cli::web_app::WebApp;
 use ferry_proxy::teams::{GraphClient, TeamsConfig, TeamsJournal};
 use ferry_proxy::Journal;
@@ -25,7 +25,7 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures
 
 async fn start(with_graph: bool) -> (Router, RunningSandbox) {
     let storage = Storage::Memory;
-    let (client, sandbox) = start_local_pod(&storage, Config::default()).await.unwrap();
+    let (client, sandbox) = start_local_pod(&storage, Config::default(), Dataset::Demo).await.unwrap();
     let journal = Journal::in_memory(&local_pod::journal_upstream(&storage)).unwrap();
     let state = AppState::new(Settings {
         token: TOKEN.to_owned(),
@@ -181,16 +181,13 @@ async fn refusals_change_nothing_and_the_fixture_goes_in_exactly_once() {
     assert!(csv.starts_with("file,record,originatingSystemId,originalMessageId,conversation,createdDateTime,state"));
 }
 
-/// `ferry serve --manifest` with a `graph` section: the server imports into the sandbox's Graph, as its first
-/// line and `GET /api/v1/teams/status` say.
+/// `ferry serve --manifest` with the fixture's manifest (Symphony users named like the demo dataset's, and a
+/// `graph` section): the manifest replaces the demo dataset, so the server starts, and it imports into the
+/// sandbox's Graph, as its first lines and `GET /api/v1/teams/status` say.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ferry_serve_with_a_graph_manifest_offers_the_teams_api() {
     use std::io::{BufRead as _, BufReader};
-    // The fixture's graph section alone: the served sandbox holds its own demo Symphony users already.
-    let fixture: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURE}/sandbox.json")).unwrap()).unwrap();
-    let manifest = std::env::temp_dir().join(format!("ferry-serve-teams-{}.json", std::process::id()));
-    std::fs::write(&manifest, json!({ "graph": fixture["graph"] }).to_string()).unwrap();
+    let manifest = format!("{FIXTURE}/sandbox.json");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args(["serve", "--port", "0", "--memory", "--manifest"])
         .arg(&manifest)
@@ -219,7 +216,6 @@ async fn ferry_serve_with_a_graph_manifest_offers_the_teams_api() {
         .unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    let _ = std::fs::remove_file(&manifest);
     assert_eq!(status["upstream"], "sandbox", "{status}");
     assert_eq!(status["counts"]["imported"], 0, "{status}");
 }

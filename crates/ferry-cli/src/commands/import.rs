@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use ferry_cli::local_pod::{journal_upstream, start_local_pod};
+use ferry_cli::local_pod::{journal_upstream, start_local_pod, Dataset};
 use ferry_core::{Diagnostic, Options, Severity, Target};
 use ferry_proxy::intake::IntakeOptions;
 use ferry_proxy::journal::Counts;
@@ -144,7 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             None => {
                 let storage = args.storage.storage();
-                let (client, sandbox) = start_local_pod(&storage, SandboxConfig::default()).await?;
+                let (client, sandbox) = start_local_pod(&storage, SandboxConfig::default(), Dataset::Demo).await?;
                 eprintln!(
                     "no --config: importing into the embedded sandbox at {} ({})",
                     sandbox.url(),

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context as _};
 use ferry_cli::api::{self, AppState, Settings};
-use ferry_cli::local_pod::{self, start_local_pod, SERVICE_USER};
+use ferry_cli::local_pod::{self, start_local_pod, Dataset, SERVICE_USER};
 use ferry_cli::web_app::{WebApp, HOW_TO_GET_THE_APP};
 use ferry_proxy::teams::{GraphClient, TeamsConfig, TeamsJournal};
 use ferry_proxy::{Journal, PodClient, PodConfig};
@@ -55,7 +55,8 @@ pub struct Args {
     /// Serve the web app only: no upstream, so the API cannot import.
     #[arg(long)]
     pub no_sandbox: bool,
-    /// Manifest of service users, users and streams to provision in the sandbox at start (JSON).
+    /// Manifest of service users, users and streams to provision in the sandbox at start (JSON), instead of
+    /// the demo dataset.
     #[arg(long, value_name = "FILE", conflicts_with = "no_sandbox")]
     pub manifest: Option<PathBuf>,
     #[command(flatten)]
@@ -115,7 +116,9 @@ async fn serve(args: Args, web: WebApp) -> anyhow::Result<()> {
             control_token: Some(token.clone()),
             ..SandboxConfig::default()
         };
-        let (client, running) = start_local_pod(&storage, config).await?;
+        // A manifest of the user's own replaces the demo dataset, whose usernames it may hold.
+        let dataset = if args.manifest.is_some() { Dataset::None } else { Dataset::Demo };
+        let (client, running) = start_local_pod(&storage, config, dataset).await?;
         if let Some(path) = &args.manifest {
             graph_manifest = apply_manifest(&running.sandbox, path)?.graph;
         }
