@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
-use ferry_convert::teams::{schedule, Timed};
+use ferry_convert::teams::{schedule, StandIn};
 use ferry_core::Rule;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -785,32 +785,12 @@ CREATE INDEX IF NOT EXISTS temp.teams_intake_key ON teams_intake (system_id, mes
 /// Furthest the journal moves a record past its scheduled millisecond to leave another input's messages theirs.
 pub const MAX_JOURNAL_MOVE_MILLIS: i64 = 1_000;
 
-/// A staged record as [`schedule`] sees it; its body stays in the staging table.
-struct StagedTime {
+/// Where a scheduled record is staged, and whether it is to be planned (keyed, and not sent by an earlier run),
+/// so takes a millisecond in the journal.
+#[derive(Clone, Copy, Debug)]
+struct StagedSlot {
     slot: i64,
-    conversation: Rc<str>,
-    created_millis: i64,
-    original_message_id: Box<str>,
-    /// It is to be planned (not sent by an earlier run, and keyed): it takes a millisecond in the journal.
     plannable: bool,
-}
-
-impl Timed for StagedTime {
-    fn conversation(&self) -> &str {
-        &self.conversation
-    }
-
-    fn created_millis(&self) -> i64 {
-        self.created_millis
-    }
-
-    fn set_created_millis(&mut self, created_millis: i64) {
-        self.created_millis = created_millis;
-    }
-
-    fn original_message_id(&self) -> &str {
-        &self.original_message_id
-    }
 }
 
 /// The millisecond a staged record takes.
@@ -868,12 +848,11 @@ fn placements(transaction: &Connection, retry_failed: bool, now_ms: i64) -> rusq
                 shared
             }
         };
-        times.push(StagedTime {
-            slot: row.get(0)?,
+        times.push(StandIn {
             conversation,
             created_millis: row.get(2)?,
             original_message_id: row.get::<_, String>(3)?.into_boxed_str(),
-            plannable: row.get(4)?,
+            place: StagedSlot { slot: row.get(0)?, plannable: row.get(4)? },
         });
     }
     let scheduled = schedule(times, now_ms);
@@ -883,7 +862,7 @@ fn placements(transaction: &Connection, retry_failed: bool, now_ms: i64) -> rusq
     let mut order = Vec::new();
     // The conversation of the record placed last, and its millisecond: the next one of it goes after.
     let mut previous: Option<(&str, i64)> = None;
-    for time in scheduled.requests.iter().filter(|time| time.plannable) {
+    for time in scheduled.requests.iter().filter(|time| time.place.plannable) {
         let scheduled_ms = time.created_millis;
         let floor = match previous {
             Some((conversation, last)) if conversation == &*time.conversation => {
@@ -902,9 +881,11 @@ fn placements(transaction: &Connection, retry_failed: bool, now_ms: i64) -> rusq
                 break;
             }
         }
-        order.push((time.slot, placement));
+        order.push((time.place.slot, placement));
     }
-    order.extend(scheduled.past_now.iter().filter(|time| time.plannable).map(|time| (time.slot, Placement::PastNow)));
+    order.extend(
+        scheduled.past_now.iter().filter(|time| time.place.plannable).map(|time| (time.place.slot, Placement::PastNow)),
+    );
     order.sort_unstable_by_key(|(slot, _)| *slot);
     Ok(order)
 }
@@ -1193,7 +1174,7 @@ mod tests {
         let mut rows = Vec::new();
         journal
             .for_each_fate(|fate| {
-                let ms = fate.created_date_time.as_deref().map(|text| super::super::parse_created_date_time(text));
+                let ms = fate.created_date_time.as_deref().map(super::super::parse_created_date_time);
                 let id = fate.original_message_id.unwrap_or_default();
                 rows.push((id, ms.transpose()?.unwrap_or(0), fate.codes));
                 Ok(())
