@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use common::{ferry, scratch, Sandbox, SERVICE_USER_KEY_PATH};
+use common::{ferry, scratch, Run, Sandbox, SERVICE_USER_KEY_PATH};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/teams");
 const NOW: &str = "2026-12-01T00:00:00Z";
@@ -79,29 +79,26 @@ fn teams_yaml(directory: &Path, manifest: &Path, port: u16) -> PathBuf {
     path
 }
 
+/// `ferry COMMAND... --users U --streams S [FLAG VALUE]... --now NOW BATCH` with the fixture's maps.
+fn ferry_on_batch(command: &[&str], options: &[(&str, &Path)], batch: &Path) -> Run {
+    let (users, streams) =
+        (PathBuf::from(format!("{FIXTURE}/users.csv")), PathBuf::from(format!("{FIXTURE}/streams.csv")));
+    let mut args: Vec<PathBuf> = command.iter().map(PathBuf::from).collect();
+    for (flag, value) in [("--users", users.as_path()), ("--streams", &streams)].iter().chain(options) {
+        args.extend([PathBuf::from(flag), value.to_path_buf()]);
+    }
+    args.extend([PathBuf::from("--now"), PathBuf::from(NOW), batch.to_path_buf()]);
+    ferry(&args.iter().map(PathBuf::as_path).collect::<Vec<_>>())
+}
+
 #[test]
 fn convert_and_import_put_every_record_on_the_same_millisecond() {
     let directory = scratch("teams-same-millisecond", "both");
     let batch = batch(&directory);
-    let (users, streams) =
-        (PathBuf::from(format!("{FIXTURE}/users.csv")), PathBuf::from(format!("{FIXTURE}/streams.csv")));
 
     // `ferry convert --to teams`: each request's createdDateTime, by originalMessageId.
     let requests_path = directory.join("requests.ndjson");
-    let converted = ferry(&[
-        Path::new("convert"),
-        Path::new("--to"),
-        Path::new("teams"),
-        &batch,
-        Path::new("--users"),
-        &users,
-        Path::new("--streams"),
-        &streams,
-        Path::new("-o"),
-        &requests_path,
-        Path::new("--now"),
-        Path::new(NOW),
-    ]);
+    let converted = ferry_on_batch(&["convert", "--to", "teams"], &[("-o", &requests_path)], &batch);
     assert_eq!(converted.code, 0, "{}{}", converted.stdout, converted.stderr);
     let mut by_convert: BTreeMap<String, String> = BTreeMap::new();
     for line in std::fs::read_to_string(&requests_path).unwrap().lines() {
@@ -122,23 +119,8 @@ fn convert_and_import_put_every_record_on_the_same_millisecond() {
     let sandbox = Sandbox::start(&manifest, &directory.join("sandbox.sqlite3"), &[]);
     let config = teams_yaml(&directory, &manifest, sandbox.port);
     let journal_path = directory.join("journal.sqlite3");
-    let imported = ferry(&[
-        Path::new("import"),
-        Path::new("--target"),
-        Path::new("teams"),
-        Path::new("--apply"),
-        Path::new("--now"),
-        Path::new(NOW),
-        Path::new("--config"),
-        &config,
-        Path::new("--users"),
-        &users,
-        Path::new("--streams"),
-        &streams,
-        Path::new("--journal"),
-        &journal_path,
-        &batch,
-    ]);
+    let options = [("--config", config.as_path()), ("--journal", &journal_path)];
+    let imported = ferry_on_batch(&["import", "--target", "teams", "--apply"], &options, &batch);
     assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
 
     // The journal: every record imported at the millisecond of its converted request.
