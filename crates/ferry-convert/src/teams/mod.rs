@@ -18,4 +18,4 @@ pub mod schedule;
 
 pub use maps::{read_streams_csv, read_users_csv, MapError};
 pub use request::{request_for_record, start_migration_body, GraphRequest, RecordError};
-pub use schedule::{schedule, ConversationPlan, Schedule, TimeMove, Timed};
+pub use schedule::{schedule, ConversationPlan, Schedule, StandIn, TimeMove, Timed};

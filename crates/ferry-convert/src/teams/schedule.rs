@@ -9,10 +9,13 @@
 //! messages in the future) is not scheduled and is reported as such.
 //!
 //! [`schedule`] orders anything [`Timed`]: [`GraphRequest`]s, or a caller's light stand-ins for requests it keeps
-//! elsewhere (the CLI keeps each request's line in a file and schedules a few bytes per message).
+//! elsewhere (the CLI keeps each request's line in a file, the proxy's intake each record in its journal, and
+//! both schedule a few bytes per message: a [`StandIn`] or a type of their own).
 //!
 //! Invariants: pure; the output lists the requests by conversation path, then time; within a conversation
 //! every `createdDateTime` is unique and the order of the batch's equal times is kept; no time moves back.
+
+use std::rc::Rc;
 
 use ferry_core::teams::MESSAGES_PER_SECOND_PER_CONVERSATION;
 
@@ -54,6 +57,38 @@ impl Timed for GraphRequest {
 
     fn set_created_millis(&mut self, created_millis: i64) {
         GraphRequest::set_created_millis(self, created_millis);
+    }
+
+    fn original_message_id(&self) -> &str {
+        &self.original_message_id
+    }
+}
+
+/// A message kept elsewhere, as [`schedule`] needs it: its conversation (shared by the conversation's messages),
+/// its time and id, and `place`, where the caller keeps the message itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StandIn<P> {
+    /// The conversation's Graph path.
+    pub conversation: Rc<str>,
+    /// The message's `createdDateTime`, milliseconds since the Unix epoch (the scheduled one once scheduled).
+    pub created_millis: i64,
+    /// The record's `originalMessageId` (empty when it has none).
+    pub original_message_id: Box<str>,
+    /// Where the caller keeps the message.
+    pub place: P,
+}
+
+impl<P> Timed for StandIn<P> {
+    fn conversation(&self) -> &str {
+        &self.conversation
+    }
+
+    fn created_millis(&self) -> i64 {
+        self.created_millis
+    }
+
+    fn set_created_millis(&mut self, created_millis: i64) {
+        self.created_millis = created_millis;
     }
 
     fn original_message_id(&self) -> &str {
@@ -214,6 +249,22 @@ mod tests {
                 assert_eq!(written, ferry_core::teams::created_date_time(request.created_millis));
             }
         }
+    }
+
+    #[test]
+    fn stand_ins_are_scheduled_as_the_requests_they_stand_for() {
+        let conversation: Rc<str> = Rc::from("/a");
+        let stand_in = |place: usize, millis: i64| StandIn {
+            conversation: Rc::clone(&conversation),
+            created_millis: millis,
+            original_message_id: place.to_string().into_boxed_str(),
+            place,
+        };
+        let scheduled = schedule(vec![stand_in(0, 12), stand_in(1, 10), stand_in(2, 10)], i64::MAX);
+        let placed: Vec<(usize, i64)> = scheduled.requests.iter().map(|s| (s.place, s.created_millis)).collect();
+        assert_eq!(placed, [(1, 10), (2, 11), (0, 12)]);
+        assert_eq!(scheduled.moved.len(), 1);
+        assert_eq!(scheduled.moved[0].original_message_id, "2");
     }
 
     #[test]

@@ -17,8 +17,12 @@
 //! - A conversation in migration mode is continued only when this journal asked to start it and has not
 //!   seen it completed.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 
+use ferry_convert::teams::{schedule, StandIn};
+use ferry_core::Rule;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -332,11 +336,8 @@ impl TeamsJournal {
         }
     }
 
-    /// Takes the input's records in one transaction. New records and records not yet sent are planned (their
-    /// body and identity replaced by this input's), records with errors excluded, imported ones left alone,
-    /// failed ones planned again only when `retry_failed`, sending ones left as they were sent. A record whose
-    /// millisecond is already another message's in the conversation is moved to the next free one within a
-    /// second (said in its reason), or excluded when there is none.
+    /// Takes the input's records: [`stage_messages`](Self::stage_messages) then
+    /// [`take_staged`](Self::take_staged) with the system clock as `now`.
     ///
     /// # Errors
     /// [`ProxyError::Journal`].
@@ -346,147 +347,114 @@ impl TeamsJournal {
         records: impl IntoIterator<Item = IncomingMessage>,
         retry_failed: bool,
     ) -> Result<TeamsIntake, ProxyError> {
+        self.stage_messages(records)?;
+        self.take_staged(run, retry_failed, now_millis())
+    }
+
+    /// Adds records of the input to the intake under way (a temporary table of this connection), in batch
+    /// order; [`take_staged`](Self::take_staged) places them once the whole input is staged.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn stage_messages(&mut self, records: impl IntoIterator<Item = IncomingMessage>) -> Result<(), ProxyError> {
+        self.connection.execute_batch(STAGING_SCHEMA).map_err(|source| self.error(source))?;
+        self.transaction(|connection| {
+            let mut insert = connection.prepare_cached(
+                "INSERT INTO temp.teams_intake (system_id, message_id, file, record_index, conversation, created_ms,
+                 from_user_id, body, codes, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for record in records {
+                let codes = (!record.error_codes.is_empty()).then(|| record.error_codes.join(","));
+                insert.execute(params![
+                    record.system_id,
+                    record.message_id,
+                    record.file,
+                    i64::try_from(record.record_index).unwrap_or(i64::MAX),
+                    record.conversation,
+                    record.created_ms,
+                    record.from_user_id,
+                    record.body,
+                    codes,
+                    record.error_message,
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Empties the stage: records staged by an intake that did not reach [`take_staged`](Self::take_staged)
+    /// (its input could not be read to the end) are dropped.
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn discard_staged(&mut self) -> Result<(), ProxyError> {
+        self.connection
+            .execute_batch(STAGING_SCHEMA)
+            .and_then(|()| self.connection.execute_batch("DELETE FROM temp.teams_intake"))
+            .map_err(|source| self.error(source))
+    }
+
+    /// Takes the staged records in one transaction, and empties the stage.
+    ///
+    /// The records without errors get their milliseconds from ferry-convert's [`schedule`] over the whole input,
+    /// so `ferry convert --to teams` and the import put each record on the same one; a record it would move past
+    /// `now_ms` is excluded (`TEAMS001`). Then, in that order, each record not yet sent takes the first
+    /// millisecond at or after its scheduled one, and after the one its conversation's previous record took,
+    /// that no message journaled by another input holds (within [`MAX_JOURNAL_MOVE_MILLIS`] and before
+    /// `now_ms`, else excluded with `TEAMS001`). Every move is said in the record's reason.
+    ///
+    /// New records and records not yet sent are planned (their body and identity replaced by this input's),
+    /// records with errors excluded, imported ones left alone, failed ones planned again only when
+    /// `retry_failed`, sending ones left as they were sent. A record repeating the key of an earlier one of the
+    /// run is excluded (`BATCH001`), one without `originalMessageId` too (`BATCH002`), and one without a
+    /// conversation (`TEAMS005`).
+    ///
+    /// # Errors
+    /// [`ProxyError::Journal`].
+    pub fn take_staged(&mut self, run: i64, retry_failed: bool, now_ms: i64) -> Result<TeamsIntake, ProxyError> {
+        self.connection.execute_batch(STAGING_SCHEMA).map_err(|source| self.error(source))?;
         let path = self.path.clone();
         let error = |source| ProxyError::Journal { path: path.clone(), source };
         let transaction = self.connection.transaction().map_err(error)?;
+        mark_copies(&transaction, run).map_err(error)?;
+        // Each record's row of an earlier run; the rows this input plans again leave their millisecond, so that
+        // only the messages of other inputs stand in the way of the schedule.
+        transaction
+            .execute_batch(
+                "UPDATE temp.teams_intake SET (row_id, stored_state) = (SELECT id, state FROM main.teams_messages m
+                 WHERE m.system_id IS teams_intake.system_id AND m.message_id = teams_intake.message_id)
+                 WHERE message_id IS NOT NULL",
+            )
+            .map_err(error)?;
+        transaction
+            .execute(
+                "UPDATE main.teams_messages SET state = 'excluded' WHERE id IN
+                 (SELECT row_id FROM temp.teams_intake WHERE stored_state = 'pending' OR (stored_state = 'failed' AND ?1))",
+                [retry_failed],
+            )
+            .map_err(error)?;
+        transaction
+            .execute(
+                "UPDATE main.teams_messages SET intake_run = ?1 WHERE id IN
+                 (SELECT row_id FROM temp.teams_intake WHERE row_id IS NOT NULL)",
+                [run],
+            )
+            .map_err(error)?;
+        let placements = placements(&transaction, retry_failed, now_ms).map_err(error)?;
         let mut intake = TeamsIntake::default();
         {
-            let mut find = transaction
-                .prepare("SELECT id, state, intake_run FROM teams_messages WHERE system_id IS ?1 AND message_id = ?2")
-                .map_err(error)?;
-            let mut taken = transaction
-                .prepare("SELECT 1 FROM teams_messages WHERE conversation = ?1 AND created_ms = ?2 AND state <> 'excluded' AND id IS NOT ?3")
-                .map_err(error)?;
-            let mut stamp =
-                transaction.prepare("UPDATE teams_messages SET intake_run = ?2 WHERE id = ?1").map_err(error)?;
-            let mut write = transaction
-                .prepare(
-                    "INSERT OR REPLACE INTO teams_messages (id, system_id, message_id, file, record_index, conversation,
-                     created_ms, from_user_id, state, reason, codes, intake_run, updated_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .map_err(error)?;
-            let mut keep_body =
-                transaction.prepare("INSERT OR REPLACE INTO teams_bodies (id, body) VALUES (?1, ?2)").map_err(error)?;
-            let mut drop_body = transaction.prepare("DELETE FROM teams_bodies WHERE id = ?1").map_err(error)?;
-            let now = now_millis();
-            for mut record in records {
-                let existing: Option<(i64, String, Option<i64>)> = match &record.message_id {
-                    Some(message_id) => find
-                        .query_row(params![record.system_id, message_id], |row| {
-                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                        })
-                        .optional()
-                        .map_err(error)?,
-                    None => None,
-                };
-                let existing = match existing {
-                    Some((_, _, Some(intake_run))) if intake_run == run => {
-                        // A copy within this input: excluded, keyed by nothing.
-                        record.error_codes.push("BATCH001".to_owned());
-                        record.error_message.get_or_insert_with(|| {
-                            format!(
-                                "another record of the input has originalMessageId {:?}",
-                                record.message_id.as_deref().unwrap_or_default()
-                            )
-                        });
-                        record.message_id = None;
-                        None
-                    }
-                    other => other.map(|(id, state, _)| (id, MessageState::parse(&state))),
-                };
-                if let Some((id, stored)) = existing {
-                    stamp.execute(params![id, run]).map_err(error)?;
-                    match stored {
-                        MessageState::Imported => {
-                            intake.already_done += 1;
-                            continue;
-                        }
-                        MessageState::Failed if !retry_failed => {
-                            intake.previously_failed += 1;
-                            continue;
-                        }
-                        MessageState::Sending => {
-                            intake.unresolved += 1;
-                            continue;
-                        }
-                        _ => {}
-                    }
-                }
-                let row_id = existing.map(|(id, _)| id);
-                let mut reason = record.error_message.clone();
-                if record.message_id.is_none() && record.error_codes.is_empty() {
-                    record.error_codes.push("BATCH002".to_owned());
-                    reason = Some("no `originalMessageId`: the record cannot be imported exactly once".to_owned());
-                }
-                if record.conversation.is_none() && record.error_codes.is_empty() {
-                    record.error_codes.push("TEAMS-MAP".to_owned());
-                    reason = Some("no conversation: the streams map names none for this stream".to_owned());
-                }
-                let mut excluded = !record.error_codes.is_empty();
-                if !excluded {
-                    // The millisecond must be free in the conversation: the next free one within a second.
-                    let conversation = record.conversation.clone().unwrap_or_default();
-                    let mut placed = None;
-                    for nudge in 0..=1_000i64 {
-                        let candidate = record.created_ms.saturating_add(nudge);
-                        let occupied = taken
-                            .query_row(params![conversation, candidate, row_id], |_| Ok(()))
-                            .optional()
-                            .map_err(error)?
-                            .is_some();
-                        if !occupied {
-                            placed = Some((candidate, nudge));
-                            break;
-                        }
-                    }
-                    match placed {
-                        Some((candidate, nudge)) => {
-                            if nudge > 0 {
-                                reason = Some(format!(
-                                    "moved {nudge} ms later: another message of the conversation has its millisecond"
-                                ));
-                                record.created_ms = candidate;
-                                record.body = with_created_date_time(&record.body, candidate);
-                            }
-                        }
-                        None => {
-                            excluded = true;
-                            record.error_codes.push("TEAMS001".to_owned());
-                            reason = Some("every millisecond of the next second is taken in the conversation".into());
-                        }
-                    }
-                }
-                let state = if excluded { MessageState::Excluded } else { MessageState::Pending };
-                let codes = (!record.error_codes.is_empty()).then(|| record.error_codes.join(","));
-                write
-                    .execute(params![
-                        row_id,
-                        record.system_id,
-                        record.message_id,
-                        record.file,
-                        record.record_index as i64,
-                        record.conversation,
-                        record.created_ms,
-                        record.from_user_id,
-                        state.as_str(),
-                        reason,
-                        codes,
-                        run,
-                        now
-                    ])
-                    .map_err(error)?;
-                let id = transaction.last_insert_rowid();
-                if excluded || record.body.is_empty() {
-                    drop_body.execute([id]).map_err(error)?;
-                    intake.excluded += usize::from(excluded);
-                    intake.planned += usize::from(!excluded);
-                } else {
-                    keep_body.execute(params![id, record.body]).map_err(error)?;
-                    intake.planned += 1;
-                }
+            let mut take = Take::prepare(&transaction, run, retry_failed).map_err(error)?;
+            let mut placements = placements.into_iter().peekable();
+            let mut slots = transaction.prepare("SELECT slot FROM temp.teams_intake ORDER BY slot").map_err(error)?;
+            let slots: Vec<i64> = slots.query_map([], |row| row.get(0)).and_then(Iterator::collect).map_err(error)?;
+            for slot in slots {
+                let placement = placements
+                    .next_if(|(placed, _)| *placed == slot)
+                    .map_or(Placement::NotPlaced, |(_, placement)| placement);
+                take.record(slot, placement, &mut intake).map_err(error)?;
             }
         }
+        transaction.execute_batch("DELETE FROM temp.teams_intake").map_err(error)?;
         transaction.commit().map_err(error)?;
         Ok(intake)
     }
@@ -792,6 +760,299 @@ impl TeamsJournal {
     }
 }
 
+/// The records of an intake under way, kept in a temporary table of the journal's connection (gone with it)
+/// until [`TeamsJournal::take_staged`] places them: memory keeps a few bytes per record while the whole input's
+/// times are planned, not its bodies. `row_id` and `stored_state` are the record's row of an earlier run.
+const STAGING_SCHEMA: &str = "
+CREATE TEMP TABLE IF NOT EXISTS teams_intake (
+    slot INTEGER PRIMARY KEY,
+    system_id TEXT,
+    message_id TEXT,
+    file TEXT NOT NULL,
+    record_index INTEGER NOT NULL,
+    conversation TEXT,
+    created_ms INTEGER NOT NULL,
+    from_user_id TEXT,
+    body BLOB NOT NULL,
+    codes TEXT,
+    reason TEXT,
+    row_id INTEGER,
+    stored_state TEXT
+);
+CREATE INDEX IF NOT EXISTS temp.teams_intake_key ON teams_intake (system_id, message_id);
+";
+
+/// Furthest the journal moves a record past its scheduled millisecond to leave another input's messages theirs.
+pub const MAX_JOURNAL_MOVE_MILLIS: i64 = 1_000;
+
+/// Where a scheduled record is staged, and whether it is to be planned (keyed, and not sent by an earlier run),
+/// so takes a millisecond in the journal.
+#[derive(Clone, Copy, Debug)]
+struct StagedSlot {
+    slot: i64,
+    plannable: bool,
+}
+
+/// The millisecond a staged record takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// Its millisecond in the schedule, and the one it takes in the journal (later when the schedule's is held
+    /// by a message of another input).
+    Placed { scheduled_ms: i64, placed_ms: i64 },
+    /// Messages of other inputs hold every millisecond the journal may move it to from its scheduled one.
+    NoRoom { scheduled_ms: i64 },
+    /// The schedule would have moved it past `now`.
+    PastNow,
+    /// Not placed: it has errors, no conversation or no key, or an earlier run sent it.
+    NotPlaced,
+}
+
+/// Excludes (`BATCH001`, keyed by nothing) each staged record repeating the key of an earlier one of the input or
+/// of an earlier intake of run `run`.
+fn mark_copies(transaction: &Connection, run: i64) -> rusqlite::Result<usize> {
+    transaction.execute(
+        "UPDATE temp.teams_intake SET
+             codes = CASE WHEN codes IS NULL THEN ?2 WHEN ',' || codes || ',' LIKE '%,' || ?2 || ',%' THEN codes
+                     ELSE codes || ',' || ?2 END,
+             reason = COALESCE(reason, 'another record of the input has originalMessageId \"' || message_id || '\"'),
+             message_id = NULL
+         WHERE message_id IS NOT NULL AND (
+             EXISTS (SELECT 1 FROM temp.teams_intake first WHERE first.system_id IS teams_intake.system_id
+                     AND first.message_id = teams_intake.message_id AND first.slot < teams_intake.slot)
+             OR EXISTS (SELECT 1 FROM main.teams_messages m WHERE m.system_id IS teams_intake.system_id
+                        AND m.message_id = teams_intake.message_id AND m.intake_run = ?1))",
+        params![run, Rule::DuplicateOriginalMessageId.code()],
+    )
+}
+
+/// Every staged record's placement, in batch order. The records without errors and with a conversation (what
+/// `ferry convert --to teams` converts) are scheduled together; then, in the schedule's order, each one to be
+/// planned takes the first millisecond at or after its scheduled one, and after the one its conversation's
+/// previous record took, that no row of the journal holds (the rows this input plans again were released).
+fn placements(transaction: &Connection, retry_failed: bool, now_ms: i64) -> rusqlite::Result<Vec<(i64, Placement)>> {
+    let mut conversations: HashMap<String, Rc<str>> = HashMap::new();
+    let mut times = Vec::new();
+    let mut statement = transaction.prepare(
+        "SELECT slot, conversation, created_ms, COALESCE(message_id, ''), message_id IS NOT NULL AND (stored_state IS
+         NULL OR stored_state IN ('pending', 'excluded') OR (stored_state = 'failed' AND ?1))
+         FROM temp.teams_intake WHERE codes IS NULL AND conversation IS NOT NULL ORDER BY slot",
+    )?;
+    let mut rows = statement.query([retry_failed])?;
+    while let Some(row) = rows.next()? {
+        let conversation: String = row.get(1)?;
+        let conversation = match conversations.get(&conversation) {
+            Some(shared) => Rc::clone(shared),
+            None => {
+                let shared: Rc<str> = Rc::from(conversation.as_str());
+                conversations.insert(conversation, Rc::clone(&shared));
+                shared
+            }
+        };
+        times.push(StandIn {
+            conversation,
+            created_millis: row.get(2)?,
+            original_message_id: row.get::<_, String>(3)?.into_boxed_str(),
+            place: StagedSlot { slot: row.get(0)?, plannable: row.get(4)? },
+        });
+    }
+    let scheduled = schedule(times, now_ms);
+    let mut taken = transaction.prepare(
+        "SELECT 1 FROM main.teams_messages WHERE conversation = ?1 AND created_ms = ?2 AND state <> 'excluded'",
+    )?;
+    let mut order = Vec::new();
+    // The conversation of the record placed last, and its millisecond: the next one of it goes after.
+    let mut previous: Option<(&str, i64)> = None;
+    for time in scheduled.requests.iter().filter(|time| time.place.plannable) {
+        let scheduled_ms = time.created_millis;
+        let floor = match previous {
+            Some((conversation, last)) if conversation == &*time.conversation => {
+                scheduled_ms.max(last.saturating_add(1))
+            }
+            _ => scheduled_ms,
+        };
+        let mut placement = Placement::NoRoom { scheduled_ms };
+        for candidate in floor..=floor.saturating_add(MAX_JOURNAL_MOVE_MILLIS) {
+            if candidate != scheduled_ms && candidate > now_ms {
+                break;
+            }
+            if taken.query_row(params![&*time.conversation, candidate], |_| Ok(())).optional()?.is_none() {
+                placement = Placement::Placed { scheduled_ms, placed_ms: candidate };
+                previous = Some((&time.conversation, candidate));
+                break;
+            }
+        }
+        order.push((time.place.slot, placement));
+    }
+    order.extend(
+        scheduled.past_now.iter().filter(|time| time.place.plannable).map(|time| (time.place.slot, Placement::PastNow)),
+    );
+    order.sort_unstable_by_key(|(slot, _)| *slot);
+    Ok(order)
+}
+
+/// A staged record, its body left in the staging table.
+struct StagedRecord {
+    system_id: Option<String>,
+    message_id: Option<String>,
+    file: String,
+    record_index: i64,
+    conversation: Option<String>,
+    created_ms: i64,
+    from_user_id: Option<String>,
+    body_bytes: i64,
+    codes: Option<String>,
+    reason: Option<String>,
+    row_id: Option<i64>,
+    stored_state: Option<String>,
+}
+
+/// Takes staged records into the journal one by one, within the intake's transaction.
+struct Take<'connection> {
+    connection: &'connection Connection,
+    read: rusqlite::CachedStatement<'connection>,
+    write: rusqlite::CachedStatement<'connection>,
+    keep_body: rusqlite::CachedStatement<'connection>,
+    drop_body: rusqlite::CachedStatement<'connection>,
+    run: i64,
+    retry_failed: bool,
+    updated_ms: i64,
+}
+
+impl<'connection> Take<'connection> {
+    fn prepare(
+        connection: &'connection Connection,
+        run: i64,
+        retry_failed: bool,
+    ) -> rusqlite::Result<Take<'connection>> {
+        Ok(Take {
+            connection,
+            read: connection.prepare_cached(
+                "SELECT system_id, message_id, file, record_index, conversation, created_ms, from_user_id,
+                 length(body), codes, reason, row_id, stored_state FROM temp.teams_intake WHERE slot = ?1",
+            )?,
+            write: connection.prepare_cached(
+                "INSERT OR REPLACE INTO main.teams_messages (id, system_id, message_id, file, record_index,
+                 conversation, created_ms, from_user_id, state, reason, codes, intake_run, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?,
+            keep_body: connection.prepare_cached(
+                "INSERT OR REPLACE INTO main.teams_bodies (id, body) SELECT ?1, body FROM temp.teams_intake WHERE slot = ?2",
+            )?,
+            drop_body: connection.prepare_cached("DELETE FROM main.teams_bodies WHERE id = ?1")?,
+            run,
+            retry_failed,
+            updated_ms: now_millis(),
+        })
+    }
+
+    /// Takes the staged record `slot` at its placement, counting what became of it in `intake`.
+    fn record(&mut self, slot: i64, placement: Placement, intake: &mut TeamsIntake) -> rusqlite::Result<()> {
+        let record = self.read.query_row([slot], |row| {
+            Ok(StagedRecord {
+                system_id: row.get(0)?,
+                message_id: row.get(1)?,
+                file: row.get(2)?,
+                record_index: row.get(3)?,
+                conversation: row.get(4)?,
+                created_ms: row.get(5)?,
+                from_user_id: row.get(6)?,
+                body_bytes: row.get(7)?,
+                codes: row.get(8)?,
+                reason: row.get(9)?,
+                row_id: row.get(10)?,
+                stored_state: row.get(11)?,
+            })
+        })?;
+        match record.stored_state.as_deref().map(MessageState::parse) {
+            Some(MessageState::Imported) => {
+                intake.already_done += 1;
+                return Ok(());
+            }
+            Some(MessageState::Failed) if !self.retry_failed => {
+                intake.previously_failed += 1;
+                return Ok(());
+            }
+            Some(MessageState::Sending) => {
+                intake.unresolved += 1;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let mut codes = record.codes;
+        let mut reason = record.reason;
+        let mut created_ms = record.created_ms;
+        let refusal = if codes.is_some() {
+            None
+        } else if record.message_id.is_none() {
+            let why = "no `originalMessageId`: the record cannot be imported exactly once";
+            Some((Rule::MissingOriginalMessageId, why.to_owned()))
+        } else if record.conversation.is_none() {
+            let why = "no conversation: the streams map names none for this stream";
+            Some((Rule::TeamsStreamNotMapped, why.to_owned()))
+        } else {
+            match placement {
+                Placement::Placed { scheduled_ms, placed_ms } => {
+                    if placed_ms != record.created_ms {
+                        let whose = if placed_ms == scheduled_ms { "" } else { " (journaled from another input)" };
+                        reason = Some(format!(
+                            "moved {} ms later: another message of the conversation has its millisecond{whose}",
+                            placed_ms - record.created_ms
+                        ));
+                    }
+                    created_ms = placed_ms;
+                    None
+                }
+                Placement::NoRoom { scheduled_ms } => Some((
+                    Rule::TeamsTimestampNotUnique,
+                    format!(
+                        "no free millisecond: messages journaled from other inputs hold every one from {} for a \
+                         second, or up to now",
+                        super::created_date_time(scheduled_ms)
+                    ),
+                )),
+                // (A record not placed has errors, no conversation or no key: the branches above take it.)
+                Placement::PastNow | Placement::NotPlaced => Some((
+                    Rule::TeamsTimestampNotUnique,
+                    format!(
+                        "no free millisecond before now: the conversation's messages hold every one from {} on",
+                        super::created_date_time(record.created_ms)
+                    ),
+                )),
+            }
+        };
+        if let Some((rule, why)) = refusal {
+            codes = Some(rule.code().to_owned());
+            reason = Some(why);
+        }
+        let excluded = codes.is_some();
+        let state = if excluded { MessageState::Excluded } else { MessageState::Pending };
+        self.write.execute(params![
+            record.row_id,
+            record.system_id,
+            record.message_id,
+            record.file,
+            record.record_index,
+            record.conversation,
+            created_ms,
+            record.from_user_id,
+            state.as_str(),
+            reason,
+            codes,
+            self.run,
+            self.updated_ms
+        ])?;
+        let id = self.connection.last_insert_rowid();
+        if excluded || record.body_bytes == 0 {
+            self.drop_body.execute([id])?;
+        } else {
+            self.keep_body.execute(params![id, slot])?;
+        }
+        intake.excluded += usize::from(excluded);
+        intake.planned += usize::from(!excluded);
+        Ok(())
+    }
+}
+
 /// A step of a conversation's migration session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionStep<'a> {
@@ -897,6 +1158,109 @@ mod tests {
         let (_, fates) = journal.fates_page(None, 0, 10).unwrap();
         assert!(fates[1].reason.as_deref().unwrap_or_default().contains("moved 1 ms later"), "{fates:?}");
         assert_eq!(fates[2].codes.as_deref(), Some("BATCH001"));
+    }
+
+    /// (originalMessageId, conversation, createdDateTime ms) of each record of an input.
+    type Input = &'static [(&'static str, &'static str, i64)];
+
+    fn take(journal: &mut TeamsJournal, input: Input, now_ms: i64) -> TeamsIntake {
+        let run = journal.begin_run(&[]).unwrap();
+        journal.stage_messages(input.iter().map(|(id, conversation, ms)| message(id, conversation, *ms))).unwrap();
+        journal.take_staged(run, false, now_ms).unwrap()
+    }
+
+    /// Each record's (originalMessageId, createdDateTime ms, codes) in journal order.
+    fn journaled(journal: &TeamsJournal) -> Vec<(String, i64, Option<String>)> {
+        let mut rows = Vec::new();
+        journal
+            .for_each_fate(|fate| {
+                let ms = fate.created_date_time.as_deref().map(super::super::parse_created_date_time);
+                let id = fate.original_message_id.unwrap_or_default();
+                rows.push((id, ms.transpose()?.unwrap_or(0), fate.codes));
+                Ok(())
+            })
+            .unwrap();
+        rows
+    }
+
+    #[test]
+    fn an_input_takes_the_milliseconds_of_ferry_convert_s_schedule_around_other_inputs_messages() {
+        type Case = (&'static str, Input, Input, i64, &'static [(&'static str, i64, Option<&'static str>)]);
+        let cases: &[Case] = &[
+            // Out of time order within a conversation: by time, the batch's order kept between equal times.
+            (
+                "out of order",
+                &[],
+                &[("x", "/c", 15), ("a", "/c", 10), ("b", "/c", 10), ("c", "/c", 11), ("d", "/c", 10), ("e", "/d", 10)],
+                i64::MAX,
+                &[("x", 15, None), ("a", 10, None), ("b", 11, None), ("c", 13, None), ("d", 12, None), ("e", 10, None)],
+            ),
+            // A message of an earlier input holds 11: the input's records go round it, in their order.
+            (
+                "held by another input",
+                &[("old", "/c", 11)],
+                &[("a", "/c", 10), ("b", "/c", 10), ("c", "/c", 12)],
+                i64::MAX,
+                &[("old", 11, None), ("a", 10, None), ("b", 12, None), ("c", 13, None)],
+            ),
+            // The schedule would move the second record past now.
+            ("past now", &[], &[("a", "/c", 10), ("b", "/c", 10)], 10, &[("a", 10, None), ("b", 10, Some("TEAMS001"))]),
+            // Another input holds the millisecond and every one up to now.
+            (
+                "no room",
+                &[("old", "/c", 10)],
+                &[("a", "/c", 10)],
+                10,
+                &[("old", 10, None), ("a", 10, Some("TEAMS001"))],
+            ),
+        ];
+        for (name, earlier, input, now_ms, expected) in cases {
+            let mut journal = TeamsJournal::in_memory("graph").unwrap();
+            take(&mut journal, earlier, i64::MAX);
+            take(&mut journal, input, *now_ms);
+            let expected: Vec<(String, i64, Option<String>)> =
+                expected.iter().map(|(id, ms, codes)| ((*id).to_owned(), *ms, codes.map(str::to_owned))).collect();
+            assert_eq!(journaled(&journal), expected, "{name}");
+            if earlier.is_empty() {
+                // The same milliseconds as ferry-convert's schedule gives the requests of the input.
+                let requests: Vec<ferry_convert::teams::GraphRequest> = input
+                    .iter()
+                    .map(|(id, conversation, ms)| ferry_convert::teams::GraphRequest {
+                        conversation: (*conversation).to_owned(),
+                        created_millis: *ms,
+                        original_message_id: (*id).to_owned(),
+                        body: serde_json::json!({}),
+                        losses: Vec::new(),
+                        unmapped_mentions: Vec::new(),
+                    })
+                    .collect();
+                let scheduled = schedule(requests, *now_ms);
+                for request in scheduled.requests {
+                    let row = expected.iter().find(|row| row.0 == request.original_message_id).unwrap();
+                    assert_eq!(row.1, request.created_millis, "{name}: {}", request.original_message_id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn taking_an_input_again_gives_its_records_the_same_milliseconds() {
+        let mut journal = TeamsJournal::in_memory("graph").unwrap();
+        let input: Input = &[("b", "/c", 20), ("a", "/c", 10), ("c", "/c", 10)];
+        take(&mut journal, input, i64::MAX);
+        let first = journaled(&journal);
+        assert_eq!(first.iter().map(|row| row.1).collect::<Vec<_>>(), [20, 10, 11]);
+        let intake = take(&mut journal, input, i64::MAX);
+        assert_eq!((intake.planned, intake.excluded), (3, 0));
+        assert_eq!(journaled(&journal), first);
+        // Sent messages keep theirs; the others go round them.
+        let pending = journal.pending("/c").unwrap();
+        journal.mark_sending(pending[0].id).unwrap();
+        journal.mark_imported(pending[0].id, "g1", None).unwrap();
+        let intake = take(&mut journal, &[("c", "/c", 10), ("a", "/c", 10), ("b", "/c", 20)], i64::MAX);
+        assert_eq!((intake.planned, intake.already_done), (2, 1));
+        let times: Vec<(String, i64)> = journaled(&journal).into_iter().map(|(id, ms, _)| (id, ms)).collect();
+        assert_eq!(times, [("b".to_owned(), 20), ("a".to_owned(), 10), ("c".to_owned(), 11)]);
     }
 
     #[test]
