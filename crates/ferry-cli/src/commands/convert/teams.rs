@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
-use ferry_convert::teams::{self as convert_teams, RecordError, Timed};
+use ferry_convert::teams::{self as convert_teams, RecordError, StandIn};
 use ferry_core::teams::{created_date_time, Directory, Loss, MESSAGES_PER_SECOND_PER_CONVERSATION};
 use ferry_core::{humanize, Diagnostic, Options, Rule, Severity, Target, Validator};
 
@@ -202,38 +202,18 @@ const LISTED_ERRORS: usize = 20;
 /// Losses listed one per line, at most; the rest are counted.
 const LISTED_LOSSES: usize = 20;
 
-/// A converted request, its NDJSON line kept in the spill file: what ordering and reporting need of it.
-struct Spilled {
-    /// The conversation's Graph path, shared by its requests.
-    conversation: Rc<str>,
-    /// The time the line says.
+/// A converted request, its NDJSON line kept in the spill file, as the schedule orders it.
+type Spilled = StandIn<SpillPlace>;
+
+/// Where a converted request's NDJSON line is in the spill file, and what reporting needs of it.
+struct SpillPlace {
+    /// The time the line says (the request's [`StandIn::created_millis`] is the one to send it at).
     line_millis: i64,
-    /// The time to send it at (moved by the schedule).
-    created_millis: i64,
-    original_message_id: Box<str>,
-    /// Where its line is in the spill file (without the newline).
+    /// Where the line starts (without the newline).
     offset: u64,
     length: usize,
     /// What the conversion lost of it.
     losses: Vec<Loss>,
-}
-
-impl Timed for Spilled {
-    fn conversation(&self) -> &str {
-        &self.conversation
-    }
-
-    fn created_millis(&self) -> i64 {
-        self.created_millis
-    }
-
-    fn set_created_millis(&mut self, created_millis: i64) {
-        self.created_millis = created_millis;
-    }
-
-    fn original_message_id(&self) -> &str {
-        &self.original_message_id
-    }
 }
 
 /// What checking and converting the batch gave.
@@ -364,12 +344,14 @@ fn convert_batch(inputs: &[Input], directory: &Directory, now_millis: i64, spill
                     };
                     let spilled = Spilled {
                         conversation,
-                        line_millis: request.created_millis,
                         created_millis: request.created_millis,
                         original_message_id: request.original_message_id.into_boxed_str(),
-                        offset: spill_offset,
-                        length: line.len(),
-                        losses: request.losses,
+                        place: SpillPlace {
+                            line_millis: request.created_millis,
+                            offset: spill_offset,
+                            length: line.len(),
+                            losses: request.losses,
+                        },
                     };
                     spill_offset += u64::try_from(line.len() + 1).unwrap_or(u64::MAX);
                     requests.push((record.record, spilled));
@@ -434,12 +416,12 @@ fn write_in_order(requests: &[Spilled], spill: &mut File, output: &Path) -> Resu
     let mut writer = BufWriter::new(staged.file()?);
     let mut line = Vec::new();
     for request in requests {
-        line.resize(request.length, 0);
+        line.resize(request.place.length, 0);
         spill
-            .seek(SeekFrom::Start(request.offset))
+            .seek(SeekFrom::Start(request.place.offset))
             .and_then(|_| spill.read_exact(&mut line))
             .context("could not read the requests back")?;
-        if request.created_millis == request.line_millis {
+        if request.created_millis == request.place.line_millis {
             writer.write_all(&line).context("could not write the requests")?;
         } else {
             let mut moved: serde_json::Value =
@@ -466,7 +448,7 @@ fn write_losses(out: &mut impl Write, requests: &[Spilled]) -> std::io::Result<(
     let mut listed = 0;
     let mut total = 0;
     for request in requests {
-        for loss in &request.losses {
+        for loss in &request.place.losses {
             total += 1;
             if listed < LISTED_LOSSES {
                 listed += 1;
@@ -485,7 +467,7 @@ fn write_losses(out: &mut impl Write, requests: &[Spilled]) -> std::io::Result<(
         writeln!(out, "… and {} more loss(es)", total - listed)?;
     }
     if total > 0 {
-        let messages = requests.iter().filter(|request| !request.losses.is_empty()).count();
+        let messages = requests.iter().filter(|request| !request.place.losses.is_empty()).count();
         writeln!(out, "{total} loss(es) in {messages} message(s)")?;
     }
     Ok(())
