@@ -42,12 +42,14 @@ struct ServeArgs {
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Manifest of service users, users and streams to provision at start (JSON).
+    /// Manifest of service users, users and streams to provision at start, and of the simulated Graph's
+    /// tenant in its `graph` section (JSON).
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
     #[command(flatten)]
     storage: StorageArgs,
-    /// Share of import requests that fail on purpose (0 to 1): 500s, 429s, latency, dropped connections.
+    /// Share of import requests that fail on purpose (0 to 1): the Agent's 500s, 429s, latency, dropped
+    /// connections; Graph's message posts 429s, 503s, and connections dropped after the message is stored.
     #[arg(long, value_name = "RATE")]
     faults: Option<f64>,
     /// Seed for a reproducible sequence of faults.
