@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use ferry_convert::teams::schedule::duration_millis;
 use serde::Serialize;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
@@ -122,7 +123,6 @@ pub struct TeamsPlan {
 /// # Errors
 /// [`ProxyError::Journal`].
 pub fn plan(journal: &TeamsJournal, concurrency: usize) -> Result<TeamsPlan, ProxyError> {
-    let rate = f64::from(MESSAGES_PER_SECOND_PER_CONVERSATION);
     let pending = journal.pending_per_conversation()?;
     let mut conversations: Vec<PlannedConversation> = journal
         .open_conversations()?
@@ -130,7 +130,12 @@ pub fn plan(journal: &TeamsJournal, concurrency: usize) -> Result<TeamsPlan, Pro
         .map(|conversation| {
             let messages =
                 pending.iter().find(|(path, _, _)| *path == conversation).map_or(0, |(_, messages, _)| *messages);
-            PlannedConversation { requests: messages + 2, seconds: messages as f64 / rate, messages, conversation }
+            PlannedConversation {
+                requests: messages + 2,
+                seconds: duration_millis(messages) as f64 / 1000.0,
+                messages,
+                conversation,
+            }
         })
         .collect();
     conversations.sort_by(|a, b| a.conversation.cmp(&b.conversation));
